@@ -1,0 +1,59 @@
+import {
+  ConnectionLostError,
+  DatabaseUnavailableError,
+  LockTimeoutError,
+  PermissionDeniedError,
+  StatementTimeoutError,
+  isCodedError,
+} from '../errors.js';
+
+/** SQLSTATE codes and socket errors that mean the connection itself failed. */
+const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'EPIPE']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', '08001', '08004']);
+
+/**
+ * Turns a driver error into the domain's coded errors, so the runner and the surfaces never look
+ * at SQLSTATE codes. Unknown errors pass through unchanged.
+ */
+export function translateDbError(error: unknown): unknown {
+  if (!(error instanceof Error) || isCodedError(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const detail = driverMessage(error.message);
+  switch (typeof code === 'string' ? code : '') {
+    case '57014':
+      return new StatementTimeoutError(`statement timeout: ${detail}`, { cause: error });
+    case '55P03':
+      return new LockTimeoutError(`lock timeout: ${detail}`, { cause: error });
+    case '42501':
+      return new PermissionDeniedError(`permission denied: ${detail}. Grant the database user SELECT and DELETE on the table.`, { cause: error });
+    case '28P01':
+    case '28000':
+      return new DatabaseUnavailableError(`the database refused the login: ${detail}. Check the user and password in DATABASE_URL.`, { cause: error });
+    case '3D000':
+      return new DatabaseUnavailableError(`${detail}. Check the database name in DATABASE_URL.`, { cause: error });
+    case '42P01':
+      return new DatabaseUnavailableError(`${detail}. Is DATABASE_URL the Django database, and has \`npm run migrate\` been run?`, { cause: error });
+  }
+  if (typeof code === 'string' && UNREACHABLE.has(code)) {
+    return new DatabaseUnavailableError(`cannot reach the database (${code}). Check DATABASE_URL and that PostgreSQL is running.`, { cause: error });
+  }
+  if ((typeof code === 'string' && CONNECTION_LOST.has(code)) || /Connection terminated|connection.*closed/i.test(error.message)) {
+    return new ConnectionLostError(`the database connection was lost: ${detail}`, { cause: error });
+  }
+  return error;
+}
+
+/** Runs `work`, translating whatever the driver throws. */
+export async function withDbErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw translateDbError(error);
+  }
+}
+
+/** MikroORM prefixes the driver's message with the SQL (`<sql> - <message>`); keep the message. */
+function driverMessage(message: string): string {
+  const separator = message.lastIndexOf(' - ');
+  return (separator >= 0 ? message.slice(separator + 3) : message).trim().split('\n')[0] ?? message;
+}

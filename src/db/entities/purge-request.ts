@@ -1,0 +1,60 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { REQUEST_STATES } from '../../domain/request-states.js';
+
+export const REQUEST_TABLE = 'clear_telemetry_request';
+
+/**
+ * The ledger: one row per request, holding its parameters, the plan that was approved, who asked
+ * and who approved, where its Slack message is, the run's position and its result.
+ */
+export const PurgeRequest = defineEntity({
+  name: 'PurgeRequest',
+  tableName: REQUEST_TABLE,
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    source: p.string(),
+    targetTable: p.string(),
+    state: p.enum([...REQUEST_STATES]),
+
+    statusFilter: p.string(),
+    batchSize: p.integer(),
+    useCursor: p.boolean(),
+    force: p.boolean(),
+
+    method: p.string(),
+    methodReason: p.text(),
+    watermark: p.integer().nullable(),
+    matchingCount: p.integer(),
+    totalCount: p.integer(),
+    statusCounts: p.json<{ status: string; count: number }[]>(),
+    oldestCreatedAt: p.datetime().nullable(),
+    newestCreatedAt: p.datetime().nullable(),
+    plannedAt: p.datetime(),
+    expiresAt: p.datetime().nullable(),
+
+    requesterId: p.string(),
+    teamId: p.string().nullable(),
+    channelId: p.string().nullable(),
+    messageTs: p.string().nullable(),
+
+    approverId: p.string().nullable(),
+    approvedAt: p.datetime().nullable(),
+    selfApproved: p.boolean().default(false),
+    decidedBy: p.string().nullable(),
+    decidedAt: p.datetime().nullable(),
+    stopRequestedBy: p.string().nullable(),
+
+    runnerId: p.string().nullable(),
+    startedAt: p.datetime().nullable(),
+    heartbeatAt: p.datetime().nullable(),
+    finishedAt: p.datetime().nullable(),
+    deletedCount: p.integer().default(0),
+    batchesDone: p.integer().default(0),
+    lastDeletedId: p.integer().nullable(),
+    methodUsed: p.string().nullable(),
+    fallbackReason: p.text().nullable(),
+    error: p.text().nullable(),
+  },
+});

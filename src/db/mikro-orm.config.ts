@@ -1,0 +1,42 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { LearnpackWebhook, WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
+import { PurgeRequest } from './entities/purge-request.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export const MIGRATIONS_TABLE = 'clear_telemetry_migrations';
+
+export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
+  const url = new URL(databaseUrl);
+  const sslmode = url.searchParams.get('sslmode');
+  return defineConfig({
+    clientUrl: databaseUrl,
+    // An explicit list, no folder discovery: tsc, tsx and vitest all see the same entities.
+    entities: [LearnpackWebhook, PurgeRequest],
+    // Never create databases: production's exists, and tests create their own scratch ones.
+    ensureDatabase: false,
+    // The Django app owns its table; schema diffs and generated migrations must never touch it.
+    schemaGenerator: { skipTables: [WEBHOOK_TABLE] },
+    extensions: [Migrator],
+    migrations: {
+      tableName: MIGRATIONS_TABLE,
+      // Listed in code rather than globbed from disk, for the same reason as the entities.
+      migrationsList: MIGRATIONS,
+      path: 'src/db/migrations',
+      // One transaction for the whole set: a failed migration leaves nothing half-applied.
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      // migrate prints its own one-line summary.
+      silent: true,
+    },
+    // A few connections are enough: one runner deletes at a time, the rest is ledger traffic.
+    pool: { min: 0, max: 5 },
+    // MikroORM drops URL query parameters, so TLS is passed on explicitly.
+    driverOptions: sslmode && sslmode !== 'disable' ? { connection: { ssl: { rejectUnauthorized: sslmode === 'verify-full' } } } : {},
+    // The purge path never loads entities; the ledger is small. No global identity map.
+    allowGlobalContext: false,
+    debug: false,
+    ...overrides,
+  });
+}

@@ -1,0 +1,156 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { STATUS_FILTERS, isStatusFilter, type StatusFilter } from './statuses.js';
+
+/** The flags of the Django command `clear_learnpack_telemetry_queue`, shared by the terminal and Slack. */
+export interface ClearArgs {
+  status: StatusFilter;
+  batchSize: number;
+  dryRun: boolean;
+  force: boolean;
+  showSummary: boolean;
+  useCursor: boolean;
+  help: boolean;
+}
+
+export const DEFAULT_BATCH_SIZE = 10_000;
+/** Past this a single batch transaction holds too many row locks for too long (see the benchmark). */
+export const MAX_BATCH_SIZE = 100_000;
+
+const OPTIONS = {
+  status: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  force: { type: 'boolean' },
+  'show-summary': { type: 'boolean' },
+  'use-cursor': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+type OptionName = keyof typeof OPTIONS;
+const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
+
+const STATUS_LIST = `${STATUS_FILTERS.slice(0, -1).join(', ')} or ${STATUS_FILTERS.at(-1)}`;
+
+export function usage(program: string): string {
+  return [
+    `Usage: ${program} [--status STATUS] [--batch-size N] [--dry-run] [--force] [--show-summary] [--use-cursor]`,
+    '',
+    `  --status STATUS   which webhooks to delete: ${STATUS_LIST} (default PENDING)`,
+    `  --batch-size N    rows per batch transaction, 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')} (default ${DEFAULT_BATCH_SIZE.toLocaleString('en-US')})`,
+    '  --dry-run         show the summary and the plan, delete nothing',
+    '  --force           skip the confirmation (terminal); lets a break-glass user approve their own request (Slack)',
+    '  --show-summary    print the count of every status',
+    '  --use-cursor      delete in one statement instead of batches',
+    '  --help            show this help',
+  ].join('\n');
+}
+
+/**
+ * Parses the flags of one invocation. Throws `UsageError` with a message a person can act on;
+ * nothing else in the program sees unvalidated text.
+ */
+export function parseClearArgs(argv: readonly string[]): ClearArgs {
+  const args = argv.map(normaliseFlagName);
+  const { tokens } = parseArgs({ args, options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const seen = new Map<OptionName, string | undefined>();
+  let help = false;
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      if (token.value.toLowerCase() === 'help') {
+        help = true;
+        continue;
+      }
+      throw new UsageError(`Unexpected argument '${token.value}'. Flags start with --, for example --status ERROR.`);
+    }
+    if (token.kind !== 'option') continue;
+    const name = knownOption(token.name, token.rawName);
+    if (seen.has(name)) throw new UsageError(`${flag(name)} was given more than once.`);
+    if (OPTIONS[name].type === 'boolean' && token.inlineValue) {
+      throw new UsageError(`${flag(name)} takes no value.`);
+    }
+    seen.set(name, token.value);
+  }
+  help ||= seen.has('help');
+  return {
+    status: seen.has('status') ? parseStatus(seen.get('status')) : 'PENDING',
+    batchSize: seen.has('batch-size') ? parseBatchSize(seen.get('batch-size')) : DEFAULT_BATCH_SIZE,
+    dryRun: seen.has('dry-run'),
+    force: seen.has('force'),
+    showSummary: seen.has('show-summary'),
+    useCursor: seen.has('use-cursor'),
+    help,
+  };
+}
+
+/**
+ * Splits the text typed after `/clear-telemetry` into arguments. Slack's clients turn `--` into an
+ * em or en dash and straight quotes into curly ones, so both are undone here.
+ */
+export function splitCommandText(text: string): string[] {
+  return text
+    .replace(/[\u201C\u201D\u2018\u2019"']/g, '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => word.replace(/^[\u2012\u2013\u2014\u2015\u2212]+-*(?=\w)/, '--'));
+}
+
+/** `--Batch_Size=5` reads as `--batch-size=5`: the name part only, never the value. */
+function normaliseFlagName(arg: string): string {
+  const match = /^(--[^=]+)(=.*)?$/s.exec(arg);
+  if (!match?.[1]) return arg;
+  return match[1].replaceAll('_', '-').toLowerCase() + (match[2] ?? '');
+}
+
+function knownOption(name: string, rawName: string): OptionName {
+  if ((OPTION_NAMES as string[]).includes(name)) return name as OptionName;
+  const suggestion = closestOption(name);
+  throw new UsageError(`Unknown option ${rawName}.${suggestion ? ` Did you mean ${flag(suggestion)}?` : ''}`);
+}
+
+function parseStatus(value: string | undefined): StatusFilter {
+  if (value === undefined || value.startsWith('-')) {
+    throw new UsageError(`--status needs a value: ${STATUS_LIST}.`);
+  }
+  const status = value.toUpperCase();
+  if (!isStatusFilter(status)) throw new UsageError(`'${value}' is not a status. Use ${STATUS_LIST}.`);
+  return status;
+}
+
+function parseBatchSize(value: string | undefined): number {
+  const range = `a whole number from 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')}`;
+  if (value === undefined || value.startsWith('-') && !/^-\d+$/.test(value)) {
+    throw new UsageError(`--batch-size needs a value: ${range}.`);
+  }
+  const size = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_BATCH_SIZE) {
+    throw new UsageError(`--batch-size must be ${range} (got '${value}').`);
+  }
+  return size;
+}
+
+function flag(name: OptionName): string {
+  return `--${name}`;
+}
+
+/** Suggests a flag for a typo such as --dryrun or --batchsize (edit distance of at most 2). */
+function closestOption(name: string): OptionName | undefined {
+  let best: { name: OptionName; distance: number } | undefined;
+  for (const candidate of OPTION_NAMES) {
+    const distance = editDistance(name, candidate);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,32 @@
+/** Formatting shared by the terminal and Slack: every count has separators, every duration a unit. */
+
+const counts = new Intl.NumberFormat('en-US');
+
+export function formatCount(n: number): string {
+  return counts.format(n);
+}
+
+export function formatPercent(done: number, total: number): string {
+  const ratio = total > 0 ? Math.min(done / total, 1) : 1;
+  return `${(ratio * 100).toFixed(1)}%`;
+}
+
+/** 850 ms, 4.2 s, 3 min 12 s, 1 h 05 min. */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.max(0, Math.round(ms))} ms`;
+  const seconds = ms / 1_000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes} min ${String(whole % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+export function formatRate(rowsPerSecond: number): string {
+  return `${formatCount(Math.round(rowsPerSecond))} rows/s`;
+}
+
+/** `2026-11-28 17:42:06 UTC`: unambiguous at 3 a.m. in any time zone. */
+export function formatTimestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

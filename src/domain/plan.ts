@@ -1,0 +1,112 @@
+import { formatCount } from './format.js';
+import type { StatusCensus } from './ports.js';
+import { WEBHOOK_STATUSES, type StatusFilter } from './statuses.js';
+
+export type PurgeMethod = 'batch' | 'native';
+
+export interface StatusSummary {
+  rows: { status: string; count: number }[];
+  total: number;
+}
+
+/** What a person approves: what would be deleted, how, and the bound that keeps it exact. */
+export interface Plan {
+  status: StatusFilter;
+  summary: StatusSummary;
+  matching: number;
+  /** max(id) of the table when the plan was made; nothing above it is ever deleted. Null: empty table. */
+  watermark: number | null;
+  oldest: Date | null;
+  newest: Date | null;
+  method: PurgeMethod;
+  methodReason: string;
+  batchSize: number;
+  batches: number;
+  estimatedMs: number;
+  plannedAt: Date;
+}
+
+export interface PlanRequest {
+  status: StatusFilter;
+  batchSize: number;
+  useCursor: boolean;
+}
+
+export interface PlanPolicy {
+  /** At or below this many matching rows one statement is used; above it, batches. */
+  nativeMaxRows: number;
+  /** Optional ceiling on deletion speed; 0 means none. */
+  maxRowsPerSecond: number;
+  /** Pause after each batch, so other transactions and autovacuum get the table. */
+  batchPauseMs: number;
+}
+
+/**
+ * Deletion speed used for the estimate, measured by `npm run bench` on the Django schema
+ * (README, Benchmarks). Deliberately the slower end of what was measured.
+ */
+export const ESTIMATED_ROWS_PER_SECOND = 50_000;
+
+export function makePlan(census: readonly StatusCensus[], request: PlanRequest, policy: PlanPolicy, now: Date): Plan {
+  const matchingRows = census.filter((row) => request.status === 'ALL' || row.status === request.status);
+  const matching = sum(matchingRows.map((row) => row.count));
+  const { method, reason } = chooseMethod(matching, request, policy);
+  const batches = method === 'native' ? Math.min(1, matching) : Math.ceil(matching / request.batchSize);
+  return {
+    status: request.status,
+    summary: summarize(census),
+    matching,
+    watermark: census.length > 0 ? Math.max(...census.map((row) => row.maxId)) : null,
+    oldest: earliest(matchingRows.map((row) => row.oldest)),
+    newest: latest(matchingRows.map((row) => row.newest)),
+    method,
+    methodReason: reason,
+    batchSize: request.batchSize,
+    batches,
+    estimatedMs: estimateMs(matching, batches, method, policy),
+    plannedAt: now,
+  };
+}
+
+/**
+ * Small sets go in one statement: it is the fastest way and its locks last well under a second.
+ * Large sets go in bounded batches: each transaction stays short, progress is visible and a stop
+ * takes effect within one batch. The Django command did the reverse (README, "How the method is chosen").
+ */
+function chooseMethod(matching: number, request: PlanRequest, policy: PlanPolicy): { method: PurgeMethod; reason: string } {
+  if (request.useCursor) return { method: 'native', reason: '--use-cursor asks for one statement' };
+  const limit = formatCount(policy.nativeMaxRows);
+  if (matching <= policy.nativeMaxRows) {
+    return { method: 'native', reason: `${formatCount(matching)} rows is at most ${limit}, so one short statement is enough` };
+  }
+  return {
+    method: 'batch',
+    reason: `${formatCount(matching)} rows is over ${limit}, so batches of ${formatCount(request.batchSize)} keep each transaction short`,
+  };
+}
+
+/** Every known status, even at zero, then whatever else the table holds, as the Django summary did. */
+export function summarize(census: readonly StatusCensus[]): StatusSummary {
+  const counts = new Map<string, number>(WEBHOOK_STATUSES.map((status) => [status, 0]));
+  for (const row of census) counts.set(row.status, row.count);
+  const rows = [...counts].map(([status, count]) => ({ status, count })).sort((a, b) => a.status.localeCompare(b.status));
+  return { rows, total: sum(rows.map((row) => row.count)) };
+}
+
+function estimateMs(matching: number, batches: number, method: PurgeMethod, policy: PlanPolicy): number {
+  const rate = policy.maxRowsPerSecond > 0 ? Math.min(policy.maxRowsPerSecond, ESTIMATED_ROWS_PER_SECOND) : ESTIMATED_ROWS_PER_SECOND;
+  const pauses = method === 'batch' ? Math.max(0, batches - 1) * policy.batchPauseMs : 0;
+  return Math.round((matching / rate) * 1_000 + pauses);
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function earliest(dates: readonly Date[]): Date | null {
+  return dates.length > 0 ? new Date(Math.min(...dates.map((date) => date.getTime()))) : null;
+}
+
+function latest(dates: readonly Date[]): Date | null {
+  return dates.length > 0 ? new Date(Math.max(...dates.map((date) => date.getTime()))) : null;
+}

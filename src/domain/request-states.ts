@@ -1,0 +1,26 @@
+/**
+ * The life of a purge request in the ledger. The ledger row is the only source of truth: any
+ * replica can act on any click by reading and conditionally updating it.
+ *
+ *   awaiting_approval -> approved -> running -> succeeded | failed | stopped | interrupted
+ *   awaiting_approval -> cancelled | expired
+ *   interrupted -> running (resume)
+ */
+export const REQUEST_STATES = [
+  'awaiting_approval',
+  'approved',
+  'running',
+  'succeeded',
+  'failed',
+  'stopped',
+  'interrupted',
+  'cancelled',
+  'expired',
+] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+export const FINAL_STATES: readonly RequestState[] = ['succeeded', 'failed', 'stopped', 'cancelled', 'expired'];
+
+export function isFinal(state: RequestState): boolean {
+  return FINAL_STATES.includes(state);
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BATCH_SIZE, parseClearArgs, splitCommandText, usage } from '../../src/domain/clear-args.js';
+import { UsageError } from '../../src/errors.js';
+
+const defaults = {
+  status: 'PENDING',
+  batchSize: DEFAULT_BATCH_SIZE,
+  dryRun: false,
+  force: false,
+  showSummary: false,
+  useCursor: false,
+  help: false,
+};
+
+describe('parseClearArgs', () => {
+  it.each([
+    [[], {}],
+    [['--status', 'ERROR'], { status: 'ERROR' }],
+    [['--status=DONE'], { status: 'DONE' }],
+    [['--status', 'error'], { status: 'ERROR' }],
+    [['--status', 'ALL', '--batch-size', '500'], { status: 'ALL', batchSize: 500 }],
+    [['--batch-size=100000'], { batchSize: 100_000 }],
+    [['--batch_size', '7'], { batchSize: 7 }],
+    [['--dry-run', '--force', '--show-summary', '--use-cursor'], { dryRun: true, force: true, showSummary: true, useCursor: true }],
+    [['--help'], { help: true }],
+    [['-h'], { help: true }],
+    [['help'], { help: true }],
+  ])('%j', (argv, expected) => {
+    expect(parseClearArgs(argv)).toEqual({ ...defaults, ...expected });
+  });
+
+  it.each([
+    [['--status', 'BOGUS'], "'BOGUS' is not a status. Use PENDING, DONE, IGNORED, ERROR or ALL."],
+    [['--status'], '--status needs a value: PENDING, DONE, IGNORED, ERROR or ALL.'],
+    [['--status', '--force'], '--status needs a value: PENDING, DONE, IGNORED, ERROR or ALL.'],
+    [['--batch-size', '0'], "--batch-size must be a whole number from 1 to 100,000 (got '0')."],
+    [['--batch-size', '-5'], "--batch-size must be a whole number from 1 to 100,000 (got '-5')."],
+    [['--batch-size', 'abc'], "--batch-size must be a whole number from 1 to 100,000 (got 'abc')."],
+    [['--batch-size', '1.5'], "--batch-size must be a whole number from 1 to 100,000 (got '1.5')."],
+    [['--batch-size', '100001'], "--batch-size must be a whole number from 1 to 100,000 (got '100001')."],
+    [['--batch-size'], '--batch-size needs a value: a whole number from 1 to 100,000.'],
+    [['--dryrun'], 'Unknown option --dryrun. Did you mean --dry-run?'],
+    [['--everything'], 'Unknown option --everything.'],
+    [['ERROR'], "Unexpected argument 'ERROR'. Flags start with --, for example --status ERROR."],
+    [['--force=yes'], '--force takes no value.'],
+    [['--status', 'DONE', '--status', 'ERROR'], '--status was given more than once.'],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseClearArgs(argv)).toThrow(new UsageError(message));
+  });
+});
+
+describe('splitCommandText', () => {
+  it.each([
+    ['--status ERROR', ['--status', 'ERROR']],
+    ['  —status   ERROR  —dry-run ', ['--status', 'ERROR', '--dry-run']],
+    ['–status DONE –batch-size 500', ['--status', 'DONE', '--batch-size', '500']],
+    ['—-status “ERROR”', ['--status', 'ERROR']],
+    ["--status 'ALL'", ['--status', 'ALL']],
+    ['help', ['help']],
+    ['', []],
+  ])('%j', (text, expected) => {
+    expect(splitCommandText(text)).toEqual(expected);
+  });
+
+  it('parses what Slack sends with smart punctuation', () => {
+    expect(parseClearArgs(splitCommandText('—status error —batch-size 2,000'.replace(',', '')))).toMatchObject({ status: 'ERROR', batchSize: 2000 });
+  });
+});
+
+describe('usage', () => {
+  it('names the program and every flag', () => {
+    const text = usage('/clear-telemetry');
+    for (const flag of ['--status', '--batch-size', '--dry-run', '--force', '--show-summary', '--use-cursor', '--help']) {
+      expect(text).toContain(flag);
+    }
+    expect(text.startsWith('Usage: /clear-telemetry')).toBe(true);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../src/domain/plan.js';
+import type { StatusCensus } from '../../src/domain/ports.js';
+
+const day = (n: number) => new Date(Date.UTC(2026, 10, n));
+const census: StatusCensus[] = [
+  { status: 'DONE', count: 480_000, maxId: 599_999, oldest: day(1), newest: day(20) },
+  { status: 'ERROR', count: 90_000, maxId: 599_998, oldest: day(2), newest: day(19) },
+  { status: 'PENDING', count: 400_000, maxId: 1_000_000, oldest: day(21), newest: day(28) },
+  { status: 'WEIRD', count: 3, maxId: 12, oldest: day(3), newest: day(3) },
+];
+const policy = { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 10 };
+const now = day(28);
+
+describe('makePlan', () => {
+  it('plans a large set in bounded batches below the watermark', () => {
+    const plan = makePlan(census, { status: 'PENDING', batchSize: 10_000, useCursor: false }, policy, now);
+    expect(plan).toMatchObject({
+      status: 'PENDING',
+      matching: 400_000,
+      watermark: 1_000_000,
+      oldest: day(21),
+      newest: day(28),
+      method: 'batch',
+      methodReason: '400,000 rows is over 50,000, so batches of 10,000 keep each transaction short',
+      batches: 40,
+      batchSize: 10_000,
+      plannedAt: now,
+    });
+    expect(plan.estimatedMs).toBe(Math.round((400_000 / ESTIMATED_ROWS_PER_SECOND) * 1000 + 39 * 10));
+  });
+
+  it('uses one statement for a small set, and when --use-cursor asks for it', () => {
+    const small = makePlan(census, { status: 'WEIRD' as never, batchSize: 10_000, useCursor: false }, policy, now);
+    expect(small).toMatchObject({ method: 'native', batches: 1, matching: 3 });
+    const forced = makePlan(census, { status: 'DONE', batchSize: 10_000, useCursor: true }, policy, now);
+    expect(forced).toMatchObject({ method: 'native', methodReason: '--use-cursor asks for one statement', batches: 1 });
+  });
+
+  it('treats ALL as every status, still bounded by the watermark', () => {
+    const plan = makePlan(census, { status: 'ALL', batchSize: 50_000, useCursor: false }, policy, now);
+    expect(plan).toMatchObject({ matching: 970_003, watermark: 1_000_000, oldest: day(1), newest: day(28), batches: 20 });
+  });
+
+  it('has nothing to do on an empty table', () => {
+    const plan = makePlan([], { status: 'ERROR', batchSize: 10_000, useCursor: false }, policy, now);
+    expect(plan).toMatchObject({ matching: 0, watermark: null, oldest: null, newest: null, batches: 0, estimatedMs: 0 });
+  });
+
+  it('slows the estimate to a configured ceiling', () => {
+    const plan = makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: false }, { ...policy, maxRowsPerSecond: 1_000 }, now);
+    expect(plan.estimatedMs).toBe(90_000 + 8 * 10);
+  });
+});
+
+describe('summarize', () => {
+  it('lists every known status, zero included, then the others, with the total', () => {
+    expect(summarize(census.slice(2))).toEqual({
+      rows: [
+        { status: 'DONE', count: 0 },
+        { status: 'ERROR', count: 0 },
+        { status: 'IGNORED', count: 0 },
+        { status: 'PENDING', count: 400_000 },
+        { status: 'WEIRD', count: 3 },
+      ],
+      total: 400_003,
+    });
+  });
+});

@@ -1,0 +1,217 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { initORM } from '../../src/db/init-orm.js';
+import { MikroWebhookQueue } from '../../src/db/webhook-queue.js';
+import { makePlan, type PlanPolicy } from '../../src/domain/plan.js';
+import { purge, type PurgeEvent, type PurgeProgress, type PurgeSettings } from '../../src/domain/purge.js';
+import type { StatusFilter } from '../../src/domain/statuses.js';
+import { createScratchDb, seedWebhooks, withClient, type ScratchDb } from '../helpers/scratch-db.js';
+import { countByStatus, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+
+let db: ScratchDb;
+let orm: MikroORM;
+let queue: MikroWebhookQueue;
+
+const settings: PurgeSettings = {
+  maxRowsPerSecond: 0,
+  batchPauseMs: 0,
+  batchTimeouts: { statementMs: 5_000, lockMs: 2_000 },
+  nativeTimeouts: { statementMs: 5_000, lockMs: 2_000 },
+};
+const batchesAlways: PlanPolicy = { nativeMaxRows: 0, maxRowsPerSecond: 0, batchPauseMs: 0 };
+const nativeAlways: PlanPolicy = { ...batchesAlways, nativeMaxRows: Number.MAX_SAFE_INTEGER };
+
+async function planFor(status: StatusFilter, batchSize: number, policy = batchesAlways) {
+  return makePlan(await queue.census(), { status, batchSize, useCursor: false }, policy, new Date());
+}
+
+function progressOf(events: PurgeEvent[]): PurgeProgress[] {
+  return events.flatMap((event) => (event.type === 'progress' ? [event] : []));
+}
+
+beforeAll(async () => {
+  db = await createScratchDb(inject('templateDb'));
+  orm = await initORM(db.url);
+  queue = new MikroWebhookQueue(orm.em);
+});
+
+afterAll(async () => {
+  await orm?.close(true);
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  await truncateWebhooks(db.client);
+});
+
+describe('exact rows', () => {
+  const mix = ['PENDING', 'DONE', 'ERROR', 'IGNORED', 'ERROR', 'DONE', 'PENDING', 'ERROR'];
+
+  it.each([
+    ['PENDING', 'batch'],
+    ['DONE', 'batch'],
+    ['IGNORED', 'batch'],
+    ['ERROR', 'batch'],
+    ['ALL', 'batch'],
+    ['ERROR', 'native'],
+    ['ALL', 'native'],
+  ] as const)('%s by %s deletes exactly the matching rows', async (status, method) => {
+    const ids = await insertWebhooks(db.client, Array.from({ length: 5 }, () => mix).flat());
+    const statuses = Array.from({ length: 5 }, () => mix).flat();
+    const keep = ids.filter((_, i) => status !== 'ALL' && statuses[i] !== status);
+
+    const plan = await planFor(status, 3, method === 'batch' ? batchesAlways : nativeAlways);
+    const outcome = await purge(plan, queue, settings);
+
+    expect(outcome).toMatchObject({ state: 'completed', method, deleted: ids.length - keep.length, error: null });
+    expect(await remainingIds(db.client)).toEqual(keep);
+  });
+});
+
+describe('the Django command bug case: 25,000 rows in batches of 10,000', () => {
+  it('deletes all 25,000, with progress rising to exactly 100%', async () => {
+    await seedWebhooks(db.client, 25_000, 25_000);
+    const events: PurgeEvent[] = [];
+    const plan = await planFor('PENDING', 10_000);
+
+    const outcome = await purge(plan, queue, settings, { onEvent: (event) => void events.push(event) });
+
+    expect(outcome).toMatchObject({ state: 'completed', method: 'batch', deleted: 25_000, batches: 3 });
+    expect(await countByStatus(db.client)).toEqual({});
+    const progress = progressOf(events);
+    expect(progress.map((p) => [p.deleted, p.total, p.batchesDone, p.batchesTotal])).toEqual([
+      [10_000, 25_000, 1, 3],
+      [20_000, 25_000, 2, 3],
+      [25_000, 25_000, 3, 3],
+    ]);
+    expect(progress.map((p) => p.percent)).toEqual([40, 80, 100]);
+    expect(progress.at(-1)).toMatchObject({ etaMs: 0 });
+  });
+});
+
+describe('the watermark and the status are re-checked at delete time', () => {
+  it('keeps rows inserted after the plan', async () => {
+    await insertWebhooks(db.client, Array(50).fill('PENDING'));
+    const plan = await planFor('PENDING', 7);
+    const late = await insertWebhooks(db.client, Array(20).fill('PENDING'));
+
+    const outcome = await purge(plan, queue, settings);
+
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 50 });
+    expect(await remainingIds(db.client)).toEqual(late);
+  });
+
+  it('keeps rows whose status changed after the plan', async () => {
+    const ids = await insertWebhooks(db.client, Array(30).fill('ERROR'));
+    const plan = await planFor('ERROR', 4);
+    const retried = ids.filter((_, i) => i % 3 === 0);
+    await db.client.query(`update assignments_learnpackwebhook set status = 'PENDING' where id = any($1)`, [retried]);
+
+    const outcome = await purge(plan, queue, settings);
+
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 20 });
+    expect(await remainingIds(db.client)).toEqual(retried);
+  });
+
+  it('keeps rows whose status changes while the run is going', async () => {
+    const ids = await insertWebhooks(db.client, Array(40).fill('ERROR'));
+    const plan = await planFor('ERROR', 10);
+    const late = ids.slice(30);
+    const outcome = await purge(plan, queue, settings, {
+      onEvent: async (event) => {
+        if (event.type === 'progress' && event.batchesDone === 1) {
+          await db.client.query(`update assignments_learnpackwebhook set status = 'DONE' where id = any($1)`, [late]);
+        }
+      },
+    });
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 30 });
+    expect(await remainingIds(db.client)).toEqual(late);
+  });
+});
+
+describe('one statement falls back to batches', () => {
+  it('when it hits the statement timeout', async () => {
+    await seedWebhooks(db.client, 30_000, 30_000);
+    const plan = await planFor('PENDING', 10_000, nativeAlways);
+    const events: PurgeEvent[] = [];
+
+    const outcome = await purge(plan, queue, { ...settings, nativeTimeouts: { statementMs: 1, lockMs: 2_000 } }, { onEvent: (e) => void events.push(e) });
+
+    expect(outcome).toMatchObject({ state: 'completed', method: 'batch', deleted: 30_000, batches: 3 });
+    expect(outcome.fallback).toMatch(/^one statement hit the statement timeout after .* continuing in batches of 10,000$/);
+    expect(events[0]).toEqual({ type: 'fallback', reason: outcome.fallback });
+    expect(await countByStatus(db.client)).toEqual({});
+  });
+
+  it('when it hits the lock timeout behind an app transaction', async () => {
+    const ids = await insertWebhooks(db.client, Array(100).fill('DONE'));
+    const plan = await planFor('DONE', 25, nativeAlways);
+    const lock = await holdRowLock(db.url, ids[40] ?? 0, 600);
+
+    const outcome = await purge(plan, queue, { ...settings, nativeTimeouts: { statementMs: 5_000, lockMs: 100 } });
+    await lock.released;
+
+    expect(outcome).toMatchObject({ state: 'completed', method: 'batch', deleted: 100 });
+    expect(outcome.fallback).toMatch(/^one statement hit the lock timeout/);
+    expect(await remainingIds(db.client)).toEqual([]);
+  });
+});
+
+describe('stopping and failing', () => {
+  it('stops between batches and reports exactly what it deleted', async () => {
+    await insertWebhooks(db.client, Array(100).fill('IGNORED'));
+    const plan = await planFor('IGNORED', 10);
+    const stop = new AbortController();
+
+    const outcome = await purge(plan, queue, settings, {
+      signal: stop.signal,
+      onEvent: (event) => {
+        if (event.type === 'progress' && event.batchesDone === 3) stop.abort();
+      },
+    });
+
+    expect(outcome).toMatchObject({ state: 'stopped', deleted: 30, batches: 3 });
+    expect(await countByStatus(db.client)).toEqual({ IGNORED: 70 });
+  });
+
+  it('reports a failure with the rows deleted before it', async () => {
+    await insertWebhooks(db.client, Array(30).fill('DONE'));
+    const plan = await planFor('DONE', 10);
+    const outcome = await purge(plan, queue, settings, {
+      onEvent: async (event) => {
+        if (event.type === 'progress' && event.batchesDone === 1) {
+          await db.client.query('alter table assignments_learnpackwebhook rename to lpw_moved');
+        }
+      },
+    });
+    await db.client.query('alter table lpw_moved rename to assignments_learnpackwebhook');
+
+    expect(outcome).toMatchObject({ state: 'failed', deleted: 10, batches: 1 });
+    expect(outcome.error?.message).toMatch(/assignments_learnpackwebhook" does not exist/);
+    expect(await countByStatus(db.client)).toEqual({ DONE: 20 });
+  });
+
+  it('paces batches under a rows-per-second ceiling', async () => {
+    await insertWebhooks(db.client, Array(50).fill('DONE'));
+    const plan = await planFor('DONE', 10);
+    const outcome = await purge(plan, queue, { ...settings, maxRowsPerSecond: 100 });
+    // Five batches of 10 at 100 rows/s: each start at least 100 ms after the one before.
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 50, batches: 5 });
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(400);
+  });
+});
+
+/** Locks one row FOR UPDATE from another connection, as a Django worker would; releases after `ms`. */
+async function holdRowLock(url: string, id: number, ms: number): Promise<{ released: Promise<void> }> {
+  let locked!: () => void;
+  const ready = new Promise<void>((resolve) => (locked = resolve));
+  const done = withClient(url, async (client) => {
+    await client.query('begin');
+    await client.query('select id from assignments_learnpackwebhook where id = $1 for update', [id]);
+    locked();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    await client.query('commit');
+  });
+  await ready;
+  return { released: done };
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import pg from 'pg';
+
+/** Where the Django fixtures live: `../shared/fixtures` beside the project root, in CI as here. */
+export const FIXTURES = process.env.CLEAR_TELEMETRY_FIXTURES ?? resolve(import.meta.dirname, '../../../shared/fixtures');
+
+/** A maintenance connection that can create and drop databases. */
+export const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createDatabase(name: string, template?: string): Promise<string> {
+  await withClient(ADMIN_URL, (admin) => admin.query(`create database "${name}"${template ? ` template "${template}"` : ''}`));
+  return databaseUrl(name);
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  await withClient(ADMIN_URL, (admin) => admin.query(`drop database if exists "${name}" with (force)`));
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+export function loadFixture(file: string): string {
+  return readFileSync(resolve(FIXTURES, file), 'utf8');
+}
+
+/** Runs seed-webhooks.sql as psql would, with its `:rows` and `:pending` variables filled in. */
+export async function seedWebhooks(client: pg.Client, rows: number, pending: number): Promise<void> {
+  const sql = loadFixture('seed-webhooks.sql').replace(/:(rows|pending)\b/g, (_, name: string) => String(name === 'rows' ? rows : pending));
+  await client.query(sql);
+}
+
+export interface ScratchDb {
+  name: string;
+  url: string;
+  client: pg.Client;
+  drop(): Promise<void>;
+}
+
+/** A database of its own for one test file, copied from the run's template (Django schema + migrations). */
+export async function createScratchDb(template: string): Promise<ScratchDb> {
+  const name = uniqueName('ct_test');
+  const url = await createDatabase(name, template);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    name,
+    url,
+    client,
+    async drop() {
+      await client.end().catch(() => undefined);
+      await dropDatabase(name);
+    },
+  };
+}
