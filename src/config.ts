@@ -26,7 +26,8 @@ export function wholeNumber(fallback: number, min = 0, max = Number.MAX_SAFE_INT
       const digits = value.replace(/[_,]/g, '');
       const n = /^\d+$/.test(digits) ? Number(digits) : Number.NaN;
       if (!Number.isSafeInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got '${value}')` });
+        const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+        ctx.addIssue({ code: 'custom', message: `must be a whole number ${range} (got '${value}')` });
         return z.NEVER;
       }
       return n;

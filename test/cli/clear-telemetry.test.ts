@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { usage } from '../../src/domain/clear-args.js';
+import { createScratchDb, databaseUrl, seedWebhooks, uniqueName, withClient, ADMIN_URL, type ScratchDb } from '../helpers/scratch-db.js';
+import { runBin, start } from '../helpers/child-process.js';
+import { countByStatus, insertWebhooks, truncateWebhooks } from '../helpers/webhooks.js';
+
+let db: ScratchDb;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  db = await createScratchDb(inject('templateDb'));
+  env = { DATABASE_URL: db.url };
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  await truncateWebhooks(db.client);
+  await insertWebhooks(db.client, [...Array(30).fill('PENDING'), ...Array(20).fill('ERROR'), ...Array(5).fill('DONE')]);
+});
+
+const untouched = { PENDING: 30, ERROR: 20, DONE: 5 };
+
+describe('bad input: exit 2, usage shown, nothing touched', () => {
+  it.each([
+    [['--status', 'BOGUS'], "clear-telemetry: 'BOGUS' is not a status. Use PENDING, DONE, IGNORED, ERROR or ALL."],
+    [['--batch-size', '0'], "clear-telemetry: --batch-size must be a whole number from 1 to 100,000 (got '0')."],
+    [['--batch-size', '-3'], "clear-telemetry: --batch-size must be a whole number from 1 to 100,000 (got '-3')."],
+    [['--batch-size', 'many'], "clear-telemetry: --batch-size must be a whole number from 1 to 100,000 (got 'many')."],
+    [['--batch-size', '5000000'], "clear-telemetry: --batch-size must be a whole number from 1 to 100,000 (got '5000000')."],
+    [['--yolo'], 'clear-telemetry: Unknown option --yolo.'],
+    [['ERROR'], "clear-telemetry: Unexpected argument 'ERROR'. Flags start with --, for example --status ERROR."],
+  ])('%j', async (args, message) => {
+    const result = await runBin([...args, '--force'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`${message}\n\n${usage('clear-telemetry')}\n`);
+    expect(result.stdout).toBe('');
+    expect(await countByStatus(db.client)).toEqual(untouched);
+  });
+});
+
+describe('refusals and failures', () => {
+  it('refuses to delete without a terminal and without --force, without waiting on stdin', async () => {
+    const result = await runBin(['--status', 'ERROR'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('standard input is not a terminal');
+    expect(result.stderr).toContain('Re-run with --force');
+    expect(result.stdout).toContain("Found 20 LearnPackWebhook records with status 'ERROR'");
+    expect(await countByStatus(db.client)).toEqual(untouched);
+  });
+
+  it('names DATABASE_URL when it is missing', async () => {
+    const result = await runBin(['--dry-run'], {});
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      'clear-telemetry: DATABASE_URL is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname\n',
+    );
+  });
+
+  it('says in one line, without a stack trace, that the database is unreachable', async () => {
+    const result = await runBin(['--force'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe('clear-telemetry: cannot reach the database (ECONNREFUSED). Check DATABASE_URL and that PostgreSQL is running.\n');
+  });
+
+  it('says when the database user may not delete', async () => {
+    const role = uniqueName('ct_reader');
+    await withClient(ADMIN_URL, (admin) => admin.query(`create role ${role} login`));
+    await db.client.query(`grant select on assignments_learnpackwebhook to ${role}`);
+    try {
+      const url = new URL(db.url);
+      url.username = role;
+      const result = await runBin(['--status', 'ERROR', '--force'], { DATABASE_URL: url.toString() });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('permission denied: permission denied for table assignments_learnpackwebhook. Grant the database user SELECT and DELETE');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(await countByStatus(db.client)).toEqual(untouched);
+    } finally {
+      await db.client.query(`revoke all on assignments_learnpackwebhook from ${role}`);
+      await withClient(ADMIN_URL, (admin) => admin.query(`drop role ${role}`));
+    }
+  });
+});
+
+describe('end to end', () => {
+  it('prints help', async () => {
+    const result = await runBin(['--help'], {});
+    expect(result).toMatchObject({ code: 0, stdout: `${usage('clear-telemetry')}\n`, stderr: '' });
+  });
+
+  it('previews a dry run with the summary and deletes nothing', async () => {
+    const result = await runBin(['--status', 'ERROR', '--dry-run', '--show-summary'], env);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe("Found 20 LearnPackWebhook records with status 'ERROR'");
+    expect(lines.slice(-11)).toEqual([
+      '',
+      'Current LearnPackWebhook status summary:',
+      '----------------------------------------',
+      'DONE: 5 records',
+      'ERROR: 20 records',
+      'IGNORED: 0 records',
+      'PENDING: 30 records',
+      '----------------------------------------',
+      'Total: 55 records',
+      'DRY RUN MODE - No records will be deleted',
+      '',
+    ]);
+    expect(await countByStatus(db.client)).toEqual(untouched);
+  });
+
+  it('says so when nothing matches, and still shows the summary', async () => {
+    const result = await runBin(['--status', 'IGNORED', '--force', '--show-summary'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe("No LearnPackWebhook records found with status 'IGNORED'");
+    expect(result.stdout).toContain('Total: 55 records');
+  });
+
+  it('deletes with --force and prints the Django command lines', async () => {
+    const result = await runBin(['--status', 'PENDING', '--batch-size', '10', '--use-cursor', '--force'], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toBe("Found 30 LearnPackWebhook records with status 'PENDING'");
+    expect(lines).toContain('  Method: native (--use-cursor asks for one statement)');
+    expect(lines.at(-2)).toMatch(/^Deleted 30\/30 records \(100\.0%\) - Remaining: 0 - batch 1\/1 - [\d,]+ rows\/s - ETA 0 ms$/);
+    expect(lines.at(-1)).toMatch(/^Successfully deleted 30 LearnPackWebhook records with status 'PENDING' in \d+ ms \(native, 1 batch\)$/);
+    expect(await countByStatus(db.client)).toEqual({ ERROR: 20, DONE: 5 });
+  });
+
+  it('stops after the current batch on Ctrl-C, says what it deleted and exits 130', async () => {
+    await truncateWebhooks(db.client);
+    await seedWebhooks(db.client, 20_000, 20_000);
+    const running = start(process.execPath, ['bin/clear-telemetry.js', '--batch-size', '1000', '--force'], {
+      ...env,
+      CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
+      CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '4000',
+    });
+    await running.waitFor(/^Deleted /m);
+    running.child.kill('SIGINT');
+    const result = await running.done;
+
+    expect(result.code).toBe(130);
+    const stopped = /Stopped after deleting ([\d,]+) of 20,000 LearnPackWebhook records with status 'PENDING'/.exec(result.stderr);
+    expect(stopped, result.stderr).not.toBeNull();
+    const deleted = Number(stopped?.[1]?.replaceAll(',', ''));
+    expect(deleted).toBeGreaterThan(0);
+    expect(deleted).toBeLessThan(20_000);
+    expect(deleted % 1000).toBe(0);
+    expect(await countByStatus(db.client)).toEqual({ PENDING: 20_000 - deleted });
+  });
+});
+
+describe('on a terminal', () => {
+  /** `script` gives the command a pseudo-terminal, as a person at a shell would have. */
+  async function onTerminal(args: string, answer: string) {
+    const command = `${process.execPath} bin/clear-telemetry.js ${args}`;
+    const running = start('script', ['-qec', command, '/dev/null'], { DATABASE_URL: db.url, TERM: 'xterm' });
+    await running.waitFor(/\(yes\/no\): /);
+    running.child.stdin?.write(`${answer}\n`);
+    return running.done;
+  }
+
+  it('asks first, and "no" deletes nothing', async () => {
+    const result = await onTerminal('--status ERROR', 'no');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Are you sure you want to delete 20 LearnPackWebhook records with status 'ERROR'? (yes/no): ");
+    expect(result.stdout).toContain('Operation cancelled');
+    expect(await countByStatus(db.client)).toEqual(untouched);
+  });
+
+  it('deletes on "yes" and draws a progress bar', async () => {
+    const result = await onTerminal('--status ERROR --batch-size 5', 'yes');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Deleting \[[█░]+\] 100% \| 20\/20 \| batch 1\/1/);
+    expect(result.stdout).toContain("Successfully deleted 20 LearnPackWebhook records with status 'ERROR'");
+    expect(await countByStatus(db.client)).toEqual({ PENDING: 30, DONE: 5 });
+  });
+});
+
+it('uses a scratch database', () => {
+  expect(db.url).toBe(databaseUrl(db.name));
+});
