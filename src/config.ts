@@ -64,7 +64,8 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
   const vars = parseEnv(
     {
       CLEAR_TELEMETRY_NATIVE_MAX_ROWS: wholeNumber(50_000),
-      CLEAR_TELEMETRY_BATCH_PAUSE_MS: wholeNumber(10, 0, 60_000),
+      CLEAR_TELEMETRY_BATCH_PAUSE_MS: wholeNumber(0, 0, 60_000),
+      CLEAR_TELEMETRY_BATCH_PAUSE_PERCENT: wholeNumber(10, 0, 1_000),
       CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: wholeNumber(0),
       CLEAR_TELEMETRY_BATCH_STATEMENT_TIMEOUT_MS: wholeNumber(5_000, 100),
       CLEAR_TELEMETRY_NATIVE_STATEMENT_TIMEOUT_MS: wholeNumber(30_000, 100),
@@ -72,7 +73,11 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
     },
     env,
   );
-  const pace = { maxRowsPerSecond: vars.CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND, batchPauseMs: vars.CLEAR_TELEMETRY_BATCH_PAUSE_MS };
+  const pace = {
+    maxRowsPerSecond: vars.CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND,
+    batchPauseMs: vars.CLEAR_TELEMETRY_BATCH_PAUSE_MS,
+    batchPausePercent: vars.CLEAR_TELEMETRY_BATCH_PAUSE_PERCENT,
+  };
   return Object.freeze({
     plan: { nativeMaxRows: vars.CLEAR_TELEMETRY_NATIVE_MAX_ROWS, ...pace },
     purge: {

@@ -23,10 +23,11 @@ describe('loadDatabaseConfig', () => {
 describe('loadPurgeConfig', () => {
   it('has safe defaults', () => {
     expect(loadPurgeConfig({})).toEqual({
-      plan: { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 10 },
+      plan: { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 10 },
       purge: {
         maxRowsPerSecond: 0,
-        batchPauseMs: 10,
+        batchPauseMs: 0,
+        batchPausePercent: 10,
         batchTimeouts: { statementMs: 5_000, lockMs: 2_000 },
         nativeTimeouts: { statementMs: 30_000, lockMs: 2_000 },
       },
@@ -40,7 +41,7 @@ describe('loadPurgeConfig', () => {
       CLEAR_TELEMETRY_BATCH_PAUSE_MS: '0',
       CLEAR_TELEMETRY_LOCK_TIMEOUT_MS: '500',
     });
-    expect(config.plan).toEqual({ nativeMaxRows: 100_000, maxRowsPerSecond: 20_000, batchPauseMs: 0 });
+    expect(config.plan).toEqual({ nativeMaxRows: 100_000, maxRowsPerSecond: 20_000, batchPauseMs: 0, batchPausePercent: 10 });
     expect(config.purge.batchTimeouts.lockMs).toBe(500);
   });
 

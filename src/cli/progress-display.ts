@@ -18,26 +18,23 @@ export function createProgressDisplay(out: Output): ProgressDisplay {
 }
 
 class ProgressLines implements ProgressDisplay {
-  private readonly throttle = new LatestWins({ id: 'terminal-progress', minTime: 1_000 });
-  private last: PurgeProgress | null = null;
-  private printed: PurgeProgress | null = null;
+  private readonly throttle: LatestWins<PurgeProgress>;
 
-  constructor(private readonly out: Output) {}
-
-  update(progress: PurgeProgress): void {
-    this.last = progress;
-    this.throttle.offer(() => this.print(progress));
+  constructor(private readonly out: Output) {
+    this.throttle = new LatestWins({ id: 'terminal-progress', minTime: 1_000, send: (progress) => this.print(progress) });
   }
 
+  update(progress: PurgeProgress): void {
+    this.throttle.offer(progress);
+  }
+
+  /** The terminal has no rate limit, so the last line is printed at once rather than in its turn. */
   async finish(): Promise<void> {
-    const last = this.last;
-    if (last) await this.throttle.final(() => this.print(last));
-    await this.throttle.close();
+    const unsent = await this.throttle.close();
+    if (unsent) this.print(unsent);
   }
 
   private print(progress: PurgeProgress): void {
-    if (progress === this.printed) return;
-    this.printed = progress;
     this.out.write(`${progressLine(progress)}\n`);
   }
 }

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { BatchRequest, BatchResult, NativeDeleteRequest, StatusCensus, Timeouts, WebhookQueue } from '../domain/ports.js';
-import type { StatusFilter } from '../domain/statuses.js';
+import type { BatchRequest, NativeDeleteRequest, StatusCensus, Timeouts, WebhookQueue } from '../domain/ports.js';
 import { LearnpackWebhook, WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { withDbErrors } from './db-errors.js';
 
@@ -8,39 +7,26 @@ const TABLE = `"${WEBHOOK_TABLE}"`;
 
 /** One grouped scan: counts, key and age range per status, all from one snapshot. */
 const CENSUS_SQL = `
-  select status, count(*) as count, max(id) as max_id, min(created_at) as oldest, max(created_at) as newest
+  select status, count(*) as count, min(id) as min_id, max(id) as max_id, min(created_at) as oldest, max(created_at) as newest
   from ${TABLE} group by status`;
 
 /**
- * One keyset batch: walk the primary key from `fromId`, take the next `limit` matching ids up to the
- * watermark, delete them. The status is checked again in the DELETE, so a row whose status changed
- * after the SELECT saw it is re-checked by PostgreSQL and kept. No rows travel to Node.
+ * One batch: the matching rows in one primary-key range. A range walks the key index and holds at
+ * most `toId - fromId + 1` row locks. Constant text with bound parameters: building it through the
+ * query builder cost a millisecond per batch (README, Benchmarks).
  */
-function batchSql(withStatus: boolean): string {
-  const statusFilter = withStatus ? 'and status = ?' : '';
-  const statusRecheck = withStatus ? 'and t.status = ?' : '';
-  return `
-    with batch as (
-      select id from ${TABLE} where id >= ? and id <= ? ${statusFilter} order by id limit ?
-    ), gone as (
-      delete from ${TABLE} t using batch where t.id = batch.id ${statusRecheck} returning t.id
-    )
-    select (select count(*) from gone) as deleted, (select count(*) from batch) as scanned, (select max(id) from batch) as last_id`;
-}
-const BATCH_SQL = { status: batchSql(true), all: batchSql(false) };
+const BATCH_SQL = {
+  status: `delete from ${TABLE} where id >= ? and id <= ? and status = ?`,
+  all: `delete from ${TABLE} where id >= ? and id <= ?`,
+};
 
 interface CensusRow {
   status: string;
   count: string | number;
+  min_id: number;
   max_id: number;
   oldest: string | Date;
   newest: string | Date;
-}
-
-interface BatchRow {
-  deleted: string | number;
-  scanned: string | number;
-  last_id: number | null;
 }
 
 /** The MikroORM adapter behind the domain's `WebhookQueue`. Every statement is parameterised. */
@@ -52,6 +38,7 @@ export class MikroWebhookQueue implements WebhookQueue {
     return rows.map((row) => ({
       status: row.status,
       count: Number(row.count),
+      minId: row.min_id,
       maxId: row.max_id,
       // MikroORM's pg setup returns timestamptz as text; the wire format carries the offset.
       oldest: new Date(row.oldest),
@@ -59,16 +46,16 @@ export class MikroWebhookQueue implements WebhookQueue {
     }));
   }
 
-  async deleteBatch({ status, fromId, watermark, limit, timeouts }: BatchRequest): Promise<BatchResult> {
-    const [sql, params] =
-      status === 'ALL' ? [BATCH_SQL.all, [fromId, watermark, limit]] : [BATCH_SQL.status, [fromId, watermark, status, limit, status]];
-    const rows = await this.inShortTransaction(timeouts, (tx) => tx.execute<BatchRow[]>(sql, params));
-    const row = rows[0];
-    return { deleted: Number(row?.deleted ?? 0), scanned: Number(row?.scanned ?? 0), lastId: row?.last_id ?? null };
+  /** One id range in a transaction of its own; faster than selecting the next N ids first (README, Benchmarks). */
+  async deleteBatch({ status, fromId, toId, timeouts }: BatchRequest): Promise<number> {
+    const [sql, params] = status === 'ALL' ? [BATCH_SQL.all, [fromId, toId]] : [BATCH_SQL.status, [fromId, toId, status]];
+    const result = await this.inShortTransaction(timeouts, (tx) => tx.execute<{ affectedRows: number }>(sql, params, 'run'));
+    return result.affectedRows;
   }
 
   async deleteAll({ status, watermark, timeouts }: NativeDeleteRequest): Promise<number> {
-    return this.inShortTransaction(timeouts, (tx) => tx.nativeDelete(LearnpackWebhook, matching(status, watermark)));
+    const where = status === 'ALL' ? { id: { $lte: watermark } } : { id: { $lte: watermark }, status };
+    return this.inShortTransaction(timeouts, (tx) => tx.nativeDelete(LearnpackWebhook, where));
   }
 
   /** A transaction of its own with `SET LOCAL`-scoped timeouts, so nothing leaks into the pool. */
@@ -83,8 +70,4 @@ export class MikroWebhookQueue implements WebhookQueue {
       }),
     );
   }
-}
-
-function matching(status: StatusFilter, watermark: number) {
-  return status === 'ALL' ? { id: { $lte: watermark } } : { id: { $lte: watermark }, status };
 }

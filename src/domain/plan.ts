@@ -1,4 +1,5 @@
 import { formatCount } from './format.js';
+import type { PaceSettings } from './pace.js';
 import type { StatusCensus } from './ports.js';
 import { WEBHOOK_STATUSES, type StatusFilter } from './statuses.js';
 
@@ -14,8 +15,13 @@ export interface Plan {
   status: StatusFilter;
   summary: StatusSummary;
   matching: number;
-  /** max(id) of the table when the plan was made; nothing above it is ever deleted. Null: empty table. */
+  /**
+   * The highest id of a matching row when the plan was made (never above the table's max(id)).
+   * Nothing above it is ever deleted, so rows that arrive after the plan are safe. Null: nothing matches.
+   */
   watermark: number | null;
+  /** The lowest id of a matching row: where the batch walk starts. Null: nothing matches. */
+  firstId: number | null;
   oldest: Date | null;
   newest: Date | null;
   method: PurgeMethod;
@@ -32,31 +38,30 @@ export interface PlanRequest {
   useCursor: boolean;
 }
 
-export interface PlanPolicy {
+export interface PlanPolicy extends PaceSettings {
   /** At or below this many matching rows one statement is used; above it, batches. */
   nativeMaxRows: number;
-  /** Optional ceiling on deletion speed; 0 means none. */
-  maxRowsPerSecond: number;
-  /** Pause after each batch, so other transactions and autovacuum get the table. */
-  batchPauseMs: number;
 }
 
 /**
- * Deletion speed used for the estimate, measured by `npm run bench` on the Django schema
- * (README, Benchmarks). Deliberately the slower end of what was measured.
+ * Deletion speed used for the estimate: the slow end of `npm run bench` (a status spread thinly over
+ * the table, batches of 10,000, about 120,000 rows/s; README, Benchmarks), rounded down.
  */
-export const ESTIMATED_ROWS_PER_SECOND = 50_000;
+export const ESTIMATED_ROWS_PER_SECOND = 100_000;
 
 export function makePlan(census: readonly StatusCensus[], request: PlanRequest, policy: PlanPolicy, now: Date): Plan {
   const matchingRows = census.filter((row) => request.status === 'ALL' || row.status === request.status);
   const matching = sum(matchingRows.map((row) => row.count));
   const { method, reason } = chooseMethod(matching, request, policy);
-  const batches = method === 'native' ? Math.min(1, matching) : Math.ceil(matching / request.batchSize);
+  const watermark = matchingRows.length > 0 ? Math.max(...matchingRows.map((row) => row.maxId)) : null;
+  const firstId = matchingRows.length > 0 ? Math.min(...matchingRows.map((row) => row.minId)) : null;
+  const batches = method === 'native' ? Math.min(1, matching) : countBatches(firstId, watermark, request.batchSize);
   return {
     status: request.status,
     summary: summarize(census),
     matching,
-    watermark: census.length > 0 ? Math.max(...census.map((row) => row.maxId)) : null,
+    watermark,
+    firstId,
     oldest: earliest(matchingRows.map((row) => row.oldest)),
     newest: latest(matchingRows.map((row) => row.newest)),
     method,
@@ -93,10 +98,18 @@ export function summarize(census: readonly StatusCensus[]): StatusSummary {
   return { rows, total: sum(rows.map((row) => row.count)) };
 }
 
+/** Batches walk fixed id ranges of `batchSize` ids from the first matching id to the watermark. */
+export function countBatches(fromId: number | null, watermark: number | null, batchSize: number): number {
+  if (fromId === null || watermark === null || fromId > watermark) return 0;
+  return Math.ceil((watermark - fromId + 1) / batchSize);
+}
+
 function estimateMs(matching: number, batches: number, method: PurgeMethod, policy: PlanPolicy): number {
   const rate = policy.maxRowsPerSecond > 0 ? Math.min(policy.maxRowsPerSecond, ESTIMATED_ROWS_PER_SECOND) : ESTIMATED_ROWS_PER_SECOND;
-  const pauses = method === 'batch' ? Math.max(0, batches - 1) * policy.batchPauseMs : 0;
-  return Math.round((matching / rate) * 1_000 + pauses);
+  const working = (matching / rate) * 1_000;
+  if (method === 'native') return Math.round(working);
+  const pauses = Math.max(0, batches - 1) * policy.batchPauseMs + (working * policy.batchPausePercent) / 100;
+  return Math.round(working + pauses);
 }
 
 function sum(values: readonly number[]): number {

@@ -9,6 +9,7 @@ import type { StatusFilter } from './statuses.js';
 export interface StatusCensus {
   status: string;
   count: number;
+  minId: number;
   maxId: number;
   oldest: Date;
   newest: Date;
@@ -20,22 +21,12 @@ export interface Timeouts {
   lockMs: number;
 }
 
+/** One batch: the matching rows whose ids lie in `fromId..toId` (both inclusive, never above the watermark). */
 export interface BatchRequest {
   status: StatusFilter;
-  /** Inclusive lower bound of the key walk. */
   fromId: number;
-  /** Inclusive upper bound: max(id) when the plan was made. */
-  watermark: number;
-  limit: number;
+  toId: number;
   timeouts: Timeouts;
-}
-
-export interface BatchResult {
-  deleted: number;
-  /** How many rows the batch selected; fewer than `limit` means the walk is finished. */
-  scanned: number;
-  /** The highest id the batch selected, or null when it selected none. */
-  lastId: number | null;
 }
 
 export interface NativeDeleteRequest {
@@ -47,8 +38,8 @@ export interface NativeDeleteRequest {
 export interface WebhookQueue {
   /** Counts per status in one grouped query (one snapshot). */
   census(): Promise<StatusCensus[]>;
-  /** Deletes the next keyset batch in its own short transaction. */
-  deleteBatch(request: BatchRequest): Promise<BatchResult>;
+  /** Deletes one id range in its own short transaction; returns how many rows it deleted. */
+  deleteBatch(request: BatchRequest): Promise<number>;
   /** Deletes every matching row up to the watermark in one statement. */
   deleteAll(request: NativeDeleteRequest): Promise<number>;
 }

@@ -1,11 +1,8 @@
 import { LockTimeoutError, StatementTimeoutError } from '../errors.js';
 import { formatCount, formatDuration } from './format.js';
 import { BatchPacer, type PaceSettings } from './pace.js';
-import type { Plan, PurgeMethod } from './plan.js';
+import { countBatches, type Plan, type PurgeMethod } from './plan.js';
 import type { Timeouts, WebhookQueue } from './ports.js';
-
-/** The lowest 32-bit id: Django's ids are `integer` identity columns, so the walk starts here. */
-export const FIRST_ID = -2_147_483_648;
 
 export interface PurgeSettings extends PaceSettings {
   batchTimeouts: Timeouts;
@@ -122,26 +119,25 @@ class PurgeRun {
     }
   }
 
+  /** Walks the primary key in ranges of `batchSize` ids, from the first matching id to the watermark. */
   private async deleteInBatches(watermark: number): Promise<PurgeOutcome> {
     const { status, batchSize } = this.plan;
-    for (;;) {
+    for (let fromId = this.nextId(); fromId <= watermark; fromId = this.nextId()) {
       if (this.options.signal?.aborted) return this.finish('stopped');
-      const fromId = this.position.lastId === null ? FIRST_ID : this.position.lastId + 1;
-      if (fromId > watermark) break;
-      const result = await this.pacer.run(batchSize, () =>
-        this.queue.deleteBatch({ status, fromId, watermark, limit: batchSize, timeouts: this.settings.batchTimeouts }),
+      const toId = Math.min(fromId + batchSize - 1, watermark);
+      const started = this.clock();
+      const deleted = await this.pacer.run(batchSize, () =>
+        this.queue.deleteBatch({ status, fromId, toId, timeouts: this.settings.batchTimeouts }),
       );
-      if (result.scanned === 0) break;
-      this.position = {
-        lastId: result.lastId,
-        deleted: this.position.deleted + result.deleted,
-        batches: this.position.batches + 1,
-      };
+      this.position = { lastId: toId, deleted: this.position.deleted + deleted, batches: this.position.batches + 1 };
       await this.emitProgress();
-      if (result.scanned < batchSize) break;
-      await this.pacer.pause(this.options.signal);
+      if (toId < watermark) await this.pacer.pause(this.clock() - started, this.options.signal);
     }
     return this.finish('completed');
+  }
+
+  private nextId(): number {
+    return this.position.lastId === null ? (this.plan.firstId ?? Number.POSITIVE_INFINITY) : this.position.lastId + 1;
   }
 
   private async emitProgress(): Promise<void> {
@@ -161,7 +157,7 @@ class PurgeRun {
       total,
       percent: total > 0 ? (deleted / total) * 100 : 100,
       batchesDone: batches,
-      batchesTotal: this.method === 'native' ? 1 : Math.max(batches, Math.ceil(total / this.plan.batchSize)),
+      batchesTotal: this.method === 'native' ? 1 : batches + countBatches(this.nextId(), this.plan.watermark, this.plan.batchSize),
       rowsPerSecond,
       etaMs: remaining === 0 ? 0 : rowsPerSecond > 0 ? (remaining / rowsPerSecond) * 1_000 : null,
       elapsedMs,

@@ -1,22 +1,27 @@
 import Bottleneck from 'bottleneck';
 
-export interface LatestWinsOptions {
+export interface LatestWinsOptions<T> {
   id: string;
-  /** Minimum time between the starts of two jobs. */
+  /** Minimum time between the starts of two sends. */
   minTime: number;
+  /** Delivers one state (prints a line, edits a message). */
+  send: (state: T) => unknown;
   onError?: (error: unknown) => void;
 }
 
 /**
- * A throttle for status updates (terminal progress lines, Slack message edits): at most one job
- * every `minTime`, and a newer update replaces the one still waiting, so a slow sink only ever
- * sees the latest state. The final update is queued at priority 0, so no later tick can evict it.
- * The Bottleneck recipe comes from octokit/plugin-throttling: `highWater: 1` with `LEAK`.
+ * A throttle for status updates (terminal progress lines, Slack message edits): at most one send
+ * every `minTime`, and each send delivers the latest state offered, so a slow sink never falls
+ * behind and never sees a stale state after a newer one. Bottleneck keeps at most one job waiting
+ * (`highWater: 1`, `LEAK`, as octokit/plugin-throttling does); the final state is queued at
+ * priority 0, so no later tick can evict it.
  */
-export class LatestWins {
+export class LatestWins<T> {
   private readonly limiter: Bottleneck;
+  private latest: T | undefined;
+  private sent: T | undefined;
 
-  constructor(private readonly options: LatestWinsOptions) {
+  constructor(private readonly options: LatestWinsOptions<T>) {
     this.limiter = new Bottleneck({
       id: options.id,
       maxConcurrent: 1,
@@ -27,24 +32,34 @@ export class LatestWins {
     this.limiter.on('error', (error) => options.onError?.(error));
   }
 
-  /** Queues an update; it may be replaced by a newer one before it runs. Never throws. */
-  offer(job: () => unknown): void {
-    this.limiter.schedule({ priority: 5 }, () => Promise.resolve(job())).catch((error: unknown) => {
+  /** Offers a newer state; never throws. */
+  offer(state: T): void {
+    this.latest = state;
+    this.limiter.schedule({ priority: 5 }, () => this.sendLatest()).catch((error: unknown) => {
       if (!isDropped(error)) this.options.onError?.(error);
     });
   }
 
-  /** Queues the last update after whatever is running; resolves when it has run. */
-  async final<T>(job: () => Promise<T> | T): Promise<T> {
-    return this.limiter.schedule({ priority: 0 }, () => Promise.resolve(job()));
+  /** Sends the final state after whatever is being sent now, within the rate; resolves once sent. */
+  async final(state: T): Promise<void> {
+    this.latest = state;
+    await this.limiter.schedule({ priority: 0 }, () => this.sendLatest());
   }
 
-  /** Drops whatever is still waiting (for example on shutdown) and lets the running job finish. */
-  async close(): Promise<void> {
+  /** Drops what is still waiting and waits for a send in progress. Returns the last state offered, if not sent. */
+  async close(): Promise<T | undefined> {
     await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    return this.latest === this.sent ? undefined : this.latest;
+  }
+
+  private async sendLatest(): Promise<void> {
+    const state = this.latest;
+    if (state === undefined || state === this.sent) return;
+    this.sent = state;
+    await this.options.send(state);
   }
 }
 
 function isDropped(error: unknown): boolean {
-  return error instanceof Bottleneck.BottleneckError && /dropped/i.test(error.message);
+  return error instanceof Bottleneck.BottleneckError && /dropped|stopped/i.test(error.message);
 }

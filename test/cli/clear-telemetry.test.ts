@@ -18,10 +18,14 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await truncateWebhooks(db.client);
-  await insertWebhooks(db.client, [...Array(30).fill('PENDING'), ...Array(20).fill('ERROR'), ...Array(5).fill('DONE')]);
+  await insertWebhooks(db.client, [...repeat('PENDING', 30), ...repeat('ERROR', 20), ...repeat('DONE', 5)]);
 });
 
 const untouched = { PENDING: 30, ERROR: 20, DONE: 5 };
+
+function repeat(status: string, n: number): string[] {
+  return Array.from({ length: n }, () => status);
+}
 
 describe('bad input: exit 2, usage shown, nothing touched', () => {
   it.each([

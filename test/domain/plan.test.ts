@@ -4,21 +4,22 @@ import type { StatusCensus } from '../../src/domain/ports.js';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
 const census: StatusCensus[] = [
-  { status: 'DONE', count: 480_000, maxId: 599_999, oldest: day(1), newest: day(20) },
-  { status: 'ERROR', count: 90_000, maxId: 599_998, oldest: day(2), newest: day(19) },
-  { status: 'PENDING', count: 400_000, maxId: 1_000_000, oldest: day(21), newest: day(28) },
-  { status: 'WEIRD', count: 3, maxId: 12, oldest: day(3), newest: day(3) },
+  { status: 'DONE', count: 480_000, minId: 1, maxId: 599_999, oldest: day(1), newest: day(20) },
+  { status: 'ERROR', count: 90_000, minId: 17, maxId: 599_998, oldest: day(2), newest: day(19) },
+  { status: 'PENDING', count: 400_000, minId: 600_001, maxId: 1_000_000, oldest: day(21), newest: day(28) },
+  { status: 'WEIRD', count: 3, minId: 10, maxId: 12, oldest: day(3), newest: day(3) },
 ];
-const policy = { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 10 };
+const policy = { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 10, batchPausePercent: 10 };
 const now = day(28);
 
 describe('makePlan', () => {
-  it('plans a large set in bounded batches below the watermark', () => {
+  it('plans a large set in bounded batches, from the first matching id to the watermark', () => {
     const plan = makePlan(census, { status: 'PENDING', batchSize: 10_000, useCursor: false }, policy, now);
     expect(plan).toMatchObject({
       status: 'PENDING',
       matching: 400_000,
       watermark: 1_000_000,
+      firstId: 600_001,
       oldest: day(21),
       newest: day(28),
       method: 'batch',
@@ -27,7 +28,8 @@ describe('makePlan', () => {
       batchSize: 10_000,
       plannedAt: now,
     });
-    expect(plan.estimatedMs).toBe(Math.round((400_000 / ESTIMATED_ROWS_PER_SECOND) * 1000 + 39 * 10));
+    const working = (400_000 / ESTIMATED_ROWS_PER_SECOND) * 1000;
+    expect(plan.estimatedMs).toBe(Math.round(working * 1.1 + 39 * 10));
   });
 
   it('uses one statement for a small set, and when --use-cursor asks for it', () => {
@@ -39,17 +41,19 @@ describe('makePlan', () => {
 
   it('treats ALL as every status, still bounded by the watermark', () => {
     const plan = makePlan(census, { status: 'ALL', batchSize: 50_000, useCursor: false }, policy, now);
-    expect(plan).toMatchObject({ matching: 970_003, watermark: 1_000_000, oldest: day(1), newest: day(28), batches: 20 });
+    expect(plan).toMatchObject({ matching: 970_003, watermark: 1_000_000, firstId: 1, oldest: day(1), newest: day(28), batches: 20 });
   });
 
   it('has nothing to do on an empty table', () => {
     const plan = makePlan([], { status: 'ERROR', batchSize: 10_000, useCursor: false }, policy, now);
-    expect(plan).toMatchObject({ matching: 0, watermark: null, oldest: null, newest: null, batches: 0, estimatedMs: 0 });
+    expect(plan).toMatchObject({ matching: 0, watermark: null, firstId: null, oldest: null, newest: null, batches: 0, estimatedMs: 0 });
   });
 
   it('slows the estimate to a configured ceiling', () => {
     const plan = makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: false }, { ...policy, maxRowsPerSecond: 1_000 }, now);
-    expect(plan.estimatedMs).toBe(90_000 + 8 * 10);
+    // ERROR rows are spread over ids 17..599,998: 60 ranges of 10,000 ids, and nothing above is touched.
+    expect(plan).toMatchObject({ firstId: 17, watermark: 599_998, batches: 60 });
+    expect(plan.estimatedMs).toBe(99_000 + 59 * 10);
   });
 });
 

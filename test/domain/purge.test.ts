@@ -15,10 +15,11 @@ let queue: MikroWebhookQueue;
 const settings: PurgeSettings = {
   maxRowsPerSecond: 0,
   batchPauseMs: 0,
+  batchPausePercent: 0,
   batchTimeouts: { statementMs: 5_000, lockMs: 2_000 },
   nativeTimeouts: { statementMs: 5_000, lockMs: 2_000 },
 };
-const batchesAlways: PlanPolicy = { nativeMaxRows: 0, maxRowsPerSecond: 0, batchPauseMs: 0 };
+const batchesAlways: PlanPolicy = { nativeMaxRows: 0, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 0 };
 const nativeAlways: PlanPolicy = { ...batchesAlways, nativeMaxRows: Number.MAX_SAFE_INTEGER };
 
 async function planFor(status: StatusFilter, batchSize: number, policy = batchesAlways) {

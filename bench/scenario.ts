@@ -1,0 +1,107 @@
+/**
+ * One benchmark scenario in a process of its own, so its peak RSS is its own. Prints one JSON line.
+ * Usage: tsx bench/scenario.ts <databaseUrl> <kind> <status> <batchSize>
+ *   kind: floor | native | batch | keyset
+ */
+import pg from 'pg';
+import { initORM } from '../src/db/init-orm.js';
+import { MikroWebhookQueue } from '../src/db/webhook-queue.js';
+import { loadPurgeConfig } from '../src/config.js';
+import { makePlan } from '../src/domain/plan.js';
+import { purge } from '../src/domain/purge.js';
+import type { BatchRequest } from '../src/domain/ports.js';
+import type { StatusFilter } from '../src/domain/statuses.js';
+
+const [url = '', kind = 'batch', status = 'PENDING', size = '10000'] = process.argv.slice(2);
+const batchSize = Number(size);
+
+interface Result {
+  deleted: number;
+  ms: number;
+  slowestBatchMs: number;
+  batches: number;
+}
+
+async function floor(): Promise<Result> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ wm: number }>('select max(id) as wm from assignments_learnpackwebhook');
+  const started = performance.now();
+  const result = await client.query('delete from assignments_learnpackwebhook where id <= $1 and status = $2', [rows[0]?.wm, status]);
+  const ms = performance.now() - started;
+  await client.end();
+  return { deleted: result.rowCount ?? 0, ms, slowestBatchMs: ms, batches: 1 };
+}
+
+/**
+ * The alternative the engine does not use: a keyset walk that first selects the next `batchSize`
+ * matching ids, then deletes that key range; each batch its own transaction, like the engine's.
+ */
+async function keyset(): Promise<Result> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ wm: number }>('select max(id) as wm from assignments_learnpackwebhook where status = $1', [status]);
+  const wm = rows[0]?.wm ?? 0;
+  let fromId = -2_147_483_648;
+  let deleted = 0;
+  let slowest = 0;
+  let batches = 0;
+  const started = performance.now();
+  for (;;) {
+    const t = performance.now();
+    await client.query('begin');
+    const bound = await client.query<{ last: number | null }>(
+      `select max(id) as last from (select id from assignments_learnpackwebhook
+         where id >= $1 and id <= $2 and status = $3 order by id limit $4) b`,
+      [fromId, wm, status, batchSize],
+    );
+    const last = bound.rows[0]?.last ?? null;
+    if (last === null) {
+      await client.query('commit');
+      break;
+    }
+    const r = await client.query('delete from assignments_learnpackwebhook where id >= $1 and id <= $2 and status = $3', [fromId, last, status]);
+    await client.query('commit');
+    slowest = Math.max(slowest, performance.now() - t);
+    deleted += r.rowCount ?? 0;
+    batches += 1;
+    fromId = last + 1;
+  }
+  const ms = performance.now() - started;
+  await client.end();
+  return { deleted, ms, slowestBatchMs: slowest, batches };
+}
+
+async function engine(method: 'native' | 'batch'): Promise<Result> {
+  const orm = await initORM(url);
+  const queue = new MikroWebhookQueue(orm.em);
+  const config = loadPurgeConfig(process.env);
+  let slowest = 0;
+  const timed = {
+    census: () => queue.census(),
+    deleteAll: async (request: Parameters<typeof queue.deleteAll>[0]) => {
+      const t = performance.now();
+      const n = await queue.deleteAll(request);
+      slowest = Math.max(slowest, performance.now() - t);
+      return n;
+    },
+    deleteBatch: async (request: BatchRequest) => {
+      const t = performance.now();
+      const n = await queue.deleteBatch(request);
+      slowest = Math.max(slowest, performance.now() - t);
+      return n;
+    },
+  };
+  const policy = { ...config.plan, nativeMaxRows: method === 'native' ? Number.MAX_SAFE_INTEGER : 0 };
+  const plan = makePlan(await queue.census(), { status: status as StatusFilter, batchSize, useCursor: false }, policy, new Date());
+  const started = performance.now();
+  const outcome = await purge(plan, timed, config.purge);
+  const ms = performance.now() - started;
+  await orm.close(true);
+  if (outcome.state !== 'completed') throw outcome.error ?? new Error(outcome.state);
+  return { deleted: outcome.deleted, ms, slowestBatchMs: slowest, batches: outcome.batches };
+}
+
+const run = { floor, keyset, native: () => engine('native'), batch: () => engine('batch') }[kind as 'floor'];
+const result = await run();
+console.log(JSON.stringify({ ...result, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
