@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import type { PurgeSettings } from './domain/purge.js';
 import type { PlanPolicy } from './domain/plan.js';
+import { accessList, type AccessList } from './domain/access.js';
 
 /**
  * Every environment variable is read here, once, into frozen typed objects. A bad value stops the
@@ -95,4 +96,105 @@ function isPostgresUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+
+export interface SlackConfig {
+  /** Socket Mode when an app-level token is set; otherwise HTTP on `port`. */
+  mode: 'socket' | 'http';
+  botToken: string;
+  signingSecret: string | null;
+  appToken: string | null;
+  port: number;
+  apiUrl: string;
+  /** Channels where the command may be used; null means any. */
+  channels: readonly string[] | null;
+  requesters: AccessList;
+  approvers: AccessList;
+  breakGlass: AccessList;
+  approvalTtlMs: number;
+  logLevel: string;
+}
+
+const token = (prefix: string, what: string) =>
+  z
+    .string({ error: `is missing. Set it to the ${what} (${prefix}…) from the Slack app's settings` })
+    .refine((value) => value.startsWith(prefix), { error: `must start with ${prefix} (it is the ${what})` });
+
+/** A comma-separated list of Slack IDs matching `pattern`; unset gives null. */
+function idList(pattern: RegExp, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return null;
+      const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+      const bad = ids.find((id) => !pattern.test(id));
+      if (bad !== undefined || ids.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of ${what} (got '${bad ?? value}')` });
+        return z.NEVER;
+      }
+      return ids;
+    });
+}
+
+const people = () => idList(/^[UWS][A-Z0-9]{2,}$/, 'user IDs (U…, W…) or user group IDs (S…)');
+
+/** `15m`, `900s`, `1h`, or a number of minutes. */
+const duration = (fallbackMs: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallbackMs;
+      const match = /^(\d+)\s*(s|m|h)?$/.exec(value);
+      const ms = match ? Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'm') as 's' | 'm' | 'h'] : 0;
+      if (ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 15m, 900s or 1h (got '${value}')` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+export function loadSlackConfig(env: Env = process.env): SlackConfig {
+  const socket = Boolean(env.SLACK_APP_TOKEN?.trim());
+  const vars = parseEnv(
+    {
+      SLACK_BOT_TOKEN: token('xoxb-', 'bot token'),
+      SLACK_APP_TOKEN: socket ? token('xapp-', 'app-level token with connections:write') : z.undefined(),
+      SLACK_SIGNING_SECRET: socket
+        ? z.string().optional()
+        : z.string({ error: "is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode" }),
+      PORT: wholeNumber(3000, 1, 65_535),
+      SLACK_API_URL: z
+        .string()
+        .optional()
+        .refine((value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value), { error: 'must be an http(s) URL, e.g. https://slack.com/api/' })
+        .transform((value) => (value === undefined ? DEFAULT_SLACK_API_URL : value.replace(/\/*$/, '/'))),
+      CLEAR_TELEMETRY_CHANNELS: idList(/^[CGD][A-Z0-9]{2,}$/, 'channel IDs (C…, G…)'),
+      CLEAR_TELEMETRY_REQUESTERS: people(),
+      CLEAR_TELEMETRY_APPROVERS: people(),
+      CLEAR_TELEMETRY_BREAK_GLASS: people(),
+      CLEAR_TELEMETRY_APPROVAL_TTL: duration(15 * 60_000),
+      LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    },
+    env,
+  );
+  const list = (ids: string[] | null, whenUnset: 'anyone' | 'nobody'): AccessList => (ids ? accessList(ids) : { kind: whenUnset });
+  return Object.freeze({
+    mode: socket ? 'socket' : 'http',
+    botToken: vars.SLACK_BOT_TOKEN,
+    signingSecret: vars.SLACK_SIGNING_SECRET ?? null,
+    appToken: vars.SLACK_APP_TOKEN ?? null,
+    port: vars.PORT,
+    apiUrl: vars.SLACK_API_URL,
+    channels: vars.CLEAR_TELEMETRY_CHANNELS,
+    requesters: list(vars.CLEAR_TELEMETRY_REQUESTERS, 'anyone'),
+    // Fail closed: with no approvers configured, nobody can confirm a purge.
+    approvers: list(vars.CLEAR_TELEMETRY_APPROVERS, 'nobody'),
+    breakGlass: list(vars.CLEAR_TELEMETRY_BREAK_GLASS, 'nobody'),
+    approvalTtlMs: vars.CLEAR_TELEMETRY_APPROVAL_TTL,
+    logLevel: vars.LOG_LEVEL ?? 'info',
+  } satisfies SlackConfig);
 }

@@ -2,6 +2,7 @@ import { formatCount, formatDuration, formatPercent, formatRate, formatTimestamp
 import type { Plan, StatusSummary } from '../domain/plan.js';
 import type { PurgeOutcome, PurgeProgress } from '../domain/purge.js';
 import type { StatusFilter } from '../domain/statuses.js';
+import { howItRan } from '../domain/describe.js';
 
 /** The terminal's words, kept to the Django command's lines so existing runbooks still read true. */
 
@@ -62,12 +63,11 @@ export function fallbackLine(reason: string): string {
 
 export function outcomeLine(outcome: PurgeOutcome, plan: Plan): string {
   const what = `${MODEL} records with status '${plan.status}'`;
-  const how = `${outcome.method}, ${formatCount(outcome.batches)} ${outcome.batches === 1 ? 'batch' : 'batches'}`;
   const took = formatDuration(outcome.durationMs);
   const sofar = `${formatCount(outcome.deleted)} of ${formatCount(plan.matching)} ${what}`;
   switch (outcome.state) {
     case 'completed':
-      return `Successfully deleted ${formatCount(outcome.deleted)} ${what} in ${took} (${how})`;
+      return `Successfully deleted ${formatCount(outcome.deleted)} ${what} ${howItRan(outcome)}`;
     case 'stopped':
       return `Stopped after deleting ${sofar} in ${took}. Run the command again to delete the rest.`;
     case 'failed':

@@ -6,6 +6,8 @@ export interface LatestWinsOptions<T> {
   minTime: number;
   /** Delivers one state (prints a line, edits a message). */
   send: (state: T) => unknown;
+  /** Milliseconds to wait before retrying a failed send, or null to give up (`final` for the last state). */
+  retryDelay?: (error: unknown, attempt: number, final: boolean) => number | null;
   onError?: (error: unknown) => void;
 }
 
@@ -30,6 +32,9 @@ export class LatestWins<T> {
       strategy: Bottleneck.strategy.LEAK,
     });
     this.limiter.on('error', (error) => options.onError?.(error));
+    // Returning a number from `failed` makes Bottleneck retry the same job after that many ms; the
+    // retry sends whatever state is latest by then.
+    this.limiter.on('failed', (error, job) => options.retryDelay?.(error, job.retryCount, job.options.priority === 0) ?? undefined);
   }
 
   /** Offers a newer state; never throws. */
@@ -55,8 +60,8 @@ export class LatestWins<T> {
   private async sendLatest(): Promise<void> {
     const state = this.latest;
     if (state === undefined || state === this.sent) return;
-    this.sent = state;
     await this.options.send(state);
+    this.sent = state;
   }
 }
 

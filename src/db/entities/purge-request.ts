@@ -26,6 +26,8 @@ export const PurgeRequest = defineEntity({
     method: p.string(),
     methodReason: p.text(),
     watermark: p.integer().nullable(),
+    firstId: p.integer().nullable(),
+    estimatedMs: p.integer().default(0),
     matchingCount: p.integer(),
     totalCount: p.integer(),
     statusCounts: p.json<{ status: string; count: number }[]>(),

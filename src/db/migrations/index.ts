@@ -1,5 +1,11 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261128175052 } from './Migration20261128175052.js';
+import { Migration20261128182302 } from './Migration20261128182302.js';
 
 /** Every migration, in order. Listed in code so tsc, tsx and vitest all load the same set. */
-export const MIGRATIONS: MigrationObject[] = [{ name: 'Migration20261128175052', class: Migration20261128175052 }];
+export const MIGRATIONS: MigrationObject[] = [
+  // The request ledger.
+  { name: 'Migration20261128175052', class: Migration20261128175052 },
+  // The plan's first id and estimate, so a run can be rebuilt from the ledger alone.
+  { name: 'Migration20261128182302', class: Migration20261128182302 },
+];

@@ -1,0 +1,25 @@
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { cancelRequest, confirmRequest, type Click } from './decide-request.js';
+import type { ClearTelemetryDeps } from './deps.js';
+import { requestIdFrom } from './ids.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+type Decide = (deps: ClearTelemetryDeps, click: Click, respond: RespondFn) => Promise<void>;
+
+/** A button click: ack at once, then decide. The button value is only the request id. */
+function buttonCallback(deps: ClearTelemetryDeps, decide: Decide) {
+  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    const container = body.container as { channel_id?: string; message_ts?: string } | undefined;
+    const click = {
+      userId: body.user.id,
+      requestId: requestIdFrom(action.value),
+      channelId: body.channel?.id ?? container?.channel_id ?? null,
+      messageTs: body.message?.ts ?? container?.message_ts ?? null,
+    };
+    await decide(deps, click, respond);
+  };
+}
+
+export const confirmCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, confirmRequest);
+export const cancelCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, cancelRequest);

@@ -1,0 +1,27 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { parseClearArgs, splitCommandText } from '../../src/domain/clear-args.js';
+import { UsageError } from '../../src/errors.js';
+import type { ClearTelemetryDeps } from './deps.js';
+import { openRequest } from './open-request.js';
+import { ephemeral, errorText, usageText } from './replies.js';
+
+/** /clear-telemetry: parse and check the channel without I/O, ack at once, then do the work. */
+export function commandCallback(deps: ClearTelemetryDeps) {
+  return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    let args;
+    try {
+      args = parseClearArgs(splitCommandText(command.text));
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      await ack(ephemeral(errorText(error)));
+      return;
+    }
+    if (args.help) return ack(ephemeral(usageText()));
+    const { channels } = deps.access;
+    if (channels && !channels.includes(command.channel_id)) {
+      return ack(ephemeral(`This command is not enabled in this channel. Use it in ${channels.map((id) => `<#${id}>`).join(', ')}.`));
+    }
+    await ack();
+    await openRequest(deps, { args, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id || null }, respond);
+  };
+}

@@ -1,0 +1,26 @@
+import type { AccessList, GroupMembers } from '../../src/domain/access.js';
+import type { PlanPolicy } from '../../src/domain/plan.js';
+import type { RequestLedger, WebhookQueue } from '../../src/domain/ports.js';
+import type { RequestRunner } from '../../src/domain/run-request.js';
+import type { Log } from '../../src/log.js';
+import type { SlackGateway } from '../../src/slack/slack-gateway.js';
+
+/** Everything the command's listeners use, passed in by src/start-app.ts (and by tests). */
+export interface ClearTelemetryDeps {
+  access: {
+    /** Channels where the command may be used; null means any. */
+    channels: readonly string[] | null;
+    requesters: AccessList;
+    approvers: AccessList;
+    breakGlass: AccessList;
+    approvalTtlMs: number;
+  };
+  planPolicy: PlanPolicy;
+  queue: WebhookQueue;
+  ledger: RequestLedger;
+  slack: SlackGateway;
+  groupMembers: GroupMembers;
+  runner: RequestRunner;
+  clock: () => Date;
+  log: Log;
+}

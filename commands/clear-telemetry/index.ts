@@ -1,0 +1,12 @@
+import type { App } from '@slack/bolt';
+import { cancelCallback, confirmCallback } from './action-callbacks.js';
+import { commandCallback } from './command-callback.js';
+import type { ClearTelemetryDeps } from './deps.js';
+import { ACTION, COMMAND } from './ids.js';
+
+/** Wires /clear-telemetry into the app, and nothing else. */
+export function registerClearTelemetry(app: App, deps: ClearTelemetryDeps): void {
+  app.command(COMMAND, commandCallback(deps));
+  app.action(ACTION.confirm, confirmCallback(deps));
+  app.action(ACTION.cancel, cancelCallback(deps));
+}

@@ -1,0 +1,81 @@
+import type { RespondFn } from '@slack/bolt';
+import { isAllowed } from '../../src/domain/access.js';
+import type { ClearArgs } from '../../src/domain/clear-args.js';
+import { makePlan } from '../../src/domain/plan.js';
+import { NotAllowedError } from '../../src/errors.js';
+import { platformError } from '../../src/slack/retry-policy.js';
+import { nothingToDeleteMessage, previewMessage } from './blocks.js';
+import type { ClearTelemetryDeps } from './deps.js';
+import { ephemeral, errorText } from './replies.js';
+
+export interface CommandInput {
+  args: ClearArgs;
+  userId: string;
+  channelId: string;
+  teamId: string | null;
+}
+
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
+
+/**
+ * After the ack: check the requester, plan, record the request, and post the preview in the channel
+ * (dry runs and empty results are posted without a request). Problems go back ephemerally.
+ */
+export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput, respond: RespondFn): Promise<void> {
+  const { args, userId, channelId } = input;
+  try {
+    if (!(await isAllowed(deps.access.requesters, userId, deps.groupMembers))) {
+      throw new NotAllowedError('You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.');
+    }
+    const now = deps.clock();
+    const plan = makePlan(await deps.queue.census(), args, deps.planPolicy, now);
+    if (plan.matching === 0) {
+      await post(deps, channelId, nothingToDeleteMessage(plan, userId));
+      return;
+    }
+    const preview = { requesterId: userId, approvers: deps.access.approvers, now };
+    if (args.dryRun) {
+      await post(deps, channelId, previewMessage(plan, { ...preview, requestId: null, expiresAt: null, selfApproval: null }));
+      return;
+    }
+    const selfApproval = args.force ? ((await isAllowed(deps.access.breakGlass, userId, deps.groupMembers)) ? 'break-glass' : 'not-break-glass') : null;
+    const expiresAt = new Date(now.getTime() + deps.access.approvalTtlMs);
+    const request = await deps.ledger.create({
+      source: 'slack',
+      plan,
+      force: args.force,
+      useCursor: args.useCursor,
+      requesterId: userId,
+      teamId: input.teamId,
+      channelId,
+      expiresAt,
+    });
+    let ts: string;
+    try {
+      ts = await post(deps, channelId, previewMessage(plan, { ...preview, requestId: request.id, expiresAt, selfApproval }));
+    } catch (error) {
+      await deps.ledger.remove(request.id);
+      throw error;
+    }
+    await deps.ledger.attachMessage(request.id, channelId, ts);
+    deps.log.info({ requestId: request.id, requester: userId, channel: channelId, status: plan.status, matching: plan.matching, watermark: plan.watermark }, 'request created');
+  } catch (error) {
+    deps.log.warn({ err: error, user: userId, channel: channelId }, 'request refused');
+    await respond(ephemeral(errorText(error)));
+  }
+}
+
+async function post(deps: ClearTelemetryDeps, channelId: string, message: Parameters<ClearTelemetryDeps['slack']['post']>[1]): Promise<string> {
+  try {
+    return await deps.slack.post(channelId, message);
+  } catch (error) {
+    const code = platformError(error);
+    if (code && CANNOT_POST.has(code)) {
+      throw new NotAllowedError(
+        `I cannot post in this channel (${code}). Invite me with \`/invite @clear-telemetry\`: a private channel needs an invitation, and public ones need the chat:write.public scope.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,73 @@
+import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../errors.js';
+import { formatTimestamp } from './format.js';
+import type { PurgeRequestRecord } from './request.js';
+
+/** What the rules need to know about the person who clicked. */
+export interface Clicker {
+  userId: string;
+  isApprover: boolean;
+  isBreakGlass: boolean;
+}
+
+/**
+ * Confirm: a second person approves. The requester may approve only their own `--force` request,
+ * and only as a break-glass user; that is recorded as self-approved. Throws a coded error otherwise.
+ */
+export function checkApproval(request: PurgeRequestRecord, clicker: Clicker, now: Date): { selfApproved: boolean } {
+  checkStillOpen(request, now);
+  if (clicker.userId === request.requesterId) {
+    if (request.force && clicker.isBreakGlass) return { selfApproved: true };
+    throw new SelfApprovalError(
+      request.force
+        ? 'You asked for this purge, so another approver must confirm it. (--force lets only break-glass users confirm their own request.)'
+        : 'You asked for this purge, so another approver must confirm it.',
+    );
+  }
+  if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.');
+  return { selfApproved: false };
+}
+
+/** Cancel: the requester or an approver, while the request still awaits approval. */
+export function checkCancel(request: PurgeRequestRecord, clicker: Clicker, now: Date): void {
+  checkStillOpen(request, now);
+  if (clicker.userId !== request.requesterId && !clicker.isApprover) {
+    throw new NotAllowedError('Only the requester or an approver can cancel this request.');
+  }
+}
+
+export function isExpired(request: PurgeRequestRecord, now: Date): boolean {
+  return request.expiresAt !== null && now.getTime() >= request.expiresAt.getTime();
+}
+
+function checkStillOpen(request: PurgeRequestRecord, now: Date): void {
+  if (request.state !== 'awaiting_approval') throw new AlreadyDecidedError(`Nothing to do: ${describeDecision(request)}.`);
+  if (isExpired(request, now)) {
+    throw new ExpiredError(`This request expired at ${formatTimestamp(request.expiresAt ?? now)}. Run /clear-telemetry again for a fresh preview.`);
+  }
+}
+
+/** One clause saying what became of a request, for late clicks and thread replies. */
+export function describeDecision(request: PurgeRequestRecord): string {
+  const by = (user: string | null) => (user ? ` by <@${user}>` : '');
+  const at = (date: Date | null) => (date ? ` at ${formatTimestamp(date)}` : '');
+  switch (request.state) {
+    case 'awaiting_approval':
+      return 'this request is waiting for approval';
+    case 'approved':
+      return `this request was already approved${by(request.approverId)}${at(request.approvedAt)} and is about to run`;
+    case 'running':
+      return `this request was already approved${by(request.approverId)} and is running`;
+    case 'succeeded':
+      return `this request was approved${by(request.approverId)} and has finished`;
+    case 'failed':
+      return `this request was approved${by(request.approverId)} and has failed`;
+    case 'stopped':
+      return `this request was stopped${by(request.stopRequestedBy)}`;
+    case 'interrupted':
+      return 'this request was interrupted and can be resumed';
+    case 'cancelled':
+      return `this request was cancelled${by(request.decidedBy)}${at(request.decidedAt)}`;
+    case 'expired':
+      return `this request expired${at(request.expiresAt)} without approval`;
+  }
+}

@@ -1,0 +1,132 @@
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { App } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import { registerClearTelemetry } from '../commands/clear-telemetry/index.js';
+import type { ClearTelemetryDeps } from '../commands/clear-telemetry/deps.js';
+import { expireDueRequests } from '../commands/clear-telemetry/decide-request.js';
+import { SlackReporter } from '../commands/clear-telemetry/slack-reporter.js';
+import { loadDatabaseConfig, loadPurgeConfig, loadSlackConfig, type Env } from './config.js';
+import { initORM } from './db/init-orm.js';
+import { applyMigrations } from './db/migrate.js';
+import { MikroRequestLedger } from './db/request-store.js';
+import { MikroWebhookQueue } from './db/webhook-queue.js';
+import { RequestRunner } from './domain/run-request.js';
+import { boltLogger, createLog, type Log } from './log.js';
+import { createBoltApp, type BotIdentity } from './slack/create-app.js';
+import { ConfigError } from './errors.js';
+import { platformError } from './slack/retry-policy.js';
+import { SLACK_LIMITS, type SlackLimits } from './slack/limits.js';
+import { SlackGateway } from './slack/slack-gateway.js';
+import { UserGroupDirectory } from './slack/user-groups.js';
+
+export interface StartOptions {
+  env: Env;
+  /** Tests pass smaller limits and their own clock and log; production uses the defaults. */
+  limits?: SlackLimits;
+  clock?: () => Date;
+  log?: Log;
+  /** Overrides PORT (0 picks a free port). */
+  port?: number;
+  /** How often awaiting requests past their expiry are closed. */
+  sweepEveryMs?: number;
+}
+
+export interface RunningApp {
+  app: App;
+  /** The HTTP port, or null in Socket Mode. */
+  port: number | null;
+  deps: ClearTelemetryDeps;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds and starts the Slack app: config, database (applying the bot's own pending migrations
+ * under an advisory lock, so replicas can start together), Slack clients and limiters, the command.
+ */
+export async function startApp(options: StartOptions): Promise<RunningApp> {
+  const { databaseUrl } = loadDatabaseConfig(options.env);
+  const purgeConfig = loadPurgeConfig(options.env);
+  const slackConfig = loadSlackConfig(options.env);
+  const log = options.log ?? createLog(slackConfig.logLevel);
+  const limits = options.limits ?? SLACK_LIMITS;
+  const clock = options.clock ?? (() => new Date());
+
+  const orm = await initORM(databaseUrl);
+  const applied = await applyMigrations(orm, databaseUrl);
+  if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
+
+  // Our own client: no hidden retries (the limiters retry), and a 429 throws instead of pausing every call.
+  const client = new WebClient(slackConfig.botToken, {
+    slackApiUrl: slackConfig.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+    logger: boltLogger(log),
+  });
+  const identity = await checkToken(client);
+  const slack = new SlackGateway(client, limits, log);
+  const ledger = new MikroRequestLedger(orm.em);
+  const queue = new MikroWebhookQueue(orm.em);
+  const runner = new RequestRunner({
+    ledger,
+    queue,
+    settings: purgeConfig.purge,
+    reporter: new SlackReporter(slack, log),
+    runnerId: `${hostname()}:${process.pid}`,
+    clock,
+    log,
+  });
+  const deps: ClearTelemetryDeps = {
+    access: {
+      channels: slackConfig.channels,
+      requesters: slackConfig.requesters,
+      approvers: slackConfig.approvers,
+      breakGlass: slackConfig.breakGlass,
+      approvalTtlMs: slackConfig.approvalTtlMs,
+    },
+    planPolicy: purgeConfig.plan,
+    queue,
+    ledger,
+    slack,
+    groupMembers: new UserGroupDirectory(client, limits).members,
+    runner,
+    clock,
+    log,
+  };
+
+  const app = createBoltApp(slackConfig, log, identity);
+  registerClearTelemetry(app, deps);
+  const server: unknown = await app.start(options.port ?? slackConfig.port);
+  const port = slackConfig.mode === 'http' ? ((server as { address(): AddressInfo }).address().port ?? null) : null;
+  const sweeper = setInterval(() => {
+    expireDueRequests(deps).catch((error: unknown) => log.error({ err: error }, 'expiry sweep failed'));
+  }, options.sweepEveryMs ?? 30_000);
+  sweeper.unref();
+  log.info({ mode: slackConfig.mode, port }, 'clear-telemetry is listening');
+
+  return {
+    app,
+    port,
+    deps,
+    async stop() {
+      clearInterval(sweeper);
+      await app.stop();
+      await runner.stopAll();
+      await slack.close();
+      await orm.close(true);
+    },
+  };
+}
+
+/** Fails the start with a clear line when Slack rejects the bot token, rather than on the first click. */
+async function checkToken(client: WebClient): Promise<BotIdentity> {
+  try {
+    const auth = await client.auth.test();
+    return { botId: auth.bot_id ?? '', botUserId: auth.user_id ?? '' };
+  } catch (error) {
+    const code = platformError(error);
+    if (code) throw new ConfigError(`SLACK_BOT_TOKEN was rejected by Slack (${code}). Copy the Bot User OAuth Token from the app's OAuth & Permissions page.`);
+    throw new ConfigError(`cannot reach Slack at SLACK_API_URL to check the bot token: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

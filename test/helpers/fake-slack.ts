@@ -1,0 +1,161 @@
+import { createHmac } from 'node:crypto';
+import nock from 'nock';
+
+/** Where the app under test sends Web API calls (SLACK_API_URL) and response_url posts. */
+export const SLACK_API_URL = 'https://slack.test/api/';
+export const HOOKS = 'https://hooks.slack.test';
+export const SIGNING_SECRET = 'test-signing-secret';
+
+export interface Call {
+  method: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+/** Message timestamps never repeat within a test file, as in Slack. */
+let messages = 0;
+
+type Scripted = { status: number; body?: Record<string, unknown>; headers?: Record<string, string> };
+
+/**
+ * Slack's side of the conversation, through nock: records every Web API call (form bodies decoded,
+ * `blocks` parsed) and every response_url post, and answers like Slack unless a reply is scripted.
+ */
+export class FakeSlack {
+  readonly calls: Call[] = [];
+  readonly responses: { url: string; body: Record<string, unknown> }[] = [];
+  readonly groups = new Map<string, string[]>();
+  private readonly scripted = new Map<string, Scripted[]>();
+
+  constructor() {
+    // One Slack at a time: a fake from an earlier setup step would answer first.
+    nock.cleanAll();
+    nock('https://slack.test')
+      .persist()
+      .post(/^\/api\/[\w.]+$/)
+      .reply((uri, requestBody) => this.answer(uri.replace('/api/', ''), requestBody));
+    nock(HOOKS)
+      .persist()
+      .post(/.*/)
+      .reply((uri, requestBody) => {
+        this.responses.push({ url: `${HOOKS}${uri}`, body: requestBody as Record<string, unknown> });
+        return [200, 'ok'];
+      });
+  }
+
+  /** The next `times` calls of `method` get this answer instead of the usual one. */
+  script(method: string, reply: Scripted, times = 1): void {
+    const queue = this.scripted.get(method) ?? [];
+    for (let i = 0; i < times; i++) queue.push(reply);
+    this.scripted.set(method, queue);
+  }
+
+  of(method: string): Call[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  /** Thread replies under `ts`, as plain text. */
+  thread(ts: string): string[] {
+    return this.of('chat.postMessage')
+      .filter((call) => call.body.thread_ts === ts)
+      .map((call) => String(call.body.text));
+  }
+
+  ephemeralTexts(): string[] {
+    return this.responses.map((response) => String(response.body.text));
+  }
+
+  private answer(method: string, requestBody: unknown): [number, Record<string, unknown>, Record<string, string>?] {
+    const body = decode(requestBody);
+    this.calls.push({ method, body, at: Date.now() });
+    const scripted = this.scripted.get(method)?.shift();
+    if (scripted) return [scripted.status, scripted.body ?? { ok: false, error: 'ratelimited' }, scripted.headers];
+    switch (method) {
+      case 'auth.test':
+        return [200, { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }];
+      case 'chat.postMessage':
+        return [200, { ok: true, channel: body.channel, ts: `1700000000.${String(++messages).padStart(6, '0')}` }];
+      case 'chat.update':
+        return [200, { ok: true, channel: body.channel, ts: body.ts }];
+      case 'usergroups.users.list':
+        return [200, { ok: true, users: this.groups.get(String(body.usergroup)) ?? [] }];
+      default:
+        return [200, { ok: false, error: 'unknown_method' }];
+    }
+  }
+}
+
+function decode(requestBody: unknown): Record<string, unknown> {
+  const fields = typeof requestBody === 'string' ? Object.fromEntries(new URLSearchParams(requestBody)) : (requestBody as Record<string, unknown>);
+  if (typeof fields.blocks === 'string') fields.blocks = JSON.parse(fields.blocks) as unknown;
+  return fields;
+}
+
+/** Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret. */
+export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export async function postSigned(port: number, body: string, options: { timestamp?: number; signature?: string | null } = {}): Promise<Response> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(timestamp),
+  };
+  const signature = options.signature === undefined ? sign(body, timestamp) : options.signature;
+  if (signature !== null) headers['x-slack-signature'] = signature;
+  return fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers, body });
+}
+
+let responseUrls = 0;
+
+/** Types `/clear-telemetry <text>` as `user` in `channel`; returns the HTTP response (the ack). */
+export function slashCommand(port: number, text: string, user = 'UREQUESTER', channel = 'COPS'): Promise<Response> {
+  const body = new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T1',
+    team_domain: 'example',
+    channel_id: channel,
+    channel_name: 'ops',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command: '/clear-telemetry',
+    text,
+    api_app_id: 'A1',
+    is_enterprise_install: 'false',
+    response_url: `${HOOKS}/commands/T1/${++responseUrls}`,
+    trigger_id: '1.2.3',
+  }).toString();
+  return postSigned(port, body);
+}
+
+/** Clicks a button on the message `ts` in `channel`, as `user`. */
+export function click(port: number, actionId: string, value: string, user: string, ts: string, channel = 'COPS'): Promise<Response> {
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy',
+    trigger_id: '1.2.3',
+    container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: false },
+    team: { id: 'T1', domain: 'example' },
+    channel: { id: channel, name: 'ops' },
+    message: { type: 'message', ts, bot_id: 'BBOT', text: 'preview', blocks: [] },
+    response_url: `${HOOKS}/actions/T1/${++responseUrls}`,
+    actions: [{ action_id: actionId, block_id: 'b', type: 'button', text: { type: 'plain_text', text: 'x' }, value, action_ts: '1700000001.000001' }],
+  };
+  return postSigned(port, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+}
+
+/** Polls until `check` stops throwing (or `timeoutMs` passes, then throws its last error). */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
