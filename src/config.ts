@@ -139,7 +139,7 @@ function idList(pattern: RegExp, what: string) {
     });
 }
 
-const people = () => idList(/^[UWS][A-Z0-9]{2,}$/, 'user IDs (U…, W…) or user group IDs (S…)');
+const people = () => idList(/^[UWS][A-Z0-9]+$/, 'user IDs (U…, W…) or user group IDs (S…)');
 
 /** `15m`, `900s`, `1h`, or a number of minutes. */
 const duration = (fallbackMs: number) =>
@@ -172,7 +172,7 @@ export function loadSlackConfig(env: Env = process.env): SlackConfig {
         .optional()
         .refine((value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value), { error: 'must be an http(s) URL, e.g. https://slack.com/api/' })
         .transform((value) => (value === undefined ? DEFAULT_SLACK_API_URL : value.replace(/\/*$/, '/'))),
-      CLEAR_TELEMETRY_CHANNELS: idList(/^[CGD][A-Z0-9]{2,}$/, 'channel IDs (C…, G…)'),
+      CLEAR_TELEMETRY_CHANNELS: idList(/^[CGD][A-Z0-9]+$/, 'channel IDs (C…, G…)'),
       CLEAR_TELEMETRY_REQUESTERS: people(),
       CLEAR_TELEMETRY_APPROVERS: people(),
       CLEAR_TELEMETRY_BREAK_GLASS: people(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadDatabaseConfig, loadPurgeConfig } from '../src/config.js';
+import { loadDatabaseConfig, loadPurgeConfig, loadSlackConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 describe('loadDatabaseConfig', () => {
@@ -50,5 +50,61 @@ describe('loadPurgeConfig', () => {
     [{ CLEAR_TELEMETRY_LOCK_TIMEOUT_MS: '1' }, "CLEAR_TELEMETRY_LOCK_TIMEOUT_MS must be a whole number of at least 10 (got '1')"],
   ])('names the variable: %j', (env, message) => {
     expect(() => loadPurgeConfig(env)).toThrow(new ConfigError(message));
+  });
+});
+
+describe('loadSlackConfig', () => {
+  const http = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret' };
+
+  it('runs HTTP mode on PORT by default, failing closed on approvers', () => {
+    expect(loadSlackConfig(http)).toEqual({
+      mode: 'http',
+      botToken: 'xoxb-1',
+      signingSecret: 'secret',
+      appToken: null,
+      port: 3000,
+      apiUrl: 'https://slack.com/api/',
+      channels: null,
+      requesters: { kind: 'anyone' },
+      approvers: { kind: 'nobody' },
+      breakGlass: { kind: 'nobody' },
+      approvalTtlMs: 15 * 60_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('runs Socket Mode when SLACK_APP_TOKEN is set, and reads the lists', () => {
+    expect(
+      loadSlackConfig({
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_APP_TOKEN: 'xapp-1',
+        SLACK_API_URL: 'http://proxy.internal/api',
+        CLEAR_TELEMETRY_CHANNELS: 'C01, G02',
+        CLEAR_TELEMETRY_APPROVERS: 'U1,W2,S3',
+        CLEAR_TELEMETRY_APPROVAL_TTL: '1h',
+      }),
+    ).toMatchObject({
+      mode: 'socket',
+      appToken: 'xapp-1',
+      signingSecret: null,
+      apiUrl: 'http://proxy.internal/api/',
+      channels: ['C01', 'G02'],
+      approvers: { kind: 'list', users: ['U1', 'W2'], groups: ['S3'] },
+      approvalTtlMs: 3_600_000,
+    });
+  });
+
+  it.each([
+    [{}, 'SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app\'s settings'],
+    [{ SLACK_BOT_TOKEN: 'xoxp-1' }, 'SLACK_BOT_TOKEN must start with xoxb- (it is the bot token)'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, "SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode"],
+    [{ ...http, SLACK_APP_TOKEN: 'xoxb-2' }, 'SLACK_APP_TOKEN must start with xapp- (it is the app-level token with connections:write)'],
+    [{ ...http, PORT: '70000' }, "PORT must be a whole number from 1 to 65535 (got '70000')"],
+    [{ ...http, SLACK_API_URL: 'slack.test' }, 'SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/'],
+    [{ ...http, CLEAR_TELEMETRY_APPROVERS: 'U1,alice' }, "CLEAR_TELEMETRY_APPROVERS must be a comma-separated list of user IDs (U…, W…) or user group IDs (S…) (got 'alice')"],
+    [{ ...http, CLEAR_TELEMETRY_CHANNELS: '#ops' }, "CLEAR_TELEMETRY_CHANNELS must be a comma-separated list of channel IDs (C…, G…) (got '#ops')"],
+    [{ ...http, CLEAR_TELEMETRY_APPROVAL_TTL: 'soon' }, "CLEAR_TELEMETRY_APPROVAL_TTL must be a duration such as 15m, 900s or 1h (got 'soon')"],
+  ])('names the variable: %j', (env, message) => {
+    expect(() => loadSlackConfig(env)).toThrow(new ConfigError(message));
   });
 });

@@ -9,8 +9,8 @@ export type AccessList =
 
 export type GroupMembers = (groupId: string) => Promise<ReadonlySet<string>>;
 
-export const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-export const GROUP_ID = /^S[A-Z0-9]{2,}$/;
+export const USER_ID = /^[UW][A-Z0-9]+$/;
+export const GROUP_ID = /^S[A-Z0-9]+$/;
 
 export function accessList(ids: readonly string[]): AccessList {
   return { kind: 'list', users: ids.filter((id) => USER_ID.test(id)), groups: ids.filter((id) => GROUP_ID.test(id)) };

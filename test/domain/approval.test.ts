@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { checkApproval, checkCancel, describeDecision } from '../../src/domain/approval.js';
+import { accessList, isAllowed } from '../../src/domain/access.js';
+import type { PurgeRequestRecord } from '../../src/domain/request.js';
+import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../../src/errors.js';
+
+const now = new Date('2026-11-28T03:00:00Z');
+const awaiting = {
+  id: 7,
+  state: 'awaiting_approval',
+  force: false,
+  requesterId: 'UASK',
+  expiresAt: new Date('2026-11-28T03:15:00Z'),
+  approverId: null,
+  approvedAt: null,
+  decidedBy: null,
+  decidedAt: null,
+  stopRequestedBy: null,
+} as unknown as PurgeRequestRecord;
+const approver = { userId: 'UOK', isApprover: true, isBreakGlass: false };
+
+describe('checkApproval', () => {
+  it('lets another approver confirm', () => {
+    expect(checkApproval(awaiting, approver, now)).toEqual({ selfApproved: false });
+  });
+
+  it.each([
+    ['the requester, even an approver', awaiting, { userId: 'UASK', isApprover: true, isBreakGlass: false }, SelfApprovalError],
+    ['the requester with --force who is not break-glass', { ...awaiting, force: true }, { userId: 'UASK', isApprover: true, isBreakGlass: false }, SelfApprovalError],
+    ['a break-glass requester without --force', awaiting, { userId: 'UASK', isApprover: false, isBreakGlass: true }, SelfApprovalError],
+    ['someone who is not an approver', awaiting, { userId: 'UX', isApprover: false, isBreakGlass: true }, NotAllowedError],
+    ['anyone after expiry', { ...awaiting, expiresAt: now }, approver, ExpiredError],
+    ['anyone once decided', { ...awaiting, state: 'cancelled', decidedBy: 'UASK', decidedAt: now }, approver, AlreadyDecidedError],
+  ] as const)('refuses %s', (_, request, clicker, error) => {
+    expect(() => checkApproval(request as PurgeRequestRecord, clicker, now)).toThrow(error);
+  });
+
+  it('lets a break-glass requester self-approve a --force request', () => {
+    expect(checkApproval({ ...awaiting, force: true }, { userId: 'UASK', isApprover: false, isBreakGlass: true }, now)).toEqual({ selfApproved: true });
+  });
+});
+
+describe('checkCancel', () => {
+  it('allows the requester and approvers, nobody else', () => {
+    expect(() => checkCancel(awaiting, { userId: 'UASK', isApprover: false, isBreakGlass: false }, now)).not.toThrow();
+    expect(() => checkCancel(awaiting, approver, now)).not.toThrow();
+    expect(() => checkCancel(awaiting, { userId: 'UX', isApprover: false, isBreakGlass: false }, now)).toThrow(NotAllowedError);
+  });
+});
+
+describe('describeDecision', () => {
+  it('names who decided', () => {
+    expect(describeDecision({ ...awaiting, state: 'running', approverId: 'UOK' })).toBe('this request was already approved by <@UOK> and is running');
+    expect(describeDecision({ ...awaiting, state: 'cancelled', decidedBy: 'UASK', decidedAt: now })).toBe(
+      'this request was cancelled by <@UASK> at 2026-11-28 03:00:00 UTC',
+    );
+  });
+});
+
+describe('isAllowed', () => {
+  const members = (group: string) => Promise.resolve(new Set(group === 'SONCALL' ? ['UGROUP'] : []));
+  it.each([
+    [{ kind: 'anyone' } as const, 'UANY', true],
+    [{ kind: 'nobody' } as const, 'UANY', false],
+    [accessList(['UONE', 'SONCALL']), 'UONE', true],
+    [accessList(['UONE', 'SONCALL']), 'UGROUP', true],
+    [accessList(['UONE', 'SONCALL']), 'UOTHER', false],
+  ])('%j allows %s: %s', async (list, user, expected) => {
+    expect(await isAllowed(list, user, members)).toBe(expected);
+  });
+});

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { closedMessage, nothingToDeleteMessage, previewMessage, progressMessage, reply, resultMessage } from '../../commands/clear-telemetry/blocks.js';
+import type { Plan } from '../../src/domain/plan.js';
+import type { PurgeOutcome, PurgeProgress } from '../../src/domain/purge.js';
+import type { PurgeRequestRecord } from '../../src/domain/request.js';
+import { blockKitViolations } from '../helpers/block-kit-limits.js';
+
+const at = new Date('2026-11-28T17:42:06Z');
+
+function plan(overrides: Partial<Plan> = {}): Plan {
+  return {
+    status: 'PENDING',
+    summary: { rows: [{ status: 'DONE', count: 480_000 }, { status: 'PENDING', count: 400_000 }], total: 880_000 },
+    matching: 400_000,
+    watermark: 1_000_000,
+    firstId: 600_001,
+    oldest: at,
+    newest: at,
+    method: 'batch',
+    methodReason: '400,000 rows is over 50,000, so batches of 10,000 keep each transaction short',
+    batchSize: 10_000,
+    batches: 40,
+    estimatedMs: 4_400,
+    plannedAt: at,
+    ...overrides,
+  };
+}
+
+function request(overrides: Partial<PurgeRequestRecord> = {}): PurgeRequestRecord {
+  return {
+    id: 42,
+    state: 'running',
+    source: 'slack',
+    plan: plan(),
+    force: false,
+    useCursor: false,
+    requesterId: 'U1',
+    teamId: 'T1',
+    channelId: 'C1',
+    messageTs: '1.2',
+    createdAt: at,
+    expiresAt: new Date(at.getTime() + 15 * 60_000),
+    approverId: 'U2',
+    approvedAt: at,
+    selfApproved: false,
+    decidedBy: null,
+    decidedAt: null,
+    stopRequestedBy: null,
+    runnerId: 'host:1',
+    startedAt: at,
+    heartbeatAt: at,
+    finishedAt: null,
+    position: { deleted: 0, batches: 0, lastId: null },
+    methodUsed: null,
+    fallbackReason: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+const progress: PurgeProgress = {
+  method: 'batch',
+  deleted: 125_000,
+  total: 400_000,
+  percent: 31.25,
+  batchesDone: 13,
+  batchesTotal: 40,
+  rowsPerSecond: 104_233,
+  etaMs: 2_640,
+  elapsedMs: 1_200,
+  lastId: 725_000,
+};
+
+const outcome = (overrides: Partial<PurgeOutcome> = {}): PurgeOutcome => ({
+  state: 'completed',
+  method: 'batch',
+  fallback: null,
+  deleted: 400_000,
+  batches: 40,
+  durationMs: 4_200,
+  lastId: 1_000_000,
+  error: null,
+  ...overrides,
+});
+
+const previewOptions = { requestId: 42, requesterId: 'U1', approvers: { kind: 'list' as const, users: ['U2'], groups: ['S1'] }, expiresAt: new Date(at.getTime() + 900_000), selfApproval: null, now: at };
+
+describe('rendered messages', () => {
+  it('says what the progress is', () => {
+    const message = progressMessage(request(), progress);
+    expect(message.text).toBe('Deleting: 125,000 of 400,000 PENDING webhooks.');
+    expect(JSON.stringify(message.blocks)).toContain(
+      '`██████░░░░░░░░░░░░░░` *31.3%*\\n*125,000* of *400,000* deleted · batch 13 of 40 · 104,233 rows/s · about 2.6 s left',
+    );
+  });
+
+  it('gives the result in one line: what, how long, how, who asked and who approved', () => {
+    expect(resultMessage(request(), outcome()).blocks[1]).toEqual({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: 'Deleted *400,000* records with status *PENDING* in 4.2 s (batch, 40 batches) · requested by <@U1> · approved by <@U2>',
+      },
+    });
+    expect(reply.finished(request(), outcome({ state: 'failed', deleted: 120_000, error: new Error('connection lost') })).text).toBe(
+      ':x: Failed after deleting 120,000 of 400,000 records with status PENDING in 4.2 s (batch, 40 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
+    );
+  });
+
+  it('says when nobody can approve', () => {
+    const message = previewMessage(plan(), { ...previewOptions, approvers: { kind: 'nobody' } });
+    expect(JSON.stringify(message.blocks)).toContain('*Nobody can approve:* CLEAR_TELEMETRY_APPROVERS is not set.');
+  });
+});
+
+describe("Slack's Block Kit limits", () => {
+  const huge = 'x'.repeat(10_000);
+  const manyStatuses = {
+    rows: Array.from({ length: 200 }, (_, i) => ({ status: `STATUS_${i}_${'y'.repeat(60)}`, count: 1_000_000 + i })),
+    total: 200_000_000,
+  };
+  const extreme = plan({ summary: manyStatuses, methodReason: huge, matching: 2_000_000_000, watermark: 2_147_483_647 });
+  const extremeRequest = request({ plan: extreme, error: huge, requesterId: `U${'A'.repeat(300)}` });
+
+  it.each([
+    ['preview', previewMessage(plan(), previewOptions)],
+    ['preview, extreme', previewMessage(extreme, { ...previewOptions, selfApproval: 'break-glass' })],
+    ['dry run', previewMessage(extreme, { ...previewOptions, requestId: null })],
+    ['nothing to delete', nothingToDeleteMessage(extreme, 'U1')],
+    ['progress', progressMessage(extremeRequest, progress, huge)],
+    ['result', resultMessage(extremeRequest, outcome({ fallback: huge }))],
+    ['failure', resultMessage(extremeRequest, outcome({ state: 'failed', error: new Error(huge) }))],
+    ['stopped', resultMessage(request({ stopRequestedBy: 'U3' }), outcome({ state: 'stopped' }))],
+    ['cancelled', closedMessage(request({ state: 'cancelled', decidedBy: 'U3', plan: extreme }))],
+    ['expired', closedMessage(request({ state: 'expired', plan: extreme }))],
+    ['approved reply', reply.approved(extremeRequest)],
+    ['started reply', reply.started(extremeRequest)],
+    ['fallback reply', reply.fallback(huge)],
+    ['finished reply', reply.finished(extremeRequest, outcome({ state: 'failed', error: new Error(huge) }))],
+  ])('%s', (_, message) => {
+    expect(blockKitViolations(message)).toEqual([]);
+  });
+});
+
+it('the limit check itself catches an oversized message', () => {
+  const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3_001) } }, ...Array.from({ length: 50 }, () => ({ type: 'divider' }))];
+  expect(blockKitViolations({ text: 'x', blocks })).toEqual(['51 blocks', 'block 0: section text 3001']);
+});
