@@ -13,24 +13,21 @@ export interface LatestWinsOptions<T> {
 
 /**
  * A throttle for status updates (terminal progress lines, Slack message edits): at most one send
- * every `minTime`, and each send delivers the latest state offered, so a slow sink never falls
- * behind and never sees a stale state after a newer one. Bottleneck keeps at most one job waiting
- * (`highWater: 1`, `LEAK`, as octokit/plugin-throttling does); the final state is queued at
- * priority 0, so no later tick can evict it.
+ * every `minTime` (Bottleneck), and each send delivers the latest state offered when it starts, so a
+ * slow sink never falls behind and never shows a stale state after a newer one.
+ *
+ * At most one offered send waits at a time, so nothing ever has to be dropped. (Bottleneck's own
+ * `highWater: 1` + `LEAK` recipe was tried first: under load it dropped, or stranded in QUEUED, a
+ * job admitted while the waiting one left the queue, which lost final edits.)
  */
 export class LatestWins<T> {
   private readonly limiter: Bottleneck;
   private latest: T | undefined;
   private sent: T | undefined;
+  private waiting = false;
 
   constructor(private readonly options: LatestWinsOptions<T>) {
-    this.limiter = new Bottleneck({
-      id: options.id,
-      maxConcurrent: 1,
-      minTime: options.minTime,
-      highWater: 1,
-      strategy: Bottleneck.strategy.LEAK,
-    });
+    this.limiter = new Bottleneck({ id: options.id, maxConcurrent: 1, minTime: options.minTime });
     this.limiter.on('error', (error) => options.onError?.(error));
     // Returning a number from `failed` makes Bottleneck retry the same job after that many ms; the
     // retry sends whatever state is latest by then.
@@ -40,9 +37,16 @@ export class LatestWins<T> {
   /** Offers a newer state; never throws. */
   offer(state: T): void {
     this.latest = state;
-    this.limiter.schedule({ priority: 5 }, () => this.sendLatest()).catch((error: unknown) => {
-      if (!isDropped(error)) this.options.onError?.(error);
-    });
+    if (this.waiting) return;
+    this.waiting = true;
+    this.limiter
+      .schedule({ priority: 5 }, () => {
+        this.waiting = false;
+        return this.sendLatest();
+      })
+      .catch((error: unknown) => {
+        if (!isStopped(error)) this.options.onError?.(error);
+      });
   }
 
   /** Sends the final state after whatever is being sent now, within the rate; resolves once sent. */
@@ -65,6 +69,6 @@ export class LatestWins<T> {
   }
 }
 
-function isDropped(error: unknown): boolean {
+function isStopped(error: unknown): boolean {
   return error instanceof Bottleneck.BottleneckError && /dropped|stopped/i.test(error.message);
 }

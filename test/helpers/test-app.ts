@@ -36,7 +36,7 @@ export function startTestApp(databaseUrl: string, options: TestAppOptions = {}):
     },
     limits: { ...TEST_LIMITS, ...options.limits },
     clock: () => new Date(Date.now() + offset()),
-    log: createLog('silent'),
+    log: createLog(process.env.TEST_LOG ?? 'silent'),
     port: 0,
     sweepEveryMs: options.sweepEveryMs ?? 60_000,
   });
