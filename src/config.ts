@@ -56,9 +56,40 @@ export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
   return Object.freeze({ databaseUrl: DATABASE_URL });
 }
 
+/** `250ms`, `900s`, `15m`, `1h`, or a bare number in `unit`. */
+export function duration(fallbackMs: number, unit: 'ms' | 's' | 'm' = 'm') {
+  const scale = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallbackMs;
+      const match = /^(\d+)\s*(ms|s|m|h)?$/.exec(value);
+      const ms = match ? Number(match[1]) * scale[(match[2] ?? unit) as keyof typeof scale] : 0;
+      if (ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 15m, 900s or 1h (got '${value}')` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+/** How runs survive: heartbeats, the janitor that finds dead runs, shutdown. */
+export interface RunSettings {
+  /** A running request whose heartbeat is older than this is declared interrupted. */
+  staleAfterMs: number;
+  /** How often each process looks for stale runs, queued requests and undelivered Slack notices. */
+  janitorEveryMs: number;
+  /** Pause after a batch that took more than four times the target. */
+  slowBatchCooldownMs: number;
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
+}
+
 export interface PurgeConfig {
   plan: PlanPolicy;
   purge: PurgeSettings;
+  run: RunSettings;
 }
 
 export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
@@ -71,6 +102,14 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       CLEAR_TELEMETRY_BATCH_STATEMENT_TIMEOUT_MS: wholeNumber(5_000, 100),
       CLEAR_TELEMETRY_NATIVE_STATEMENT_TIMEOUT_MS: wholeNumber(30_000, 100),
       CLEAR_TELEMETRY_LOCK_TIMEOUT_MS: wholeNumber(2_000, 10),
+      CLEAR_TELEMETRY_TARGET_BATCH_MS: wholeNumber(200, 10),
+      CLEAR_TELEMETRY_MIN_BATCH_SIZE: wholeNumber(100, 1),
+      CLEAR_TELEMETRY_LOCK_RETRIES: wholeNumber(8, 0, 100),
+      CLEAR_TELEMETRY_CONNECTION_RETRIES: wholeNumber(5, 0, 100),
+      CLEAR_TELEMETRY_STALE_AFTER: duration(30_000, 's'),
+      CLEAR_TELEMETRY_JANITOR_EVERY: duration(5_000, 's'),
+      CLEAR_TELEMETRY_SLOW_BATCH_COOLDOWN: duration(5_000, 's'),
+      CLEAR_TELEMETRY_SHUTDOWN_TIMEOUT: duration(20_000, 's'),
     },
     env,
   );
@@ -85,6 +124,16 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       ...pace,
       batchTimeouts: { statementMs: vars.CLEAR_TELEMETRY_BATCH_STATEMENT_TIMEOUT_MS, lockMs: vars.CLEAR_TELEMETRY_LOCK_TIMEOUT_MS },
       nativeTimeouts: { statementMs: vars.CLEAR_TELEMETRY_NATIVE_STATEMENT_TIMEOUT_MS, lockMs: vars.CLEAR_TELEMETRY_LOCK_TIMEOUT_MS },
+      targetBatchMs: vars.CLEAR_TELEMETRY_TARGET_BATCH_MS,
+      minBatchSize: vars.CLEAR_TELEMETRY_MIN_BATCH_SIZE,
+      lockRetries: vars.CLEAR_TELEMETRY_LOCK_RETRIES,
+      connectionRetries: vars.CLEAR_TELEMETRY_CONNECTION_RETRIES,
+    },
+    run: {
+      staleAfterMs: vars.CLEAR_TELEMETRY_STALE_AFTER,
+      janitorEveryMs: vars.CLEAR_TELEMETRY_JANITOR_EVERY,
+      slowBatchCooldownMs: vars.CLEAR_TELEMETRY_SLOW_BATCH_COOLDOWN,
+      shutdownTimeoutMs: vars.CLEAR_TELEMETRY_SHUTDOWN_TIMEOUT,
     },
   });
 }
@@ -115,6 +164,8 @@ export interface SlackConfig {
   breakGlass: AccessList;
   approvalTtlMs: number;
   logLevel: string;
+  /** Shares Slack rate limits between replicas (Bottleneck clustering); null: each process limits itself. */
+  redisUrl: string | null;
 }
 
 const token = (prefix: string, what: string) =>
@@ -141,22 +192,6 @@ function idList(pattern: RegExp, what: string) {
 
 const people = () => idList(/^[UWS][A-Z0-9]+$/, 'user IDs (U…, W…) or user group IDs (S…)');
 
-/** `15m`, `900s`, `1h`, or a number of minutes. */
-const duration = (fallbackMs: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return fallbackMs;
-      const match = /^(\d+)\s*(s|m|h)?$/.exec(value);
-      const ms = match ? Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'm') as 's' | 'm' | 'h'] : 0;
-      if (ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration such as 15m, 900s or 1h (got '${value}')` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-
 export function loadSlackConfig(env: Env = process.env): SlackConfig {
   const socket = Boolean(env.SLACK_APP_TOKEN?.trim());
   const vars = parseEnv(
@@ -176,8 +211,12 @@ export function loadSlackConfig(env: Env = process.env): SlackConfig {
       CLEAR_TELEMETRY_REQUESTERS: people(),
       CLEAR_TELEMETRY_APPROVERS: people(),
       CLEAR_TELEMETRY_BREAK_GLASS: people(),
-      CLEAR_TELEMETRY_APPROVAL_TTL: duration(15 * 60_000),
+      CLEAR_TELEMETRY_APPROVAL_TTL: duration(15 * 60_000, 'm'),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+      REDIS_URL: z
+        .string()
+        .optional()
+        .refine((value) => value === undefined || /^rediss?:\/\/\S+$/.test(value), { error: 'must be a redis:// URL, e.g. redis://127.0.0.1:6379' }),
     },
     env,
   );
@@ -196,5 +235,6 @@ export function loadSlackConfig(env: Env = process.env): SlackConfig {
     breakGlass: list(vars.CLEAR_TELEMETRY_BREAK_GLASS, 'nobody'),
     approvalTtlMs: vars.CLEAR_TELEMETRY_APPROVAL_TTL,
     logLevel: vars.LOG_LEVEL ?? 'info',
+    redisUrl: vars.REDIS_URL ?? null,
   } satisfies SlackConfig);
 }

@@ -14,6 +14,7 @@ export enum ErrorCode {
   SelfApproval = 'clear_telemetry_self_approval',
   AlreadyDecided = 'clear_telemetry_already_decided',
   Expired = 'clear_telemetry_expired',
+  LostOwnership = 'clear_telemetry_lost_ownership',
 }
 
 export interface CodedError extends Error {
@@ -75,6 +76,11 @@ export class AlreadyDecidedError extends Coded {
 
 export class ExpiredError extends Coded {
   readonly code = ErrorCode.Expired;
+}
+
+/** The ledger says another runner owns this request now (it was interrupted and resumed elsewhere). */
+export class LostOwnershipError extends Coded {
+  readonly code = ErrorCode.LostOwnership;
 }
 
 export function isCodedError(error: unknown): error is CodedError {

@@ -1,4 +1,7 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Bottleneck from 'bottleneck';
+import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
@@ -11,6 +14,9 @@ import { initORM } from './db/init-orm.js';
 import { applyMigrations } from './db/migrate.js';
 import { MikroRequestLedger } from './db/request-store.js';
 import { MikroWebhookQueue } from './db/webhook-queue.js';
+import { MikroNoticeOutbox } from './db/notice-outbox.js';
+import { PgHealthProbe } from './db/health-probe.js';
+import { Janitor } from './janitor.js';
 import { RequestRunner } from './domain/run-request.js';
 import { boltLogger, createLog, type Log } from './log.js';
 import { createBoltApp, type BotIdentity } from './slack/create-app.js';
@@ -28,8 +34,10 @@ export interface StartOptions {
   log?: Log;
   /** Overrides PORT (0 picks a free port). */
   port?: number;
-  /** How often awaiting requests past their expiry are closed. */
-  sweepEveryMs?: number;
+  /** Overrides CLEAR_TELEMETRY_JANITOR_EVERY. */
+  janitorEveryMs?: number;
+  /** Overrides the runner id (host:pid), so tests can run two "replicas" in one process. */
+  runnerId?: string;
 }
 
 export interface RunningApp {
@@ -37,6 +45,8 @@ export interface RunningApp {
   /** The HTTP port, or null in Socket Mode. */
   port: number | null;
   deps: ClearTelemetryDeps;
+  /** How long `stop` may take (CLEAR_TELEMETRY_SHUTDOWN_TIMEOUT), for the caller's own deadline. */
+  shutdownTimeoutMs: number;
   stop(): Promise<void>;
 }
 
@@ -65,15 +75,19 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     logger: boltLogger(log),
   });
   const identity = await checkToken(client);
-  const slack = new SlackGateway(client, limits, log);
+  const runnerId = options.runnerId ?? `${hostname()}:${process.pid}`;
+  const connection = slackConfig.redisUrl ? new Bottleneck.IORedisConnection({ client: new Redis(slackConfig.redisUrl) }) : undefined;
+  const slack = new SlackGateway(client, { limits, log, outbox: new MikroNoticeOutbox(orm.em), owner: runnerId, connection });
   const ledger = new MikroRequestLedger(orm.em);
   const queue = new MikroWebhookQueue(orm.em);
   const runner = new RequestRunner({
     ledger,
     queue,
+    health: new PgHealthProbe(orm.em),
     settings: purgeConfig.purge,
+    run: purgeConfig.run,
     reporter: new SlackReporter(slack, log),
-    runnerId: `${hostname()}:${process.pid}`,
+    runnerId,
     clock,
     log,
   });
@@ -89,7 +103,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     queue,
     ledger,
     slack,
-    groupMembers: new UserGroupDirectory(client, limits).members,
+    groupMembers: new UserGroupDirectory(client, limits, Date.now, connection).members,
     runner,
     clock,
     log,
@@ -99,21 +113,29 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   registerClearTelemetry(app, deps);
   const server: unknown = await app.start(options.port ?? slackConfig.port);
   const port = slackConfig.mode === 'http' ? ((server as { address(): AddressInfo }).address().port ?? null) : null;
-  const sweeper = setInterval(() => {
-    expireDueRequests(deps).catch((error: unknown) => log.error({ err: error }, 'expiry sweep failed'));
-  }, options.sweepEveryMs ?? 30_000);
-  sweeper.unref();
-  log.info({ mode: slackConfig.mode, port }, 'clear-telemetry is listening');
+  // The janitor: every process, every few seconds. Finds runs whose process died, starts queued
+  // requests when the table is free, closes expired previews, delivers notices nobody delivered.
+  const janitor = new Janitor(async () => {
+    await runner.sweep();
+    await expireDueRequests(deps);
+    await slack.redeliver();
+  }, options.janitorEveryMs ?? purgeConfig.run.janitorEveryMs, log);
+  janitor.start();
+  log.info({ mode: slackConfig.mode, port, runnerId, sharedLimits: Boolean(connection) }, 'clear-telemetry is listening');
 
   return {
     app,
     port,
     deps,
+    shutdownTimeoutMs: purgeConfig.run.shutdownTimeoutMs,
+    /** Graceful stop: no new work, runs interrupted (resumable) after their batch, then close. */
     async stop() {
-      clearInterval(sweeper);
-      await app.stop();
-      await runner.stopAll();
+      await janitor.stop();
+      await app.stop().catch((error: unknown) => log.warn({ err: error }, 'stopping the Slack receiver failed'));
+      await runner.shutdown(purgeConfig.run.shutdownTimeoutMs);
+      await Promise.race([slack.idle(), sleep(2_000, undefined, { ref: false })]);
       await slack.close();
+      await connection?.disconnect();
       await orm.close(true);
     },
   };

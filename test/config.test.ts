@@ -30,7 +30,12 @@ describe('loadPurgeConfig', () => {
         batchPausePercent: 10,
         batchTimeouts: { statementMs: 5_000, lockMs: 2_000 },
         nativeTimeouts: { statementMs: 30_000, lockMs: 2_000 },
+        targetBatchMs: 200,
+        minBatchSize: 100,
+        lockRetries: 8,
+        connectionRetries: 5,
       },
+      run: { staleAfterMs: 30_000, janitorEveryMs: 5_000, slowBatchCooldownMs: 5_000, shutdownTimeoutMs: 20_000 },
     });
   });
 
@@ -70,6 +75,7 @@ describe('loadSlackConfig', () => {
       breakGlass: { kind: 'nobody' },
       approvalTtlMs: 15 * 60_000,
       logLevel: 'info',
+      redisUrl: null,
     });
   });
 

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { cancelRequest, confirmRequest, type Click } from './decide-request.js';
+import { cancelRequest, confirmRequest, pauseRequest, resumeRequest, stopRequest, type Click } from './decide-request.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { requestIdFrom } from './ids.js';
 
@@ -23,3 +23,7 @@ function buttonCallback(deps: ClearTelemetryDeps, decide: Decide) {
 
 export const confirmCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, confirmRequest);
 export const cancelCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, cancelRequest);
+export const stopCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, stopRequest);
+export const pauseCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, pauseRequest(true));
+export const continueCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, pauseRequest(false));
+export const resumeCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, resumeRequest);

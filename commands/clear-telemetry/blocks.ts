@@ -3,7 +3,8 @@ import type { AccessList } from '../../src/domain/access.js';
 import { howItRan } from '../../src/domain/describe.js';
 import { formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../../src/domain/format.js';
 import type { Plan, StatusSummary } from '../../src/domain/plan.js';
-import type { PurgeOutcome, PurgeProgress } from '../../src/domain/purge.js';
+import type { RunNote } from '../../src/domain/ports.js';
+import type { PurgeProgress } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, header, LIMITS, message, section } from './block-kit.js';
@@ -62,30 +63,53 @@ export function nothingToDeleteMessage(plan: Plan, requesterId: string): SlackMe
   ]);
 }
 
-export function progressMessage(request: PurgeRequestRecord, progress: PurgeProgress, fallback: string | null = null): SlackMessage {
+export function progressMessage(request: PurgeRequestRecord, progress: PurgeProgress, note: RunNote | null = null): SlackMessage {
   const { plan } = request;
   const eta = progress.etaMs === null ? '' : ` · about ${formatDuration(progress.etaMs)} left`;
   const line =
     `\`${bar(progress.deleted, progress.total)}\` *${formatPercent(progress.deleted, progress.total)}*\n` +
     `*${formatCount(progress.deleted)}* of *${formatCount(progress.total)}* deleted · batch ${formatCount(progress.batchesDone)} of ` +
     `${formatCount(progress.batchesTotal)} · ${formatRate(progress.rowsPerSecond)}${eta}`;
-  return message(`Deleting: ${formatCount(progress.deleted)} of ${formatCount(progress.total)} ${plan.status} webhooks.`, [
-    header('Clear telemetry: deleting'),
+  const held = note?.kind === 'paused' || note?.kind === 'held';
+  return message(`${held ? 'Paused' : 'Deleting'}: ${formatCount(progress.deleted)} of ${formatCount(progress.total)} ${plan.status} webhooks.`, [
+    header(held ? 'Clear telemetry: paused' : 'Clear telemetry: deleting'),
     section(`Deleting *${formatCount(plan.matching)}* webhooks with status *${plan.status}* (id ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`),
     section(line),
-    context(...(fallback ? [`Fell back to batches: ${fallback}`] : []), `Request #${request.id}`),
+    context(...(note ? [`${NOTE_LABEL[note.kind]}: ${note.text}`] : []), `Request #${request.id}`),
+    runButtons(request, note?.kind === 'paused'),
   ]);
 }
 
-export function resultMessage(request: PurgeRequestRecord, outcome: PurgeOutcome): SlackMessage {
-  const title = { completed: 'done', stopped: 'stopped', failed: 'failed' }[outcome.state];
-  return message(resultSentence(request, outcome), [
+/** Approved, but another request is running on the table: it starts when that one ends. */
+export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): SlackMessage {
+  const text = `Queued behind ${behind ? `request #${behind.id}` : 'another run'}: it starts when that one finishes.`;
+  return message(text, [
+    header('Clear telemetry: queued'),
+    section(`*${formatCount(request.plan.matching)}* webhooks with status *${request.plan.status}* (id ≤ ${formatCount(request.plan.watermark ?? 0)}) · ${people(request)}`),
+    section(text),
+    planSection(request.plan),
+    context(`Request #${request.id}`),
+    { type: 'actions', block_id: `clear_telemetry_queued_${request.id}`, elements: [button('Cancel', ACTION.stop, String(request.id))] },
+  ]);
+}
+
+/** How a run ended (succeeded, stopped, failed or interrupted), from the ledger alone. */
+export function resultMessage(request: PurgeRequestRecord): SlackMessage {
+  const title = { succeeded: 'done', stopped: 'stopped', failed: 'failed', interrupted: 'interrupted' }[endState(request)];
+  const resumable = request.state === 'failed' || request.state === 'interrupted';
+  return message(resultSentence(request), [
     header(`Clear telemetry: ${title}`),
-    section(`${resultSentence(request, outcome, true)} · ${people(request)}`),
+    section(`${resultSentence(request, true)} · ${people(request)}`),
     context(
-      ...(outcome.fallback ? [`Fell back to batches: ${outcome.fallback}`] : []),
+      ...(request.fallbackReason ? [`Fell back to batches: ${request.fallbackReason}`] : []),
       `Watermark id ≤ ${formatCount(request.plan.watermark ?? 0)}: nothing newer was touched · Request #${request.id}`,
     ),
+    ...(resumable
+      ? [
+          section(`*Resume* continues after id ${formatCount(request.position.lastId ?? 0)} with the same watermark (an approver).`),
+          { type: 'actions' as const, block_id: `clear_telemetry_resume_${request.id}`, elements: [button('Resume', ACTION.resume, String(request.id), 'primary')] },
+        ]
+      : []),
   ]);
 }
 
@@ -109,36 +133,75 @@ export const reply = {
         : `:white_check_mark: Approved by ${mention(request.approverId ?? '')}.`,
     );
   },
+  queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): SlackMessage {
+    return textMessage(`:hourglass_flowing_sand: Queued behind ${behind ? `request #${behind.id}` : 'another run'} on the same table.`);
+  },
   started(request: PurgeRequestRecord): SlackMessage {
-    const { plan } = request;
+    const { plan, position } = request;
+    if (position.lastId !== null) {
+      return textMessage(
+        `:arrow_forward: Resumed after id ${formatCount(position.lastId)} (${formatCount(position.deleted)} of ${formatCount(plan.matching)} already deleted), same watermark id ≤ ${formatCount(plan.watermark ?? 0)}.`,
+      );
+    }
     const how = plan.method === 'batch' ? `batch, ${formatCount(plan.batches)} batches of ${formatCount(plan.batchSize)} ids` : 'one statement';
     return textMessage(
       `:arrow_forward: Started deleting ${formatCount(plan.matching)} webhooks with status ${plan.status}, id ≤ ${formatCount(plan.watermark ?? 0)} (${how}).`,
     );
   },
-  fallback(reason: string): SlackMessage {
-    return textMessage(`:warning: Fell back to batches: ${reason}.`);
+  note(note: RunNote): SlackMessage {
+    return textMessage(`${note.kind === 'fallback' ? ':warning:' : ':double_vertical_bar:'} ${NOTE_LABEL[note.kind]}: ${note.text}.`);
   },
-  finished(request: PurgeRequestRecord, outcome: PurgeOutcome): SlackMessage {
-    const icon = { completed: ':white_check_mark:', stopped: ':octagonal_sign:', failed: ':x:' }[outcome.state];
-    return textMessage(`${icon} ${resultSentence(request, outcome)} · ${people(request)}`);
+  continued(): SlackMessage {
+    return textMessage(':arrow_forward: Continuing.');
+  },
+  resumedBy(by: string): SlackMessage {
+    return textMessage(`:arrow_forward: Resume requested by ${mention(by)}.`);
+  },
+  stopRequested(by: string): SlackMessage {
+    return textMessage(`:octagonal_sign: Stop requested by ${mention(by)}; the run stops after its current batch.`);
+  },
+  finished(request: PurgeRequestRecord): SlackMessage {
+    const icon = { succeeded: ':white_check_mark:', stopped: ':octagonal_sign:', failed: ':x:', interrupted: ':warning:' }[endState(request)];
+    return textMessage(`${icon} ${resultSentence(request)} · ${people(request)}`);
   },
   closed(request: PurgeRequestRecord): SlackMessage {
     return textMessage(`:no_entry_sign: ${closedSentence(request)}`);
   },
 };
 
-function resultSentence(request: PurgeRequestRecord, outcome: PurgeOutcome, bold = false): string {
+const NOTE_LABEL: Record<RunNote['kind'], string> = {
+  fallback: 'Fell back to batches',
+  retry: 'Adjusting',
+  held: 'Holding',
+  paused: 'Paused',
+};
+
+type EndState = 'succeeded' | 'stopped' | 'failed' | 'interrupted';
+
+function endState(request: PurgeRequestRecord): EndState {
+  return (['succeeded', 'stopped', 'failed', 'interrupted'] as const).find((state) => state === request.state) ?? 'failed';
+}
+
+function resultSentence(request: PurgeRequestRecord, bold = false): string {
   const b = (text: string) => (bold ? `*${text}*` : text);
-  const what = `records with status ${b(request.plan.status)}`;
-  const sofar = `${b(formatCount(outcome.deleted))} of ${b(formatCount(request.plan.matching))} ${what}`;
-  switch (outcome.state) {
-    case 'completed':
-      return `Deleted ${b(formatCount(outcome.deleted))} ${what} ${howItRan(outcome)}`;
+  const { plan, position } = request;
+  const what = `records with status ${b(plan.status)}`;
+  const sofar = `${b(formatCount(position.deleted))} of ${b(formatCount(plan.matching))} ${what}`;
+  const how = howItRan({
+    durationMs: (request.finishedAt ?? request.heartbeatAt ?? request.startedAt ?? request.createdAt).getTime() - (request.startedAt ?? request.createdAt).getTime(),
+    method: request.methodUsed === 'native' ? 'native' : request.methodUsed === 'batch' ? 'batch' : plan.method,
+    batches: position.batches,
+  });
+  const error = clip(request.error ?? 'unknown error', 500);
+  switch (endState(request)) {
+    case 'succeeded':
+      return `Deleted ${b(formatCount(position.deleted))} ${what} ${how}`;
     case 'stopped':
-      return `Stopped${request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : ''} after deleting ${sofar} ${howItRan(outcome)}`;
+      return `Stopped${request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : ''} after ${sofar} ${how}`;
     case 'failed':
-      return `Failed after deleting ${sofar} ${howItRan(outcome)}: ${clip(outcome.error?.message ?? 'unknown error', 500)}. Deleted rows stay deleted`;
+      return `Failed after deleting ${sofar} ${how}: ${error}. Deleted rows stay deleted`;
+    case 'interrupted':
+      return `Interrupted after deleting ${sofar}: ${error}`;
   }
 }
 
@@ -194,6 +257,27 @@ function approvalNotes(options: PreviewOptions): string[] {
 function expiryNote(expiresAt: Date | null, now: Date, requestId: number): string {
   const expiry = expiresAt ? `Expires ${formatTimestamp(expiresAt)} (in ${formatDuration(expiresAt.getTime() - now.getTime())})` : 'Never expires';
   return `${expiry} · Request #${requestId}`;
+}
+
+function runButtons(request: PurgeRequestRecord, paused: boolean): ActionsBlock {
+  const value = String(request.id);
+  return {
+    type: 'actions',
+    block_id: `clear_telemetry_run_${request.id}_${paused ? 'paused' : 'running'}`,
+    elements: [
+      {
+        ...button('Stop', ACTION.stop, value, 'danger'),
+        confirm: {
+          title: { type: 'plain_text', text: 'Stop this purge?' },
+          text: { type: 'mrkdwn', text: 'The run stops after its current batch. Rows already deleted stay deleted.' },
+          confirm: { type: 'plain_text', text: 'Stop' },
+          deny: { type: 'plain_text', text: 'Keep going' },
+          style: 'danger',
+        },
+      },
+      paused ? button('Continue', ACTION.continue, value, 'primary') : button('Pause', ACTION.pause, value),
+    ],
+  };
 }
 
 function decisionButtons(plan: Plan, requestId: number): ActionsBlock {

@@ -2,7 +2,8 @@ import type { RespondFn } from '@slack/bolt';
 import { isAllowed } from '../../src/domain/access.js';
 import { checkApproval, checkCancel, describeDecision, isExpired, type Clicker } from '../../src/domain/approval.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
-import { AlreadyDecidedError } from '../../src/errors.js';
+import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
+import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { closedMessage, reply } from './blocks.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './replies.js';
@@ -36,6 +37,59 @@ export async function cancelRequest(deps: ClearTelemetryDeps, click: Click, resp
     deps.log.info({ requestId: request.id, by: clicker.userId }, 'request cancelled');
     await close(deps, cancelled, click);
   });
+}
+
+/** Stop: the requester or an approver. A running request stops after its batch; a queued one is cancelled. */
+export async function stopRequest(deps: ClearTelemetryDeps, click: Click, respond: RespondFn): Promise<void> {
+  await decide(deps, click, respond, async (request, clicker, now) => {
+    requesterOrApprover(request, clicker, 'stop this purge');
+    if (request.state === 'approved') {
+      if (!(await deps.ledger.cancel(request.id, clicker.userId, now))) await tooLate(deps, request.id);
+      deps.log.info({ requestId: request.id, by: clicker.userId }, 'queued request cancelled');
+      await close(deps, await required(deps, request.id), click);
+      return;
+    }
+    if (request.state !== 'running') throw new AlreadyDecidedError(`Nothing to stop: ${describeDecision(request)}.`);
+    if (!(await deps.ledger.requestStop(request.id, clicker.userId, now))) {
+      throw new AlreadyDecidedError('A stop was already requested; the run stops after its current batch.');
+    }
+    deps.log.info({ requestId: request.id, by: clicker.userId }, 'stop requested');
+    audit(deps, request, click, reply.stopRequested(clicker.userId));
+  });
+}
+
+/** Pause and Continue: the requester or an approver, while it runs; the runner obeys between batches. */
+export function pauseRequest(pause: boolean) {
+  return async (deps: ClearTelemetryDeps, click: Click, respond: RespondFn): Promise<void> => {
+    await decide(deps, click, respond, async (request, clicker, now) => {
+      requesterOrApprover(request, clicker, pause ? 'pause this purge' : 'continue this purge');
+      if (!(await deps.ledger.setPause(request.id, pause ? clicker.userId : null, now))) {
+        throw new AlreadyDecidedError(`Nothing to ${pause ? 'pause' : 'continue'}: ${describeDecision(request)}.`);
+      }
+      deps.log.info({ requestId: request.id, by: clicker.userId }, pause ? 'pause requested' : 'continue requested');
+    });
+  };
+}
+
+/** Resume: an approver continues an interrupted or failed run from its position, with the same watermark. */
+export async function resumeRequest(deps: ClearTelemetryDeps, click: Click, respond: RespondFn): Promise<void> {
+  await decide(deps, click, respond, async (request, clicker) => {
+    if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can resume a purge.');
+    const claim = await deps.runner.resume(request.id);
+    if (claim === 'busy') {
+      const running = await deps.ledger.running();
+      throw new AlreadyDecidedError(`Another purge is running on the table${running ? ` (request #${running.id})` : ''}; resume this one when it finishes.`);
+    }
+    if (claim === 'not-resumable') throw new AlreadyDecidedError(`Nothing to resume: ${describeDecision(await required(deps, request.id))}.`);
+    deps.log.info({ requestId: request.id, by: clicker.userId }, 'run resumed');
+    audit(deps, request, click, reply.resumedBy(clicker.userId));
+  });
+}
+
+function requesterOrApprover(request: PurgeRequestRecord, clicker: Clicker, what: string): void {
+  if (clicker.userId !== request.requesterId && !clicker.isApprover) {
+    throw new NotAllowedError(`Only the requester or an approver can ${what}.`);
+  }
 }
 
 /** Expires every request whose approval window has passed, and says so on its message. */
@@ -80,17 +134,14 @@ async function close(deps: ClearTelemetryDeps, request: PurgeRequestRecord, clic
   const { channelId, ts } = where(request, click);
   if (!channelId || !ts) return;
   audit(deps, request, click, reply.closed(request));
-  await deps.slack.finalEdit(channelId, ts, closedMessage(request)).catch((error: unknown) => {
+  await deps.slack.finalEdit(request.id, channelId, ts, closedMessage(request)).catch((error: unknown) => {
     deps.log.error({ err: error, requestId: request.id }, 'could not edit the request message');
   });
 }
 
-function audit(deps: ClearTelemetryDeps, request: PurgeRequestRecord, click: Click, message: ReturnType<typeof reply.closed>): void {
+function audit(deps: ClearTelemetryDeps, request: PurgeRequestRecord, click: Click, message: SlackMessage): void {
   const { channelId, ts } = where(request, click);
-  if (!channelId || !ts) return;
-  deps.slack.post(channelId, message, { threadTs: ts, audit: true }).catch((error: unknown) => {
-    deps.log.error({ err: error, requestId: request.id }, 'could not post the audit reply');
-  });
+  if (channelId && ts) deps.slack.audit(request.id, channelId, ts, message);
 }
 
 function where(request: PurgeRequestRecord, click: Click): { channelId: string | null; ts: string | null } {

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { cancelCallback, confirmCallback } from './action-callbacks.js';
+import { cancelCallback, confirmCallback, continueCallback, pauseCallback, resumeCallback, stopCallback } from './action-callbacks.js';
 import { commandCallback } from './command-callback.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ACTION, COMMAND } from './ids.js';
@@ -9,4 +9,8 @@ export function registerClearTelemetry(app: App, deps: ClearTelemetryDeps): void
   app.command(COMMAND, commandCallback(deps));
   app.action(ACTION.confirm, confirmCallback(deps));
   app.action(ACTION.cancel, cancelCallback(deps));
+  app.action(ACTION.stop, stopCallback(deps));
+  app.action(ACTION.pause, pauseCallback(deps));
+  app.action(ACTION.continue, continueCallback(deps));
+  app.action(ACTION.resume, resumeCallback(deps));
 }

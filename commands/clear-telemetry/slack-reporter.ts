@@ -1,44 +1,57 @@
-import type { RunReporter } from '../../src/domain/ports.js';
-import type { PurgeOutcome, PurgeProgress } from '../../src/domain/purge.js';
+import type { RunNote, RunReporter } from '../../src/domain/ports.js';
+import type { PurgeProgress } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { Log } from '../../src/log.js';
 import type { SlackGateway, SlackMessage } from '../../src/slack/slack-gateway.js';
-import { progressMessage, reply, resultMessage } from './blocks.js';
+import { progressMessage, queuedMessage, reply, resultMessage } from './blocks.js';
 
 /**
  * Shows a run in Slack: the preview message becomes a live progress message (throttled, latest
- * wins) and then the result (never dropped); each milestone is also a thread reply. A Slack failure
- * is logged and never reaches the run.
+ * wins) and then the result (persisted, never dropped); each milestone is also a thread reply. A
+ * Slack failure is logged and never reaches the run.
  */
 export class SlackReporter implements RunReporter {
-  private readonly fallbacks = new Map<number, string>();
+  /** What the message shows besides the counts, and the last counts, per running request. */
+  private readonly shown = new Map<number, { progress: PurgeProgress; note: RunNote | null }>();
 
   constructor(
     private readonly slack: SlackGateway,
     private readonly log: Log,
   ) {}
 
+  queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): void {
+    this.thread(request, reply.queued(request, behind));
+    this.edit(request, queuedMessage(request, behind));
+  }
+
   started(request: PurgeRequestRecord): void {
+    const progress = startingProgress(request);
+    this.shown.set(request.id, { progress, note: null });
     this.thread(request, reply.started(request));
-    this.edit(request, progressMessage(request, startingProgress(request)));
+    this.edit(request, progressMessage(request, progress));
   }
 
   progress(request: PurgeRequestRecord, progress: PurgeProgress): void {
-    this.edit(request, progressMessage(request, progress, this.fallbacks.get(request.id) ?? null));
+    const note = this.shown.get(request.id)?.note ?? null;
+    this.shown.set(request.id, { progress, note: note?.kind === 'retry' ? null : note });
+    this.edit(request, progressMessage(request, progress, note));
   }
 
-  fallback(request: PurgeRequestRecord, reason: string): void {
-    this.fallbacks.set(request.id, reason);
-    this.thread(request, reply.fallback(reason));
+  note(request: PurgeRequestRecord, note: RunNote | null): void {
+    const shown = this.shown.get(request.id) ?? { progress: startingProgress(request), note: null };
+    if (note && (note.kind === 'fallback' || note.kind === 'paused')) this.thread(request, reply.note(note));
+    if (!note && shown.note?.kind === 'paused') this.thread(request, reply.continued());
+    this.shown.set(request.id, { ...shown, note });
+    this.edit(request, progressMessage(request, shown.progress, note));
   }
 
-  /** Queues the result edit and the audit reply; Slack delivers them after the run, retrying through outages. */
-  finished(request: PurgeRequestRecord, outcome: PurgeOutcome): void {
-    this.fallbacks.delete(request.id);
+  /** Queues the result edit and the audit reply; the outbox delivers them even after a Slack outage. */
+  finished(request: PurgeRequestRecord): void {
+    this.shown.delete(request.id);
     const { channelId, messageTs } = request;
     if (!channelId || !messageTs) return;
-    this.thread(request, reply.finished(request, outcome));
-    this.slack.finalEdit(channelId, messageTs, resultMessage(request, outcome)).catch((error: unknown) => {
+    this.thread(request, reply.finished(request));
+    this.slack.finalEdit(request.id, channelId, messageTs, resultMessage(request)).catch((error: unknown) => {
       this.log.error({ err: error, requestId: request.id }, 'could not show the result on the request message');
     });
   }
@@ -48,11 +61,7 @@ export class SlackReporter implements RunReporter {
   }
 
   private thread(request: PurgeRequestRecord, message: SlackMessage): void {
-    const { channelId, messageTs } = request;
-    if (!channelId || !messageTs) return;
-    this.slack.post(channelId, message, { threadTs: messageTs, audit: true }).catch((error: unknown) => {
-      this.log.error({ err: error, requestId: request.id }, 'could not post the audit reply');
-    });
+    if (request.channelId && request.messageTs) this.slack.audit(request.id, request.channelId, request.messageTs, message);
   }
 }
 
@@ -62,12 +71,14 @@ function startingProgress(request: PurgeRequestRecord): PurgeProgress {
     method: plan.method,
     deleted: position.deleted,
     total: plan.matching,
-    percent: 0,
+    percent: plan.matching > 0 ? (position.deleted / plan.matching) * 100 : 100,
     batchesDone: position.batches,
-    batchesTotal: plan.batches,
+    batchesTotal: Math.max(plan.batches, position.batches),
+    batchSize: plan.batchSize,
     rowsPerSecond: 0,
     etaMs: null,
     elapsedMs: 0,
     lastId: position.lastId,
+    lastBatchMs: 0,
   };
 }

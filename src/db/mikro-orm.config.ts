@@ -1,6 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { LearnpackWebhook, WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
+import { Notice } from './entities/notice.js';
 import { PurgeRequest } from './entities/purge-request.js';
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -12,7 +13,7 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
   return defineConfig({
     clientUrl: databaseUrl,
     // An explicit list, no folder discovery: tsc, tsx and vitest all see the same entities.
-    entities: [LearnpackWebhook, PurgeRequest],
+    entities: [LearnpackWebhook, PurgeRequest, Notice],
     // Never create databases: production's exists, and tests create their own scratch ones.
     ensureDatabase: false,
     // The Django app owns its table; schema diffs and generated migrations must never touch it.

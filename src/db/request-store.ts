@@ -1,15 +1,15 @@
-import type { InferEntity } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { countBatches, type PurgeMethod } from '../domain/plan.js';
-import type { RequestLedger, RunResult } from '../domain/ports.js';
-import type { PurgePosition } from '../domain/purge.js';
+import type { RequestLedger, RunControl, RunResult } from '../domain/ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
 import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
-import { PurgeRequest } from './entities/purge-request.js';
+import { PurgeRequest, REQUEST_TABLE } from './entities/purge-request.js';
 import { withDbErrors } from './db-errors.js';
 
 type Row = InferEntity<typeof PurgeRequest>;
+type Where = Record<string, unknown>;
 
 /**
  * The request ledger in PostgreSQL. Every state change is a conditional UPDATE (compare-and-set on
@@ -77,7 +77,7 @@ export class MikroRequestLedger implements RequestLedger {
   }
 
   async cancel(id: number, by: string, now: Date): Promise<boolean> {
-    return this.update({ id, state: 'awaiting_approval' }, { state: 'cancelled', decidedBy: by, decidedAt: now });
+    return this.update({ id, state: { $in: ['awaiting_approval', 'approved'] } }, { state: 'cancelled', decidedBy: by, decidedAt: now });
   }
 
   async expireDue(now: Date): Promise<PurgeRequestRecord[]> {
@@ -93,23 +93,73 @@ export class MikroRequestLedger implements RequestLedger {
     return expired;
   }
 
-  async start(id: number, runnerId: string, now: Date): Promise<boolean> {
-    return this.update({ id, state: 'approved' }, { state: 'running', runnerId, startedAt: now, heartbeatAt: now });
+  async start(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-approved'> {
+    return this.claimRunner({ id, state: 'approved' }, runnerId, { startedAt: new Date() }, 'not-approved');
   }
 
-  async recordProgress(id: number, position: PurgePosition, now: Date): Promise<void> {
-    await this.update(
-      { id, state: 'running' },
-      { heartbeatAt: now, deletedCount: position.deleted, batchesDone: position.batches, lastDeletedId: position.lastId },
+  async resume(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-resumable'> {
+    return this.claimRunner(
+      { id, state: { $in: ['interrupted', 'failed'] } },
+      runnerId,
+      { finishedAt: null, error: null, stopRequestedBy: null, stopRequestedAt: null, pausedBy: null, pausedAt: null },
+      'not-resumable',
     );
   }
 
-  async finish(id: number, result: RunResult, now: Date): Promise<PurgeRequestRecord> {
-    await this.update(
-      { id, state: 'running' },
+  async running(): Promise<PurgeRequestRecord | null> {
+    return this.findOne({ targetTable: WEBHOOK_TABLE, state: 'running' });
+  }
+
+  async nextQueued(): Promise<PurgeRequestRecord | null> {
+    return this.findOne({ targetTable: WEBHOOK_TABLE, state: 'approved' }, { orderBy: { approvedAt: 'asc', id: 'asc' } });
+  }
+
+  async requestStop(id: number, by: string, now: Date): Promise<boolean> {
+    return this.update({ id, state: 'running', stopRequestedBy: null }, { stopRequestedBy: by, stopRequestedAt: now });
+  }
+
+  async setPause(id: number, by: string | null, now: Date): Promise<boolean> {
+    return this.update({ id, state: 'running' }, { pausedBy: by, pausedAt: by ? now : null });
+  }
+
+  async control(id: number): Promise<RunControl | null> {
+    const row = await this.run((em) =>
+      em.findOne(PurgeRequest, { id }, { fields: ['state', 'runnerId', 'stopRequestedBy', 'pausedBy'], disableIdentityMap: true }),
+    );
+    return row ? { state: row.state, runnerId: row.runnerId ?? null, stopRequestedBy: row.stopRequestedBy ?? null, pausedBy: row.pausedBy ?? null } : null;
+  }
+
+  async heartbeat(id: number, runnerId: string): Promise<boolean> {
+    // The database's clock, so replicas with skewed clocks agree on what is stale.
+    const result = await this.run((em) =>
+      em.execute<{ affectedRows: number }>(
+        `update "${REQUEST_TABLE}" set heartbeat_at = now() where id = ? and state = 'running' and runner_id = ?`,
+        [id, runnerId],
+        'run',
+      ),
+    );
+    return result.affectedRows === 1;
+  }
+
+  async interruptStale(staleAfterMs: number): Promise<PurgeRequestRecord[]> {
+    const rows = await this.run((em) =>
+      em.execute<{ id: number }[]>(
+        `update "${REQUEST_TABLE}" set state = 'interrupted', updated_at = now(),
+           error = 'the process running it stopped sending heartbeats (crashed or lost its database connection)'
+         where state = 'running' and heartbeat_at < now() - make_interval(secs => ?)
+         returning id`,
+        [staleAfterMs / 1_000],
+      ),
+    );
+    return Promise.all(rows.map((row) => this.require(row.id)));
+  }
+
+  async finish(id: number, runnerId: string, result: RunResult, now: Date): Promise<PurgeRequestRecord | null> {
+    const mine = await this.update(
+      { id, state: 'running', runnerId },
       {
         state: result.state,
-        finishedAt: now,
+        finishedAt: result.state === 'interrupted' ? null : now,
         heartbeatAt: now,
         deletedCount: result.position.deleted,
         batchesDone: result.position.batches,
@@ -117,9 +167,31 @@ export class MikroRequestLedger implements RequestLedger {
         methodUsed: result.methodUsed,
         fallbackReason: result.fallbackReason,
         error: result.error,
+        pausedBy: null,
       },
     );
-    return this.require(id);
+    return mine ? this.require(id) : null;
+  }
+
+  /**
+   * Moves a request to running for `runnerId`. The partial unique index on running requests makes
+   * PostgreSQL refuse a second one on the same table: that is `busy`.
+   */
+  private async claimRunner<T extends string>(where: Where, runnerId: string, extra: Partial<Row>, otherwise: T): Promise<'started' | 'busy' | T> {
+    try {
+      const claimed = await this.update(where, { state: 'running', runnerId, ...extra });
+      if (!claimed) return otherwise;
+      await this.heartbeat(Number(where.id), runnerId);
+      return 'started';
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) return 'busy';
+      throw error;
+    }
+  }
+
+  private async findOne(where: Where, options: { orderBy?: Record<string, 'asc' | 'desc'> } = {}): Promise<PurgeRequestRecord | null> {
+    const row = await this.run((em) => em.findOne(PurgeRequest, where as never, { disableIdentityMap: true, ...(options as object) }));
+    return row ? toRecord(row) : null;
   }
 
   private async require(id: number): Promise<PurgeRequestRecord> {
@@ -128,7 +200,7 @@ export class MikroRequestLedger implements RequestLedger {
     return record;
   }
 
-  private async update(where: Parameters<EntityManager['nativeUpdate']>[1], data: Partial<Row>): Promise<boolean> {
+  private async update(where: Where, data: Partial<Row>): Promise<boolean> {
     const affected = await this.run((em) => em.nativeUpdate(PurgeRequest, where as never, { ...data, updatedAt: new Date() }));
     return affected === 1;
   }
@@ -172,6 +244,7 @@ function toRecord(row: Row): PurgeRequestRecord {
     decidedBy: row.decidedBy ?? null,
     decidedAt: row.decidedAt ?? null,
     stopRequestedBy: row.stopRequestedBy ?? null,
+    pausedBy: row.pausedBy ?? null,
     runnerId: row.runnerId ?? null,
     startedAt: row.startedAt ?? null,
     heartbeatAt: row.heartbeatAt ?? null,

@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { BatchRequest, NativeDeleteRequest, StatusCensus, Timeouts, WebhookQueue } from '../domain/ports.js';
+import type { BatchRequest, Checkpoint, NativeDeleteRequest, StatusCensus, Timeouts, WebhookQueue } from '../domain/ports.js';
 import { LearnpackWebhook, WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { withDbErrors } from './db-errors.js';
+import { REQUEST_TABLE } from './entities/purge-request.js';
+import { LostOwnershipError } from '../errors.js';
 
 const TABLE = `"${WEBHOOK_TABLE}"`;
 
@@ -19,6 +21,23 @@ const BATCH_SQL = {
   status: `delete from ${TABLE} where id >= ? and id <= ? and status = ?`,
   all: `delete from ${TABLE} where id >= ? and id <= ?`,
 };
+
+interface Step {
+  deleted: number;
+  lastId: number;
+  batches: number;
+}
+
+/** Locks the ledger row for the rest of the batch; refuses if another runner owns the request now. */
+async function claim(tx: EntityManager, { requestId, runnerId }: Checkpoint): Promise<void> {
+  const [row] = await tx.execute<{ state: string; runner_id: string | null }[]>(
+    `select state, runner_id from "${REQUEST_TABLE}" where id = ? for update`,
+    [requestId],
+  );
+  if (row?.state !== 'running' || row.runner_id !== runnerId) {
+    throw new LostOwnershipError(`request #${requestId} is no longer run by ${runnerId} (it is ${row?.state ?? 'gone'}, runner ${row?.runner_id ?? 'none'})`);
+  }
+}
 
 interface CensusRow {
   status: string;
@@ -47,26 +66,45 @@ export class MikroWebhookQueue implements WebhookQueue {
   }
 
   /** One id range in a transaction of its own; faster than selecting the next N ids first (README, Benchmarks). */
-  async deleteBatch({ status, fromId, toId, timeouts }: BatchRequest): Promise<number> {
+  async deleteBatch({ status, fromId, toId, timeouts, checkpoint }: BatchRequest): Promise<number> {
     const [sql, params] = status === 'ALL' ? [BATCH_SQL.all, [fromId, toId]] : [BATCH_SQL.status, [fromId, toId, status]];
-    const result = await this.inShortTransaction(timeouts, (tx) => tx.execute<{ affectedRows: number }>(sql, params, 'run'));
-    return result.affectedRows;
+    return this.inShortTransaction(timeouts, checkpoint, async (tx) => {
+      const { affectedRows } = await tx.execute<{ affectedRows: number }>(sql, params, 'run');
+      return { deleted: affectedRows, lastId: toId, batches: 1 };
+    });
   }
 
-  async deleteAll({ status, watermark, timeouts }: NativeDeleteRequest): Promise<number> {
+  async deleteAll({ status, watermark, timeouts, checkpoint }: NativeDeleteRequest): Promise<number> {
     const where = status === 'ALL' ? { id: { $lte: watermark } } : { id: { $lte: watermark }, status };
-    return this.inShortTransaction(timeouts, (tx) => tx.nativeDelete(LearnpackWebhook, where));
+    return this.inShortTransaction(timeouts, checkpoint, async (tx) => {
+      const deleted = await tx.nativeDelete(LearnpackWebhook, where);
+      return { deleted, lastId: watermark, batches: 1 };
+    });
   }
 
-  /** A transaction of its own with `SET LOCAL`-scoped timeouts, so nothing leaks into the pool. */
-  private async inShortTransaction<T>(timeouts: Timeouts, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * A transaction of its own with `SET LOCAL`-scoped timeouts, so nothing leaks into the pool. With a
+   * checkpoint it first locks the request's ledger row and checks this runner still owns it, and
+   * adds the batch to the run's position before committing: the delete and the position are one.
+   */
+  private async inShortTransaction(timeouts: Timeouts, checkpoint: Checkpoint | undefined, work: (tx: EntityManager) => Promise<Step>): Promise<number> {
     return withDbErrors(() =>
       this.em.fork().transactional(async (tx) => {
         await tx.execute(`select set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)`, [
           `${timeouts.statementMs}ms`,
           `${timeouts.lockMs}ms`,
         ]);
-        return work(tx);
+        if (checkpoint) await claim(tx, checkpoint);
+        const step = await work(tx);
+        if (checkpoint) {
+          await tx.execute(
+            `update "${REQUEST_TABLE}" set deleted_count = deleted_count + ?, batches_done = batches_done + ?, last_deleted_id = ?,
+               heartbeat_at = now(), updated_at = now() where id = ?`,
+            [step.deleted, step.batches, step.lastId, checkpoint.requestId],
+            'run',
+          );
+        }
+        return step.deleted;
       }),
     );
   }

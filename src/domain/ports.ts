@@ -1,10 +1,11 @@
-import type { PurgeOutcome, PurgePosition, PurgeProgress } from './purge.js';
+import type { PurgePosition, PurgeProgress } from './purge.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from './request.js';
 import type { StatusFilter } from './statuses.js';
 
 /**
- * The small interfaces the domain needs from the database. The MikroORM adapter in src/db
- * implements them; the domain never sees the ORM or SQL.
+ * The small interfaces the domain needs from the database (and, for runs, from Slack or the
+ * terminal). The adapters in src/db and commands/ implement them; the domain never sees the ORM,
+ * SQL or Slack.
  */
 
 /** One status as the table holds it right now. Statuses outside Django's choices appear too. */
@@ -23,18 +24,30 @@ export interface Timeouts {
   lockMs: number;
 }
 
+/**
+ * A run's claim on its ledger row. With it, each delete commits together with the run's new
+ * position, and only while the ledger still names this runner: a crash never loses or double-counts
+ * a batch, and a runner that was declared dead cannot keep deleting.
+ */
+export interface Checkpoint {
+  requestId: number;
+  runnerId: string;
+}
+
 /** One batch: the matching rows whose ids lie in `fromId..toId` (both inclusive, never above the watermark). */
 export interface BatchRequest {
   status: StatusFilter;
   fromId: number;
   toId: number;
   timeouts: Timeouts;
+  checkpoint?: Checkpoint;
 }
 
 export interface NativeDeleteRequest {
   status: StatusFilter;
   watermark: number;
   timeouts: Timeouts;
+  checkpoint?: Checkpoint;
 }
 
 export interface WebhookQueue {
@@ -46,16 +59,30 @@ export interface WebhookQueue {
   deleteAll(request: NativeDeleteRequest): Promise<number>;
 }
 
+/** Signals that the database wants the purge to hold off. */
+export interface HealthProbe {
+  /** True while a VACUUM (auto or manual) is working on the webhook table. */
+  vacuumRunning(): Promise<boolean>;
+}
+
 /** How a run ended, as the ledger records it. */
 export interface RunResult {
-  state: 'succeeded' | 'failed' | 'stopped';
+  state: 'succeeded' | 'failed' | 'stopped' | 'interrupted';
   position: PurgePosition;
   methodUsed: string;
   fallbackReason: string | null;
   error: string | null;
 }
 
-/** The request ledger. State changes are compare-and-set: `false` means someone else got there first. */
+/** What a running request is told to do, read between batches. */
+export interface RunControl {
+  state: PurgeRequestRecord['state'];
+  runnerId: string | null;
+  stopRequestedBy: string | null;
+  pausedBy: string | null;
+}
+
+/** The request ledger. State changes are compare-and-set: a failed one means someone else got there first. */
 export interface RequestLedger {
   create(request: NewPurgeRequest): Promise<PurgeRequestRecord>;
   remove(id: number): Promise<void>;
@@ -63,22 +90,43 @@ export interface RequestLedger {
   get(id: number): Promise<PurgeRequestRecord | null>;
   /** awaiting_approval -> approved, if not expired at `now`. */
   approve(id: number, approverId: string, selfApproved: boolean, now: Date): Promise<boolean>;
-  /** awaiting_approval -> cancelled. */
+  /** awaiting_approval or approved (queued) -> cancelled. */
   cancel(id: number, by: string, now: Date): Promise<boolean>;
   /** awaiting_approval -> expired for every request past its expiry; returns those this call expired. */
   expireDue(now: Date): Promise<PurgeRequestRecord[]>;
-  /** approved -> running. */
-  start(id: number, runnerId: string, now: Date): Promise<boolean>;
-  /** The heartbeat and position of a running request. */
-  recordProgress(id: number, position: PurgePosition, now: Date): Promise<void>;
-  /** running -> succeeded | failed | stopped. */
-  finish(id: number, result: RunResult, now: Date): Promise<PurgeRequestRecord>;
+  /** approved -> running; `busy` when another request is running on the same table. */
+  start(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-approved'>;
+  /** interrupted or failed -> running, keeping the position. */
+  resume(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-resumable'>;
+  /** The request running on the webhook table now, if any. */
+  running(): Promise<PurgeRequestRecord | null>;
+  /** The oldest approved request waiting for the table. */
+  nextQueued(): Promise<PurgeRequestRecord | null>;
+  requestStop(id: number, by: string, now: Date): Promise<boolean>;
+  /** Pauses (by a person) or continues (null) a running request. */
+  setPause(id: number, by: string | null, now: Date): Promise<boolean>;
+  control(id: number): Promise<RunControl | null>;
+  /** Refreshes the heartbeat; false when the ledger no longer names this runner. */
+  heartbeat(id: number, runnerId: string): Promise<boolean>;
+  /** running -> interrupted for every run whose heartbeat is older than `staleAfterMs` (database clock). */
+  interruptStale(staleAfterMs: number): Promise<PurgeRequestRecord[]>;
+  /** running -> succeeded | failed | stopped | interrupted, if this runner still owns it. */
+  finish(id: number, runnerId: string, result: RunResult, now: Date): Promise<PurgeRequestRecord | null>;
 }
 
-/** Where a run reports to (the Slack message and its thread). Must never throw into the run. */
+/** Where a run reports to (the Slack message and its thread, or the terminal). Must never throw. */
 export interface RunReporter {
+  queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): void;
   started(request: PurgeRequestRecord): void;
   progress(request: PurgeRequestRecord, progress: PurgeProgress): void;
-  fallback(request: PurgeRequestRecord, reason: string): void;
-  finished(request: PurgeRequestRecord, outcome: PurgeOutcome): void;
+  /** A note about the run's pace: a fallback, a retry, a pause (null: it carries on normally). */
+  note(request: PurgeRequestRecord, note: RunNote | null): void;
+  /** The run ended: the record's state says how (succeeded, failed, stopped, interrupted). */
+  finished(request: PurgeRequestRecord): void;
+}
+
+export interface RunNote {
+  /** `paused`: by a person (Continue resumes it); `held`: by a health signal, resuming on its own. */
+  kind: 'fallback' | 'retry' | 'held' | 'paused';
+  text: string;
 }

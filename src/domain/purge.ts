@@ -1,12 +1,21 @@
-import { LockTimeoutError, StatementTimeoutError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConnectionLostError, DatabaseUnavailableError, LockTimeoutError, StatementTimeoutError } from '../errors.js';
+import { BatchSizer } from './batch-sizer.js';
 import { formatCount, formatDuration } from './format.js';
 import { BatchPacer, type PaceSettings } from './pace.js';
 import { countBatches, type Plan, type PurgeMethod } from './plan.js';
-import type { Timeouts, WebhookQueue } from './ports.js';
+import type { Checkpoint, Timeouts, WebhookQueue } from './ports.js';
 
 export interface PurgeSettings extends PaceSettings {
   batchTimeouts: Timeouts;
   nativeTimeouts: Timeouts;
+  /** Each batch aims at this duration; slower ones shrink the next (never above --batch-size). */
+  targetBatchMs: number;
+  minBatchSize: number;
+  /** Attempts for a batch that hits a lock or statement timeout (halving it each time). */
+  lockRetries: number;
+  /** Attempts for a batch whose connection drops, with backoff from half a second. */
+  connectionRetries: number;
 }
 
 export interface PurgeProgress {
@@ -16,15 +25,21 @@ export interface PurgeProgress {
   percent: number;
   batchesDone: number;
   batchesTotal: number;
+  /** Ids the next batch will cover. */
+  batchSize: number;
   rowsPerSecond: number;
   etaMs: number | null;
   elapsedMs: number;
   lastId: number | null;
+  /** How long the last batch took. */
+  lastBatchMs: number;
 }
 
 export type PurgeEvent =
   | ({ type: 'progress' } & PurgeProgress)
-  | { type: 'fallback'; reason: string };
+  | { type: 'fallback'; reason: string }
+  | { type: 'retry'; reason: string }
+  | { type: 'resized'; reason: string };
 
 export interface PurgeOutcome {
   state: 'completed' | 'stopped' | 'failed';
@@ -38,7 +53,7 @@ export interface PurgeOutcome {
   error: Error | null;
 }
 
-/** Where an interrupted batch run left off (issue: resume after a crash). */
+/** Where a batch run stands: the last id range it finished and what it deleted so far. */
 export interface PurgePosition {
   lastId: number | null;
   deleted: number;
@@ -49,7 +64,11 @@ export interface PurgeOptions {
   signal?: AbortSignal;
   /** Awaited after every batch: a slow listener slows the run, so keep it cheap. */
   onEvent?: (event: PurgeEvent) => void | Promise<void>;
+  /** Awaited before every batch: may wait (a pause, an unhealthy database) or abort the signal. */
+  gate?: () => Promise<void>;
   resumeFrom?: PurgePosition;
+  /** Commits each batch together with the run's position in the ledger. */
+  checkpoint?: Checkpoint;
   clock?: () => number;
 }
 
@@ -66,10 +85,12 @@ class PurgeRun {
   private readonly clock: () => number;
   private readonly startedAt: number;
   private readonly pacer: BatchPacer;
+  private readonly sizer: BatchSizer;
   private position: PurgePosition;
   private readonly resumedDeleted: number;
   private method: PurgeMethod;
   private fallback: string | null = null;
+  private lastBatchMs: number | null = null;
 
   constructor(
     private readonly plan: Plan,
@@ -80,6 +101,7 @@ class PurgeRun {
     this.clock = options.clock ?? Date.now;
     this.startedAt = this.clock();
     this.pacer = new BatchPacer(settings);
+    this.sizer = new BatchSizer({ max: plan.batchSize, min: Math.min(settings.minBatchSize, plan.batchSize), targetMs: settings.targetBatchMs });
     this.position = options.resumeFrom ?? { lastId: null, deleted: 0, batches: 0 };
     this.resumedDeleted = this.position.deleted;
     this.method = options.resumeFrom ? 'batch' : plan.method;
@@ -97,21 +119,24 @@ class PurgeRun {
     }
   }
 
-  /** True when done; false when it timed out and the run must fall back to batches. */
+  /** True when done; false when it must fall back to batches (timeout, lock or lost connection). */
   private async deleteInOneStatement(): Promise<boolean> {
     const { status, watermark } = this.plan;
     if (watermark === null) return true;
+    await this.options.gate?.();
+    if (this.options.signal?.aborted) return false;
     const started = this.clock();
     try {
-      const deleted = await this.queue.deleteAll({ status, watermark, timeouts: this.settings.nativeTimeouts });
+      const deleted = await this.queue.deleteAll({ status, watermark, timeouts: this.settings.nativeTimeouts, checkpoint: this.options.checkpoint });
+      this.lastBatchMs = this.clock() - started;
       this.position = { lastId: watermark, deleted, batches: 1 };
       await this.emitProgress();
       return true;
     } catch (error) {
-      if (!(error instanceof StatementTimeoutError || error instanceof LockTimeoutError)) throw error;
-      const limit = error instanceof LockTimeoutError ? 'lock timeout' : 'statement timeout';
+      const what = transientProblem(error);
+      if (!what) throw error;
       this.fallback =
-        `one statement hit the ${limit} after ${formatDuration(this.clock() - started)} and was rolled back; ` +
+        `one statement hit the ${what} after ${formatDuration(this.clock() - started)} and was rolled back; ` +
         `continuing in batches of ${formatCount(this.plan.batchSize)}`;
       this.method = 'batch';
       await this.options.onEvent?.({ type: 'fallback', reason: this.fallback });
@@ -119,21 +144,50 @@ class PurgeRun {
     }
   }
 
-  /** Walks the primary key in ranges of `batchSize` ids, from the first matching id to the watermark. */
+  /** Walks the primary key in id ranges, from the first matching id to the watermark. */
   private async deleteInBatches(watermark: number): Promise<PurgeOutcome> {
-    const { status, batchSize } = this.plan;
+    const { signal } = this.options;
+    const attempts = { lock: 0, connection: 0 };
     for (let fromId = this.nextId(); fromId <= watermark; fromId = this.nextId()) {
-      if (this.options.signal?.aborted) return this.finish('stopped');
-      const toId = Math.min(fromId + batchSize - 1, watermark);
+      await this.options.gate?.();
+      if (signal?.aborted) return this.finish('stopped');
+      const toId = Math.min(fromId + this.sizer.size - 1, watermark);
       const started = this.clock();
-      const deleted = await this.pacer.run(batchSize, () =>
-        this.queue.deleteBatch({ status, fromId, toId, timeouts: this.settings.batchTimeouts }),
-      );
+      let deleted: number;
+      try {
+        deleted = await this.pacer.run(toId - fromId + 1, () =>
+          this.queue.deleteBatch({ status: this.plan.status, fromId, toId, timeouts: this.settings.batchTimeouts, checkpoint: this.options.checkpoint }),
+        );
+      } catch (error) {
+        const waitMs = this.retryDelay(error, attempts);
+        await this.options.onEvent?.({ type: 'retry', reason: retryReason(error, attempts, waitMs, this.sizer.size) });
+        await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+        continue;
+      }
+      attempts.lock = 0;
+      attempts.connection = 0;
+      this.lastBatchMs = this.clock() - started;
       this.position = { lastId: toId, deleted: this.position.deleted + deleted, batches: this.position.batches + 1 };
+      const resized = this.sizer.record(this.lastBatchMs);
+      if (resized) await this.options.onEvent?.({ type: 'resized', reason: resized });
       await this.emitProgress();
-      if (toId < watermark) await this.pacer.pause(this.clock() - started, this.options.signal);
+      if (toId < watermark) await this.pacer.pause(this.lastBatchMs, signal);
     }
     return this.finish('completed');
+  }
+
+  /** How long to wait before retrying a failed batch; rethrows when it must not be retried. */
+  private retryDelay(error: unknown, attempts: { lock: number; connection: number }): number {
+    if (error instanceof LockTimeoutError || error instanceof StatementTimeoutError) {
+      if (++attempts.lock > this.settings.lockRetries) throw error;
+      this.sizer.shrink();
+      return Math.min(5_000, 100 * 2 ** (attempts.lock - 1));
+    }
+    if (error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError) {
+      if (++attempts.connection > this.settings.connectionRetries) throw error;
+      return Math.min(10_000, 500 * 2 ** (attempts.connection - 1));
+    }
+    throw error;
   }
 
   private nextId(): number {
@@ -157,11 +211,13 @@ class PurgeRun {
       total,
       percent: total > 0 ? (deleted / total) * 100 : 100,
       batchesDone: batches,
-      batchesTotal: this.method === 'native' ? 1 : batches + countBatches(this.nextId(), this.plan.watermark, this.plan.batchSize),
+      batchesTotal: this.method === 'native' ? 1 : batches + countBatches(this.nextId(), this.plan.watermark, this.sizer.size),
+      batchSize: this.sizer.size,
       rowsPerSecond,
       etaMs: remaining === 0 ? 0 : rowsPerSecond > 0 ? (remaining / rowsPerSecond) * 1_000 : null,
       elapsedMs,
       lastId,
+      lastBatchMs: this.lastBatchMs ?? 0,
     };
   }
 
@@ -177,4 +233,20 @@ class PurgeRun {
       error,
     };
   }
+}
+
+/** The failures a one-statement delete falls back from, named for people. */
+function transientProblem(error: unknown): string | null {
+  if (error instanceof LockTimeoutError) return 'lock timeout';
+  if (error instanceof StatementTimeoutError) return 'statement timeout';
+  if (error instanceof ConnectionLostError) return 'loss of its connection';
+  return null;
+}
+
+function retryReason(error: unknown, attempts: { lock: number; connection: number }, waitMs: number, size: number): string {
+  const wait = formatDuration(waitMs);
+  if (error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError) {
+    return `the database connection dropped; retrying in ${wait} (attempt ${attempts.connection})`;
+  }
+  return `a batch hit the ${transientProblem(error) ?? 'timeout'}; retrying ${formatCount(size)} ids in ${wait} (attempt ${attempts.lock})`;
 }

@@ -23,6 +23,7 @@ export interface PurgeRequestRecord {
   decidedBy: string | null;
   decidedAt: Date | null;
   stopRequestedBy: string | null;
+  pausedBy: string | null;
   runnerId: string | null;
   startedAt: Date | null;
   heartbeatAt: Date | null;

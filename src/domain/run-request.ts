@@ -1,15 +1,23 @@
-import type { RequestLedger, RunReporter, RunResult, WebhookQueue } from './ports.js';
-import { purge, type PurgeOutcome, type PurgeSettings } from './purge.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunSettings } from '../config.js';
+import { LostOwnershipError } from '../errors.js';
+import { HealthGate } from './health-gate.js';
+import type { HealthProbe, RequestLedger, RunReporter, RunResult, WebhookQueue } from './ports.js';
+import { purge, type PurgeEvent, type PurgeOutcome, type PurgeSettings } from './purge.js';
+import type { PurgeRequestRecord } from './request.js';
 
 export interface RunnerLog {
   info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
 }
 
 export interface RunnerDeps {
   ledger: RequestLedger;
   queue: WebhookQueue;
+  health: HealthProbe;
   settings: PurgeSettings;
+  run: RunSettings;
   reporter: RunReporter;
   /** Names this process in the ledger (host and pid), so a run can be traced to its replica. */
   runnerId: string;
@@ -17,26 +25,67 @@ export interface RunnerDeps {
   log: RunnerLog;
 }
 
+/** Why a run was told to end early: a person's Stop, this process shutting down, or another runner taking over. */
+type EndReason = 'stop' | 'shutdown' | 'lost';
+
+interface ActiveRun {
+  stop: AbortController;
+  reason: EndReason | null;
+  done: Promise<void>;
+}
+
+/** While paused, how often the ledger is asked whether to go on. */
+const PAUSE_POLL_MS = 1_000;
+
 /**
- * Runs approved requests. A run is detached from the Slack listener that approved it (the click
- * was acknowledged at once); everything it does ends up in the ledger and the reporter.
+ * Runs approved requests, one per table across every process (the ledger's unique index decides),
+ * each detached from the click that approved it. Between batches a run reads its ledger row: a
+ * Stop or Pause clicked on any replica reaches it there. It keeps a heartbeat while it lives; any
+ * replica's janitor declares a silent run interrupted, and Resume continues from its position.
  */
 export class RequestRunner {
-  private readonly active = new Map<number, { stop: AbortController; done: Promise<void> }>();
+  private readonly active = new Map<number, ActiveRun>();
+  private accepting = true;
 
   constructor(private readonly deps: RunnerDeps) {}
 
-  /** Starts an approved request in the background. Never rejects; failures are reported. */
-  start(id: number): Promise<void> {
-    const stop = new AbortController();
-    const done = this.run(id, stop.signal)
-      .catch((error: unknown) => this.deps.log.error({ requestId: id, err: error }, 'run crashed'))
-      .finally(() => this.active.delete(id));
-    this.active.set(id, { stop, done });
-    return done;
+  /** An approved request: runs it now, or leaves it queued behind the one running. Never rejects. */
+  async start(id: number): Promise<void> {
+    if (!this.accepting) return;
+    try {
+      const claim = await this.deps.ledger.start(id, this.deps.runnerId);
+      if (claim === 'busy') {
+        const [request, behind] = await Promise.all([this.deps.ledger.get(id), this.deps.ledger.running()]);
+        this.deps.log.info({ requestId: id, behind: behind?.id }, 'request queued');
+        if (request) this.deps.reporter.queued(request, behind);
+      } else if (claim === 'started') {
+        this.launch(id, false);
+      }
+    } catch (error) {
+      this.deps.log.error({ requestId: id, err: error }, 'could not start the run');
+    }
   }
 
-  /** Ids of the runs this process is executing now. */
+  /** Continues an interrupted or failed run from its recorded position, with the same watermark. */
+  async resume(id: number): Promise<'started' | 'busy' | 'not-resumable'> {
+    if (!this.accepting) return 'busy';
+    const claim = await this.deps.ledger.resume(id, this.deps.runnerId);
+    if (claim === 'started') this.launch(id, true);
+    return claim;
+  }
+
+  /**
+   * The janitor, run by every process every few seconds: declares runs whose heartbeat went quiet
+   * interrupted, then starts the oldest queued request if the table is free.
+   */
+  async sweep(): Promise<void> {
+    for (const request of await this.deps.ledger.interruptStale(this.deps.run.staleAfterMs)) {
+      this.deps.log.warn({ requestId: request.id, runner: request.runnerId }, 'run interrupted: no heartbeat');
+      this.deps.reporter.finished(request);
+    }
+    await this.startNextQueued();
+  }
+
   running(): number[] {
     return [...this.active.keys()];
   }
@@ -46,51 +95,127 @@ export class RequestRunner {
     while (this.active.size > 0) await Promise.all([...this.active.values()].map((run) => run.done));
   }
 
-  /** Stops every run after its current batch and waits for them to record where they stopped. */
-  async stopAll(): Promise<void> {
-    const runs = [...this.active.values()];
-    runs.forEach((run) => run.stop.abort());
-    await Promise.all(runs.map((run) => run.done));
+  /**
+   * Graceful shutdown: take no new work, stop every run after its current batch and record it as
+   * interrupted (resumable). Waits at most `timeoutMs`; a run still busy after that is left to the
+   * other replicas' janitors.
+   */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.accepting = false;
+    for (const run of this.active.values()) {
+      run.reason ??= 'shutdown';
+      run.stop.abort();
+    }
+    await Promise.race([this.idle(), sleep(timeoutMs, undefined, { ref: false })]);
   }
 
-  private async run(id: number, signal: AbortSignal): Promise<void> {
-    const { ledger, reporter, clock, log } = this.deps;
-    if (!(await ledger.start(id, this.deps.runnerId, clock()))) {
-      log.info({ requestId: id }, 'run not started: the request is no longer approved');
-      return;
-    }
+  private async startNextQueued(): Promise<void> {
+    if (!this.accepting) return;
+    const next = await this.deps.ledger.nextQueued();
+    if (next) await this.start(next.id);
+  }
+
+  private launch(id: number, resumed: boolean): void {
+    const run: ActiveRun = { stop: new AbortController(), reason: null, done: Promise.resolve() };
+    run.done = this.execute(id, resumed, run)
+      .catch((error: unknown) => this.deps.log.error({ requestId: id, err: error }, 'run crashed'))
+      .finally(() => {
+        this.active.delete(id);
+        this.startNextQueued().catch((error: unknown) => this.deps.log.error({ err: error }, 'could not start the next queued request'));
+      });
+    this.active.set(id, run);
+  }
+
+  private async execute(id: number, resumed: boolean, run: ActiveRun): Promise<void> {
+    const { ledger, reporter, log, runnerId } = this.deps;
     const request = await ledger.get(id);
     if (!request) return;
-    log.info({ requestId: id, method: request.plan.method, matching: request.plan.matching }, 'run started');
+    log.info({ requestId: id, method: request.plan.method, matching: request.plan.matching, resumed, from: request.position.lastId }, 'run started');
     reporter.started(request);
 
-    const outcome = await purge(request.plan, this.deps.queue, this.deps.settings, {
-      signal,
-      onEvent: async (event) => {
-        if (event.type === 'fallback') {
-          log.info({ requestId: id, reason: event.reason }, 'falling back to batches');
-          reporter.fallback(request, event.reason);
-          return;
-        }
-        const position = { deleted: event.deleted, batches: event.batchesDone, lastId: event.lastId };
-        await ledger.recordProgress(id, position, clock());
-        log.info({ requestId: id, deleted: event.deleted, total: event.total, batch: event.batchesDone }, 'batch done');
-        reporter.progress(request, event);
-      },
-    });
+    const heartbeat = setInterval(() => {
+      ledger.heartbeat(id, runnerId).then(
+        (mine) => mine || this.end(run, 'lost'),
+        (error: unknown) => log.warn({ requestId: id, err: error }, 'heartbeat failed'),
+      );
+    }, Math.max(250, this.deps.run.staleAfterMs / 3));
+    const health = new HealthGate(this.deps.health, { targetBatchMs: this.deps.settings.targetBatchMs, slowBatchCooldownMs: this.deps.run.slowBatchCooldownMs });
+    let outcome: PurgeOutcome;
+    try {
+      outcome = await purge(request.plan, this.deps.queue, this.deps.settings, {
+        signal: run.stop.signal,
+        checkpoint: { requestId: id, runnerId },
+        resumeFrom: resumed ? request.position : undefined,
+        gate: () => this.gate(request, run, health),
+        onEvent: (event) => this.report(request, event, health),
+      });
+    } finally {
+      clearInterval(heartbeat);
+    }
 
-    const finished = await ledger.finish(id, runResult(outcome), clock());
-    log.info({ requestId: id, state: finished.state, deleted: outcome.deleted, durationMs: outcome.durationMs }, 'run finished');
-    reporter.finished(finished, outcome);
+    if (run.reason === 'lost' || outcome.error instanceof LostOwnershipError) {
+      log.warn({ requestId: id }, 'run abandoned: another runner owns the request now');
+      return;
+    }
+    const finished = await ledger.finish(id, runnerId, this.result(outcome, run), this.deps.clock());
+    log.info({ requestId: id, state: finished?.state, deleted: outcome.deleted, durationMs: outcome.durationMs, error: outcome.error?.message }, 'run finished');
+    if (finished) reporter.finished(finished);
   }
-}
 
-function runResult(outcome: PurgeOutcome): RunResult {
-  return {
-    state: outcome.state === 'completed' ? 'succeeded' : outcome.state,
-    position: { deleted: outcome.deleted, batches: outcome.batches, lastId: outcome.lastId },
-    methodUsed: outcome.method,
-    fallbackReason: outcome.fallback,
-    error: outcome.error?.message ?? null,
-  };
+  /** Before each batch: obey Stop and Pause from the ledger, and hold while the database is unhealthy. */
+  private async gate(request: PurgeRequestRecord, run: ActiveRun, health: HealthGate): Promise<void> {
+    let held: string | null = null;
+    for (;;) {
+      if (run.stop.signal.aborted) return;
+      const control = await this.deps.ledger.control(request.id);
+      if (!control || control.state !== 'running' || control.runnerId !== this.deps.runnerId) return this.end(run, 'lost');
+      if (control.stopRequestedBy) return this.end(run, 'stop');
+      const reason = control.pausedBy ? `paused by <@${control.pausedBy}>` : await health.holdReason();
+      if (!reason) {
+        if (held) this.deps.reporter.note(request, null);
+        return;
+      }
+      if (reason !== held) {
+        this.deps.log.info({ requestId: request.id, reason }, 'run held');
+        this.deps.reporter.note(request, { kind: control.pausedBy ? 'paused' : 'held', text: reason });
+        held = reason;
+      }
+      await sleep(PAUSE_POLL_MS, undefined, { signal: run.stop.signal }).catch(() => undefined);
+    }
+  }
+
+  private report(request: PurgeRequestRecord, event: PurgeEvent, health: HealthGate): void {
+    const { reporter, log } = this.deps;
+    switch (event.type) {
+      case 'progress':
+        health.recordBatch(event.lastBatchMs);
+        reporter.progress(request, event);
+        return;
+      case 'fallback':
+        log.info({ requestId: request.id, reason: event.reason }, 'falling back to batches');
+        reporter.note(request, { kind: 'fallback', text: event.reason });
+        return;
+      case 'retry':
+      case 'resized':
+        log.warn({ requestId: request.id, reason: event.reason }, event.type === 'retry' ? 'batch retry' : 'batch resized');
+        reporter.note(request, { kind: 'retry', text: event.reason });
+    }
+  }
+
+  private end(run: ActiveRun, reason: EndReason): void {
+    run.reason ??= reason;
+    run.stop.abort();
+  }
+
+  private result(outcome: PurgeOutcome, run: ActiveRun): RunResult {
+    const state =
+      outcome.state === 'completed' ? 'succeeded' : outcome.state === 'failed' ? 'failed' : run.reason === 'shutdown' ? 'interrupted' : 'stopped';
+    return {
+      state,
+      position: { deleted: outcome.deleted, batches: outcome.batches, lastId: outcome.lastId },
+      methodUsed: outcome.method,
+      fallbackReason: outcome.fallback,
+      error: state === 'interrupted' ? 'the process running it was shut down' : (outcome.error?.message ?? null),
+    };
+  }
 }

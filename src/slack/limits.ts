@@ -20,6 +20,11 @@ export interface SlackLimits {
   attempts: number;
   /** About ten minutes of backoff: a final result survives a Slack outage of that length. */
   finalAttempts: number;
+  /** Backoff after a 5xx or network error: doubling from `retryBaseMs`, at most `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long a process owns an undelivered notice before any replica may deliver it instead. */
+  noticeLeaseMs: number;
 }
 
 export const SLACK_LIMITS: SlackLimits = {
@@ -29,4 +34,7 @@ export const SLACK_LIMITS: SlackLimits = {
   groupCacheMs: 60_000,
   attempts: 3,
   finalAttempts: 25,
+  retryBaseMs: 1_000,
+  retryMaxMs: 30_000,
+  noticeLeaseMs: 15 * 60_000,
 };

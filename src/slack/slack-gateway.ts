@@ -4,7 +4,8 @@ import Bottleneck from 'bottleneck';
 import type { Log } from '../log.js';
 import { LatestWins } from '../throttle/latest-wins.js';
 import type { SlackLimits } from './limits.js';
-import { retryDelayMs } from './retry-policy.js';
+import type { NoticeOutbox } from './outbox.js';
+import { platformError, retryDelayMs } from './retry-policy.js';
 
 /** A message as the renderers produce it: `text` for notifications, `blocks` for what people see. */
 export interface SlackMessage {
@@ -12,47 +13,66 @@ export interface SlackMessage {
   blocks: KnownBlock[];
 }
 
+/** Edits Slack will never accept for this message; the content is posted as a new message instead. */
+const GONE = new Set(['message_not_found', 'edit_window_closed', 'cant_update_message']);
+
+export interface GatewayOptions {
+  limits: SlackLimits;
+  log: Log;
+  /** Persists audit replies and final edits; null keeps them in memory only. */
+  outbox: NoticeOutbox | null;
+  /** Names this process as the owner of the notices it delivers. */
+  owner: string;
+  /** Bottleneck's Redis connection (REDIS_URL): limits are then shared by every replica. */
+  connection?: Bottleneck.IORedisConnection;
+}
+
 /**
  * Every Web API call the bot makes goes through here, paced by Bottleneck within Slack's limits:
  * posts one per second per channel, edits of one message latest-wins at most every few seconds.
- * 429s wait for `Retry-After`, 5xx and network errors back off, and nothing here ever blocks a purge.
+ * 429s wait for `Retry-After`, 5xx and network errors back off, audit replies and final edits are
+ * persisted until Slack has them, and nothing here ever blocks a purge.
  */
 export class SlackGateway {
   private readonly posts: Bottleneck.Group;
   private readonly edits = new Map<string, LatestWins<SlackMessage>>();
+  /** Where an edit goes once its message could not be edited any more (key `channel:ts`). */
+  private readonly redirects = new Map<string, string>();
+  /** Keeps audit replies of one channel in the order they were promised. */
+  private readonly auditOrder = new Map<string, Promise<unknown>>();
   /** Posts and final edits not yet delivered, so shutdown and tests can wait for them. */
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly limits: SlackLimits;
+  private readonly log: Log;
 
   constructor(
     private readonly client: WebClient,
-    private readonly limits: SlackLimits,
-    private readonly log: Log,
+    private readonly options: GatewayOptions,
   ) {
-    this.posts = new Bottleneck.Group({ maxConcurrent: 1, minTime: limits.postSpacingMs });
+    this.limits = options.limits;
+    this.log = options.log;
+    this.posts = new Bottleneck.Group({ maxConcurrent: 1, minTime: this.limits.postSpacingMs, ...this.clustered('posts') });
     this.posts.on('created', (limiter, channel) => {
-      limiter.on('error', (error) => log.error({ err: error, channel }, 'slack post limiter error'));
-      limiter.on('failed', (error, job) => {
-        const final = job.options.priority === 0;
-        const wait = retryDelayMs(error, job.retryCount, final ? limits.finalAttempts : limits.attempts);
-        log.warn({ err: error, channel, attempt: job.retryCount + 1, retryInMs: wait }, 'slack post failed');
-        return wait ?? undefined;
-      });
+      limiter.on('error', (error) => this.log.error({ err: error, channel }, 'slack post limiter error'));
+      limiter.on('failed', (error, job) => this.retry(error, job.retryCount, job.options.priority === 0, { channel }));
     });
   }
 
-  /** Posts a message (or a thread reply); returns its ts. `audit` replies get the long retry budget. */
-  async post(channel: string, message: SlackMessage, options: { threadTs?: string; audit?: boolean } = {}): Promise<string> {
-    const result = await this.track(this.posts.key(channel).schedule({ priority: options.audit ? 0 : 5 }, () =>
-      this.client.chat.postMessage({
-        channel,
-        text: message.text,
-        blocks: message.blocks,
-        ...(options.threadTs ? { thread_ts: options.threadTs, reply_broadcast: false } : {}),
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
-    ));
-    return result.ts ?? '';
+  /** Posts a message (or a plain thread reply); returns its ts. */
+  async post(channel: string, message: SlackMessage, threadTs?: string): Promise<string> {
+    return this.track(this.schedulePost(channel, message, threadTs, 5));
+  }
+
+  /** An audit reply under `threadTs`: persisted first, delivered in order, retried through outages. Never throws. */
+  audit(requestId: number, channel: string, threadTs: string, message: SlackMessage): void {
+    const prior = this.auditOrder.get(channel) ?? Promise.resolve();
+    const queued = prior.then(async () => {
+      const id = await this.remember({ requestId, kind: 'reply', channelId: channel, ts: threadTs, ...message });
+      // Scheduling (not delivery) is what keeps the order; the next reply queues behind this one.
+      return { id, delivery: this.schedulePost(channel, message, threadTs, 0) };
+    });
+    this.auditOrder.set(channel, queued.catch(() => undefined));
+    void this.track(queued.then(({ id, delivery }) => this.settle(id, delivery)).catch((error: unknown) => this.log.error({ err: error, requestId }, 'audit reply not delivered')));
   }
 
   /** A progress edit: may be replaced by a newer one before it is sent. Never throws. */
@@ -60,16 +80,26 @@ export class SlackGateway {
     this.editor(channel, ts).offer(message);
   }
 
-  /** The last edit of a message: sent after any edit in flight, retried until Slack takes it. */
-  async finalEdit(channel: string, ts: string, message: SlackMessage): Promise<void> {
-    const key = `${channel}:${ts}`;
-    const editor = this.editor(channel, ts);
-    try {
-      await this.track(editor.final(message));
-    } finally {
-      this.edits.delete(key);
-      await editor.close();
+  /** The last edit of a message: persisted, sent after any edit in flight, retried until Slack takes it. */
+  async finalEdit(requestId: number, channel: string, ts: string, message: SlackMessage): Promise<void> {
+    const id = await this.remember({ requestId, kind: 'edit', channelId: channel, ts, ...message });
+    await this.track(this.settle(id, this.sendFinalEdit(channel, ts, message)));
+  }
+
+  /** Delivers notices whose owner died or gave up (their claim ran out). Returns how many were sent. */
+  async redeliver(): Promise<number> {
+    const { outbox, owner } = this.options;
+    if (!outbox) return 0;
+    let sent = 0;
+    for (const notice of await outbox.claimExpired(owner, this.limits.noticeLeaseMs, 20)) {
+      const message = { text: notice.text, blocks: notice.blocks };
+      const delivery = notice.kind === 'reply' ? this.schedulePost(notice.channelId, message, notice.ts, 0) : this.sendFinalEdit(notice.channelId, notice.ts, message);
+      await this.track(this.settle(notice.id, delivery)).then(
+        () => (sent += 1),
+        (error: unknown) => this.log.warn({ err: error, notice: notice.id }, 'redelivery failed'),
+      );
     }
+    return sent;
   }
 
   /** Resolves once every post and final edit queued so far has been delivered or given up. */
@@ -77,7 +107,7 @@ export class SlackGateway {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** Drops everything still waiting or retrying; a call already on the wire finishes. */
+  /** Drops everything still waiting or retrying (the outbox keeps what must survive); a call on the wire finishes. */
   async close(): Promise<void> {
     const stops: Promise<unknown>[] = [...this.edits.values()].map((editor) => editor.close());
     for (const { limiter } of this.posts.limiters()) stops.push(limiter.stop({ dropWaitingJobs: true }).catch(() => undefined));
@@ -85,11 +115,29 @@ export class SlackGateway {
     this.edits.clear();
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.pending.add(work);
-    const forget = () => this.pending.delete(work);
-    work.then(forget, forget);
-    return work;
+  private async schedulePost(channel: string, message: SlackMessage, threadTs: string | undefined, priority: number): Promise<string> {
+    const result = await this.posts.key(channel).schedule({ priority, ...this.expiring() }, () =>
+      this.client.chat.postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks,
+        ...(threadTs ? { thread_ts: threadTs, reply_broadcast: false } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    return result.ts ?? '';
+  }
+
+  private async sendFinalEdit(channel: string, ts: string, message: SlackMessage): Promise<void> {
+    const key = `${channel}:${ts}`;
+    const editor = this.editor(channel, ts);
+    try {
+      await editor.final(message);
+    } finally {
+      this.edits.delete(key);
+      await editor.close();
+    }
   }
 
   private editor(channel: string, ts: string): LatestWins<SlackMessage> {
@@ -99,16 +147,79 @@ export class SlackGateway {
       editor = new LatestWins<SlackMessage>({
         id: `edit:${key}`,
         minTime: this.limits.editSpacingMs,
-        send: (message) => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }),
-        retryDelay: (error, attempt, final) => {
-          const wait = retryDelayMs(error, attempt, final ? this.limits.finalAttempts : this.limits.attempts);
-          this.log.warn({ err: error, channel, ts, attempt: attempt + 1, retryInMs: wait }, 'slack edit failed');
-          return wait;
-        },
-        onError: (error) => this.log.error({ err: error, channel, ts }, 'slack edit dropped'),
+        send: (message) => this.update(channel, ts, message),
+        retryDelay: (error, attempt, final) => this.retry(error, attempt, final, { channel, ts }) ?? null,
+        onError: (error) => this.log.warn({ err: error, channel, ts }, 'slack edit dropped'),
+        limiter: this.clustered(`edit:${key}`),
+        expirationMs: this.expiring().expiration,
       });
       this.edits.set(key, editor);
     }
     return editor;
+  }
+
+  /**
+   * chat.update, or, when Slack will never accept the edit (the message was deleted, or the
+   * workspace's edit window closed), the same content as a new message in its thread, which later
+   * edits then go to.
+   */
+  private async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
+    const key = `${channel}:${ts}`;
+    const target = this.redirects.get(key) ?? ts;
+    try {
+      await this.client.chat.update({ channel, ts: target, text: message.text, blocks: message.blocks });
+    } catch (error) {
+      const code = platformError(error);
+      if (!code || !GONE.has(code)) throw error;
+      this.log.warn({ channel, ts: target, code }, 'message cannot be edited; posting a new one in its thread');
+      const posted = await this.client.chat
+        .postMessage({ channel, thread_ts: ts, text: message.text, blocks: message.blocks })
+        .catch(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks }));
+      if (posted.ts) this.redirects.set(key, posted.ts);
+    }
+  }
+
+  private retry(error: unknown, attempt: number, final: boolean, where: object): number | undefined {
+    const wait = retryDelayMs(error, attempt, final ? this.limits.finalAttempts : this.limits.attempts, this.limits);
+    this.log.warn({ err: error, ...where, attempt: attempt + 1, retryInMs: wait }, 'slack call failed');
+    return wait ?? undefined;
+  }
+
+  private async remember(notice: Parameters<NoticeOutbox['add']>[0]): Promise<number | null> {
+    const { outbox, owner } = this.options;
+    if (!outbox) return null;
+    // If the database is unavailable, deliver anyway: an unrecorded notice beats a missing one.
+    return outbox.add(notice, owner, this.limits.noticeLeaseMs).catch((error: unknown) => {
+      this.log.error({ err: error, requestId: notice.requestId }, 'could not persist a Slack notice');
+      return null;
+    });
+  }
+
+  private async settle(id: number | null, delivery: Promise<unknown>): Promise<void> {
+    const { outbox } = this.options;
+    try {
+      await delivery;
+    } catch (error) {
+      if (id !== null) await outbox?.failed(id, error instanceof Error ? error.message : String(error)).catch(() => undefined);
+      throw error;
+    }
+    if (id !== null) await outbox?.delivered(id).catch((error: unknown) => this.log.warn({ err: error, notice: id }, 'could not mark a notice delivered'));
+  }
+
+  private clustered(id: string): Partial<Bottleneck.ConstructorOptions> {
+    const { connection } = this.options;
+    return connection ? { id: `clear-telemetry-${id}`, datastore: 'ioredis', connection, clearDatastore: false } : {};
+  }
+
+  /** With shared (Redis) limits, a job held by a process that died must not hold the slot forever. */
+  private expiring(): { expiration?: number } {
+    return this.options.connection ? { expiration: 60_000 } : {};
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending.add(work);
+    const forget = () => this.pending.delete(work);
+    work.then(forget, forget);
+    return work;
   }
 }

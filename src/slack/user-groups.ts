@@ -16,9 +16,11 @@ export class UserGroupDirectory {
     private readonly client: WebClient,
     private readonly limits: SlackLimits,
     private readonly now: () => number = Date.now,
+    connection?: Bottleneck.IORedisConnection,
   ) {
     this.limiter = new Bottleneck({
-      id: 'usergroups.users.list',
+      ...(connection ? { datastore: 'ioredis', connection, clearDatastore: false } : {}),
+      id: 'clear-telemetry-usergroups.users.list',
       maxConcurrent: 1,
       reservoir: limits.groupLookupsPerMinute,
       reservoirRefreshAmount: limits.groupLookupsPerMinute,

@@ -9,6 +9,10 @@ export interface LatestWinsOptions<T> {
   /** Milliseconds to wait before retrying a failed send, or null to give up (`final` for the last state). */
   retryDelay?: (error: unknown, attempt: number, final: boolean) => number | null;
   onError?: (error: unknown) => void;
+  /** Extra Bottleneck settings, e.g. a Redis datastore shared by every replica. */
+  limiter?: Partial<Bottleneck.ConstructorOptions>;
+  /** With a shared datastore: how long a job may hold its slot if its process dies. */
+  expirationMs?: number;
 }
 
 /**
@@ -27,7 +31,7 @@ export class LatestWins<T> {
   private waiting = false;
 
   constructor(private readonly options: LatestWinsOptions<T>) {
-    this.limiter = new Bottleneck({ id: options.id, maxConcurrent: 1, minTime: options.minTime });
+    this.limiter = new Bottleneck({ ...options.limiter, id: options.id, maxConcurrent: 1, minTime: options.minTime });
     this.limiter.on('error', (error) => options.onError?.(error));
     // Returning a number from `failed` makes Bottleneck retry the same job after that many ms; the
     // retry sends whatever state is latest by then.
@@ -40,7 +44,7 @@ export class LatestWins<T> {
     if (this.waiting) return;
     this.waiting = true;
     this.limiter
-      .schedule({ priority: 5 }, () => {
+      .schedule({ priority: 5, ...this.expiring() }, () => {
         this.waiting = false;
         return this.sendLatest();
       })
@@ -52,13 +56,17 @@ export class LatestWins<T> {
   /** Sends the final state after whatever is being sent now, within the rate; resolves once sent. */
   async final(state: T): Promise<void> {
     this.latest = state;
-    await this.limiter.schedule({ priority: 0 }, () => this.sendLatest());
+    await this.limiter.schedule({ priority: 0, ...this.expiring() }, () => this.sendLatest());
   }
 
   /** Drops what is still waiting and waits for a send in progress. Returns the last state offered, if not sent. */
   async close(): Promise<T | undefined> {
     await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
     return this.latest === this.sent ? undefined : this.latest;
+  }
+
+  private expiring(): { expiration?: number } {
+    return this.options.expirationMs ? { expiration: this.options.expirationMs } : {};
   }
 
   private async sendLatest(): Promise<void> {

@@ -48,6 +48,7 @@ describe('npm run migrate', () => {
       'assignments_learnpackwebhook',
       'auth_user',
       'clear_telemetry_migrations',
+      'clear_telemetry_notice',
       'clear_telemetry_request',
     ]);
     expect(await webhookColumns(COLUMNS_SQL)).toEqual(before);

@@ -18,6 +18,10 @@ const settings: PurgeSettings = {
   batchPausePercent: 0,
   batchTimeouts: { statementMs: 5_000, lockMs: 2_000 },
   nativeTimeouts: { statementMs: 5_000, lockMs: 2_000 },
+  targetBatchMs: 10_000,
+  minBatchSize: 1,
+  lockRetries: 0,
+  connectionRetries: 0,
 };
 const batchesAlways: PlanPolicy = { nativeMaxRows: 0, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 0 };
 const nativeAlways: PlanPolicy = { ...batchesAlways, nativeMaxRows: Number.MAX_SAFE_INTEGER };

@@ -11,6 +11,9 @@ export const TEST_LIMITS: SlackLimits = {
   groupCacheMs: 60_000,
   attempts: 3,
   finalAttempts: 25,
+  retryBaseMs: 250,
+  retryMaxMs: 2_000,
+  noticeLeaseMs: 60_000,
 };
 
 export interface TestAppOptions {
@@ -18,7 +21,8 @@ export interface TestAppOptions {
   limits?: Partial<SlackLimits>;
   /** Shifts the app's clock, e.g. past an approval's expiry. */
   clockOffsetMs?: () => number;
-  sweepEveryMs?: number;
+  janitorEveryMs?: number;
+  runnerId?: string;
 }
 
 /** The real app in HTTP mode on a free port, against a scratch database and FakeSlack. */
@@ -38,7 +42,8 @@ export function startTestApp(databaseUrl: string, options: TestAppOptions = {}):
     clock: () => new Date(Date.now() + offset()),
     log: createLog(process.env.TEST_LOG ?? 'silent'),
     port: 0,
-    sweepEveryMs: options.sweepEveryMs ?? 60_000,
+    janitorEveryMs: options.janitorEveryMs ?? 60_000,
+    ...(options.runnerId ? { runnerId: options.runnerId } : {}),
   });
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { closedMessage, nothingToDeleteMessage, previewMessage, progressMessage, reply, resultMessage } from '../../commands/clear-telemetry/blocks.js';
+import { closedMessage, nothingToDeleteMessage, previewMessage, progressMessage, queuedMessage, reply, resultMessage } from '../../commands/clear-telemetry/blocks.js';
 import type { Plan } from '../../src/domain/plan.js';
-import type { PurgeOutcome, PurgeProgress } from '../../src/domain/purge.js';
+import type { PurgeProgress } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import { blockKitViolations } from '../helpers/block-kit-limits.js';
 
@@ -46,6 +46,7 @@ function request(overrides: Partial<PurgeRequestRecord> = {}): PurgeRequestRecor
     decidedBy: null,
     decidedAt: null,
     stopRequestedBy: null,
+    pausedBy: null,
     runnerId: 'host:1',
     startedAt: at,
     heartbeatAt: at,
@@ -65,23 +66,23 @@ const progress: PurgeProgress = {
   percent: 31.25,
   batchesDone: 13,
   batchesTotal: 40,
+  batchSize: 10_000,
   rowsPerSecond: 104_233,
   etaMs: 2_640,
   elapsedMs: 1_200,
   lastId: 725_000,
+  lastBatchMs: 17,
 };
 
-const outcome = (overrides: Partial<PurgeOutcome> = {}): PurgeOutcome => ({
-  state: 'completed',
-  method: 'batch',
-  fallback: null,
-  deleted: 400_000,
-  batches: 40,
-  durationMs: 4_200,
-  lastId: 1_000_000,
-  error: null,
-  ...overrides,
-});
+/** A request that ran 4.2 s and ended in `state`. */
+const ended = (state: PurgeRequestRecord['state'], overrides: Partial<PurgeRequestRecord> = {}): PurgeRequestRecord =>
+  request({
+    state,
+    finishedAt: new Date(at.getTime() + 4_200),
+    position: { deleted: state === 'succeeded' ? 400_000 : 120_000, batches: state === 'succeeded' ? 40 : 12, lastId: 720_000 },
+    methodUsed: 'batch',
+    ...overrides,
+  });
 
 const previewOptions = { requestId: 42, requesterId: 'U1', approvers: { kind: 'list' as const, users: ['U2'], groups: ['S1'] }, expiresAt: new Date(at.getTime() + 900_000), selfApproval: null, now: at };
 
@@ -95,16 +96,30 @@ describe('rendered messages', () => {
   });
 
   it('gives the result in one line: what, how long, how, who asked and who approved', () => {
-    expect(resultMessage(request(), outcome()).blocks[1]).toEqual({
+    expect(resultMessage(ended('succeeded')).blocks[1]).toEqual({
       type: 'section',
       text: {
         type: 'mrkdwn',
         text: 'Deleted *400,000* records with status *PENDING* in 4.2 s (batch, 40 batches) · requested by <@U1> · approved by <@U2>',
       },
     });
-    expect(reply.finished(request(), outcome({ state: 'failed', deleted: 120_000, error: new Error('connection lost') })).text).toBe(
-      ':x: Failed after deleting 120,000 of 400,000 records with status PENDING in 4.2 s (batch, 40 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
+    expect(reply.finished(ended('failed', { error: 'connection lost' })).text).toBe(
+      ':x: Failed after deleting 120,000 of 400,000 records with status PENDING in 4.2 s (batch, 12 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
     );
+    expect(reply.finished(ended('stopped', { stopRequestedBy: 'U3' })).text).toBe(
+      ':octagonal_sign: Stopped by <@U3> after 120,000 of 400,000 records with status PENDING in 4.2 s (batch, 12 batches) · requested by <@U1> · approved by <@U2>',
+    );
+  });
+
+  it('offers Stop and Pause while running, Continue while paused, Resume once interrupted or failed', () => {
+    const actions = (message: { blocks: unknown[] }) =>
+      (message.blocks as { type: string; elements?: { action_id: string }[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements?.map((e) => e.action_id));
+    expect(actions(progressMessage(request(), progress))).toEqual(['clear_telemetry_stop', 'clear_telemetry_pause']);
+    expect(actions(progressMessage(request(), progress, { kind: 'paused', text: 'paused by <@U3>' }))).toEqual(['clear_telemetry_stop', 'clear_telemetry_continue']);
+    expect(actions(resultMessage(ended('interrupted', { error: 'the process running it was shut down' })))).toEqual(['clear_telemetry_resume']);
+    expect(actions(resultMessage(ended('failed')))).toEqual(['clear_telemetry_resume']);
+    expect(actions(resultMessage(ended('succeeded')))).toEqual([]);
+    expect(actions(queuedMessage(request({ state: 'approved' }), request({ id: 41 })))).toEqual(['clear_telemetry_stop']);
   });
 
   it('says when nobody can approve', () => {
@@ -127,16 +142,18 @@ describe("Slack's Block Kit limits", () => {
     ['preview, extreme', previewMessage(extreme, { ...previewOptions, selfApproval: 'break-glass' })],
     ['dry run', previewMessage(extreme, { ...previewOptions, requestId: null })],
     ['nothing to delete', nothingToDeleteMessage(extreme, 'U1')],
-    ['progress', progressMessage(extremeRequest, progress, huge)],
-    ['result', resultMessage(extremeRequest, outcome({ fallback: huge }))],
-    ['failure', resultMessage(extremeRequest, outcome({ state: 'failed', error: new Error(huge) }))],
-    ['stopped', resultMessage(request({ stopRequestedBy: 'U3' }), outcome({ state: 'stopped' }))],
+    ['progress', progressMessage(extremeRequest, progress, { kind: 'held', text: huge })],
+    ['queued', queuedMessage(extremeRequest, extremeRequest)],
+    ['result', resultMessage(ended('succeeded', { plan: extreme, fallbackReason: huge }))],
+    ['failure', resultMessage(ended('failed', { plan: extreme, error: huge }))],
+    ['interrupted', resultMessage(ended('interrupted', { plan: extreme, error: huge }))],
+    ['stopped', resultMessage(ended('stopped', { stopRequestedBy: 'U3' }))],
     ['cancelled', closedMessage(request({ state: 'cancelled', decidedBy: 'U3', plan: extreme }))],
     ['expired', closedMessage(request({ state: 'expired', plan: extreme }))],
     ['approved reply', reply.approved(extremeRequest)],
     ['started reply', reply.started(extremeRequest)],
-    ['fallback reply', reply.fallback(huge)],
-    ['finished reply', reply.finished(extremeRequest, outcome({ state: 'failed', error: new Error(huge) }))],
+    ['note reply', reply.note({ kind: 'fallback', text: huge })],
+    ['finished reply', reply.finished(ended('failed', { plan: extreme, error: huge }))],
   ])('%s', (_, message) => {
     expect(blockKitViolations(message)).toEqual([]);
   });

@@ -10,6 +10,13 @@ export const REQUEST_TABLE = 'clear_telemetry_request';
 export const PurgeRequest = defineEntity({
   name: 'PurgeRequest',
   tableName: REQUEST_TABLE,
+  // One runner per table, across processes and replicas: PostgreSQL refuses a second running request.
+  uniques: [
+    {
+      name: 'clear_telemetry_request_one_running',
+      expression: `create unique index "clear_telemetry_request_one_running" on "${REQUEST_TABLE}" ("target_table") where "state" = 'running'`,
+    },
+  ],
   properties: {
     id: p.integer().primary().autoincrement(),
     createdAt: p.datetime().onCreate(() => new Date()),
@@ -47,6 +54,9 @@ export const PurgeRequest = defineEntity({
     decidedBy: p.string().nullable(),
     decidedAt: p.datetime().nullable(),
     stopRequestedBy: p.string().nullable(),
+    stopRequestedAt: p.datetime().nullable(),
+    pausedBy: p.string().nullable(),
+    pausedAt: p.datetime().nullable(),
 
     runnerId: p.string().nullable(),
     startedAt: p.datetime().nullable(),

@@ -1,0 +1,59 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Notice as NoticeData, NoticeOutbox, PendingNotice } from '../slack/outbox.js';
+import { Notice, NOTICE_TABLE } from './entities/notice.js';
+import { withDbErrors } from './db-errors.js';
+
+interface NoticeRow {
+  id: number;
+  request_id: number;
+  kind: 'reply' | 'edit';
+  channel_id: string;
+  ts: string;
+  text: string;
+  blocks: PendingNotice['blocks'];
+}
+
+/** The Slack outbox in PostgreSQL. Claims are leases on the database clock, taken with SKIP LOCKED. */
+export class MikroNoticeOutbox implements NoticeOutbox {
+  constructor(private readonly em: EntityManager) {}
+
+  async add(notice: NoticeData, owner: string, leaseMs: number): Promise<number> {
+    const now = new Date();
+    const id = await withDbErrors(() =>
+      this.em.fork().insert(Notice, {
+        ...notice,
+        createdAt: now,
+        claimedBy: owner,
+        claimedUntil: new Date(now.getTime() + leaseMs),
+        attempts: 0,
+      }),
+    );
+    return Number(id);
+  }
+
+  async delivered(id: number): Promise<void> {
+    await withDbErrors(() => this.em.fork().nativeUpdate(Notice, { id }, { deliveredAt: new Date() }));
+  }
+
+  async failed(id: number, error: string): Promise<void> {
+    await withDbErrors(() =>
+      this.em.fork().execute(`update "${NOTICE_TABLE}" set attempts = attempts + 1, last_error = ? where id = ?`, [error.slice(0, 1_000), id], 'run'),
+    );
+  }
+
+  async claimExpired(owner: string, leaseMs: number, limit: number): Promise<PendingNotice[]> {
+    const rows = await withDbErrors(() =>
+      this.em.fork().execute<NoticeRow[]>(
+        `update "${NOTICE_TABLE}" set claimed_by = ?, claimed_until = now() + make_interval(secs => ?)
+         where id in (
+           select id from "${NOTICE_TABLE}" where delivered_at is null and claimed_until < now()
+           order by id limit ? for update skip locked)
+         returning id, request_id, kind, channel_id, ts, text, blocks`,
+        [owner, leaseMs / 1_000, limit],
+      ),
+    );
+    return rows
+      .sort((a, b) => a.id - b.id)
+      .map((row) => ({ id: row.id, requestId: row.request_id, kind: row.kind, channelId: row.channel_id, ts: row.ts, text: row.text, blocks: row.blocks }));
+  }
+}
