@@ -5,10 +5,11 @@ import { initORM } from '../db/init-orm.js';
 import { describeError } from '../describe-error.js';
 import { parseClearArgs, usage, type ClearArgs } from '../domain/clear-args.js';
 import { makePlan } from '../domain/plan.js';
-import type { WebhookQueue } from '../domain/ports.js';
-import { purge } from '../domain/purge.js';
 import { UsageError } from '../errors.js';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createLog } from '../log.js';
 import { confirm } from './confirm.js';
+import { runFromTerminal } from './terminal-run.js';
 import { createProgressDisplay, type Output } from './progress-display.js';
 import * as text from './terminal-text.js';
 
@@ -40,7 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
     const config = loadPurgeConfig(env);
     const orm = await initORM(databaseUrl);
     try {
-      return await clearTelemetry(args, new MikroWebhookQueue(orm.em), config, io, signal);
+      return await clearTelemetry(args, orm, config, io, env, signal);
     } finally {
       await orm.close(true);
     }
@@ -50,8 +51,9 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
   }
 }
 
-async function clearTelemetry(args: ClearArgs, queue: WebhookQueue, config: PurgeConfig, io: CliIo, signal?: AbortSignal): Promise<number> {
+async function clearTelemetry(args: ClearArgs, orm: MikroORM, config: PurgeConfig, io: CliIo, env: Env, signal?: AbortSignal): Promise<number> {
   const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
+  const queue = new MikroWebhookQueue(orm.em);
   const plan = makePlan(await queue.census(), args, config.plan, new Date());
   if (plan.matching === 0) {
     say(text.nothingFoundLine(plan.status));
@@ -76,11 +78,14 @@ async function clearTelemetry(args: ClearArgs, queue: WebhookQueue, config: Purg
     }
   }
   const display = createProgressDisplay(io.stdout);
-  const outcome = await purge(plan, queue, config.purge, {
-    signal,
-    onEvent: (event) => (event.type === 'progress' ? display.update(event) : say(text.fallbackLine(event.reason))),
-  });
+  const warn = (line: string) => void io.stderr.write(`${line}\n`);
+  const log = createLog(env.LOG_LEVEL ?? 'silent', io.stderr);
+  const outcome = await runFromTerminal(plan, args.useCursor, { orm, queue, config, display, say, warn, log, signal });
   await display.finish();
+  if ('busy' in outcome) {
+    warn(text.busyLine(outcome.busy));
+    return EXIT.failure;
+  }
   const line = text.outcomeLine(outcome, plan);
   if (outcome.state === 'completed') say(line);
   else io.stderr.write(`${line}\n`);

@@ -1,6 +1,7 @@
 import { formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../domain/format.js';
 import type { Plan, StatusSummary } from '../domain/plan.js';
 import type { PurgeOutcome, PurgeProgress } from '../domain/purge.js';
+import type { PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
 import { howItRan } from '../domain/describe.js';
 
@@ -57,11 +58,26 @@ export function progressLine(p: PurgeProgress): string {
   );
 }
 
-export function fallbackLine(reason: string): string {
-  return `Falling back to batches: ${reason}`;
+/** How a terminal run ended, recorded or not. */
+export interface RunSummary {
+  state: PurgeOutcome['state'];
+  deleted: number;
+  batches: number;
+  durationMs: number;
+  method: PurgeOutcome['method'];
+  error: string | null;
 }
 
-export function outcomeLine(outcome: PurgeOutcome, plan: Plan): string {
+export function busyLine(running: PurgeRequestRecord | null): string {
+  if (!running) return 'Another purge of assignments_learnpackwebhook is running. Try again when it has finished.';
+  const who = running.source === 'slack' ? `requested in Slack by ${running.requesterId}` : `started from ${running.requesterId.replace(/^terminal:/, '')}`;
+  return (
+    `Another purge of assignments_learnpackwebhook is running: request #${running.id}, ${who}, ` +
+    `${formatCount(running.position.deleted)} of ${formatCount(running.plan.matching)} deleted so far. Try again when it has finished (or stop it).`
+  );
+}
+
+export function outcomeLine(outcome: RunSummary, plan: Plan): string {
   const what = `${MODEL} records with status '${plan.status}'`;
   const took = formatDuration(outcome.durationMs);
   const sofar = `${formatCount(outcome.deleted)} of ${formatCount(plan.matching)} ${what}`;
@@ -71,6 +87,6 @@ export function outcomeLine(outcome: PurgeOutcome, plan: Plan): string {
     case 'stopped':
       return `Stopped after deleting ${sofar} in ${took}. Run the command again to delete the rest.`;
     case 'failed':
-      return `Failed after deleting ${sofar} in ${took}: ${outcome.error?.message ?? 'unknown error'}. Deleted rows stay deleted; run again to continue.`;
+      return `Failed after deleting ${sofar} in ${took}: ${outcome.error ?? 'unknown error'}. Deleted rows stay deleted; run again to continue.`;
   }
 }

@@ -25,7 +25,10 @@ export function translateDbError(error: unknown): unknown {
     case '55P03':
       return new LockTimeoutError(`lock timeout: ${detail}`, { cause: error });
     case '42501':
-      return new PermissionDeniedError(`permission denied: ${detail}. Grant the database user SELECT and DELETE on the table.`, { cause: error });
+      return new PermissionDeniedError(
+        `permission denied: ${detail}. The database user needs SELECT and DELETE on assignments_learnpackwebhook, and SELECT, INSERT, UPDATE, DELETE on the clear_telemetry_* tables (README, Configuration).`,
+        { cause: error },
+      );
     case '28P01':
     case '28000':
       return new DatabaseUnavailableError(`the database refused the login: ${detail}. Check the user and password in DATABASE_URL.`, { cause: error });

@@ -33,8 +33,14 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
     },
     // A few connections are enough: one runner deletes at a time, the rest is ledger traffic.
     pool: { min: 0, max: 5 },
-    // MikroORM drops URL query parameters, so TLS is passed on explicitly.
-    driverOptions: sslmode && sslmode !== 'disable' ? { connection: { ssl: { rejectUnauthorized: sslmode === 'verify-full' } } } : {},
+    // Named in pg_stat_activity, so a DBA sees whose sessions these are. MikroORM drops URL query
+    // parameters, so TLS is passed on explicitly.
+    driverOptions: {
+      connection: {
+        application_name: 'clear-telemetry',
+        ...(sslmode && sslmode !== 'disable' ? { ssl: { rejectUnauthorized: sslmode === 'verify-full' } } : {}),
+      },
+    },
     // The purge path never loads entities; the ledger is small. No global identity map.
     allowGlobalContext: false,
     debug: false,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunSettings } from '../config.js';
-import { LostOwnershipError } from '../errors.js';
+import { ConnectionLostError, DatabaseUnavailableError, LostOwnershipError } from '../errors.js';
 import { HealthGate } from './health-gate.js';
 import type { HealthProbe, RequestLedger, RunReporter, RunResult, WebhookQueue } from './ports.js';
 import { purge, type PurgeEvent, type PurgeOutcome, type PurgeSettings } from './purge.js';
@@ -23,6 +23,8 @@ export interface RunnerDeps {
   runnerId: string;
   clock: () => Date;
   log: RunnerLog;
+  /** Whether this process picks up queued requests (the Slack app) or only runs its own (the terminal). */
+  takesQueued?: boolean;
 }
 
 /** Why a run was told to end early: a person's Stop, this process shutting down, or another runner taking over. */
@@ -64,6 +66,22 @@ export class RequestRunner {
     } catch (error) {
       this.deps.log.error({ requestId: id, err: error }, 'could not start the run');
     }
+  }
+
+  /**
+   * Runs an approved request here and now, waiting for it to end (the terminal command). `busy`
+   * when another request is running on the table. Aborting `signal` stops it after its batch.
+   */
+  async runNow(id: number, signal?: AbortSignal): Promise<'busy' | 'not-approved' | PurgeRequestRecord | null> {
+    const claim = await this.deps.ledger.start(id, this.deps.runnerId);
+    if (claim !== 'started') return claim;
+    const run = this.launch(id, false);
+    const stop = () => this.end(run, 'stop');
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    await run.done;
+    signal?.removeEventListener('abort', stop);
+    return this.deps.ledger.get(id);
   }
 
   /** Continues an interrupted or failed run from its recorded position, with the same watermark. */
@@ -110,12 +128,12 @@ export class RequestRunner {
   }
 
   private async startNextQueued(): Promise<void> {
-    if (!this.accepting) return;
+    if (!this.accepting || this.deps.takesQueued === false) return;
     const next = await this.deps.ledger.nextQueued();
     if (next) await this.start(next.id);
   }
 
-  private launch(id: number, resumed: boolean): void {
+  private launch(id: number, resumed: boolean): ActiveRun {
     const run: ActiveRun = { stop: new AbortController(), reason: null, done: Promise.resolve() };
     run.done = this.execute(id, resumed, run)
       .catch((error: unknown) => this.deps.log.error({ requestId: id, err: error }, 'run crashed'))
@@ -124,6 +142,7 @@ export class RequestRunner {
         this.startNextQueued().catch((error: unknown) => this.deps.log.error({ err: error }, 'could not start the next queued request'));
       });
     this.active.set(id, run);
+    return run;
   }
 
   private async execute(id: number, resumed: boolean, run: ActiveRun): Promise<void> {
@@ -157,7 +176,7 @@ export class RequestRunner {
       log.warn({ requestId: id }, 'run abandoned: another runner owns the request now');
       return;
     }
-    const finished = await ledger.finish(id, runnerId, this.result(outcome, run), this.deps.clock());
+    const finished = await retryTransient(() => ledger.finish(id, runnerId, this.result(outcome, run), this.deps.clock()));
     log.info({ requestId: id, state: finished?.state, deleted: outcome.deleted, durationMs: outcome.durationMs, error: outcome.error?.message }, 'run finished');
     if (finished) reporter.finished(finished);
   }
@@ -167,7 +186,12 @@ export class RequestRunner {
     let held: string | null = null;
     for (;;) {
       if (run.stop.signal.aborted) return;
-      const control = await this.deps.ledger.control(request.id);
+      // If the ledger cannot be read right now, go on: the batch itself checks ownership and retries.
+      const control = await this.deps.ledger.control(request.id).catch((error: unknown) => {
+        this.deps.log.warn({ requestId: request.id, err: error }, 'could not read the run control');
+        return undefined;
+      });
+      if (control === undefined) return;
       if (!control || control.state !== 'running' || control.runnerId !== this.deps.runnerId) return this.end(run, 'lost');
       if (control.stopRequestedBy) return this.end(run, 'stop');
       const reason = control.pausedBy ? `paused by <@${control.pausedBy}>` : await health.holdReason();
@@ -217,5 +241,17 @@ export class RequestRunner {
       fallbackReason: outcome.fallback,
       error: state === 'interrupted' ? 'the process running it was shut down' : (outcome.error?.message ?? null),
     };
+  }
+}
+
+/** Retries a ledger write through a dropped connection (a few times, with backoff). */
+async function retryTransient<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !(error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError)) throw error;
+      await sleep(250 * 2 ** attempt);
+    }
   }
 }

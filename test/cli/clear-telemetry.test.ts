@@ -17,6 +17,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  await db.client.query('delete from clear_telemetry_request');
   await truncateWebhooks(db.client);
   await insertWebhooks(db.client, [...repeat('PENDING', 30), ...repeat('ERROR', 20), ...repeat('DONE', 5)]);
 });
@@ -73,16 +74,19 @@ describe('refusals and failures', () => {
     const role = uniqueName('ct_reader');
     await withClient(ADMIN_URL, (admin) => admin.query(`create role ${role} login`));
     await db.client.query(`grant select on assignments_learnpackwebhook to ${role}`);
+    await db.client.query(`grant select, insert, update, delete on clear_telemetry_request, clear_telemetry_notice to ${role}`);
+    await db.client.query(`grant usage on all sequences in schema public to ${role}`);
     try {
       const url = new URL(db.url);
       url.username = role;
       const result = await runBin(['--status', 'ERROR', '--force'], { DATABASE_URL: url.toString() });
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('permission denied: permission denied for table assignments_learnpackwebhook. Grant the database user SELECT and DELETE');
+      expect(result.stderr).toContain('permission denied for table assignments_learnpackwebhook');
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(await countByStatus(db.client)).toEqual(untouched);
     } finally {
-      await db.client.query(`revoke all on assignments_learnpackwebhook from ${role}`);
+      await db.client.query(`revoke all on assignments_learnpackwebhook, clear_telemetry_request, clear_telemetry_notice from ${role}`);
+      await db.client.query(`revoke all on all sequences in schema public from ${role}`);
       await withClient(ADMIN_URL, (admin) => admin.query(`drop role ${role}`));
     }
   });
@@ -154,6 +158,32 @@ describe('end to end', () => {
     expect(deleted).toBeLessThan(20_000);
     expect(deleted % 1000).toBe(0);
     expect(await countByStatus(db.client)).toEqual({ PENDING: 20_000 - deleted });
+  });
+});
+
+describe('one runner per table, and the audit row', () => {
+  it('records a terminal run in the ledger, naming the OS user', async () => {
+    const result = await runBin(['--status', 'ERROR', '--force'], env);
+    expect(result.code).toBe(0);
+    const { rows } = await db.client.query<{ source: string; state: string; requester_id: string; self_approved: boolean; deleted_count: number }>(
+      'select source, state, requester_id, self_approved, deleted_count from clear_telemetry_request',
+    );
+    expect(rows).toEqual([{ source: 'terminal', state: 'succeeded', requester_id: expect.stringMatching(/^terminal:.+@.+$/) as string, self_approved: true, deleted_count: 20 }]);
+  });
+
+  it('refuses while another purge is running on the table, touching nothing', async () => {
+    const { rows } = await db.client.query<{ id: number }>(
+      `insert into clear_telemetry_request (created_at, updated_at, source, target_table, state, status_filter, batch_size, use_cursor, force,
+         method, method_reason, matching_count, total_count, status_counts, planned_at, requester_id, channel_id, message_ts, runner_id, heartbeat_at, started_at)
+       values (now(), now(), 'slack', 'assignments_learnpackwebhook', 'running', 'DONE', 10000, false, false, 'batch', 'test', 5, 55, '[]',
+         now(), 'UOTHER', 'COPS', '1.2', 'elsewhere', now(), now()) returning id`,
+    );
+    const result = await runBin(['--status', 'ERROR', '--force'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Another purge of assignments_learnpackwebhook is running: request #${rows[0]?.id}, requested in Slack by UOTHER`);
+    expect(await countByStatus(db.client)).toEqual(untouched);
+    const { rows: mine } = await db.client.query<{ state: string }>(`select state from clear_telemetry_request where source = 'terminal'`);
+    expect(mine).toEqual([{ state: 'cancelled' }]);
   });
 });
 

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 
 /** Where the app under test sends Web API calls (SLACK_API_URL) and response_url posts. */
@@ -10,6 +12,8 @@ export interface Call {
   method: string;
   body: Record<string, unknown>;
   at: number;
+  /** Whether the fake answered 200 with ok: true (Slack took it). */
+  delivered: boolean;
 }
 
 /** Message timestamps never repeat within a test file, as in Slack. */
@@ -26,8 +30,16 @@ export class FakeSlack {
   readonly responses: { url: string; body: Record<string, unknown> }[] = [];
   readonly groups = new Map<string, string[]>();
   private readonly scripted = new Map<string, Scripted[]>();
+  private outageUntil = 0;
+  private outageReplies: Scripted[] = [];
+  /** Web API base URL and response_url base the app under test must use. */
+  apiUrl = SLACK_API_URL;
+  hooks = HOOKS;
+  private server: Server | null = null;
 
-  constructor() {
+  /** In-process: nock answers for Slack. Use `FakeSlack.serve()` when the app runs in a child process. */
+  constructor(intercept = true) {
+    if (!intercept) return;
     // One Slack at a time: a fake from an earlier setup step would answer first.
     nock.cleanAll();
     nock('https://slack.test')
@@ -37,10 +49,50 @@ export class FakeSlack {
     nock(HOOKS)
       .persist()
       .post(/.*/)
-      .reply((uri, requestBody) => {
-        this.responses.push({ url: `${HOOKS}${uri}`, body: requestBody as Record<string, unknown> });
-        return [200, 'ok'];
+      .reply((uri, requestBody) => this.hook(`${HOOKS}${uri}`, requestBody));
+  }
+
+  /** The same fake as a real HTTP server on 127.0.0.1, for apps running in child processes. */
+  static async serve(): Promise<FakeSlack> {
+    const fake = new FakeSlack(false);
+    fake.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const url = req.url ?? '';
+        const [status, reply, headers] = url.startsWith('/api/')
+          ? fake.answer(url.slice('/api/'.length), body)
+          : fake.hook(`${fake.hooks}${url.replace(/^\/hooks/, '')}`, body ? (JSON.parse(body) as unknown) : {});
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(typeof reply === 'string' ? reply : JSON.stringify(reply));
       });
+    });
+    await new Promise<void>((resolve) => fake.server?.listen(0, '127.0.0.1', resolve));
+    const { port } = fake.server.address() as AddressInfo;
+    fake.apiUrl = `http://127.0.0.1:${port}/api/`;
+    fake.hooks = `http://127.0.0.1:${port}/hooks`;
+    return fake;
+  }
+
+  async close(): Promise<void> {
+    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+  }
+
+  /** Every Web API call fails this way for `ms` (Slack down, or rate limiting everything). */
+  outage(ms: number, ...replies: Scripted[]): void {
+    this.outageUntil = Date.now() + ms;
+    this.outageReplies = replies;
+  }
+
+  /** When the current outage ends (ms since the epoch). */
+  get outageEnds(): number {
+    return this.outageUntil;
+  }
+
+  /** Forgets what was recorded (the answers stay as configured). */
+  reset(): void {
+    this.calls.length = 0;
+    this.responses.length = 0;
   }
 
   /** The next `times` calls of `method` get this answer instead of the usual one. */
@@ -54,10 +106,10 @@ export class FakeSlack {
     return this.calls.filter((call) => call.method === method);
   }
 
-  /** Thread replies under `ts`, as plain text. */
+  /** Thread replies under `ts` that Slack took, as plain text. */
   thread(ts: string): string[] {
     return this.of('chat.postMessage')
-      .filter((call) => call.body.thread_ts === ts)
+      .filter((call) => call.body.thread_ts === ts && call.delivered)
       .map((call) => String(call.body.text));
   }
 
@@ -65,9 +117,22 @@ export class FakeSlack {
     return this.responses.map((response) => String(response.body.text));
   }
 
+  private hook(url: string, requestBody: unknown): [number, string, Record<string, string>?] {
+    this.responses.push({ url, body: requestBody as Record<string, unknown> });
+    return [200, 'ok'];
+  }
+
   private answer(method: string, requestBody: unknown): [number, Record<string, unknown>, Record<string, string>?] {
-    const body = decode(requestBody);
-    this.calls.push({ method, body, at: Date.now() });
+    const call: Call = { method, body: decode(requestBody), at: Date.now(), delivered: false };
+    this.calls.push(call);
+    const reply = this.reply(method, call.body);
+    call.delivered = reply[0] === 200 && reply[1].ok === true;
+    return reply;
+  }
+
+  private reply(method: string, body: Record<string, unknown>): [number, Record<string, unknown>, Record<string, string>?] {
+    const down = this.outageReplies[this.calls.length % Math.max(1, this.outageReplies.length)];
+    if (Date.now() < this.outageUntil && down) return [down.status, down.body ?? { ok: false, error: 'ratelimited' }, down.headers];
     const scripted = this.scripted.get(method)?.shift();
     if (scripted) return [scripted.status, scripted.body ?? { ok: false, error: 'ratelimited' }, scripted.headers];
     switch (method) {
@@ -110,7 +175,7 @@ export async function postSigned(port: number, body: string, options: { timestam
 let responseUrls = 0;
 
 /** Types `/clear-telemetry <text>` as `user` in `channel`; returns the HTTP response (the ack). */
-export function slashCommand(port: number, text: string, user = 'UREQUESTER', channel = 'COPS'): Promise<Response> {
+export function slashCommand(port: number, text: string, user = 'UREQUESTER', channel = 'COPS', hooks = HOOKS): Promise<Response> {
   const body = new URLSearchParams({
     token: 'legacy',
     team_id: 'T1',
@@ -123,14 +188,14 @@ export function slashCommand(port: number, text: string, user = 'UREQUESTER', ch
     text,
     api_app_id: 'A1',
     is_enterprise_install: 'false',
-    response_url: `${HOOKS}/commands/T1/${++responseUrls}`,
+    response_url: `${hooks}/commands/T1/${++responseUrls}`,
     trigger_id: '1.2.3',
   }).toString();
   return postSigned(port, body);
 }
 
 /** Clicks a button on the message `ts` in `channel`, as `user`. */
-export function click(port: number, actionId: string, value: string, user: string, ts: string, channel = 'COPS'): Promise<Response> {
+export function click(port: number, actionId: string, value: string, user: string, ts: string, channel = 'COPS', hooks = HOOKS): Promise<Response> {
   const payload = {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T1' },
@@ -141,7 +206,7 @@ export function click(port: number, actionId: string, value: string, user: strin
     team: { id: 'T1', domain: 'example' },
     channel: { id: channel, name: 'ops' },
     message: { type: 'message', ts, bot_id: 'BBOT', text: 'preview', blocks: [] },
-    response_url: `${HOOKS}/actions/T1/${++responseUrls}`,
+    response_url: `${hooks}/actions/T1/${++responseUrls}`,
     actions: [{ action_id: actionId, block_id: 'b', type: 'button', text: { type: 'plain_text', text: 'x' }, value, action_ts: '1700000001.000001' }],
   };
   return postSigned(port, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());

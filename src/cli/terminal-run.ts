@@ -1,0 +1,98 @@
+import { userInfo, hostname } from 'node:os';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { PurgeConfig } from '../config.js';
+import { PgHealthProbe } from '../db/health-probe.js';
+import { MikroRequestLedger } from '../db/request-store.js';
+import type { Plan } from '../domain/plan.js';
+import type { RunReporter, WebhookQueue } from '../domain/ports.js';
+import { purge } from '../domain/purge.js';
+import type { PurgeRequestRecord } from '../domain/request.js';
+import { RequestRunner } from '../domain/run-request.js';
+import { DatabaseUnavailableError } from '../errors.js';
+import type { Log } from '../log.js';
+import type { ProgressDisplay } from './progress-display.js';
+import type { RunSummary } from './terminal-text.js';
+
+export interface TerminalRunDeps {
+  orm: MikroORM;
+  queue: WebhookQueue;
+  config: PurgeConfig;
+  display: ProgressDisplay;
+  say: (line: string) => void;
+  warn: (line: string) => void;
+  log: Log;
+  signal?: AbortSignal;
+}
+
+export type TerminalRun = { busy: PurgeRequestRecord | null } | RunSummary;
+
+/**
+ * Runs a confirmed plan from the terminal as a recorded request, through the same runner as Slack:
+ * it takes the table's single runner slot (refusing while a Slack run is going), keeps a heartbeat,
+ * and leaves an audit row naming the OS user. Without the bot's tables (never migrated) it runs
+ * unrecorded, and says so.
+ */
+export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: TerminalRunDeps): Promise<TerminalRun> {
+  const ledger = new MikroRequestLedger(deps.orm.em);
+  const who = `terminal:${userInfo().username}@${hostname()}`;
+  let request: PurgeRequestRecord;
+  try {
+    // A terminal run that was killed leaves its row running; without the Slack app's janitor, this is
+    // where it gets declared interrupted.
+    await ledger.interruptStale(deps.config.run.staleAfterMs);
+    request = await ledger.create({ source: 'terminal', plan, force: true, useCursor, requesterId: who, teamId: null, channelId: null, expiresAt: null });
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError && /clear_telemetry_request/.test(error.message))) throw error;
+    deps.warn('Warning: the bot\'s ledger table is missing (run `npm run migrate`), so this run is not recorded and does not take the one-runner lock.');
+    return unrecorded(plan, deps);
+  }
+  await ledger.approve(request.id, who, true, new Date());
+  const runner = new RequestRunner({
+    ledger,
+    queue: deps.queue,
+    health: new PgHealthProbe(deps.orm.em),
+    settings: deps.config.purge,
+    run: deps.config.run,
+    reporter: terminalReporter(deps),
+    runnerId: `${who}:${process.pid}`,
+    clock: () => new Date(),
+    log: deps.log,
+    takesQueued: false,
+  });
+  const finished = await runner.runNow(request.id, deps.signal);
+  if (finished === 'busy' || finished === 'not-approved' || finished === null) {
+    await ledger.cancel(request.id, who, new Date());
+    return { busy: await ledger.running() };
+  }
+  return summaryOf(finished);
+}
+
+async function unrecorded(plan: Plan, deps: TerminalRunDeps): Promise<RunSummary> {
+  const outcome = await purge(plan, deps.queue, deps.config.purge, {
+    signal: deps.signal,
+    onEvent: (event) => (event.type === 'progress' ? deps.display.update(event) : deps.say(`Note: ${event.reason}`)),
+  });
+  return { ...outcome, error: outcome.error?.message ?? null };
+}
+
+function terminalReporter(deps: TerminalRunDeps): RunReporter {
+  return {
+    queued: () => undefined,
+    started: () => undefined,
+    progress: (_request, progress) => deps.display.update(progress),
+    note: (_request, note) => note && deps.say(`Note: ${note.text}`),
+    finished: () => undefined,
+  };
+}
+
+function summaryOf(request: PurgeRequestRecord): RunSummary {
+  const started = request.startedAt ?? request.createdAt;
+  return {
+    state: request.state === 'succeeded' ? 'completed' : request.state === 'failed' ? 'failed' : 'stopped',
+    deleted: request.position.deleted,
+    batches: request.position.batches,
+    method: request.methodUsed === 'native' ? 'native' : 'batch',
+    durationMs: (request.finishedAt ?? new Date()).getTime() - started.getTime(),
+    error: request.error,
+  };
+}

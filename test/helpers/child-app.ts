@@ -1,0 +1,34 @@
+import { createServer } from 'node:net';
+import { start, type Running } from './child-process.js';
+import { SIGNING_SECRET, type FakeSlack } from './fake-slack.js';
+
+export interface ChildApp {
+  port: number;
+  process: Running;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** `npm start`'s entry point as a real process (so it can be killed), talking to a served FakeSlack. */
+export async function startChildApp(databaseUrl: string, slack: FakeSlack, env: Record<string, string> = {}): Promise<ChildApp> {
+  const port = await freePort();
+  const running = start(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    DATABASE_URL: databaseUrl,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: String(port),
+    CLEAR_TELEMETRY_APPROVERS: 'UAPPROVER',
+    CLEAR_TELEMETRY_BATCH_PAUSE_PERCENT: '0',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  await running.waitFor(/clear-telemetry is listening/, 30_000);
+  return { port, process: running };
+}

@@ -1,0 +1,113 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { ACTION } from '../../commands/clear-telemetry/ids.js';
+import { startChildApp, type ChildApp } from '../helpers/child-app.js';
+import { click, eventually, FakeSlack } from '../helpers/fake-slack.js';
+import { editsOf, ledgerRow, preview, waitForDeleted, waitForState } from '../helpers/requests.js';
+import { createScratchDb, seedWebhooks, type ScratchDb } from '../helpers/scratch-db.js';
+import { insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+
+/**
+ * The app as real processes: killed with SIGKILL mid-purge, or stopped with SIGTERM, and a second
+ * process resuming the run. Slack is a FakeSlack served over HTTP on 127.0.0.1.
+ */
+let db: ScratchDb;
+let slack: FakeSlack;
+const apps: ChildApp[] = [];
+
+const env = {
+  CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
+  CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '4000',
+  CLEAR_TELEMETRY_STALE_AFTER: '2s',
+  CLEAR_TELEMETRY_JANITOR_EVERY: '500ms',
+};
+
+beforeAll(async () => {
+  db = await createScratchDb(inject('templateDb'));
+  slack = await FakeSlack.serve();
+});
+
+afterEach(async () => {
+  for (const app of apps.splice(0)) {
+    if (app.process.child.exitCode === null) app.process.child.kill('SIGKILL');
+    await app.process.done;
+  }
+});
+
+afterAll(async () => {
+  await slack?.close();
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  slack.reset();
+  await truncateWebhooks(db.client);
+  await db.client.query('delete from clear_telemetry_request');
+  await seedWebhooks(db.client, 20_000, 20_000);
+});
+
+async function launch(): Promise<ChildApp> {
+  const app = await startChildApp(db.url, slack, env);
+  apps.push(app);
+  return app;
+}
+
+/** Previews on `app`, inserts rows the preview must never touch, approves; returns the request and those ids. */
+async function approvedRun(app: ChildApp) {
+  const request = await preview(db.client, slack, app.port, '--status PENDING --batch-size 1000');
+  const late = await insertWebhooks(db.client, Array.from({ length: 25 }, () => 'PENDING'));
+  await click(app.port, ACTION.confirm, String(request.id), 'UAPPROVER', request.ts, 'COPS', slack.hooks);
+  return { ...request, late };
+}
+
+async function resumeOn(app: ChildApp, id: number, ts: string) {
+  await click(app.port, ACTION.resume, String(id), 'UAPPROVER', ts, 'COPS', slack.hooks);
+  return waitForState(db.client, id, 'succeeded', 40_000);
+}
+
+describe('crash and resume', () => {
+  it('after kill -9, another process declares the run interrupted, and Resume deletes exactly the previewed rows', async () => {
+    const first = await launch();
+    const { id, ts, late } = await approvedRun(first);
+    await waitForDeleted(db.client, id, 3_000);
+    first.process.child.kill('SIGKILL');
+    await first.process.done;
+    const atCrash = await ledgerRow(db.client, id);
+    expect(atCrash.state).toBe('running');
+
+    const second = await launch();
+    const interrupted = await waitForState(db.client, id, 'interrupted', 15_000);
+    expect(interrupted.error).toMatch(/stopped sending heartbeats/);
+    // Every committed batch is in the ledger: the rows gone are exactly the rows counted.
+    const { rows } = await db.client.query<{ n: string }>('select count(*) as n from assignments_learnpackwebhook');
+    expect(20_025 - Number(rows[0]?.n)).toBe(interrupted.deleted_count);
+    await eventually(() => expect(editsOf(slack, ts).at(-1)).toContain(ACTION.resume));
+
+    const done = await resumeOn(second, id, ts);
+    expect(done.deleted_count).toBe(20_000);
+    expect(done.runner_id).not.toBe(atCrash.runner_id);
+    expect(await remainingIds(db.client)).toEqual(late);
+    await eventually(() => expect(slack.thread(ts).at(-1)).toMatch(/^:white_check_mark: Deleted 20,000 records with status PENDING/));
+    expect(slack.thread(ts)).toContainEqual(expect.stringMatching(/^:warning: Interrupted after deleting [\d,]+ of 20,000 records/));
+    expect(slack.thread(ts)).toContainEqual(expect.stringMatching(/^:arrow_forward: Resumed after id [\d,]+/));
+  });
+
+  it('on SIGTERM, stops after the current batch, marks the run interrupted and exits; Resume finishes it', async () => {
+    const first = await launch();
+    const { id, ts, late } = await approvedRun(first);
+    await waitForDeleted(db.client, id, 3_000);
+    const signalledAt = Date.now();
+    first.process.child.kill('SIGTERM');
+    const exit = await first.process.done;
+    expect(exit.code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+
+    const interrupted = await ledgerRow(db.client, id);
+    expect(interrupted).toMatchObject({ state: 'interrupted', error: 'the process running it was shut down' });
+    expect(interrupted.deleted_count).toBeLessThan(20_000);
+
+    const second = await launch();
+    const done = await resumeOn(second, id, ts);
+    expect(done.deleted_count).toBe(20_000);
+    expect(await remainingIds(db.client)).toEqual(late);
+  });
+});

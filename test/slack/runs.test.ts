@@ -1,0 +1,217 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { ACTION } from '../../commands/clear-telemetry/ids.js';
+import type { RunningApp } from '../../src/start-app.js';
+import { click, eventually, FakeSlack } from '../helpers/fake-slack.js';
+import { editsOf, ledgerRow, preview, waitForDeleted, waitForState } from '../helpers/requests.js';
+import { createScratchDb, seedWebhooks, withClient, type ScratchDb } from '../helpers/scratch-db.js';
+import { settle, startTestApp } from '../helpers/test-app.js';
+import { countByStatus, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+
+/**
+ * Runs under faults, with two app instances ("replicas") on one database in this process. Every
+ * run is slowed to 5,000 rows/s in batches of 1,000, so it lasts a few seconds.
+ */
+let db: ScratchDb;
+let a: RunningApp;
+let b: RunningApp;
+let slack: FakeSlack;
+
+const env = {
+  CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
+  CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '5000',
+  CLEAR_TELEMETRY_LOCK_TIMEOUT_MS: '200',
+  CLEAR_TELEMETRY_STALE_AFTER: '3s',
+};
+
+beforeAll(async () => {
+  db = await createScratchDb(inject('templateDb'));
+  slack = new FakeSlack();
+  a = await startTestApp(db.url, { env, runnerId: 'replica-a', janitorEveryMs: 500 });
+  b = await startTestApp(db.url, { env, runnerId: 'replica-b', janitorEveryMs: 500 });
+});
+
+afterEach(async () => {
+  await Promise.all([settle(a), settle(b)]);
+});
+
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  slack = new FakeSlack();
+  await truncateWebhooks(db.client);
+  await db.client.query('delete from clear_telemetry_request');
+  await db.client.query('delete from clear_telemetry_notice');
+  await seedWebhooks(db.client, 20_000, 20_000);
+});
+
+const portOf = (app: RunningApp) => app.port ?? 0;
+
+async function approve(app: RunningApp, text = '--status PENDING --batch-size 1000', user = 'UAPPROVER') {
+  const request = await preview(db.client, slack, portOf(app), text);
+  await click(portOf(app), ACTION.confirm, String(request.id), user, request.ts);
+  return request;
+}
+
+describe('several replicas', () => {
+  it('stops a run on replica A when Stop is clicked on replica B', async () => {
+    const { id, ts } = await approve(a);
+    const running = await waitForDeleted(db.client, id, 2_000);
+    expect(running.runner_id).toBe('replica-a');
+
+    await click(portOf(b), ACTION.stop, String(id), 'UREQUESTER', ts);
+
+    const stopped = await waitForState(db.client, id, 'stopped');
+    expect(stopped.stop_requested_by).toBe('UREQUESTER');
+    expect(stopped.deleted_count).toBeLessThan(20_000);
+    expect(await countByStatus(db.client)).toEqual({ PENDING: 20_000 - stopped.deleted_count });
+    await settle(a);
+    const sofar = stopped.deleted_count.toLocaleString('en-US');
+    expect(editsOf(slack, ts).at(-1)).toContain(`Stopped by <@UREQUESTER> after ${sofar} of 20,000 records with status PENDING`);
+    expect(slack.thread(ts)).toContainEqual(':octagonal_sign: Stop requested by <@UREQUESTER>; the run stops after its current batch.');
+    expect(slack.thread(ts).at(-1)).toMatch(new RegExp(`^:octagonal_sign: Stopped by <@UREQUESTER> after ${sofar} of 20,000`));
+  });
+
+  it('starts one run when 20 approvals arrive at once on two replicas', async () => {
+    const request = await preview(db.client, slack, portOf(a), '--status PENDING --batch-size 5000');
+    const clicks = Array.from({ length: 20 }, (_, i) => click(portOf(i % 2 ? a : b), ACTION.confirm, String(request.id), i % 3 ? 'UAPPROVER' : 'UAPPROVER2', request.ts));
+    await Promise.all(clicks);
+    const done = await waitForState(db.client, request.id, 'succeeded');
+    expect(done.deleted_count).toBe(20_000);
+    await eventually(() => expect(slack.ephemeralTexts()).toHaveLength(19));
+    await Promise.all([settle(a), settle(b)]);
+    expect(slack.thread(request.ts).filter((text) => text.includes('Approved by'))).toHaveLength(1);
+    expect(slack.thread(request.ts).filter((text) => text.includes('Started deleting'))).toHaveLength(1);
+  });
+
+  it('queues a second approved request behind the running one, then runs it', async () => {
+    const dones = await insertWebhooks(db.client, Array.from({ length: 300 }, () => 'DONE'));
+    const first = await approve(a);
+    await waitForDeleted(db.client, first.id, 1_000);
+    const second = await approve(b, '--status DONE');
+
+    await eventually(() => expect(editsOf(slack, second.ts).at(-1)).toContain(`Queued behind request #${first.id}`));
+    expect((await ledgerRow(db.client, second.id)).state).toBe('approved');
+    expect(slack.thread(second.ts)).toContainEqual(`:hourglass_flowing_sand: Queued behind request #${first.id} on the same table.`);
+
+    await waitForState(db.client, first.id, 'succeeded');
+    const later = await waitForState(db.client, second.id, 'succeeded');
+    expect(later.deleted_count).toBe(300);
+    expect(await remainingIds(db.client)).toEqual([]);
+    expect(dones).toHaveLength(300);
+  });
+});
+
+describe('pausing', () => {
+  it('pauses between batches on Pause, and carries on with Continue', async () => {
+    const { id, ts } = await approve(a);
+    await waitForDeleted(db.client, id, 1_000);
+    await click(portOf(b), ACTION.pause, String(id), 'UAPPROVER', ts);
+    await eventually(() => expect(editsOf(slack, ts).at(-1)).toContain('Paused: paused by <@UAPPROVER>'));
+    expect(editsOf(slack, ts).at(-1)).toContain(ACTION.continue);
+    const held = (await ledgerRow(db.client, id)).deleted_count;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await ledgerRow(db.client, id)).deleted_count).toBe(held);
+
+    await click(portOf(a), ACTION.continue, String(id), 'UREQUESTER', ts);
+    expect((await waitForState(db.client, id, 'succeeded')).deleted_count).toBe(20_000);
+    await settle(a);
+    expect(slack.thread(ts)).toEqual(expect.arrayContaining([':double_vertical_bar: Paused: paused by <@UAPPROVER>.', ':arrow_forward: Continuing.']));
+  });
+
+  it('holds while a VACUUM works on the table, and goes on when it ends', async () => {
+    const { id, ts } = await approve(a);
+    await waitForDeleted(db.client, id, 1_000);
+    const vacuum = withClient(db.url, async (client) => {
+      await client.query(`set vacuum_cost_delay = '50ms'; set vacuum_cost_limit = 1`);
+      await client.query('vacuum assignments_learnpackwebhook').catch(() => undefined);
+    });
+    await eventually(() => expect(editsOf(slack, ts).at(-1)).toContain('VACUUM is running on assignments_learnpackwebhook'));
+    await db.client.query(`select pg_cancel_backend(pid) from pg_stat_progress_vacuum where relid = 'assignments_learnpackwebhook'::regclass`);
+    await vacuum;
+    expect((await waitForState(db.client, id, 'succeeded')).deleted_count).toBe(20_000);
+  });
+});
+
+describe('database faults', () => {
+  it('retries when the runner\'s connection is terminated, then succeeds', async () => {
+    const { id } = await approve(a);
+    await waitForDeleted(db.client, id, 2_000);
+    const { rows } = await db.client.query<{ killed: boolean }>(
+      `select pg_terminate_backend(pid) as killed from pg_stat_activity
+       where datname = current_database() and application_name = 'clear-telemetry' and pid <> pg_backend_pid()`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const done = await waitForState(db.client, id, 'succeeded');
+    expect(done.deleted_count).toBe(20_000);
+    expect(await countByStatus(db.client)).toEqual({});
+  });
+
+  it('shrinks a batch that hits a lock timeout, retries, and succeeds', async () => {
+    const { id, ts } = await approve(a);
+    await waitForDeleted(db.client, id, 1_000);
+    const { rows } = await db.client.query<{ id: number }>('select min(id) + 6500 as id from assignments_learnpackwebhook');
+    const locked = withClient(db.url, async (client) => {
+      await client.query('begin');
+      await client.query('select id from assignments_learnpackwebhook where id = $1 for update', [rows[0]?.id]);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await client.query('commit');
+    });
+    const done = await waitForState(db.client, id, 'succeeded');
+    await locked;
+    expect(done.deleted_count).toBe(20_000);
+    expect(done.batches_done).toBeGreaterThan(20);
+    await settle(a);
+    expect(editsOf(slack, ts).some((text) => /a batch hit the lock timeout; retrying [\d,]+ ids/.test(text))).toBe(true);
+  });
+});
+
+describe('Slack faults', () => {
+  it('finishes through 10 s of 429s and 500s, then delivers the result and the audit reply once', async () => {
+    const { id, ts } = await approve(a);
+    await waitForDeleted(db.client, id, 1_000);
+    slack.outage(10_000, { status: 429, headers: { 'retry-after': '1' } }, { status: 500, body: { ok: false } });
+    const outageEnds = slack.outageEnds;
+
+    const done = await waitForState(db.client, id, 'succeeded');
+    expect(Date.now()).toBeLessThan(outageEnds);
+    expect(done.deleted_count).toBe(20_000);
+
+    await settle(a);
+    const finals = slack.of('chat.update').filter((call) => call.body.ts === ts && String(call.body.text).startsWith('Deleted 20,000'));
+    expect(finals.at(-1)?.at).toBeGreaterThanOrEqual(outageEnds);
+    const finished = slack.of('chat.postMessage').filter((call) => call.body.thread_ts === ts && String(call.body.text).includes('Deleted 20,000'));
+    expect(finished.at(-1)?.at).toBeGreaterThanOrEqual(outageEnds);
+    expect(slack.thread(ts).filter((text) => text.includes('Deleted 20,000'))).toHaveLength(1);
+    const { rows } = await db.client.query<{ undelivered: string }>('select count(*) as undelivered from clear_telemetry_notice where delivered_at is null');
+    expect(rows[0]?.undelivered).toBe('0');
+  });
+
+  it('posts a new message in the thread when the original can no longer be edited', async () => {
+    slack.script('chat.update', { status: 200, body: { ok: false, error: 'message_not_found' } });
+    const { id, ts } = await approve(a);
+    await waitForState(db.client, id, 'succeeded');
+    await settle(a);
+    const reposted = slack.of('chat.postMessage').find((call) => call.body.thread_ts === ts && String(call.body.text).startsWith('Deleting'));
+    expect(reposted).toBeDefined();
+    const updates = slack.of('chat.update');
+    expect(updates[0]?.body.ts).toBe(ts);
+    expect(updates.slice(1).every((call) => call.body.ts !== ts)).toBe(true);
+    expect(String(updates.at(-1)?.body.text)).toMatch(/^Deleted 20,000/);
+  });
+
+  it('delivers a notice that a dead process left undelivered', async () => {
+    await db.client.query(
+      `insert into clear_telemetry_notice (request_id, kind, channel_id, ts, text, blocks, created_at, claimed_by, claimed_until, attempts)
+       values (99, 'reply', 'COPS', '1700000000.999999', 'left behind', '[]', now(), 'dead-replica', now() - interval '1 second', 0)`,
+    );
+    await eventually(() => expect(slack.thread('1700000000.999999')).toEqual(['left behind']));
+    await eventually(async () => {
+      const { rows } = await db.client.query<{ delivered: boolean }>('select delivered_at is not null as delivered from clear_telemetry_notice');
+      expect(rows).toEqual([{ delivered: true }]);
+    });
+  });
+});
