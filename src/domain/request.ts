@@ -35,13 +35,4 @@ export interface PurgeRequestRecord {
 }
 
 /** What a new request needs; the ledger fills in the rest. */
-export interface NewPurgeRequest {
-  source: PurgeRequestRecord['source'];
-  plan: Plan;
-  force: boolean;
-  useCursor: boolean;
-  requesterId: string;
-  teamId: string | null;
-  channelId: string | null;
-  expiresAt: Date | null;
-}
+export type NewPurgeRequest = Pick<PurgeRequestRecord, 'source' | 'plan' | 'force' | 'useCursor' | 'requesterId' | 'teamId' | 'channelId' | 'expiresAt'>;

@@ -6,6 +6,8 @@ export interface LedgerRow {
   id: number;
   state: string;
   approver_id: string | null;
+  self_approved: boolean;
+  decided_by: string | null;
   runner_id: string | null;
   stop_requested_by: string | null;
   deleted_count: number;

@@ -1,7 +1,10 @@
 import { startApp, type RunningApp } from '../../src/start-app.js';
 import { createLog } from '../../src/log.js';
 import type { SlackLimits } from '../../src/slack/limits.js';
-import { SIGNING_SECRET, SLACK_API_URL } from './fake-slack.js';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
+import { FakeSlack, SIGNING_SECRET, SLACK_API_URL } from './fake-slack.js';
+import { createScratchDb, type ScratchDb } from './scratch-db.js';
+import { truncateWebhooks } from './webhooks.js';
 
 /** Small limits so tests run in seconds; the rules they enforce are the same. */
 export const TEST_LIMITS: SlackLimits = {
@@ -51,4 +54,39 @@ export function startTestApp(databaseUrl: string, options: TestAppOptions = {}):
 export async function settle(running: RunningApp): Promise<void> {
   await running.deps.runner.idle();
   await running.deps.slack.idle();
+}
+
+export interface TestAppContext {
+  db: ScratchDb;
+  app: RunningApp;
+  port: number;
+  /** A fresh FakeSlack for every test. */
+  slack: FakeSlack;
+}
+
+/**
+ * One app for a test file, on a scratch database of its own: started before the file, given a
+ * fresh FakeSlack and empty tables before each test, settled after each, stopped after the file.
+ */
+export function useTestApp(options: TestAppOptions = {}): TestAppContext {
+  const ctx = {} as TestAppContext;
+  beforeAll(async () => {
+    ctx.db = await createScratchDb(inject('templateDb'));
+    ctx.slack = new FakeSlack();
+    ctx.app = await startTestApp(ctx.db.url, options);
+    ctx.port = ctx.app.port ?? 0;
+  });
+  beforeEach(async () => {
+    ctx.slack = new FakeSlack();
+    await ctx.db.client.query('truncate clear_telemetry_request, clear_telemetry_notice restart identity');
+    await truncateWebhooks(ctx.db.client);
+  });
+  afterEach(async () => {
+    await settle(ctx.app);
+  });
+  afterAll(async () => {
+    await ctx.app?.stop();
+    await ctx.db?.drop();
+  });
+  return ctx;
 }

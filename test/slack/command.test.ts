@@ -1,42 +1,18 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { usage } from '../../src/domain/clear-args.js';
-import type { RunningApp } from '../../src/start-app.js';
-import { createScratchDb, type ScratchDb } from '../helpers/scratch-db.js';
-import { eventually, FakeSlack, postSigned, sign, slashCommand } from '../helpers/fake-slack.js';
-import { settle, startTestApp } from '../helpers/test-app.js';
-import { countByStatus, insertWebhooks, truncateWebhooks } from '../helpers/webhooks.js';
+import { eventually, postSigned, sign, slashCommand } from '../helpers/fake-slack.js';
+import { useTestApp } from '../helpers/test-app.js';
+import { countByStatus, insertWebhooks } from '../helpers/webhooks.js';
 
-let db: ScratchDb;
-let running: RunningApp;
-let slack: FakeSlack;
-let port: number;
-
-beforeAll(async () => {
-  db = await createScratchDb(inject('templateDb'));
-  slack = new FakeSlack();
-  running = await startTestApp(db.url, {
-    env: { CLEAR_TELEMETRY_CHANNELS: 'COPS,CPRIVATE', CLEAR_TELEMETRY_REQUESTERS: 'UREQUESTER,UAPPROVER,SREQUESTERS' },
-  });
-  port = running.port ?? 0;
-});
-
-afterEach(async () => {
-  await settle(running);
-});
-
-afterAll(async () => {
-  await running?.stop();
-  await db?.drop();
+const ctx = useTestApp({
+  env: { CLEAR_TELEMETRY_CHANNELS: 'COPS,CPRIVATE', CLEAR_TELEMETRY_REQUESTERS: 'UREQUESTER,UAPPROVER,SREQUESTERS' },
 });
 
 beforeEach(async () => {
-  slack = new FakeSlack();
-  await truncateWebhooks(db.client);
-  await db.client.query('truncate clear_telemetry_request restart identity');
-  await insertWebhooks(db.client, [...Array.from({ length: 12 }, () => 'ERROR'), ...Array.from({ length: 3 }, () => 'DONE')]);
+  await insertWebhooks(ctx.db.client, [...Array.from({ length: 12 }, () => 'ERROR'), ...Array.from({ length: 3 }, () => 'DONE')]);
 });
 
-const ledger = async () => (await db.client.query<{ id: number; state: string; channel_id: string; message_ts: string }>('select * from clear_telemetry_request')).rows;
+const ledger = async () => (await ctx.db.client.query<{ id: number; state: string; channel_id: string; message_ts: string }>('select * from clear_telemetry_request')).rows;
 
 describe('request signing', () => {
   const body = 'command=%2Fclear-telemetry&text=help&user_id=U1&channel_id=COPS&team_id=T1&response_url=https%3A%2F%2Fhooks.slack.test%2Fx';
@@ -47,17 +23,17 @@ describe('request signing', () => {
     ['the wrong secret', { signature: sign(body, Math.floor(Date.now() / 1000), 'not-the-secret') }],
     ['a stale timestamp (6 minutes old)', { timestamp: Math.floor(Date.now() / 1000) - 360 }],
   ])('answers 401 to %s and does nothing', async (_, options) => {
-    const response = await postSigned(port, body, options);
+    const response = await postSigned(ctx.port, body, options);
     expect(response.status).toBe(401);
-    expect(slack.calls).toEqual([]);
+    expect(ctx.slack.calls).toEqual([]);
   });
 
   it('answers a correctly signed request', async () => {
-    expect((await postSigned(port, body)).status).toBe(200);
+    expect((await postSigned(ctx.port, body)).status).toBe(200);
   });
 
   it('serves a health check for the load balancer', async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const response = await fetch(`http://127.0.0.1:${ctx.port}/healthz`);
     expect([response.status, await response.text()]).toEqual([200, 'ok']);
   });
 });
@@ -69,51 +45,51 @@ describe('refusals: ephemeral, with usage, nothing posted or touched', () => {
     ['--nuke', 'Unknown option --nuke.'],
     ['ERROR', "Unexpected argument 'ERROR'. Flags start with --, for example --status ERROR."],
   ])('%s', async (text, problem) => {
-    const response = await slashCommand(port, text);
+    const response = await slashCommand(ctx.port, text);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       response_type: 'ephemeral',
       replace_original: false,
       text: `${problem}\n\n\`\`\`${usage('/clear-telemetry')}\`\`\``,
     });
-    expect(slack.calls).toEqual([]);
+    expect(ctx.slack.calls).toEqual([]);
     expect(await ledger()).toEqual([]);
   });
 
   it('shows usage for help', async () => {
-    const response = await slashCommand(port, 'help');
+    const response = await slashCommand(ctx.port, 'help');
     expect(await response.json()).toMatchObject({ response_type: 'ephemeral', text: `\`\`\`${usage('/clear-telemetry')}\`\`\`` });
   });
 
   it('refuses a channel that is not allowed', async () => {
-    const response = await slashCommand(port, '--status ERROR', 'UREQUESTER', 'CRANDOM');
+    const response = await slashCommand(ctx.port, '--status ERROR', 'UREQUESTER', 'CRANDOM');
     expect(await response.json()).toMatchObject({
       response_type: 'ephemeral',
       text: 'This command is not enabled in this channel. Use it in <#COPS>, <#CPRIVATE>.',
     });
-    expect(slack.calls).toEqual([]);
+    expect(ctx.slack.calls).toEqual([]);
   });
 
   it('refuses a user who may not request, after checking their user group', async () => {
-    slack.groups.set('SREQUESTERS', ['UGROUPIE']);
-    const response = await slashCommand(port, '--status ERROR', 'USTRANGER');
+    ctx.slack.groups.set('SREQUESTERS', ['UGROUPIE']);
+    const response = await slashCommand(ctx.port, '--status ERROR', 'USTRANGER');
     expect(response.status).toBe(200);
-    await eventually(() => expect(slack.ephemeralTexts()).toEqual(['You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.']));
-    expect(slack.calls.map((call) => [call.method, call.body.usergroup])).toEqual([['usergroups.users.list', 'SREQUESTERS']]);
+    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.']));
+    expect(ctx.slack.calls.map((call) => [call.method, call.body.usergroup])).toEqual([['usergroups.users.list', 'SREQUESTERS']]);
     expect(await ledger()).toEqual([]);
   });
 
   it('lets a member of a requester group ask (membership is cached briefly)', async () => {
-    slack.groups.set('SREQUESTERS', ['UGROUPIE']);
-    await slashCommand(port, '--status ERROR', 'UGROUPIE');
-    await eventually(() => expect(slack.of('chat.postMessage')).toHaveLength(1));
+    ctx.slack.groups.set('SREQUESTERS', ['UGROUPIE']);
+    await slashCommand(ctx.port, '--status ERROR', 'UGROUPIE');
+    await eventually(() => expect(ctx.slack.of('chat.postMessage')).toHaveLength(1));
   });
 
   it('says how to invite the bot when it cannot post in the channel, and forgets the request', async () => {
-    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'not_in_channel' } });
-    await slashCommand(port, '--status ERROR', 'UREQUESTER', 'CPRIVATE');
+    ctx.slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'not_in_channel' } });
+    await slashCommand(ctx.port, '--status ERROR', 'UREQUESTER', 'CPRIVATE');
     await eventually(() =>
-      expect(slack.ephemeralTexts()).toEqual([
+      expect(ctx.slack.ephemeralTexts()).toEqual([
         'I cannot post in this channel (not_in_channel). Invite me with `/invite @clear-telemetry`: a private channel needs an invitation, and public ones need the chat:write.public scope.',
       ]),
     );
@@ -123,12 +99,12 @@ describe('refusals: ephemeral, with usage, nothing posted or touched', () => {
 
 describe('the preview', () => {
   it('is posted in the channel with the summary, the plan and Confirm/Cancel carrying only the request id', async () => {
-    const ack = await slashCommand(port, '—status error —batch-size 5');
+    const ack = await slashCommand(ctx.port, '—status error —batch-size 5');
     expect(ack.status).toBe(200);
     expect(await ack.text()).toBe('');
 
     const [post] = await eventually(() => {
-      const posts = slack.of('chat.postMessage');
+      const posts = ctx.slack.of('chat.postMessage');
       expect(posts).toHaveLength(1);
       return posts;
     });
@@ -160,13 +136,13 @@ describe('the preview', () => {
       ['clear_telemetry_confirm', '1', 'danger'],
       ['clear_telemetry_cancel', '1', undefined],
     ]);
-    expect(await countByStatus(db.client)).toEqual({ ERROR: 12, DONE: 3 });
+    expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 12, DONE: 3 });
   });
 
   it('marks a dry run and offers no buttons, and stores nothing', async () => {
-    await slashCommand(port, '--status ERROR --dry-run');
+    await slashCommand(ctx.port, '--status ERROR --dry-run');
     const [post] = await eventually(() => {
-      const posts = slack.of('chat.postMessage');
+      const posts = ctx.slack.of('chat.postMessage');
       expect(posts).toHaveLength(1);
       return posts;
     });
@@ -177,9 +153,9 @@ describe('the preview', () => {
   });
 
   it('says when nothing matches, and still shows the summary', async () => {
-    await slashCommand(port, '--status IGNORED');
+    await slashCommand(ctx.port, '--status IGNORED');
     const [post] = await eventually(() => {
-      const posts = slack.of('chat.postMessage');
+      const posts = ctx.slack.of('chat.postMessage');
       expect(posts).toHaveLength(1);
       return posts;
     });

@@ -1,38 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../commands/clear-telemetry/ids.js';
-import type { RunningApp } from '../../src/start-app.js';
-import { click, eventually, FakeSlack, slashCommand } from '../helpers/fake-slack.js';
-import { createScratchDb, seedWebhooks, type ScratchDb } from '../helpers/scratch-db.js';
-import { settle, startTestApp, TEST_LIMITS } from '../helpers/test-app.js';
-import { countByStatus, truncateWebhooks } from '../helpers/webhooks.js';
+import { click, eventually } from '../helpers/fake-slack.js';
+import { preview } from '../helpers/requests.js';
+import { seedWebhooks } from '../helpers/scratch-db.js';
+import { settle, TEST_LIMITS, useTestApp } from '../helpers/test-app.js';
+import { countByStatus } from '../helpers/webhooks.js';
 
-let db: ScratchDb;
-let running: RunningApp;
-let slack: FakeSlack;
-let port: number;
-
-beforeAll(async () => {
-  db = await createScratchDb(inject('templateDb'));
-  slack = new FakeSlack();
-  // Batches always, and slow enough (10,000 rows/s) that a run spans several edit windows.
-  running = await startTestApp(db.url, { env: { CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0', CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '10000' } });
-  port = running.port ?? 0;
-});
-
-afterEach(async () => {
-  await settle(running);
-});
-
-afterAll(async () => {
-  await running?.stop();
-  await db?.drop();
-});
+// Batches always, and slow enough (10,000 rows/s) that a run spans several edit windows.
+const ctx = useTestApp({ env: { CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0', CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '10000' } });
 
 beforeEach(async () => {
-  slack = new FakeSlack();
-  await truncateWebhooks(db.client);
-  await db.client.query('delete from clear_telemetry_request');
-  await seedWebhooks(db.client, 20_000, 20_000);
+  await seedWebhooks(ctx.db.client, 20_000, 20_000);
 });
 
 interface Run {
@@ -44,19 +22,14 @@ interface Run {
 }
 
 async function approveAndFinish(): Promise<{ ts: string; run: Run }> {
-  await slashCommand(port, '--status PENDING --batch-size 1000');
-  const { id, ts } = await eventually(async () => {
-    const { rows } = await db.client.query<{ id: number; message_ts: string | null }>('select id, message_ts from clear_telemetry_request');
-    expect(rows[0]?.message_ts).toBeTruthy();
-    return { id: rows[0]?.id ?? 0, ts: rows[0]?.message_ts ?? '' };
-  });
-  await click(port, ACTION.confirm, String(id), 'UAPPROVER', ts);
+  const { id, ts } = await preview(ctx.db.client, ctx.slack, ctx.port, '--status PENDING --batch-size 1000');
+  await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
   const run = await eventually(async () => {
-    const { rows } = await db.client.query<Run>('select * from clear_telemetry_request where id = $1', [id]);
+    const { rows } = await ctx.db.client.query<Run>('select * from clear_telemetry_request where id = $1', [id]);
     expect(['succeeded', 'failed']).toContain(rows[0]?.state);
     return rows[0] as Run;
   }, 30_000);
-  await settle(running);
+  await settle(ctx.app);
   return { ts, run };
 }
 
@@ -65,7 +38,7 @@ describe('progress on the preview message', () => {
     const { ts, run } = await approveAndFinish();
     expect(run).toMatchObject({ state: 'succeeded', deleted_count: 20_000 });
 
-    const updates = slack.of('chat.update');
+    const updates = ctx.slack.of('chat.update');
     expect(updates.every((u) => u.body.ts === ts && u.body.channel === 'COPS')).toBe(true);
     const gaps = updates.slice(1).map((u, i) => u.at - (updates[i]?.at ?? 0));
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(TEST_LIMITS.editSpacingMs - 50);
@@ -81,51 +54,51 @@ describe('progress on the preview message', () => {
   });
 
   it('waits out a 429 on an edit without slowing the deletion, then delivers the result', async () => {
-    slack.script('chat.update', { status: 429, headers: { 'retry-after': '2' }, body: { ok: false, error: 'ratelimited' } });
+    ctx.slack.script('chat.update', { status: 429, headers: { 'retry-after': '2' }, body: { ok: false, error: 'ratelimited' } });
     const { run } = await approveAndFinish();
     expect(run.state).toBe('succeeded');
 
-    const updates = slack.of('chat.update');
+    const updates = ctx.slack.of('chat.update');
     const [limited, retried] = updates;
     expect((retried?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1_950);
     // 20,000 rows at 10,000 rows/s: the run did not wait the 2 s on Slack.
     expect(run.finished_at.getTime() - run.started_at.getTime()).toBeLessThan(2_900);
     expect(String(updates.at(-1)?.body.text)).toMatch(/^Deleted 20,000 records with status PENDING/);
-    expect(await countByStatus(db.client)).toEqual({});
+    expect(await countByStatus(ctx.db.client)).toEqual({});
   });
 
   it('delivers thread replies through Slack 500s', async () => {
-    slack.script('chat.postMessage', { status: 500, body: { ok: false } }, 2);
+    ctx.slack.script('chat.postMessage', { status: 500, body: { ok: false } }, 2);
     // The preview itself gets through on its third attempt too.
     const { ts, run } = await approveAndFinish();
     expect(run.state).toBe('succeeded');
-    expect(slack.thread(ts)).toEqual([
+    expect(ctx.slack.thread(ts)).toEqual([
       ':white_check_mark: Approved by <@UAPPROVER>.',
       expect.stringMatching(/^:arrow_forward: Started deleting 20,000 webhooks/),
       expect.stringMatching(/^:white_check_mark: Deleted 20,000 records/),
     ]);
     // The preview and three replies got through; the preview needed three tries.
-    expect(slack.of('chat.postMessage')).toHaveLength(6);
+    expect(ctx.slack.of('chat.postMessage')).toHaveLength(6);
   });
 
   it('shows a failure with what was deleted before it', async () => {
     const watcher = setInterval(() => {
-      if (slack.of('chat.update').length >= 2) {
+      if (ctx.slack.of('chat.update').length >= 2) {
         clearInterval(watcher);
-        void db.client.query('alter table assignments_learnpackwebhook rename to lpw_moved');
+        void ctx.db.client.query('alter table assignments_learnpackwebhook rename to lpw_moved');
       }
     }, 20);
     const { ts, run } = await approveAndFinish();
     clearInterval(watcher);
-    await db.client.query('alter table if exists lpw_moved rename to assignments_learnpackwebhook');
+    await ctx.db.client.query('alter table if exists lpw_moved rename to assignments_learnpackwebhook');
 
     expect(run.state).toBe('failed');
     expect(run.deleted_count).toBeGreaterThan(0);
     expect(run.deleted_count).toBeLessThan(20_000);
-    expect(await countByStatus(db.client)).toEqual({ PENDING: 20_000 - run.deleted_count });
-    const final = String(slack.of('chat.update').at(-1)?.body.text);
+    expect(await countByStatus(ctx.db.client)).toEqual({ PENDING: 20_000 - run.deleted_count });
+    const final = String(ctx.slack.of('chat.update').at(-1)?.body.text);
     expect(final).toContain(`Failed after deleting ${run.deleted_count.toLocaleString('en-US')} of 20,000 records with status PENDING`);
     expect(final).toContain('does not exist');
-    expect(slack.thread(ts).at(-1)).toMatch(/^:x: Failed after deleting/);
+    expect(ctx.slack.thread(ts).at(-1)).toMatch(/^:x: Failed after deleting/);
   });
 });
