@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { formatCount } from '../src/domain/format.js';
+import { initORM } from '../src/db/init-orm.js';
+import { applyMigrations } from '../src/db/migrate.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
@@ -26,6 +28,7 @@ const scenarios = [
   { label: 'batch (id ranges)', kind: 'batch', status: 'PENDING', batch: 10_000 },
   { label: 'batch (id ranges)', kind: 'batch', status: 'PENDING', batch: 50_000 },
   { label: 'alternative: keyset select + delete', kind: 'keyset', status: 'PENDING', batch: 10_000 },
+  { label: 'recorded run (ledger, checkpoints)', kind: 'recorded', status: 'PENDING', batch: 10_000 },
   { label: 'raw single DELETE (floor)', kind: 'floor', status: 'ERROR', batch: 0 },
   { label: 'native (one statement)', kind: 'native', status: 'ERROR', batch: 0 },
   { label: 'batch (id ranges)', kind: 'batch', status: 'ERROR', batch: 10_000 },
@@ -69,6 +72,12 @@ async function seedBase(name: string): Promise<void> {
     await client.query('vacuum analyze assignments_learnpackwebhook');
   } finally {
     await client.end();
+  }
+  const orm = await initORM(urlFor(name));
+  try {
+    await applyMigrations(orm, urlFor(name));
+  } finally {
+    await orm.close(true);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * One benchmark scenario in a process of its own, so its peak RSS is its own. Prints one JSON line.
  * Usage: tsx bench/scenario.ts <databaseUrl> <kind> <status> <batchSize>
- *   kind: floor | native | batch | keyset
+ *   kind: floor | native | batch | keyset | recorded
  */
 import pg from 'pg';
 import { initORM } from '../src/db/init-orm.js';
@@ -10,6 +10,9 @@ import { loadPurgeConfig } from '../src/config.js';
 import { makePlan } from '../src/domain/plan.js';
 import { purge } from '../src/domain/purge.js';
 import type { BatchRequest } from '../src/domain/ports.js';
+import { MikroRequestLedger } from '../src/db/request-store.js';
+import { PgHealthProbe } from '../src/db/health-probe.js';
+import { RequestRunner } from '../src/domain/run-request.js';
 import type { StatusFilter } from '../src/domain/statuses.js';
 
 const [url = '', kind = 'batch', status = 'PENDING', size = '10000'] = process.argv.slice(2);
@@ -102,6 +105,56 @@ async function engine(method: 'native' | 'batch'): Promise<Result> {
   return { deleted: outcome.deleted, ms, slowestBatchMs: slowest, batches: outcome.batches };
 }
 
-const run = { floor, keyset, native: () => engine('native'), batch: () => engine('batch') }[kind as 'floor'];
+/**
+ * The path the terminal and Slack really take: a ledger request run by the RequestRunner, each batch
+ * committed together with its position, with heartbeats and the health gate.
+ */
+async function recorded(): Promise<Result> {
+  const orm = await initORM(url);
+  const config = loadPurgeConfig(process.env);
+  const queue = new MikroWebhookQueue(orm.em);
+  let slowest = 0;
+  const timed = { ...queueOf(queue), deleteBatch: time(queue.deleteBatch.bind(queue), (ms) => (slowest = Math.max(slowest, ms))) };
+  const ledger = new MikroRequestLedger(orm.em);
+  const plan = makePlan(await queue.census(), { status: status as StatusFilter, batchSize, useCursor: false }, { ...config.plan, nativeMaxRows: 0 }, new Date());
+  const request = await ledger.create({ source: 'terminal', plan, force: true, useCursor: false, requesterId: 'bench', teamId: null, channelId: null, expiresAt: null });
+  await ledger.approve(request.id, 'bench', true, new Date());
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const runner = new RequestRunner({
+    ledger,
+    queue: timed,
+    health: new PgHealthProbe(orm.em),
+    settings: config.purge,
+    run: config.run,
+    reporter: { queued: () => undefined, started: () => undefined, progress: () => undefined, note: () => undefined, finished: () => undefined },
+    runnerId: 'bench',
+    clock: () => new Date(),
+    log: silent,
+    takesQueued: false,
+  });
+  const started = performance.now();
+  const finished = await runner.runNow(request.id);
+  const ms = performance.now() - started;
+  await orm.close(true);
+  if (typeof finished !== 'object' || finished?.state !== 'succeeded') throw new Error(`run ended ${typeof finished === 'object' ? finished?.state : finished}`);
+  return { deleted: finished.position.deleted, ms, slowestBatchMs: slowest, batches: finished.position.batches };
+}
+
+function queueOf(queue: MikroWebhookQueue) {
+  return { census: () => queue.census(), deleteAll: queue.deleteAll.bind(queue), deleteBatch: queue.deleteBatch.bind(queue) };
+}
+
+function time<A extends unknown[], R>(work: (...args: A) => Promise<R>, record: (ms: number) => void): (...args: A) => Promise<R> {
+  return async (...args) => {
+    const t = performance.now();
+    try {
+      return await work(...args);
+    } finally {
+      record(performance.now() - t);
+    }
+  };
+}
+
+const run = { floor, keyset, recorded, native: () => engine('native'), batch: () => engine('batch') }[kind as 'floor'];
 const result = await run();
 console.log(JSON.stringify({ ...result, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));

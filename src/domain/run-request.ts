@@ -34,10 +34,18 @@ interface ActiveRun {
   stop: AbortController;
   reason: EndReason | null;
   done: Promise<void>;
+  /** When the gate last read the ledger's Stop and Pause flags. */
+  controlReadAt: number;
 }
 
 /** While paused, how often the ledger is asked whether to go on. */
 const PAUSE_POLL_MS = 1_000;
+/**
+ * Between batches the ledger is read at most this often for Stop and Pause: a Stop still lands
+ * within a quarter of a second plus one batch, and a fast run does not pay a query per batch
+ * (each batch's own checkpoint already refuses if the request was taken away).
+ */
+const CONTROL_EVERY_MS = 250;
 
 /**
  * Runs approved requests, one per table across every process (the ledger's unique index decides),
@@ -134,7 +142,7 @@ export class RequestRunner {
   }
 
   private launch(id: number, resumed: boolean): ActiveRun {
-    const run: ActiveRun = { stop: new AbortController(), reason: null, done: Promise.resolve() };
+    const run: ActiveRun = { stop: new AbortController(), reason: null, done: Promise.resolve(), controlReadAt: 0 };
     run.done = this.execute(id, resumed, run)
       .catch((error: unknown) => this.deps.log.error({ requestId: id, err: error }, 'run crashed'))
       .finally(() => {
@@ -186,6 +194,8 @@ export class RequestRunner {
     let held: string | null = null;
     for (;;) {
       if (run.stop.signal.aborted) return;
+      if (!held && Date.now() - run.controlReadAt < CONTROL_EVERY_MS && !(await health.holdReason())) return;
+      run.controlReadAt = Date.now();
       // If the ledger cannot be read right now, go on: the batch itself checks ownership and retries.
       const control = await this.deps.ledger.control(request.id).catch((error: unknown) => {
         this.deps.log.warn({ requestId: request.id, err: error }, 'could not read the run control');
