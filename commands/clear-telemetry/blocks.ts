@@ -1,6 +1,5 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { AccessList } from '../../src/domain/access.js';
-import { howItRan } from '../../src/domain/describe.js';
 import { formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../../src/domain/format.js';
 import type { Plan, StatusSummary } from '../../src/domain/plan.js';
 import type { RunNote } from '../../src/domain/ports.js';
@@ -8,6 +7,7 @@ import type { PurgeProgress } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, header, LIMITS, message, section } from './block-kit.js';
+import { closedSentence, endState, mention, NOTE_LABEL, people, resultSentence } from './sentences.js';
 import { ACTION } from './ids.js';
 
 /**
@@ -15,7 +15,6 @@ import { ACTION } from './ids.js';
  * network. Counts have separators, durations units, people are mentions.
  */
 
-const mention = (userId: string) => `<@${userId}>`;
 const SUMMARY_ROWS = 20;
 
 export function describeAccess(list: AccessList): string {
@@ -124,100 +123,6 @@ export function closedMessage(request: PurgeRequestRecord): SlackMessage {
   ]);
 }
 
-/** Thread replies: the permanent record under the preview, one per state change. */
-export const reply = {
-  approved(request: PurgeRequestRecord): SlackMessage {
-    return textMessage(
-      request.selfApproved
-        ? `:white_check_mark: Self-approved by ${mention(request.approverId ?? request.requesterId)} (break-glass, --force).`
-        : `:white_check_mark: Approved by ${mention(request.approverId ?? '')}.`,
-    );
-  },
-  queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): SlackMessage {
-    return textMessage(`:hourglass_flowing_sand: Queued behind ${behind ? `request #${behind.id}` : 'another run'} on the same table.`);
-  },
-  started(request: PurgeRequestRecord): SlackMessage {
-    const { plan, position } = request;
-    if (position.lastId !== null) {
-      return textMessage(
-        `:arrow_forward: Resumed after id ${formatCount(position.lastId)} (${formatCount(position.deleted)} of ${formatCount(plan.matching)} already deleted), same watermark id ≤ ${formatCount(plan.watermark ?? 0)}.`,
-      );
-    }
-    const how = plan.method === 'batch' ? `batch, ${formatCount(plan.batches)} batches of ${formatCount(plan.batchSize)} ids` : 'one statement';
-    return textMessage(
-      `:arrow_forward: Started deleting ${formatCount(plan.matching)} webhooks with status ${plan.status}, id ≤ ${formatCount(plan.watermark ?? 0)} (${how}).`,
-    );
-  },
-  note(note: RunNote): SlackMessage {
-    return textMessage(`${note.kind === 'fallback' ? ':warning:' : ':double_vertical_bar:'} ${NOTE_LABEL[note.kind]}: ${note.text}.`);
-  },
-  continued(): SlackMessage {
-    return textMessage(':arrow_forward: Continuing.');
-  },
-  resumedBy(by: string): SlackMessage {
-    return textMessage(`:arrow_forward: Resume requested by ${mention(by)}.`);
-  },
-  stopRequested(by: string): SlackMessage {
-    return textMessage(`:octagonal_sign: Stop requested by ${mention(by)}; the run stops after its current batch.`);
-  },
-  finished(request: PurgeRequestRecord): SlackMessage {
-    const icon = { succeeded: ':white_check_mark:', stopped: ':octagonal_sign:', failed: ':x:', interrupted: ':warning:' }[endState(request)];
-    return textMessage(`${icon} ${resultSentence(request)} · ${people(request)}`);
-  },
-  closed(request: PurgeRequestRecord): SlackMessage {
-    return textMessage(`:no_entry_sign: ${closedSentence(request)}`);
-  },
-};
-
-const NOTE_LABEL: Record<RunNote['kind'], string> = {
-  fallback: 'Fell back to batches',
-  retry: 'Adjusting',
-  held: 'Holding',
-  paused: 'Paused',
-};
-
-type EndState = 'succeeded' | 'stopped' | 'failed' | 'interrupted';
-
-function endState(request: PurgeRequestRecord): EndState {
-  return (['succeeded', 'stopped', 'failed', 'interrupted'] as const).find((state) => state === request.state) ?? 'failed';
-}
-
-function resultSentence(request: PurgeRequestRecord, bold = false): string {
-  const b = (text: string) => (bold ? `*${text}*` : text);
-  const { plan, position } = request;
-  const what = `records with status ${b(plan.status)}`;
-  const sofar = `${b(formatCount(position.deleted))} of ${b(formatCount(plan.matching))} ${what}`;
-  const how = howItRan({
-    durationMs: (request.finishedAt ?? request.heartbeatAt ?? request.startedAt ?? request.createdAt).getTime() - (request.startedAt ?? request.createdAt).getTime(),
-    method: request.methodUsed === 'native' ? 'native' : request.methodUsed === 'batch' ? 'batch' : plan.method,
-    batches: position.batches,
-  });
-  const error = clip(request.error ?? 'unknown error', 500);
-  switch (endState(request)) {
-    case 'succeeded':
-      return `Deleted ${b(formatCount(position.deleted))} ${what} ${how}`;
-    case 'stopped':
-      return `Stopped${request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : ''} after ${sofar} ${how}`;
-    case 'failed':
-      return `Failed after deleting ${sofar} ${how}: ${error}. Deleted rows stay deleted`;
-    case 'interrupted':
-      return `Interrupted after deleting ${sofar}: ${error}`;
-  }
-}
-
-function closedSentence(request: PurgeRequestRecord): string {
-  if (request.state === 'expired') {
-    return `Expired at ${formatTimestamp(request.expiresAt ?? request.decidedAt ?? new Date())} without approval. Nothing was deleted.`;
-  }
-  return `Cancelled by ${mention(request.decidedBy ?? '')}. Nothing was deleted.`;
-}
-
-function people(request: PurgeRequestRecord): string {
-  const asked = `requested by ${mention(request.requesterId)}`;
-  if (!request.approverId) return asked;
-  return request.selfApproved ? `${asked} · self-approved (break-glass)` : `${asked} · approved by ${mention(request.approverId)}`;
-}
-
 function planSection(plan: Plan): KnownBlock {
   const lines = [
     `*Matching:* ${formatCount(plan.matching)} rows`,
@@ -312,6 +217,3 @@ function bar(done: number, total: number, width = 20): string {
   return '█'.repeat(filled) + '░'.repeat(width - filled);
 }
 
-function textMessage(text: string): SlackMessage {
-  return message(text, [section(text)]);
-}

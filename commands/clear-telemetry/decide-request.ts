@@ -4,7 +4,8 @@ import { checkApproval, checkCancel, describeDecision, isExpired, type Clicker }
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
-import { closedMessage, reply } from './blocks.js';
+import { closedMessage } from './blocks.js';
+import { reply } from './thread-replies.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './replies.js';
 

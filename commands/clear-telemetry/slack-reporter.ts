@@ -3,7 +3,8 @@ import type { PurgeProgress } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { Log } from '../../src/log.js';
 import type { SlackGateway, SlackMessage } from '../../src/slack/slack-gateway.js';
-import { progressMessage, queuedMessage, reply, resultMessage } from './blocks.js';
+import { progressMessage, queuedMessage, resultMessage } from './blocks.js';
+import { reply } from './thread-replies.js';
 
 /**
  * Shows a run in Slack: the preview message becomes a live progress message (throttled, latest

@@ -54,7 +54,7 @@ export function describeDecision(request: PurgeRequestRecord): string {
     case 'awaiting_approval':
       return 'this request is waiting for approval';
     case 'approved':
-      return `this request was already approved${by(request.approverId)}${at(request.approvedAt)} and is about to run`;
+      return `this request was already approved${by(request.approverId)}${at(request.approvedAt)} and is waiting for the table`;
     case 'running':
       return `this request was already approved${by(request.approverId)} and is running`;
     case 'succeeded':

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { closedMessage, nothingToDeleteMessage, previewMessage, progressMessage, queuedMessage, reply, resultMessage } from '../../commands/clear-telemetry/blocks.js';
+import { closedMessage, nothingToDeleteMessage, previewMessage, progressMessage, queuedMessage, resultMessage } from '../../commands/clear-telemetry/blocks.js';
+import { reply } from '../../commands/clear-telemetry/thread-replies.js';
 import type { Plan } from '../../src/domain/plan.js';
 import type { PurgeProgress } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';

@@ -1,0 +1,55 @@
+import { formatCount } from '../../src/domain/format.js';
+import type { RunNote } from '../../src/domain/ports.js';
+import type { PurgeRequestRecord } from '../../src/domain/request.js';
+import type { SlackMessage } from '../../src/slack/slack-gateway.js';
+import { message, section } from './block-kit.js';
+import { closedSentence, endState, mention, NOTE_LABEL, people, resultSentence } from './sentences.js';
+
+/** Thread replies: the permanent record under the preview, one per state change. */
+export const reply = {
+  approved(request: PurgeRequestRecord): SlackMessage {
+    return textMessage(
+      request.selfApproved
+        ? `:white_check_mark: Self-approved by ${mention(request.approverId ?? request.requesterId)} (break-glass, --force).`
+        : `:white_check_mark: Approved by ${mention(request.approverId ?? '')}.`,
+    );
+  },
+  queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): SlackMessage {
+    return textMessage(`:hourglass_flowing_sand: Queued behind ${behind ? `request #${behind.id}` : 'another run'} on the same table.`);
+  },
+  started(request: PurgeRequestRecord): SlackMessage {
+    const { plan, position } = request;
+    if (position.lastId !== null) {
+      return textMessage(
+        `:arrow_forward: Resumed after id ${formatCount(position.lastId)} (${formatCount(position.deleted)} of ${formatCount(plan.matching)} already deleted), same watermark id ≤ ${formatCount(plan.watermark ?? 0)}.`,
+      );
+    }
+    const how = plan.method === 'batch' ? `batch, ${formatCount(plan.batches)} batches of ${formatCount(plan.batchSize)} ids` : 'one statement';
+    return textMessage(
+      `:arrow_forward: Started deleting ${formatCount(plan.matching)} webhooks with status ${plan.status}, id ≤ ${formatCount(plan.watermark ?? 0)} (${how}).`,
+    );
+  },
+  note(note: RunNote): SlackMessage {
+    return textMessage(`${note.kind === 'fallback' ? ':warning:' : ':double_vertical_bar:'} ${NOTE_LABEL[note.kind]}: ${note.text}.`);
+  },
+  continued(): SlackMessage {
+    return textMessage(':arrow_forward: Continuing.');
+  },
+  resumedBy(by: string): SlackMessage {
+    return textMessage(`:arrow_forward: Resume requested by ${mention(by)}.`);
+  },
+  stopRequested(by: string): SlackMessage {
+    return textMessage(`:octagonal_sign: Stop requested by ${mention(by)}; the run stops after its current batch.`);
+  },
+  finished(request: PurgeRequestRecord): SlackMessage {
+    const icon = { succeeded: ':white_check_mark:', stopped: ':octagonal_sign:', failed: ':x:', interrupted: ':warning:' }[endState(request)];
+    return textMessage(`${icon} ${resultSentence(request)} · ${people(request)}`);
+  },
+  closed(request: PurgeRequestRecord): SlackMessage {
+    return textMessage(`:no_entry_sign: ${closedSentence(request)}`);
+  },
+};
+
+function textMessage(text: string): SlackMessage {
+  return message(text, [section(text)]);
+}
