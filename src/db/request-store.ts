@@ -1,14 +1,11 @@
-import { UniqueConstraintViolationException, type InferEntity } from '@mikro-orm/core';
+import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { countBatches, type PurgeMethod } from '../domain/plan.js';
 import type { RequestLedger, RunControl, RunResult } from '../domain/ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
-import type { StatusFilter } from '../domain/statuses.js';
 import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { PurgeRequest, REQUEST_TABLE } from './entities/purge-request.js';
 import { withDbErrors } from './db-errors.js';
-
-type Row = InferEntity<typeof PurgeRequest>;
+import { newRequestRow, toRecord, type PurgeRequestRow as Row } from './request-rows.js';
 type Where = Record<string, unknown>;
 
 /**
@@ -20,39 +17,7 @@ export class MikroRequestLedger implements RequestLedger {
   constructor(private readonly em: EntityManager) {}
 
   async create(request: NewPurgeRequest): Promise<PurgeRequestRecord> {
-    const { plan } = request;
-    const now = new Date();
-    const id = await this.run((em) =>
-      em.insert(PurgeRequest, {
-        createdAt: now,
-        updatedAt: now,
-        source: request.source,
-        targetTable: WEBHOOK_TABLE,
-        state: 'awaiting_approval',
-        statusFilter: plan.status,
-        batchSize: plan.batchSize,
-        useCursor: request.useCursor,
-        force: request.force,
-        method: plan.method,
-        methodReason: plan.methodReason,
-        watermark: plan.watermark,
-        firstId: plan.firstId,
-        estimatedMs: plan.estimatedMs,
-        matchingCount: plan.matching,
-        totalCount: plan.summary.total,
-        statusCounts: plan.summary.rows,
-        oldestCreatedAt: plan.oldest,
-        newestCreatedAt: plan.newest,
-        plannedAt: plan.plannedAt,
-        expiresAt: request.expiresAt,
-        requesterId: request.requesterId,
-        teamId: request.teamId,
-        channelId: request.channelId,
-        selfApproved: false,
-        deletedCount: 0,
-        batchesDone: 0,
-      }),
-    );
+    const id = await this.run((em) => em.insert(PurgeRequest, newRequestRow(request, new Date())));
     return this.require(Number(id));
   }
 
@@ -174,15 +139,14 @@ export class MikroRequestLedger implements RequestLedger {
   }
 
   /**
-   * Moves a request to running for `runnerId`. The partial unique index on running requests makes
+   * Moves a request to running for `runnerId`, with a fresh heartbeat in the same UPDATE so no
+   * janitor can find it stale in between. The partial unique index on running requests makes
    * PostgreSQL refuse a second one on the same table: that is `busy`.
    */
   private async claimRunner<T extends string>(where: Where, runnerId: string, extra: Partial<Row>, otherwise: T): Promise<'started' | 'busy' | T> {
     try {
-      const claimed = await this.update(where, { state: 'running', runnerId, ...extra });
-      if (!claimed) return otherwise;
-      await this.heartbeat(Number(where.id), runnerId);
-      return 'started';
+      const claimed = await this.update(where, { state: 'running', runnerId, heartbeatAt: raw('now()'), ...extra });
+      return claimed ? 'started' : otherwise;
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) return 'busy';
       throw error;
@@ -208,50 +172,4 @@ export class MikroRequestLedger implements RequestLedger {
   private run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     return withDbErrors(() => work(this.em.fork()));
   }
-}
-
-function toRecord(row: Row): PurgeRequestRecord {
-  return {
-    id: row.id,
-    state: row.state,
-    source: row.source as PurgeRequestRecord['source'],
-    plan: {
-      status: row.statusFilter as StatusFilter,
-      summary: { rows: row.statusCounts, total: row.totalCount },
-      matching: row.matchingCount,
-      watermark: row.watermark ?? null,
-      firstId: row.firstId ?? null,
-      oldest: row.oldestCreatedAt ?? null,
-      newest: row.newestCreatedAt ?? null,
-      method: row.method as PurgeMethod,
-      methodReason: row.methodReason,
-      batchSize: row.batchSize,
-      batches: row.method === 'native' ? Math.min(1, row.matchingCount) : countBatches(row.firstId ?? null, row.watermark ?? null, row.batchSize),
-      estimatedMs: row.estimatedMs,
-      plannedAt: row.plannedAt,
-    },
-    force: row.force,
-    useCursor: row.useCursor,
-    requesterId: row.requesterId,
-    teamId: row.teamId ?? null,
-    channelId: row.channelId ?? null,
-    messageTs: row.messageTs ?? null,
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt ?? null,
-    approverId: row.approverId ?? null,
-    approvedAt: row.approvedAt ?? null,
-    selfApproved: row.selfApproved,
-    decidedBy: row.decidedBy ?? null,
-    decidedAt: row.decidedAt ?? null,
-    stopRequestedBy: row.stopRequestedBy ?? null,
-    pausedBy: row.pausedBy ?? null,
-    runnerId: row.runnerId ?? null,
-    startedAt: row.startedAt ?? null,
-    heartbeatAt: row.heartbeatAt ?? null,
-    finishedAt: row.finishedAt ?? null,
-    position: { deleted: row.deletedCount, batches: row.batchesDone, lastId: row.lastDeletedId ?? null },
-    methodUsed: row.methodUsed ?? null,
-    fallbackReason: row.fallbackReason ?? null,
-    error: row.error ?? null,
-  };
 }

@@ -1,0 +1,88 @@
+import type { InferEntity, RequiredEntityData } from '@mikro-orm/core';
+import { countBatches, type PurgeMethod } from '../domain/plan.js';
+import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
+import type { StatusFilter } from '../domain/statuses.js';
+import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
+import type { PurgeRequest } from './entities/purge-request.js';
+
+export type PurgeRequestRow = InferEntity<typeof PurgeRequest>;
+
+/** The ledger row for a new request: the plan a person will approve, awaiting approval. */
+export function newRequestRow(request: NewPurgeRequest, now: Date): RequiredEntityData<PurgeRequestRow> {
+  const { plan } = request;
+  return {
+    createdAt: now,
+    updatedAt: now,
+    source: request.source,
+    targetTable: WEBHOOK_TABLE,
+    state: 'awaiting_approval',
+    statusFilter: plan.status,
+    batchSize: plan.batchSize,
+    useCursor: request.useCursor,
+    force: request.force,
+    method: plan.method,
+    methodReason: plan.methodReason,
+    watermark: plan.watermark,
+    firstId: plan.firstId,
+    estimatedMs: plan.estimatedMs,
+    matchingCount: plan.matching,
+    totalCount: plan.summary.total,
+    statusCounts: plan.summary.rows,
+    oldestCreatedAt: plan.oldest,
+    newestCreatedAt: plan.newest,
+    plannedAt: plan.plannedAt,
+    expiresAt: request.expiresAt,
+    requesterId: request.requesterId,
+    teamId: request.teamId,
+    channelId: request.channelId,
+    selfApproved: false,
+    deletedCount: 0,
+    batchesDone: 0,
+  };
+}
+
+export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
+  return {
+    id: row.id,
+    state: row.state,
+    source: row.source as PurgeRequestRecord['source'],
+    plan: {
+      status: row.statusFilter as StatusFilter,
+      summary: { rows: row.statusCounts, total: row.totalCount },
+      matching: row.matchingCount,
+      watermark: row.watermark ?? null,
+      firstId: row.firstId ?? null,
+      oldest: row.oldestCreatedAt ?? null,
+      newest: row.newestCreatedAt ?? null,
+      method: row.method as PurgeMethod,
+      methodReason: row.methodReason,
+      batchSize: row.batchSize,
+      batches: row.method === 'native' ? Math.min(1, row.matchingCount) : countBatches(row.firstId ?? null, row.watermark ?? null, row.batchSize),
+      estimatedMs: row.estimatedMs,
+      plannedAt: row.plannedAt,
+    },
+    force: row.force,
+    useCursor: row.useCursor,
+    requesterId: row.requesterId,
+    teamId: row.teamId ?? null,
+    channelId: row.channelId ?? null,
+    messageTs: row.messageTs ?? null,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt ?? null,
+    approverId: row.approverId ?? null,
+    approvedAt: row.approvedAt ?? null,
+    selfApproved: row.selfApproved,
+    decidedBy: row.decidedBy ?? null,
+    decidedAt: row.decidedAt ?? null,
+    stopRequestedBy: row.stopRequestedBy ?? null,
+    pausedBy: row.pausedBy ?? null,
+    runnerId: row.runnerId ?? null,
+    startedAt: row.startedAt ?? null,
+    heartbeatAt: row.heartbeatAt ?? null,
+    finishedAt: row.finishedAt ?? null,
+    position: { deleted: row.deletedCount, batches: row.batchesDone, lastId: row.lastDeletedId ?? null },
+    methodUsed: row.methodUsed ?? null,
+    fallbackReason: row.fallbackReason ?? null,
+    error: row.error ?? null,
+  };
+}
