@@ -1,51 +1,16 @@
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
-import type { PurgeSettings } from './domain/purge.js';
-import type { PlanPolicy } from './domain/plan.js';
 import { accessList, type AccessList } from './domain/access.js';
+import type { PlanPolicy } from './domain/plan.js';
+import type { PurgeSettings } from './domain/purge.js';
+import type { RunSettings } from './domain/run-request.js';
+import { duration, idList, parseEnv, postgresUrl, token, wholeNumber, type Env } from './env-values.js';
+
+export type { Env };
 
 /**
  * Every environment variable is read here, once, into frozen typed objects. A bad value stops the
  * program with one line that names the variable and says how to fix it.
  */
-
-export type Env = Record<string, string | undefined>;
-
-const postgresUrl = z
-  .string({ error: 'is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname' })
-  .refine(isPostgresUrl, {
-    error: 'is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname',
-  });
-
-/** A whole number of at least `min`, given as digits (thousands separators `_` or `,` allowed). */
-export function wholeNumber(fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return fallback;
-      const digits = value.replace(/[_,]/g, '');
-      const n = /^\d+$/.test(digits) ? Number(digits) : Number.NaN;
-      if (!Number.isSafeInteger(n) || n < min || n > max) {
-        const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
-        ctx.addIssue({ code: 'custom', message: `must be a whole number ${range} (got '${value}')` });
-        return z.NEVER;
-      }
-      return n;
-    });
-}
-
-/** Parses the named variables; unset and empty are the same. */
-export function parseEnv<Shape extends z.ZodRawShape>(shape: Shape, env: Env): Readonly<z.output<z.ZodObject<Shape>>> {
-  const input = Object.fromEntries(Object.keys(shape).map((key) => [key, env[key]?.trim() || undefined]));
-  const result = z.object(shape).safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    throw new ConfigError(`${name} ${issue?.message ?? 'is invalid'}`);
-  }
-  return Object.freeze(result.data);
-}
 
 export interface DatabaseConfig {
   databaseUrl: string;
@@ -54,36 +19,6 @@ export interface DatabaseConfig {
 export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
   const { DATABASE_URL } = parseEnv({ DATABASE_URL: postgresUrl }, env);
   return Object.freeze({ databaseUrl: DATABASE_URL });
-}
-
-/** `250ms`, `900s`, `15m`, `1h`, or a bare number in `unit`. */
-export function duration(fallbackMs: number, unit: 'ms' | 's' | 'm' = 'm') {
-  const scale = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return fallbackMs;
-      const match = /^(\d+)\s*(ms|s|m|h)?$/.exec(value);
-      const ms = match ? Number(match[1]) * scale[(match[2] ?? unit) as keyof typeof scale] : 0;
-      if (ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration such as 15m, 900s or 1h (got '${value}')` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-}
-
-/** How runs survive: heartbeats, the janitor that finds dead runs, shutdown. */
-export interface RunSettings {
-  /** A running request whose heartbeat is older than this is declared interrupted. */
-  staleAfterMs: number;
-  /** How often each process looks for stale runs, queued requests and undelivered Slack notices. */
-  janitorEveryMs: number;
-  /** Pause after a batch that took more than four times the target. */
-  slowBatchCooldownMs: number;
-  /** How long a graceful shutdown may take before the process exits anyway. */
-  shutdownTimeoutMs: number;
 }
 
 export interface PurgeConfig {
@@ -138,15 +73,6 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
   });
 }
 
-function isPostgresUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1;
-  } catch {
-    return false;
-  }
-}
-
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
 export interface SlackConfig {
@@ -166,28 +92,6 @@ export interface SlackConfig {
   logLevel: string;
   /** Shares Slack rate limits between replicas (Bottleneck clustering); null: each process limits itself. */
   redisUrl: string | null;
-}
-
-const token = (prefix: string, what: string) =>
-  z
-    .string({ error: `is missing. Set it to the ${what} (${prefix}…) from the Slack app's settings` })
-    .refine((value) => value.startsWith(prefix), { error: `must start with ${prefix} (it is the ${what})` });
-
-/** A comma-separated list of Slack IDs matching `pattern`; unset gives null. */
-function idList(pattern: RegExp, what: string) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return null;
-      const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
-      const bad = ids.find((id) => !pattern.test(id));
-      if (bad !== undefined || ids.length === 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of ${what} (got '${bad ?? value}')` });
-        return z.NEVER;
-      }
-      return ids;
-    });
 }
 
 const people = () => idList(/^[UWS][A-Z0-9]+$/, 'user IDs (U…, W…) or user group IDs (S…)');

@@ -125,6 +125,13 @@ export interface RunReporter {
   finished(request: PurgeRequestRecord): void;
 }
 
+/** Structured log lines about runs (pino's shape). */
+export interface RunLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
 export interface RunNote {
   /** `paused`: by a person (Continue resumes it); `held`: by a health signal, resuming on its own. */
   kind: 'fallback' | 'retry' | 'held' | 'paused';

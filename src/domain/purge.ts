@@ -1,21 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectionLostError, DatabaseUnavailableError, LockTimeoutError, StatementTimeoutError } from '../errors.js';
+import { BatchRetry, transientProblem, type RetryLimits } from './batch-retry.js';
 import { BatchSizer } from './batch-sizer.js';
 import { formatCount, formatDuration } from './format.js';
 import { BatchPacer, type PaceSettings } from './pace.js';
 import { countBatches, type Plan, type PurgeMethod } from './plan.js';
 import type { Checkpoint, Timeouts, WebhookQueue } from './ports.js';
 
-export interface PurgeSettings extends PaceSettings {
+export interface PurgeSettings extends PaceSettings, RetryLimits {
   batchTimeouts: Timeouts;
   nativeTimeouts: Timeouts;
   /** Each batch aims at this duration; slower ones shrink the next (never above --batch-size). */
   targetBatchMs: number;
   minBatchSize: number;
-  /** Attempts for a batch that hits a lock or statement timeout (halving it each time). */
-  lockRetries: number;
-  /** Attempts for a batch whose connection drops, with backoff from half a second. */
-  connectionRetries: number;
 }
 
 export interface PurgeProgress {
@@ -147,7 +143,7 @@ class PurgeRun {
   /** Walks the primary key in id ranges, from the first matching id to the watermark. */
   private async deleteInBatches(watermark: number): Promise<PurgeOutcome> {
     const { signal } = this.options;
-    const attempts = { lock: 0, connection: 0 };
+    const retry = new BatchRetry(this.settings, this.sizer);
     for (let fromId = this.nextId(); fromId <= watermark; fromId = this.nextId()) {
       await this.options.gate?.();
       if (signal?.aborted) return this.finish('stopped');
@@ -159,13 +155,12 @@ class PurgeRun {
           this.queue.deleteBatch({ status: this.plan.status, fromId, toId, timeouts: this.settings.batchTimeouts, checkpoint: this.options.checkpoint }),
         );
       } catch (error) {
-        const waitMs = this.retryDelay(error, attempts);
-        await this.options.onEvent?.({ type: 'retry', reason: retryReason(error, attempts, waitMs, this.sizer.size) });
+        const { waitMs, reason } = retry.next(error);
+        await this.options.onEvent?.({ type: 'retry', reason });
         await sleep(waitMs, undefined, { signal }).catch(() => undefined);
         continue;
       }
-      attempts.lock = 0;
-      attempts.connection = 0;
+      retry.succeeded();
       this.lastBatchMs = this.clock() - started;
       this.position = { lastId: toId, deleted: this.position.deleted + deleted, batches: this.position.batches + 1 };
       const resized = this.sizer.record(this.lastBatchMs);
@@ -174,20 +169,6 @@ class PurgeRun {
       if (toId < watermark) await this.pacer.pause(this.lastBatchMs, signal);
     }
     return this.finish('completed');
-  }
-
-  /** How long to wait before retrying a failed batch; rethrows when it must not be retried. */
-  private retryDelay(error: unknown, attempts: { lock: number; connection: number }): number {
-    if (error instanceof LockTimeoutError || error instanceof StatementTimeoutError) {
-      if (++attempts.lock > this.settings.lockRetries) throw error;
-      this.sizer.shrink();
-      return Math.min(5_000, 100 * 2 ** (attempts.lock - 1));
-    }
-    if (error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError) {
-      if (++attempts.connection > this.settings.connectionRetries) throw error;
-      return Math.min(10_000, 500 * 2 ** (attempts.connection - 1));
-    }
-    throw error;
   }
 
   private nextId(): number {
@@ -233,20 +214,4 @@ class PurgeRun {
       error,
     };
   }
-}
-
-/** The failures a one-statement delete falls back from, named for people. */
-function transientProblem(error: unknown): string | null {
-  if (error instanceof LockTimeoutError) return 'lock timeout';
-  if (error instanceof StatementTimeoutError) return 'statement timeout';
-  if (error instanceof ConnectionLostError) return 'loss of its connection';
-  return null;
-}
-
-function retryReason(error: unknown, attempts: { lock: number; connection: number }, waitMs: number, size: number): string {
-  const wait = formatDuration(waitMs);
-  if (error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError) {
-    return `the database connection dropped; retrying in ${wait} (attempt ${attempts.connection})`;
-  }
-  return `a batch hit the ${transientProblem(error) ?? 'timeout'}; retrying ${formatCount(size)} ids in ${wait} (attempt ${attempts.lock})`;
 }

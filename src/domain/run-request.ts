@@ -1,15 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunSettings } from '../config.js';
 import { ConnectionLostError, DatabaseUnavailableError, LostOwnershipError } from '../errors.js';
 import { HealthGate } from './health-gate.js';
-import type { HealthProbe, RequestLedger, RunReporter, RunResult, WebhookQueue } from './ports.js';
+import type { HealthProbe, RequestLedger, RunLog, RunReporter, RunResult, WebhookQueue } from './ports.js';
 import { purge, type PurgeEvent, type PurgeOutcome, type PurgeSettings } from './purge.js';
 import type { PurgeRequestRecord } from './request.js';
+import { RunGate } from './run-gate.js';
 
-export interface RunnerLog {
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
+/** How runs survive: heartbeats, the janitor that finds dead runs, shutdown. */
+export interface RunSettings {
+  /** A running request whose heartbeat is older than this is declared interrupted. */
+  staleAfterMs: number;
+  /** How often each process looks for stale runs, queued requests and undelivered Slack notices. */
+  janitorEveryMs: number;
+  /** Pause after a batch that took more than four times the target. */
+  slowBatchCooldownMs: number;
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export interface RunnerDeps {
@@ -22,7 +28,7 @@ export interface RunnerDeps {
   /** Names this process in the ledger (host and pid), so a run can be traced to its replica. */
   runnerId: string;
   clock: () => Date;
-  log: RunnerLog;
+  log: RunLog;
   /** Whether this process picks up queued requests (the Slack app) or only runs its own (the terminal). */
   takesQueued?: boolean;
 }
@@ -34,18 +40,7 @@ interface ActiveRun {
   stop: AbortController;
   reason: EndReason | null;
   done: Promise<void>;
-  /** When the gate last read the ledger's Stop and Pause flags. */
-  controlReadAt: number;
 }
-
-/** While paused, how often the ledger is asked whether to go on. */
-const PAUSE_POLL_MS = 1_000;
-/**
- * Between batches the ledger is read at most this often for Stop and Pause: a Stop still lands
- * within a quarter of a second plus one batch, and a fast run does not pay a query per batch
- * (each batch's own checkpoint already refuses if the request was taken away).
- */
-const CONTROL_EVERY_MS = 250;
 
 /**
  * Runs approved requests, one per table across every process (the ledger's unique index decides),
@@ -142,7 +137,7 @@ export class RequestRunner {
   }
 
   private launch(id: number, resumed: boolean): ActiveRun {
-    const run: ActiveRun = { stop: new AbortController(), reason: null, done: Promise.resolve(), controlReadAt: 0 };
+    const run: ActiveRun = { stop: new AbortController(), reason: null, done: Promise.resolve() };
     run.done = this.execute(id, resumed, run)
       .catch((error: unknown) => this.deps.log.error({ requestId: id, err: error }, 'run crashed'))
       .finally(() => {
@@ -167,13 +162,14 @@ export class RequestRunner {
       );
     }, Math.max(250, this.deps.run.staleAfterMs / 3));
     const health = new HealthGate(this.deps.health, { targetBatchMs: this.deps.settings.targetBatchMs, slowBatchCooldownMs: this.deps.run.slowBatchCooldownMs });
+    const gate = new RunGate(request, { ledger, reporter, log, runnerId, health }, run.stop.signal, (reason) => this.end(run, reason));
     let outcome: PurgeOutcome;
     try {
       outcome = await purge(request.plan, this.deps.queue, this.deps.settings, {
         signal: run.stop.signal,
         checkpoint: { requestId: id, runnerId },
         resumeFrom: resumed ? request.position : undefined,
-        gate: () => this.gate(request, run, health),
+        gate: () => gate.pass(),
         onEvent: (event) => this.report(request, event, health),
       });
     } finally {
@@ -187,35 +183,6 @@ export class RequestRunner {
     const finished = await retryTransient(() => ledger.finish(id, runnerId, this.result(outcome, run), this.deps.clock()));
     log.info({ requestId: id, state: finished?.state, deleted: outcome.deleted, durationMs: outcome.durationMs, error: outcome.error?.message }, 'run finished');
     if (finished) reporter.finished(finished);
-  }
-
-  /** Before each batch: obey Stop and Pause from the ledger, and hold while the database is unhealthy. */
-  private async gate(request: PurgeRequestRecord, run: ActiveRun, health: HealthGate): Promise<void> {
-    let held: string | null = null;
-    for (;;) {
-      if (run.stop.signal.aborted) return;
-      if (!held && Date.now() - run.controlReadAt < CONTROL_EVERY_MS && !(await health.holdReason())) return;
-      run.controlReadAt = Date.now();
-      // If the ledger cannot be read right now, go on: the batch itself checks ownership and retries.
-      const control = await this.deps.ledger.control(request.id).catch((error: unknown) => {
-        this.deps.log.warn({ requestId: request.id, err: error }, 'could not read the run control');
-        return undefined;
-      });
-      if (control === undefined) return;
-      if (!control || control.state !== 'running' || control.runnerId !== this.deps.runnerId) return this.end(run, 'lost');
-      if (control.stopRequestedBy) return this.end(run, 'stop');
-      const reason = control.pausedBy ? `paused by <@${control.pausedBy}>` : await health.holdReason();
-      if (!reason) {
-        if (held) this.deps.reporter.note(request, null);
-        return;
-      }
-      if (reason !== held) {
-        this.deps.log.info({ requestId: request.id, reason }, 'run held');
-        this.deps.reporter.note(request, { kind: control.pausedBy ? 'paused' : 'held', text: reason });
-        held = reason;
-      }
-      await sleep(PAUSE_POLL_MS, undefined, { signal: run.stop.signal }).catch(() => undefined);
-    }
   }
 
   private report(request: PurgeRequestRecord, event: PurgeEvent, health: HealthGate): void {
