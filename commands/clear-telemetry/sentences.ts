@@ -1,4 +1,4 @@
-import { howItRan } from '../../src/domain/describe.js';
+import { howItRan, shortfall } from '../../src/domain/describe.js';
 import { formatCount, formatTimestamp } from '../../src/domain/format.js';
 import type { RunNote } from '../../src/domain/ports.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
@@ -33,8 +33,10 @@ export function resultSentence(request: PurgeRequestRecord, bold = false): strin
   });
   const error = clip(request.error ?? 'unknown error', 500);
   switch (endState(request)) {
-    case 'succeeded':
-      return `Deleted ${b(formatCount(position.deleted))} ${what} ${how}`;
+    case 'succeeded': {
+      const kept = shortfall(plan.matching, position.deleted);
+      return `Deleted ${b(formatCount(position.deleted))} ${what} ${how}${kept ? ` (${kept})` : ''}`;
+    }
     case 'stopped':
       return `Stopped${request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : ''} after ${sofar} ${how}`;
     case 'failed':

@@ -3,7 +3,7 @@ import type { Plan, StatusSummary } from '../domain/plan.js';
 import type { PurgeOutcome, PurgeProgress } from '../domain/purge.js';
 import type { PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
-import { howItRan } from '../domain/describe.js';
+import { howItRan, shortfall } from '../domain/describe.js';
 
 /** The terminal's words, kept to the Django command's lines so existing runbooks still read true. */
 
@@ -82,8 +82,10 @@ export function outcomeLine(outcome: RunSummary, plan: Plan): string {
   const took = formatDuration(outcome.durationMs);
   const sofar = `${formatCount(outcome.deleted)} of ${formatCount(plan.matching)} ${what}`;
   switch (outcome.state) {
-    case 'completed':
-      return `Successfully deleted ${formatCount(outcome.deleted)} ${what} ${howItRan(outcome)}`;
+    case 'completed': {
+      const kept = shortfall(plan.matching, outcome.deleted);
+      return `Successfully deleted ${formatCount(outcome.deleted)} ${what} ${howItRan(outcome)}${kept ? `. ${kept}` : ''}`;
+    }
     case 'stopped':
       return `Stopped after deleting ${sofar} in ${took}. Run the command again to delete the rest.`;
     case 'failed':

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { BatchRequest, Checkpoint, NativeDeleteRequest, StatusCensus, Timeouts, WebhookQueue } from '../domain/ports.js';
+import type { BatchRequest, Census, Checkpoint, NativeDeleteRequest, Timeouts, WebhookQueue } from '../domain/ports.js';
 import { LearnpackWebhook, WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { withDbErrors } from './db-errors.js';
 import { REQUEST_TABLE } from './entities/purge-request.js';
@@ -7,10 +7,23 @@ import { LostOwnershipError } from '../errors.js';
 
 const TABLE = `"${WEBHOOK_TABLE}"`;
 
-/** One grouped scan: counts, key and age range per status, all from one snapshot. */
+/**
+ * One grouped scan: counts, key and age range per status, all from one snapshot, which it returns
+ * too (`pg_current_snapshot()` is the snapshot of the statement that calls it).
+ */
 const CENSUS_SQL = `
-  select status, count(*) as count, min(id) as min_id, max(id) as max_id, min(created_at) as oldest, max(created_at) as newest
+  select status, count(*) as count, min(id) as min_id, max(id) as max_id, min(created_at) as oldest, max(created_at) as newest,
+         pg_current_snapshot()::text as snapshot
   from ${TABLE} group by status`;
+
+/**
+ * True for a row version the plan's snapshot saw: written by a transaction that had its id before
+ * the snapshot (its xmin is older than the snapshot's xmax) and was not still open then. A row
+ * inserted, or updated into the status, after the plan fails it and is kept. `age()` compares
+ * 32-bit transaction ids the wrap-safe way; a version more than a billion transactions in the
+ * future of the snapshot can only be an ancient one whose raw xmin wrapped, so it counts as seen.
+ */
+const SEEN_BY_PLAN = `not (age(xmin) between -1000000000 and age(?::xid)) and xmin <> all(?::xid[])`;
 
 /**
  * One batch: the matching rows in one primary-key range. A range walks the key index and holds at
@@ -21,6 +34,20 @@ const BATCH_SQL = {
   status: `delete from ${TABLE} where id >= ? and id <= ? and status = ?`,
   all: `delete from ${TABLE} where id >= ? and id <= ?`,
 };
+
+/** The parameters of SEEN_BY_PLAN: the snapshot's xmax and open transactions, as 32-bit ids. */
+function snapshotParams(snapshot: string): [string, string] {
+  const match = /^(\d+):(\d+):([\d,]*)$/.exec(snapshot);
+  if (!match) throw new Error(`not a PostgreSQL snapshot: '${snapshot}'`);
+  const xid32 = (xid8: string) => (BigInt(xid8) % 4_294_967_296n).toString();
+  const open = match[3] ? match[3].split(',').map(xid32) : [];
+  return [xid32(match[2] ?? '0'), `{${open.join(',')}}`];
+}
+
+/** The statement text and parameters of a delete, bounded by the plan's snapshot when it has one. */
+function bounded(sql: string, params: unknown[], snapshot: string | null): [string, unknown[]] {
+  return snapshot === null ? [sql, params] : [`${sql} and ${SEEN_BY_PLAN}`, [...params, ...snapshotParams(snapshot)]];
+}
 
 interface Step {
   deleted: number;
@@ -46,15 +73,16 @@ interface CensusRow {
   max_id: number;
   oldest: string | Date;
   newest: string | Date;
+  snapshot: string;
 }
 
 /** The MikroORM adapter behind the domain's `WebhookQueue`. Every statement is parameterised. */
 export class MikroWebhookQueue implements WebhookQueue {
   constructor(private readonly em: EntityManager) {}
 
-  async census(): Promise<StatusCensus[]> {
+  async census(): Promise<Census> {
     const rows = await withDbErrors(() => this.em.fork().execute<CensusRow[]>(CENSUS_SQL));
-    return rows.map((row) => ({
+    const statuses = rows.map((row) => ({
       status: row.status,
       count: Number(row.count),
       minId: row.min_id,
@@ -63,22 +91,25 @@ export class MikroWebhookQueue implements WebhookQueue {
       oldest: new Date(row.oldest),
       newest: new Date(row.newest),
     }));
+    return { statuses, snapshot: rows[0]?.snapshot ?? null };
   }
 
   /** One id range in a transaction of its own; faster than selecting the next N ids first (README, Benchmarks). */
-  async deleteBatch({ status, fromId, toId, timeouts, checkpoint }: BatchRequest): Promise<number> {
-    const [sql, params] = status === 'ALL' ? [BATCH_SQL.all, [fromId, toId]] : [BATCH_SQL.status, [fromId, toId, status]];
+  async deleteBatch({ status, fromId, toId, snapshot, timeouts, checkpoint }: BatchRequest): Promise<number> {
+    const [sql, params] = status === 'ALL' ? bounded(BATCH_SQL.all, [fromId, toId], snapshot) : bounded(BATCH_SQL.status, [fromId, toId, status], snapshot);
     return this.inShortTransaction(timeouts, checkpoint, async (tx) => {
       const { affectedRows } = await tx.execute<{ affectedRows: number }>(sql, params, 'run');
       return { deleted: affectedRows, lastId: toId, batches: 1 };
     });
   }
 
-  async deleteAll({ status, watermark, timeouts, checkpoint }: NativeDeleteRequest): Promise<number> {
+  async deleteAll({ status, watermark, snapshot, timeouts, checkpoint }: NativeDeleteRequest): Promise<number> {
     const where = status === 'ALL' ? { id: { $lte: watermark } } : { id: { $lte: watermark }, status };
     return this.inShortTransaction(timeouts, checkpoint, async (tx) => {
-      const deleted = await tx.nativeDelete(LearnpackWebhook, where);
-      return { deleted, lastId: watermark, batches: 1 };
+      const query = tx.createQueryBuilder(LearnpackWebhook).delete(where);
+      if (snapshot !== null) query.andWhere(SEEN_BY_PLAN, snapshotParams(snapshot));
+      const { affectedRows } = await query.execute('run');
+      return { deleted: affectedRows, lastId: watermark, batches: 1 };
     });
   }
 

@@ -6,3 +6,14 @@ export function howItRan(outcome: Pick<PurgeOutcome, 'durationMs' | 'method' | '
   const batches = `${formatCount(outcome.batches)} ${outcome.batches === 1 ? 'batch' : 'batches'}`;
   return `in ${formatDuration(outcome.durationMs)} (${outcome.method}, ${batches})`;
 }
+
+/**
+ * After a completed run that deleted fewer rows than were previewed: why the rest are still there.
+ * Empty when it deleted them all.
+ */
+export function shortfall(matching: number, deleted: number): string {
+  const kept = matching - deleted;
+  if (kept <= 0) return '';
+  const rows = kept === 1 ? '1 previewed record was' : `${formatCount(kept)} previewed records were`;
+  return `${rows} not deleted: changed or already gone since the preview`;
+}

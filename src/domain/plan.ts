@@ -1,6 +1,6 @@
 import { formatCount } from './format.js';
 import type { PaceSettings } from './pace.js';
-import type { StatusCensus } from './ports.js';
+import type { Census, StatusCensus } from './ports.js';
 import { WEBHOOK_STATUSES, type StatusFilter } from './statuses.js';
 
 export type PurgeMethod = 'batch' | 'native';
@@ -22,6 +22,12 @@ export interface Plan {
   watermark: number | null;
   /** The lowest id of a matching row: where the batch walk starts. Null: nothing matches. */
   firstId: number | null;
+  /**
+   * The database snapshot the counts came from. The delete keeps any row version this snapshot did
+   * not see: a row that changed into the status after the plan, or one committed after it with an
+   * id below the watermark. So a run deletes only rows the approver was shown.
+   */
+  snapshot: string | null;
   oldest: Date | null;
   newest: Date | null;
   method: PurgeMethod;
@@ -49,8 +55,8 @@ export interface PlanPolicy extends PaceSettings {
  */
 export const ESTIMATED_ROWS_PER_SECOND = 100_000;
 
-export function makePlan(census: readonly StatusCensus[], request: PlanRequest, policy: PlanPolicy, now: Date): Plan {
-  const matchingRows = census.filter((row) => request.status === 'ALL' || row.status === request.status);
+export function makePlan({ statuses, snapshot }: Census, request: PlanRequest, policy: PlanPolicy, now: Date): Plan {
+  const matchingRows = statuses.filter((row) => request.status === 'ALL' || row.status === request.status);
   const matching = sum(matchingRows.map((row) => row.count));
   const { method, reason } = chooseMethod(matching, request, policy);
   const watermark = matchingRows.length > 0 ? Math.max(...matchingRows.map((row) => row.maxId)) : null;
@@ -58,10 +64,11 @@ export function makePlan(census: readonly StatusCensus[], request: PlanRequest, 
   const batches = method === 'native' ? Math.min(1, matching) : countBatches(firstId, watermark, request.batchSize);
   return {
     status: request.status,
-    summary: summarize(census),
+    summary: summarize(statuses),
     matching,
     watermark,
     firstId,
+    snapshot: matching > 0 ? snapshot : null,
     oldest: earliest(matchingRows.map((row) => row.oldest)),
     newest: latest(matchingRows.map((row) => row.newest)),
     method,

@@ -18,6 +18,17 @@ export interface StatusCensus {
   newest: Date;
 }
 
+/** The table as one snapshot saw it: every status, and the snapshot itself (opaque to the domain). */
+export interface Census {
+  statuses: StatusCensus[];
+  /**
+   * The database's snapshot the counts were taken in (null when the table is empty). A delete given
+   * it keeps every row version written after it, or by a transaction still open then: exactly
+   * the rows the plan did not see.
+   */
+  snapshot: string | null;
+}
+
 /** Per-transaction limits, set with `SET LOCAL` semantics so they never leak to other work. */
 export interface Timeouts {
   statementMs: number;
@@ -39,6 +50,8 @@ export interface BatchRequest {
   status: StatusFilter;
   fromId: number;
   toId: number;
+  /** The plan's snapshot: rows it did not see are kept. Null (a request from before snapshots were recorded): the watermark alone bounds the delete. */
+  snapshot: string | null;
   timeouts: Timeouts;
   checkpoint?: Checkpoint;
 }
@@ -46,13 +59,14 @@ export interface BatchRequest {
 export interface NativeDeleteRequest {
   status: StatusFilter;
   watermark: number;
+  snapshot: string | null;
   timeouts: Timeouts;
   checkpoint?: Checkpoint;
 }
 
 export interface WebhookQueue {
   /** Counts per status in one grouped query (one snapshot). */
-  census(): Promise<StatusCensus[]>;
+  census(): Promise<Census>;
   /** Deletes one id range in its own short transaction; returns how many rows it deleted. */
   deleteBatch(request: BatchRequest): Promise<number>;
   /** Deletes every matching row up to the watermark in one statement. */

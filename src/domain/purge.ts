@@ -123,7 +123,7 @@ class PurgeRun {
     if (this.options.signal?.aborted) return false;
     const started = this.clock();
     try {
-      const deleted = await this.queue.deleteAll({ status, watermark, timeouts: this.settings.nativeTimeouts, checkpoint: this.options.checkpoint });
+      const deleted = await this.queue.deleteAll({ status, watermark, snapshot: this.plan.snapshot, timeouts: this.settings.nativeTimeouts, checkpoint: this.options.checkpoint });
       this.lastBatchMs = this.clock() - started;
       this.position = { lastId: watermark, deleted, batches: 1 };
       await this.emitProgress();
@@ -152,7 +152,7 @@ class PurgeRun {
       let deleted: number;
       try {
         deleted = await this.pacer.run(toId - fromId + 1, () =>
-          this.queue.deleteBatch({ status: this.plan.status, fromId, toId, timeouts: this.settings.batchTimeouts, checkpoint: this.options.checkpoint }),
+          this.queue.deleteBatch({ status: this.plan.status, fromId, toId, snapshot: this.plan.snapshot, timeouts: this.settings.batchTimeouts, checkpoint: this.options.checkpoint }),
         );
       } catch (error) {
         const { waitMs, reason } = retry.next(error);

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../src/domain/plan.js';
-import type { StatusCensus } from '../../src/domain/ports.js';
+import type { Census } from '../../src/domain/ports.js';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
-const census: StatusCensus[] = [
+const statuses = [
   { status: 'DONE', count: 480_000, minId: 1, maxId: 599_999, oldest: day(1), newest: day(20) },
   { status: 'ERROR', count: 90_000, minId: 17, maxId: 599_998, oldest: day(2), newest: day(19) },
   { status: 'PENDING', count: 400_000, minId: 600_001, maxId: 1_000_000, oldest: day(21), newest: day(28) },
   { status: 'WEIRD', count: 3, minId: 10, maxId: 12, oldest: day(3), newest: day(3) },
 ];
+const census: Census = { statuses, snapshot: '1000:1004:1001,1003' };
 const policy = { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 10, batchPausePercent: 10 };
 const now = day(28);
 
@@ -27,6 +28,7 @@ describe('makePlan', () => {
       batches: 40,
       batchSize: 10_000,
       plannedAt: now,
+      snapshot: '1000:1004:1001,1003',
     });
     const working = (400_000 / ESTIMATED_ROWS_PER_SECOND) * 1000;
     expect(plan.estimatedMs).toBe(Math.round(working * 1.1 + 39 * 10));
@@ -45,8 +47,8 @@ describe('makePlan', () => {
   });
 
   it('has nothing to do on an empty table', () => {
-    const plan = makePlan([], { status: 'ERROR', batchSize: 10_000, useCursor: false }, policy, now);
-    expect(plan).toMatchObject({ matching: 0, watermark: null, firstId: null, oldest: null, newest: null, batches: 0, estimatedMs: 0 });
+    const plan = makePlan({ statuses: [], snapshot: null }, { status: 'ERROR', batchSize: 10_000, useCursor: false }, policy, now);
+    expect(plan).toMatchObject({ matching: 0, watermark: null, firstId: null, snapshot: null, oldest: null, newest: null, batches: 0, estimatedMs: 0 });
   });
 
   it('slows the estimate to a configured ceiling', () => {
@@ -59,7 +61,7 @@ describe('makePlan', () => {
 
 describe('summarize', () => {
   it('lists every known status, zero included, then the others, with the total', () => {
-    expect(summarize(census.slice(2))).toEqual({
+    expect(summarize(statuses.slice(2))).toEqual({
       rows: [
         { status: 'DONE', count: 0 },
         { status: 'ERROR', count: 0 },

@@ -94,7 +94,7 @@ describe('the Django command bug case: 25,000 rows in batches of 10,000', () => 
   });
 });
 
-describe('the watermark and the status are re-checked at delete time', () => {
+describe('only rows the plan saw are deleted', () => {
   it('keeps rows inserted after the plan', async () => {
     await insertWebhooks(db.client, Array(50).fill('PENDING'));
     const plan = await planFor('PENDING', 7);
@@ -131,6 +131,51 @@ describe('the watermark and the status are re-checked at delete time', () => {
     });
     expect(outcome).toMatchObject({ state: 'completed', deleted: 30 });
     expect(await remainingIds(db.client)).toEqual(late);
+  });
+});
+
+describe('the plan\'s snapshot keeps every row the preview did not see', () => {
+  const policies = { batch: batchesAlways, native: nativeAlways } as const;
+
+  it.each(['batch', 'native'] as const)('%s: keeps rows that changed into the status after the plan', async (method) => {
+    const ids = await insertWebhooks(db.client, Array.from({ length: 15 }, () => ['ERROR', 'PENDING']).flat());
+    const plan = await planFor('ERROR', 4, policies[method]);
+    expect(plan).toMatchObject({ matching: 15, watermark: ids[28] });
+    const flipped = ids.filter((_, i) => i % 2 === 1 && i < 28);
+    await db.client.query(`update assignments_learnpackwebhook set status = 'ERROR' where id = any($1)`, [flipped]);
+
+    const outcome = await purge(plan, queue, settings);
+
+    expect(outcome).toMatchObject({ state: 'completed', method, deleted: 15 });
+    expect(await remainingIds(db.client)).toEqual([...flipped, ids[29]]);
+  });
+
+  it.each(['batch', 'native'] as const)('%s: keeps a row below the watermark whose transaction was still open at the plan', async (method) => {
+    await insertWebhooks(db.client, Array(10).fill('ERROR'));
+    const [late] = await withClient(db.url, async (writer) => {
+      await writer.query('begin');
+      const rows = await insertWebhooks(writer, ['ERROR']);
+      await insertWebhooks(db.client, Array(10).fill('ERROR'));
+      const plan = await planFor('ERROR', 4, policies[method]);
+      expect(plan).toMatchObject({ matching: 20, watermark: 21 });
+      await writer.query('commit');
+      const outcome = await purge(plan, queue, settings);
+      expect(outcome).toMatchObject({ state: 'completed', method, deleted: 20 });
+      return rows;
+    });
+    expect(late).toBe(11);
+    expect(await remainingIds(db.client)).toEqual([11]);
+  });
+
+  it('keeps a previewed row that was rewritten after the plan, and deletes one fewer than previewed', async () => {
+    const ids = await insertWebhooks(db.client, Array(12).fill('ERROR'));
+    const plan = await planFor('ERROR', 5);
+    await db.client.query(`update assignments_learnpackwebhook set status_text = 'retried' where id = $1`, [ids[3]]);
+
+    const outcome = await purge(plan, queue, settings);
+
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 11 });
+    expect(await remainingIds(db.client)).toEqual([ids[3]]);
   });
 });
 

@@ -73,6 +73,18 @@ describe('approval by a second person', () => {
     expect(ctx.slack.ephemeralTexts()).toEqual([]);
   });
 
+  it('keeps rows that turned ERROR after the preview: the approver never saw them', async () => {
+    const ids = await insertWebhooks(ctx.db.client, ['ERROR', 'DONE', 'ERROR', 'DONE', 'ERROR']);
+    const { id, ts } = await preview('--status ERROR');
+    await ctx.db.client.query(`update assignments_learnpackwebhook set status = 'ERROR' where status = 'DONE'`);
+
+    await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
+
+    await eventually(async () => expect((await request(id)).state).toBe('succeeded'));
+    expect(await remainingIds(ctx.db.client)).toEqual([ids[1], ids[3]]);
+    expect(await request(id)).toMatchObject({ matching_count: 3, deleted_count: 3 });
+  });
+
   it('accepts an approver through their user group', async () => {
     await insertWebhooks(ctx.db.client, ['DONE', 'DONE']);
     const { id, ts } = await preview('--status DONE');

@@ -15,6 +15,7 @@ function plan(overrides: Partial<Plan> = {}): Plan {
     matching: 400_000,
     watermark: 1_000_000,
     firstId: 600_001,
+    snapshot: '1000:1000:',
     oldest: at,
     newest: at,
     method: 'batch',
@@ -104,6 +105,9 @@ describe('rendered messages', () => {
         text: 'Deleted *400,000* records with status *PENDING* in 4.2 s (batch, 40 batches) · requested by <@U1> · approved by <@U2>',
       },
     });
+    expect(reply.finished(ended('succeeded', { position: { deleted: 399_990, batches: 40, lastId: 1_000_000 } })).text).toBe(
+      ':white_check_mark: Deleted 399,990 records with status PENDING in 4.2 s (batch, 40 batches) (10 previewed records were not deleted: changed or already gone since the preview) · requested by <@U1> · approved by <@U2>',
+    );
     expect(reply.finished(ended('failed', { error: 'connection lost' })).text).toBe(
       ':x: Failed after deleting 120,000 of 400,000 records with status PENDING in 4.2 s (batch, 12 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
     );

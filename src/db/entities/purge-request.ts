@@ -34,6 +34,7 @@ export const PurgeRequest = defineEntity({
     methodReason: p.text(),
     watermark: p.integer().nullable(),
     firstId: p.integer().nullable(),
+    planSnapshot: p.text().nullable(),
     estimatedMs: p.integer().default(0),
     matchingCount: p.integer(),
     totalCount: p.integer(),

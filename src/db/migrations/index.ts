@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261128175052 } from './Migration20261128175052.js';
 import { Migration20261128182302 } from './Migration20261128182302.js';
 import { Migration20261128195611 } from './Migration20261128195611.js';
+import { Migration20261129010000 } from './Migration20261129010000.js';
 
 /** Every migration, in order. Listed in code so tsc, tsx and vitest all load the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -11,4 +12,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128182302', class: Migration20261128182302 },
   // One running request per table (partial unique index), stop and pause flags, the Slack outbox.
   { name: 'Migration20261128195611', class: Migration20261128195611 },
+  // The plan's database snapshot: a run keeps every row the preview did not see.
+  { name: 'Migration20261129010000', class: Migration20261129010000 },
 ];
