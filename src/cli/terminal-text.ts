@@ -84,7 +84,7 @@ export function outcomeLine(outcome: RunSummary, plan: Plan): string {
   switch (outcome.state) {
     case 'completed': {
       const kept = shortfall(plan.matching, outcome.deleted);
-      return `Successfully deleted ${formatCount(outcome.deleted)} ${what} ${howItRan(outcome)}${kept ? `. ${kept}` : ''}`;
+      return `Successfully deleted ${formatCount(outcome.deleted)} ${what} ${howItRan(outcome)}${kept ? `. ${kept}.` : ''}`;
     }
     case 'stopped':
       return `Stopped after deleting ${sofar} in ${took}. Run the command again to delete the rest.`;
