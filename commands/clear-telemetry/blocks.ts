@@ -126,7 +126,7 @@ export function closedMessage(request: PurgeRequestRecord): SlackMessage {
 function planSection(plan: Plan): KnownBlock {
   const lines = [
     `*Matching:* ${formatCount(plan.matching)} rows`,
-    `*Watermark:* id ≤ ${formatCount(plan.watermark ?? 0)} (rows added later are kept)`,
+    `*Watermark:* id ≤ ${formatCount(plan.watermark ?? 0)} (rows added or changed later are kept)`,
   ];
   if (plan.oldest && plan.newest) lines.push(`*Created:* ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
   lines.push(`*Method:* ${plan.method}, because ${plan.methodReason}`);

@@ -22,7 +22,7 @@ export function foundLine(plan: Plan): string {
 }
 
 export function planLines(plan: Plan): string[] {
-  const lines = [`  Watermark: id <= ${formatCount(plan.watermark ?? 0)} (rows added after this moment are kept)`];
+  const lines = [`  Watermark: id <= ${formatCount(plan.watermark ?? 0)} (rows added or changed after this moment are kept)`];
   if (plan.oldest && plan.newest) lines.push(`  Created: ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
   const batches = plan.method === 'batch' ? `, ${formatCount(plan.batches)} batches of ${formatCount(plan.batchSize)}` : '';
   lines.push(`  Method: ${plan.method}${batches} (${plan.methodReason})`);
