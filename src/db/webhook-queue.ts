@@ -20,8 +20,10 @@ const CENSUS_SQL = `
  * True for a row version the plan's snapshot saw: written by a transaction that had its id before
  * the snapshot (its xmin is older than the snapshot's xmax) and was not still open then. A row
  * inserted, or updated into the status, after the plan fails it and is kept. `age()` compares
- * 32-bit transaction ids the wrap-safe way; a version more than a billion transactions in the
- * future of the snapshot can only be an ancient one whose raw xmin wrapped, so it counts as seen.
+ * 32-bit transaction ids the wrap-safe way; a version that seems more than a billion transactions
+ * newer than the deleting one can only be an ancient one whose raw xmin wrapped, so it counts as
+ * seen. Not covered: a row written inside a savepoint of a transaction still open at the plan
+ * (PostgreSQL's snapshot lists only top-level transactions).
  */
 const SEEN_BY_PLAN = `not (age(xmin) between -1000000000 and age(?::xid)) and xmin <> all(?::xid[])`;
 
