@@ -187,6 +187,23 @@ describe('one runner per table, and the audit row', () => {
   });
 });
 
+describe('without the bot\'s tables', () => {
+  it('still deletes, unrecorded, and warns that it is', async () => {
+    await db.client.query('alter table clear_telemetry_request rename to clear_telemetry_request_away');
+    try {
+      const result = await runBin(['--status', 'ERROR', '--force'], env);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe(
+        "Warning: the bot's ledger table is missing (run `npm run migrate`), so this run is not recorded and does not take the one-runner lock.\n",
+      );
+      expect(result.stdout).toContain("Successfully deleted 20 LearnPackWebhook records with status 'ERROR'");
+      expect(await countByStatus(db.client)).toEqual({ PENDING: 30, DONE: 5 });
+    } finally {
+      await db.client.query('alter table clear_telemetry_request_away rename to clear_telemetry_request');
+    }
+  });
+});
+
 describe('on a terminal', () => {
   /** `script` gives the command a pseudo-terminal, as a person at a shell would have. */
   async function onTerminal(args: string, answer: string) {
