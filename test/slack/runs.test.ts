@@ -95,7 +95,8 @@ describe('several replicas', () => {
 
     await eventually(() => expect(editsOf(slack, second.ts).at(-1)).toContain(`Queued behind request #${first.id}`));
     expect((await ledgerRow(db.client, second.id)).state).toBe('approved');
-    expect(slack.thread(second.ts)).toContainEqual(`:hourglass_flowing_sand: Queued behind request #${first.id} on the same table.`);
+    // The audit reply and the edit travel separately (outbox and post limiter vs. the edit throttle).
+    await eventually(() => expect(slack.thread(second.ts)).toContainEqual(`:hourglass_flowing_sand: Queued behind request #${first.id} on the same table.`));
 
     await waitForState(db.client, first.id, 'succeeded');
     const later = await waitForState(db.client, second.id, 'succeeded');
