@@ -10,9 +10,8 @@ import { loadPurgeConfig } from '../src/config.js';
 import { makePlan } from '../src/domain/plan.js';
 import { purge } from '../src/domain/purge.js';
 import type { BatchRequest } from '../src/domain/ports.js';
-import { MikroRequestLedger } from '../src/db/request-store.js';
-import { PgHealthProbe } from '../src/db/health-probe.js';
-import { RequestRunner } from '../src/domain/run-request.js';
+import { runFromTerminal } from '../src/cli/terminal-run.js';
+import { createLog } from '../src/log.js';
 import type { StatusFilter } from '../src/domain/statuses.js';
 
 const [url = '', kind = 'batch', status = 'PENDING', size = '10000'] = process.argv.slice(2);
@@ -106,8 +105,9 @@ async function engine(method: 'native' | 'batch'): Promise<Result> {
 }
 
 /**
- * The path the terminal and Slack really take: a ledger request run by the RequestRunner, each batch
- * committed together with its position, with heartbeats and the health gate.
+ * The path the terminal and Slack really take: the terminal command's recorded run (a ledger
+ * request run by the RequestRunner, each batch committed together with its position, heartbeats
+ * and the health gate), without its screen.
  */
 async function recorded(): Promise<Result> {
   const orm = await initORM(url);
@@ -115,29 +115,22 @@ async function recorded(): Promise<Result> {
   const queue = new MikroWebhookQueue(orm.em);
   let slowest = 0;
   const timed = { ...queueOf(queue), deleteBatch: time(queue.deleteBatch.bind(queue), (ms) => (slowest = Math.max(slowest, ms))) };
-  const ledger = new MikroRequestLedger(orm.em);
   const plan = makePlan(await queue.census(), { status: status as StatusFilter, batchSize, useCursor: false }, { ...config.plan, nativeMaxRows: 0 }, new Date());
-  const request = await ledger.create({ source: 'terminal', plan, force: true, useCursor: false, requesterId: 'bench', teamId: null, channelId: null, expiresAt: null });
-  await ledger.approve(request.id, 'bench', true, new Date());
-  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const runner = new RequestRunner({
-    ledger,
-    queue: timed,
-    health: new PgHealthProbe(orm.em),
-    settings: config.purge,
-    run: config.run,
-    reporter: { queued: () => undefined, started: () => undefined, progress: () => undefined, note: () => undefined, finished: () => undefined },
-    runnerId: 'bench',
-    clock: () => new Date(),
-    log: silent,
-    takesQueued: false,
-  });
+  const quiet = () => undefined;
   const started = performance.now();
-  const finished = await runner.runNow(request.id);
+  const run = await runFromTerminal(plan, false, {
+    orm,
+    queue: timed,
+    config,
+    display: { update: quiet, finish: () => Promise.resolve() },
+    say: quiet,
+    warn: quiet,
+    log: createLog('silent'),
+  });
   const ms = performance.now() - started;
   await orm.close(true);
-  if (typeof finished !== 'object' || finished?.state !== 'succeeded') throw new Error(`run ended ${typeof finished === 'object' ? finished?.state : finished}`);
-  return { deleted: finished.position.deleted, ms, slowestBatchMs: slowest, batches: finished.position.batches };
+  if ('busy' in run || run.state !== 'completed') throw new Error(`run ended ${'busy' in run ? 'busy' : `${run.state}: ${run.error}`}`);
+  return { deleted: run.deleted, ms, slowestBatchMs: slowest, batches: run.batches };
 }
 
 function queueOf(queue: MikroWebhookQueue) {

@@ -43,6 +43,17 @@ export class DatabaseUnavailableError extends Coded {
   readonly code = ErrorCode.DatabaseUnavailable;
 }
 
+/** A table a query needs does not exist (42P01): the wrong database, or migrations not applied. */
+export class MissingTableError extends DatabaseUnavailableError {
+  constructor(
+    message: string,
+    readonly table: string | null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 export class PermissionDeniedError extends Coded {
   readonly code = ErrorCode.PermissionDenied;
 }
@@ -81,6 +92,11 @@ export class ExpiredError extends Coded {
 /** The ledger says another runner owns this request now (it was interrupted and resumed elsewhere). */
 export class LostOwnershipError extends Coded {
   readonly code = ErrorCode.LostOwnership;
+}
+
+/** The connection dropped or the database cannot be reached: worth trying again after a wait. */
+export function isConnectionProblem(error: unknown): boolean {
+  return error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError;
 }
 
 export function isCodedError(error: unknown): error is CodedError {

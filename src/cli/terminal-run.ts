@@ -2,13 +2,14 @@ import { userInfo, hostname } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { PurgeConfig } from '../config.js';
 import { PgHealthProbe } from '../db/health-probe.js';
+import { REQUEST_TABLE } from '../db/entities/purge-request.js';
 import { MikroRequestLedger } from '../db/request-store.js';
 import type { Plan } from '../domain/plan.js';
 import type { RunReporter, WebhookQueue } from '../domain/ports.js';
 import { purge } from '../domain/purge.js';
 import type { PurgeRequestRecord } from '../domain/request.js';
 import { RequestRunner } from '../domain/run-request.js';
-import { DatabaseUnavailableError } from '../errors.js';
+import { MissingTableError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { ProgressDisplay } from './progress-display.js';
 import type { RunSummary } from './terminal-text.js';
@@ -42,7 +43,7 @@ export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: Term
     await ledger.interruptStale(deps.config.run.staleAfterMs);
     request = await ledger.create({ source: 'terminal', plan, force: true, useCursor, requesterId: who, teamId: null, channelId: null, expiresAt: null });
   } catch (error) {
-    if (!(error instanceof DatabaseUnavailableError && /clear_telemetry_request/.test(error.message))) throw error;
+    if (!(error instanceof MissingTableError && error.table === REQUEST_TABLE)) throw error;
     deps.warn('Warning: the bot\'s ledger table is missing (run `npm run migrate`), so this run is not recorded and does not take the one-runner lock.');
     return unrecorded(plan, deps);
   }
@@ -70,7 +71,7 @@ export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: Term
 async function unrecorded(plan: Plan, deps: TerminalRunDeps): Promise<RunSummary> {
   const outcome = await purge(plan, deps.queue, deps.config.purge, {
     signal: deps.signal,
-    onEvent: (event) => (event.type === 'progress' ? deps.display.update(event) : deps.say(`Note: ${event.reason}`)),
+    onEvent: (event) => (event.type === 'progress' ? deps.display.update(event) : note(deps, event.reason)),
   });
   return { ...outcome, error: outcome.error?.message ?? null };
 }
@@ -80,9 +81,14 @@ function terminalReporter(deps: TerminalRunDeps): RunReporter {
     queued: () => undefined,
     started: () => undefined,
     progress: (_request, progress) => deps.display.update(progress),
-    note: (_request, note) => note && deps.say(`Note: ${note.text}`),
+    note: (_request, runNote) => runNote && note(deps, runNote.text),
     finished: () => undefined,
   };
+}
+
+/** A fallback, retry or hold, as one line under the progress. */
+function note(deps: TerminalRunDeps, text: string): void {
+  deps.say(`Note: ${text}`);
 }
 
 function summaryOf(request: PurgeRequestRecord): RunSummary {

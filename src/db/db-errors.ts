@@ -2,6 +2,7 @@ import {
   ConnectionLostError,
   DatabaseUnavailableError,
   LockTimeoutError,
+  MissingTableError,
   PermissionDeniedError,
   StatementTimeoutError,
   isCodedError,
@@ -35,7 +36,9 @@ export function translateDbError(error: unknown): unknown {
     case '3D000':
       return new DatabaseUnavailableError(`${detail}. Check the database name in DATABASE_URL.`, { cause: error });
     case '42P01':
-      return new DatabaseUnavailableError(`${detail}. Is DATABASE_URL the Django database, and has \`npm run migrate\` been run?`, { cause: error });
+      return new MissingTableError(`${detail}. Is DATABASE_URL the Django database, and has \`npm run migrate\` been run?`, /relation "([^"]+)"/.exec(detail)?.[1] ?? null, {
+        cause: error,
+      });
   }
   if (typeof code === 'string' && UNREACHABLE.has(code)) {
     return new DatabaseUnavailableError(`cannot reach the database (${code}). Check DATABASE_URL and that PostgreSQL is running.`, { cause: error });

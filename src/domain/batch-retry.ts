@@ -1,4 +1,4 @@
-import { ConnectionLostError, DatabaseUnavailableError, LockTimeoutError, StatementTimeoutError } from '../errors.js';
+import { ConnectionLostError, isConnectionProblem, LockTimeoutError, StatementTimeoutError } from '../errors.js';
 import type { BatchSizer } from './batch-sizer.js';
 import { formatCount, formatDuration } from './format.js';
 
@@ -37,7 +37,7 @@ export class BatchRetry {
       const reason = `a batch hit the ${transientProblem(error)}; retrying ${formatCount(this.sizer.size)} ids in ${formatDuration(waitMs)} (attempt ${this.lock})`;
       return { waitMs, reason };
     }
-    if (error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError) {
+    if (isConnectionProblem(error)) {
       if (++this.connection > this.limits.connectionRetries) throw error;
       const waitMs = Math.min(10_000, 500 * 2 ** (this.connection - 1));
       return { waitMs, reason: `the database connection dropped; retrying in ${formatDuration(waitMs)} (attempt ${this.connection})` };

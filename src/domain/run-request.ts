@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectionLostError, DatabaseUnavailableError, LostOwnershipError } from '../errors.js';
+import { isConnectionProblem, LostOwnershipError } from '../errors.js';
 import { HealthGate } from './health-gate.js';
 import type { HealthProbe, RequestLedger, RunLog, RunReporter, RunResult, WebhookQueue } from './ports.js';
 import { purge, type PurgeEvent, type PurgeOutcome, type PurgeSettings } from './purge.js';
@@ -227,7 +227,7 @@ async function retryTransient<T>(work: () => Promise<T>, attempts = 5): Promise<
     try {
       return await work();
     } catch (error) {
-      if (attempt >= attempts || !(error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError)) throw error;
+      if (attempt >= attempts || !isConnectionProblem(error)) throw error;
       await sleep(250 * 2 ** attempt);
     }
   }
