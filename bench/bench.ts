@@ -7,9 +7,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import { djangoSchemaSql, seedWebhooksSql } from '../db/django/fixtures.js';
 import { formatCount } from '../src/domain/format.js';
 import { initORM } from '../src/db/init-orm.js';
 import { applyMigrations } from '../src/db/migrate.js';
@@ -18,7 +18,6 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const PENDING = Number(process.env.BENCH_PENDING ?? 400_000);
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const FIXTURES = process.env.CLEAR_TELEMETRY_FIXTURES ?? resolve(import.meta.dirname, '../../shared/fixtures');
 const ROOT = resolve(import.meta.dirname, '..');
 
 const scenarios = [
@@ -64,11 +63,8 @@ async function seedBase(name: string): Promise<void> {
   const client = new pg.Client({ connectionString: urlFor(name) });
   await client.connect();
   try {
-    await client.query(readFileSync(resolve(FIXTURES, 'django-schema.sql'), 'utf8'));
-    const seed = readFileSync(resolve(FIXTURES, 'seed-webhooks.sql'), 'utf8').replace(/:(rows|pending)\b/g, (_, v: string) =>
-      String(v === 'rows' ? ROWS : PENDING),
-    );
-    await client.query(seed);
+    await client.query(djangoSchemaSql());
+    await client.query(seedWebhooksSql(ROWS, PENDING));
     await client.query('vacuum analyze assignments_learnpackwebhook');
   } finally {
     await client.end();

@@ -15,6 +15,7 @@ export enum ErrorCode {
   AlreadyDecided = 'clear_telemetry_already_decided',
   Expired = 'clear_telemetry_expired',
   LostOwnership = 'clear_telemetry_lost_ownership',
+  Database = 'clear_telemetry_database',
 }
 
 export interface CodedError extends Error {
@@ -39,12 +40,27 @@ export class ConfigError extends Coded {
   readonly code = ErrorCode.Config;
 }
 
+/** The server is a PostgreSQL major this code does not support (older than 13). */
+export class UnsupportedServerError extends ConfigError {}
+
+/**
+ * The database cannot be used. `transient` when it may answer after a wait (unreachable, silent);
+ * a refused login or a missing database will not mend itself, so it is never retried.
+ */
 export class DatabaseUnavailableError extends Coded {
   readonly code = ErrorCode.DatabaseUnavailable;
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
-/** A table a query needs does not exist (42P01): the wrong database, or migrations not applied. */
-export class MissingTableError extends DatabaseUnavailableError {
+/** A table a query needs does not exist (42P01): the wrong database, or migrations not applied. Never retried. */
+export class MissingTableError extends Coded {
+  readonly code = ErrorCode.DatabaseUnavailable;
   constructor(
     message: string,
     readonly table: string | null,
@@ -52,6 +68,50 @@ export class MissingTableError extends DatabaseUnavailableError {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * A database error this code has no words of its own for (a constraint, a trigger, a deadlock, a
+ * full disk). Its message is a short category with the SQLSTATE, safe to show in a channel; the
+ * driver's text, which may quote SQL, stays in `cause` for the logs.
+ */
+export class DatabaseError extends Coded {
+  readonly code = ErrorCode.Database;
+  constructor(
+    readonly sqlState: string,
+    options?: ErrorOptions,
+  ) {
+    super(`a database error (SQLSTATE ${sqlState}, ${sqlStateCategory(sqlState)})`, options);
+  }
+}
+
+/** A few words for a SQLSTATE: the code's own name where we know it, else its class's. */
+function sqlStateCategory(sqlState: string): string {
+  const named: Record<string, string> = {
+    '23503': 'foreign key',
+    '23505': 'unique violation',
+    '23514': 'check violation',
+    '40001': 'serialization failure',
+    '40P01': 'deadlock',
+    '53100': 'disk full',
+    '53200': 'out of memory',
+    '53300': 'too many connections',
+    P0001: 'raised by a trigger or function',
+  };
+  const classes: Record<string, string> = {
+    '22': 'data exception',
+    '23': 'integrity constraint',
+    '25': 'invalid transaction state',
+    '40': 'transaction rollback',
+    '42': 'syntax or access rule',
+    '53': 'insufficient resources',
+    '54': 'program limit exceeded',
+    '55': 'object not in prerequisite state',
+    '58': 'system error',
+    P0: 'PL/pgSQL error',
+    XX: 'internal error',
+  };
+  return named[sqlState] ?? classes[sqlState.slice(0, 2)] ?? 'unclassified';
 }
 
 export class PermissionDeniedError extends Coded {
@@ -94,9 +154,9 @@ export class LostOwnershipError extends Coded {
   readonly code = ErrorCode.LostOwnership;
 }
 
-/** The connection dropped or the database cannot be reached: worth trying again after a wait. */
+/** The connection dropped or the database cannot be reached right now: worth trying again after a wait. */
 export function isConnectionProblem(error: unknown): boolean {
-  return error instanceof ConnectionLostError || error instanceof DatabaseUnavailableError;
+  return error instanceof ConnectionLostError || (error instanceof DatabaseUnavailableError && error.transient);
 }
 
 export function isCodedError(error: unknown): error is CodedError {

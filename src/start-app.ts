@@ -62,10 +62,6 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const limits = options.limits ?? SLACK_LIMITS;
   const clock = options.clock ?? (() => new Date());
 
-  const orm = await initORM(databaseUrl);
-  const applied = await applyMigrations(orm, databaseUrl);
-  if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
-
   // Our own client: no hidden retries (the limiters retry), and a 429 throws instead of pausing every call.
   const client = new WebClient(slackConfig.botToken, {
     slackApiUrl: slackConfig.apiUrl,
@@ -74,7 +70,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     timeout: 10_000,
     logger: boltLogger(log),
   });
+  // Slack first: a wrong token must not leave migrations applied behind it.
   const identity = await checkToken(client);
+  const orm = await initORM(databaseUrl);
+  const applied = await applyMigrations(orm, databaseUrl);
+  if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
   const runnerId = options.runnerId ?? `${hostname()}:${process.pid}`;
   const connection = slackConfig.redisUrl ? new Bottleneck.IORedisConnection({ client: new Redis(slackConfig.redisUrl) }) : undefined;
   const slack = new SlackGateway(client, { limits, log, outbox: new MikroNoticeOutbox(orm.em), owner: runnerId, connection });

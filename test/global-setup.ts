@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { djangoSchemaSql } from '../db/django/fixtures.js';
+import { isListening, startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded-postgres.js';
 import { initORM } from '../src/db/init-orm.js';
 import { applyMigrations } from '../src/db/migrate.js';
-import { createDatabase, dropDatabase, loadFixture, uniqueName, withClient } from './helpers/scratch-db.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,19 +14,46 @@ declare module 'vitest' {
 }
 
 /**
- * One template per test run: the Django schema exactly as production has it, plus the bot's
- * migrations. Each test file copies it into a scratch database of its own and drops that after.
+ * Picks the PostgreSQL server (TEST_ADMIN_DATABASE_URL, else 127.0.0.1:5432, else an embedded one
+ * started here), then makes one template per test run: the Django schema exactly as production has
+ * it, plus the bot's migrations. Each test file copies it into a scratch database of its own and
+ * drops that after. Whatever this creates is removed again, whether the run passes or setup fails.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const embedded = await chooseServer();
+  // Imported only now: the helpers read TEST_ADMIN_DATABASE_URL when they load.
+  const { createDatabase, dropDatabase, uniqueName, withClient } = await import('./helpers/scratch-db.js');
   const template = uniqueName('ct_template');
-  const url = await createDatabase(template);
-  await withClient(url, (client) => client.query(loadFixture('django-schema.sql')));
-  const orm = await initORM(url);
+  const teardown = async () => {
+    await dropDatabase(template).catch((error: unknown) => console.error(`could not drop ${template}:`, error));
+    await embedded?.stop();
+  };
   try {
-    await applyMigrations(orm, url);
-  } finally {
-    await orm.close(true);
+    const url = await createDatabase(template);
+    await withClient(url, (client) => client.query(djangoSchemaSql()));
+    const orm = await initORM(url);
+    try {
+      await applyMigrations(orm, url);
+    } finally {
+      await orm.close(true);
+    }
+  } catch (error) {
+    await teardown();
+    throw error;
   }
   project.provide('templateDb', template);
-  return () => dropDatabase(template);
+  return teardown;
+}
+
+async function chooseServer(): Promise<Pick<EmbeddedServer, 'stop'> | null> {
+  if (process.env.TEST_ADMIN_DATABASE_URL || (await isListening(5432))) return null;
+  const folder = await mkdtemp(join(tmpdir(), 'clear-telemetry-test-'));
+  const server = await startEmbeddedPostgres({ dataDir: join(folder, 'pg'), removeOnStop: true, fast: true }).catch(async (error: unknown) => {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  });
+  console.log(`No PostgreSQL on 127.0.0.1:5432: running the tests on an embedded PostgreSQL at ${server.url} (removed afterwards).`);
+  // Test workers are forked after this, so they inherit it.
+  process.env.TEST_ADMIN_DATABASE_URL = server.url;
+  return { stop: () => server.stop().finally(() => rm(folder, { recursive: true, force: true })) };
 }

@@ -1,5 +1,6 @@
 import {
   ConnectionLostError,
+  DatabaseError,
   DatabaseUnavailableError,
   LockTimeoutError,
   MissingTableError,
@@ -32,21 +33,37 @@ export function translateDbError(error: unknown): unknown {
       );
     case '28P01':
     case '28000':
-      return new DatabaseUnavailableError(`the database refused the login: ${detail}. Check the user and password in DATABASE_URL.`, { cause: error });
+      return new DatabaseUnavailableError(`the database refused the login: ${detail}. Check the user and password in DATABASE_URL.`, false, { cause: error });
     case '3D000':
-      return new DatabaseUnavailableError(`${detail}. Check the database name in DATABASE_URL.`, { cause: error });
+      return new DatabaseUnavailableError(`${detail}. Check the database name in DATABASE_URL.`, false, { cause: error });
     case '42P01':
-      return new MissingTableError(`${detail}. Is DATABASE_URL the Django database, and has \`npm run migrate\` been run?`, /relation "([^"]+)"/.exec(detail)?.[1] ?? null, {
-        cause: error,
-      });
+      return missingTable(detail, error);
   }
   if (typeof code === 'string' && UNREACHABLE.has(code)) {
-    return new DatabaseUnavailableError(`cannot reach the database (${code}). Check DATABASE_URL and that PostgreSQL is running.`, { cause: error });
+    return new DatabaseUnavailableError(`cannot reach the database (${code}). Check DATABASE_URL and that PostgreSQL is running.`, true, { cause: error });
+  }
+  if (SILENT.test(error.message)) {
+    return new DatabaseUnavailableError(`the database did not answer within ${CONNECT_TIMEOUT_MS / 1_000} s. Check DATABASE_URL, and that PostgreSQL is up and not overloaded.`, true, { cause: error });
   }
   if ((typeof code === 'string' && CONNECTION_LOST.has(code)) || /Connection terminated|connection.*closed/i.test(error.message)) {
     return new ConnectionLostError(`the database connection was lost: ${detail}`, { cause: error });
   }
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return new DatabaseError(code, { cause: error });
   return error;
+}
+
+/** How long a connection may take to open, and a pool to hand one out, before the database counts as silent. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** pg's connect timeout and knex's pool timeout: both mean nothing answered. */
+const SILENT = /timeout expired|connection timeout|Timeout acquiring a connection/i;
+
+function missingTable(detail: string, cause: Error): MissingTableError {
+  const table = /relation "([^"]+)"/.exec(detail)?.[1] ?? null;
+  const advice =
+    table === null || table.startsWith('clear_telemetry_')
+      ? 'The bot\'s own tables are missing: run `npm run migrate` against DATABASE_URL.'
+      : `${table} belongs to the Django app, which creates it; DATABASE_URL probably points at the wrong database.`;
+  return new MissingTableError(`${detail}. ${advice}`, table, { cause });
 }
 
 /** Runs `work`, translating whatever the driver throws. */

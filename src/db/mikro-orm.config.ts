@@ -4,6 +4,7 @@ import { LearnpackWebhook, WEBHOOK_TABLE } from './entities/learnpack-webhook.js
 import { Notice } from './entities/notice.js';
 import { PurgeRequest } from './entities/purge-request.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { CONNECT_TIMEOUT_MS } from './db-errors.js';
 
 export const MIGRATIONS_TABLE = 'clear_telemetry_migrations';
 
@@ -35,9 +36,13 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
     pool: { min: 0, max: 5 },
     // Named in pg_stat_activity, so a DBA sees whose sessions these are. MikroORM drops URL query
     // parameters, so TLS is passed on explicitly.
+    // A server that accepts connections and never answers must fail in seconds, not hang: pg's
+    // connect timeout, and knex's wait for a pooled connection.
     driverOptions: {
+      acquireConnectionTimeout: CONNECT_TIMEOUT_MS,
       connection: {
         application_name: 'clear-telemetry',
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
         ...(sslmode && sslmode !== 'disable' ? { ssl: { rejectUnauthorized: sslmode === 'verify-full' } } : {}),
       },
     },

@@ -1,10 +1,11 @@
-import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RequestLedger, RunControl, RunResult } from '../domain/ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
 import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { PurgeRequest, REQUEST_TABLE } from './entities/purge-request.js';
 import { withDbErrors } from './db-errors.js';
+import { DatabaseError } from '../errors.js';
 import { newRequestRow, toRecord, type PurgeRequestRow as Row } from './request-rows.js';
 type Where = Record<string, unknown>;
 
@@ -148,7 +149,7 @@ export class MikroRequestLedger implements RequestLedger {
       const claimed = await this.update(where, { state: 'running', runnerId, heartbeatAt: raw('now()'), ...extra });
       return claimed ? 'started' : otherwise;
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) return 'busy';
+      if (error instanceof DatabaseError && error.sqlState === '23505') return 'busy';
       throw error;
     }
   }

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { usage } from '../../src/domain/clear-args.js';
 import { createScratchDb, databaseUrl, seedWebhooks, uniqueName, withClient, ADMIN_URL, type ScratchDb } from '../helpers/scratch-db.js';
@@ -67,7 +68,39 @@ describe('refusals and failures', () => {
   it('says in one line, without a stack trace, that the database is unreachable', async () => {
     const result = await runBin(['--force'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
     expect(result).toMatchObject({ code: 1, stdout: '' });
-    expect(result.stderr).toBe('clear-telemetry: cannot reach the database (ECONNREFUSED). Check DATABASE_URL and that PostgreSQL is running.\n');
+    expect(result.stderr).toBe('clear-telemetry: nowhere@127.0.0.1:1: cannot reach the database (ECONNREFUSED). Check DATABASE_URL and that PostgreSQL is running.\n');
+  });
+
+  it('gives up on a database that accepts connections and never answers, in one line that names it', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const result = await runBin(['--status', 'ERROR', '--dry-run'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/django` });
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toBe(
+        `clear-telemetry: django@127.0.0.1:${port}: the database did not answer within 10 s. Check DATABASE_URL, and that PostgreSQL is up and not overloaded.\n`,
+      );
+      // The connect timeout, plus start-up: well short of the minute knex would wait by default.
+      expect(Date.now() - started).toBeLessThan(25_000);
+    } finally {
+      silent.close();
+    }
+  }, 40_000);
+
+  it('says the Django table belongs to the Django app when DATABASE_URL names another database', async () => {
+    const name = uniqueName('ct_not_django');
+    await withClient(ADMIN_URL, (admin) => admin.query(`create database "${name}"`));
+    try {
+      const result = await runBin(['--status', 'ERROR', '--force'], { DATABASE_URL: databaseUrl(name) });
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toBe(
+        'clear-telemetry: relation "assignments_learnpackwebhook" does not exist. assignments_learnpackwebhook belongs to the Django app, which creates it; DATABASE_URL probably points at the wrong database.\n',
+      );
+    } finally {
+      await withClient(ADMIN_URL, (admin) => admin.query(`drop database "${name}" with (force)`));
+    }
   });
 
   it('says when the database user may not delete', async () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initORM } from '../../src/db/init-orm.js';
 import { applyMigrations, pendingMigrations } from '../../src/db/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
-import { createDatabase, dropDatabase, loadFixture, uniqueName, withClient } from '../helpers/scratch-db.js';
+import { djangoSchemaSql } from '../../db/django/fixtures.js';
+import { createDatabase, dropDatabase, uniqueName, withClient } from '../helpers/scratch-db.js';
 
 const name = uniqueName('ct_migrate');
 let url: string;
@@ -17,7 +18,7 @@ const COLUMNS_SQL = `select column_name, data_type, column_default from informat
 
 beforeAll(async () => {
   url = await createDatabase(name);
-  await withClient(url, (client) => client.query(loadFixture('django-schema.sql')));
+  await withClient(url, (client) => client.query(djangoSchemaSql()));
 });
 
 afterAll(async () => {

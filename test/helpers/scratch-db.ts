@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import pg from 'pg';
-
-/** Where the Django fixtures live: `../shared/fixtures` beside the project root, in CI as here. */
-export const FIXTURES = process.env.CLEAR_TELEMETRY_FIXTURES ?? resolve(import.meta.dirname, '../../../shared/fixtures');
+import { seedWebhooksSql } from '../../db/django/fixtures.js';
 
 /** A maintenance connection that can create and drop databases. */
 export const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -38,14 +34,9 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
 
-export function loadFixture(file: string): string {
-  return readFileSync(resolve(FIXTURES, file), 'utf8');
-}
-
 /** Runs seed-webhooks.sql as psql would, with its `:rows` and `:pending` variables filled in. */
 export async function seedWebhooks(client: pg.Client, rows: number, pending: number): Promise<void> {
-  const sql = loadFixture('seed-webhooks.sql').replace(/:(rows|pending)\b/g, (_, name: string) => String(name === 'rows' ? rows : pending));
-  await client.query(sql);
+  await client.query(seedWebhooksSql(rows, pending));
 }
 
 export interface ScratchDb {
