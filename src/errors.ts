@@ -16,6 +16,7 @@ export enum ErrorCode {
   Expired = 'clear_telemetry_expired',
   LostOwnership = 'clear_telemetry_lost_ownership',
   Database = 'clear_telemetry_database',
+  Busy = 'clear_telemetry_busy',
 }
 
 export interface CodedError extends Error {
@@ -133,6 +134,11 @@ export class ConnectionLostError extends Coded {
   readonly code = ErrorCode.ConnectionLost;
 }
 
+/** Too much asked at once (previews); nothing was done, and trying again later works. */
+export class BusyError extends Coded {
+  readonly code = ErrorCode.Busy;
+}
+
 export class NotAllowedError extends Coded {
   readonly code = ErrorCode.NotAllowed;
 }
@@ -161,4 +167,13 @@ export function isConnectionProblem(error: unknown): boolean {
 
 export function isCodedError(error: unknown): error is CodedError {
   return error instanceof Coded;
+}
+
+/**
+ * What may be said about an error where others read it (a channel, the ledger): our own coded
+ * errors are written for people; anything else may quote SQL or internals, so it is only named,
+ * and its text goes to the logs.
+ */
+export function publicMessage(error: Error): string {
+  return isCodedError(error) ? error.message : 'an unexpected error (the details are in the bot\'s log)';
 }

@@ -22,7 +22,8 @@ import { boltLogger, createLog, type Log } from './log.js';
 import { createBoltApp, type BotIdentity } from './slack/create-app.js';
 import { ConfigError } from './errors.js';
 import { platformError } from './slack/retry-policy.js';
-import { SLACK_LIMITS, type SlackLimits } from './slack/limits.js';
+import { PREVIEW_LIMITS, SLACK_LIMITS, type PreviewLimitSettings, type SlackLimits } from './slack/limits.js';
+import { PreviewLimits } from '../commands/clear-telemetry/preview-limits.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { UserGroupDirectory } from './slack/user-groups.js';
 
@@ -36,6 +37,7 @@ export interface StartOptions {
   port?: number;
   /** Overrides CLEAR_TELEMETRY_JANITOR_EVERY. */
   janitorEveryMs?: number;
+  previewLimits?: PreviewLimitSettings;
   /** Overrides the runner id (host:pid), so tests can run two "replicas" in one process. */
   runnerId?: string;
 }
@@ -105,6 +107,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     slack,
     groupMembers: new UserGroupDirectory(client, limits, Date.now, connection).members,
     runner,
+    previews: new PreviewLimits(options.previewLimits ?? PREVIEW_LIMITS),
     clock,
     log,
   };
@@ -135,6 +138,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       await runner.shutdown(purgeConfig.run.shutdownTimeoutMs);
       await Promise.race([slack.idle(), sleep(2_000, undefined, { ref: false })]);
       await slack.close();
+      await deps.previews.close();
       await connection?.disconnect();
       await orm.close(true);
     },

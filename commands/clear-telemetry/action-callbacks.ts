@@ -10,12 +10,13 @@ type Decide = (deps: ClearTelemetryDeps, click: Click, respond: RespondFn) => Pr
 function buttonCallback(deps: ClearTelemetryDeps, decide: Decide) {
   return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const container = body.container as { channel_id?: string; message_ts?: string } | undefined;
+    const container = body.container as { channel_id?: string; message_ts?: string; thread_ts?: string } | undefined;
     const click = {
       userId: body.user.id,
       requestId: requestIdFrom(action.value),
       channelId: body.channel?.id ?? container?.channel_id ?? null,
       messageTs: body.message?.ts ?? container?.message_ts ?? null,
+      threadTs: (body.message as { thread_ts?: string } | undefined)?.thread_ts ?? container?.thread_ts ?? null,
     };
     await decide(deps, click, respond);
   };
@@ -27,3 +28,11 @@ export const stopCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, s
 export const pauseCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, pauseRequest(true));
 export const continueCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, pauseRequest(false));
 export const resumeCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, resumeRequest);
+
+/** A button this version does not know: acked (done before any listener), logged, nothing else. */
+export const unknownActionCallback =
+  (deps: ClearTelemetryDeps) =>
+  async ({ ack, body, action }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    deps.log.warn({ actionId: 'action_id' in action ? action.action_id : null, user: body.user.id }, 'unknown action ignored');
+  };

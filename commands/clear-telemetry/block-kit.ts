@@ -7,6 +7,20 @@ import type { Button, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from
  */
 export const LIMITS = { text: 3_000, header: 150, button: 75, contextElements: 10, blocks: 50, fallback: 4_000 } as const;
 
+/**
+ * Text a person typed (or a value read from the database) made inert for mrkdwn: Slack's own three
+ * escapes (https://docs.slack.dev/messaging/formatting-message-text#escaping), so `<!channel>`,
+ * `<@U…>` and `<https://…|label>` show as typed instead of pinging or linking.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** What was typed, echoed back: inert, and short enough that a reply stays readable. */
+export function echo(text: string, max = 200): string {
+  return escapeMrkdwn(clip(text, max));
+}
+
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

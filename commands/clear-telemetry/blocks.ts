@@ -6,7 +6,7 @@ import type { RunNote } from '../../src/domain/ports.js';
 import type { PurgeProgress } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
-import { button, clip, context, header, LIMITS, message, section } from './block-kit.js';
+import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
 import { closedSentence, endState, mention, NOTE_LABEL, people, resultSentence } from './sentences.js';
 import { ACTION } from './ids.js';
 
@@ -146,7 +146,8 @@ function summarySection(summary: StatusSummary): KnownBlock {
   const line = (label: string, n: number) => `${label.padEnd(width)}  ${formatCount(n).padStart(numbers)}`;
   const more = summary.rows.length > SUMMARY_ROWS ? [`(${summary.rows.length - SUMMARY_ROWS} more statuses)`] : [];
   const table = [...shown.map((row) => line(clip(row.status, 40), row.count)), ...more, line('Total', summary.total)].join('\n');
-  return section(clip(`*Status summary*\n\`\`\`${table}\`\`\``, LIMITS.text));
+  // Statuses are whatever the Django app wrote: escaped, so none can become markup.
+  return section(clip(`*Status summary*\n\`\`\`${escapeMrkdwn(table)}\`\`\``, LIMITS.text));
 }
 
 function approvalNotes(options: PreviewOptions): string[] {

@@ -10,7 +10,8 @@ export function commandCallback(deps: ClearTelemetryDeps) {
   return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     let args;
     try {
-      args = parseClearArgs(splitCommandText(command.text));
+      // A payload without `text` is an empty command, not a crash before the ack.
+      args = parseClearArgs(splitCommandText(command.text ?? ''));
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       await ack(ephemeral(errorText(error)));

@@ -15,6 +15,8 @@ export interface Click {
   requestId: number | null;
   channelId: string | null;
   messageTs: string | null;
+  /** Set when the clicked message is a reply in a thread (a request message reposted there). */
+  threadTs: string | null;
 }
 
 /** Confirm: check the rules, claim the request atomically, then start the run detached. */
@@ -97,7 +99,7 @@ function requesterOrApprover(request: PurgeRequestRecord, clicker: Clicker, what
 export async function expireDueRequests(deps: ClearTelemetryDeps): Promise<void> {
   for (const request of await deps.ledger.expireDue(deps.clock())) {
     deps.log.info({ requestId: request.id }, 'request expired');
-    await close(deps, request, { userId: '', requestId: request.id, channelId: null, messageTs: null });
+    await close(deps, request, { userId: '', requestId: request.id, channelId: null, messageTs: null, threadTs: null });
   }
 }
 
@@ -106,6 +108,7 @@ type Decision = (request: PurgeRequestRecord, clicker: Clicker, now: Date) => Pr
 async function decide(deps: ClearTelemetryDeps, click: Click, respond: RespondFn, decision: Decision): Promise<void> {
   try {
     const request = await required(deps, click.requestId);
+    checkClickSource(request, click, deps.access.channels);
     const now = deps.clock();
     if (request.state === 'awaiting_approval' && isExpired(request, now)) await expireDueRequests(deps);
     const [isApprover, isBreakGlass] = await Promise.all([
@@ -116,6 +119,25 @@ async function decide(deps: ClearTelemetryDeps, click: Click, respond: RespondFn
   } catch (error) {
     deps.log.info({ err: error, requestId: click.requestId, user: click.userId }, 'click refused');
     await respond(ephemeral(errorText(error)));
+  }
+}
+
+/**
+ * A click acts only on the request whose message carries the button: same channel, same message
+ * (or its repost in that message's thread), in a channel where the command is allowed. A button
+ * value edited to name another request, or a message copied elsewhere, changes nothing.
+ */
+function checkClickSource(request: PurgeRequestRecord, click: Click, channels: readonly string[] | null): void {
+  const onItsMessage =
+    request.channelId !== null &&
+    request.messageTs !== null &&
+    click.channelId === request.channelId &&
+    (click.messageTs === request.messageTs || click.threadTs === request.messageTs);
+  if (!onItsMessage) {
+    throw new NotAllowedError(`That button does not belong to request #${request.id}'s message, so nothing was done. Use the buttons on the request's own message.`);
+  }
+  if (channels && !channels.includes(request.channelId ?? '')) {
+    throw new NotAllowedError('This command is not enabled in this channel, so nothing was done.');
   }
 }
 

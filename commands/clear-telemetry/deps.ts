@@ -3,6 +3,7 @@ import type { PlanPolicy } from '../../src/domain/plan.js';
 import type { RequestLedger, WebhookQueue } from '../../src/domain/ports.js';
 import type { RequestRunner } from '../../src/domain/run-request.js';
 import type { Log } from '../../src/log.js';
+import type { PreviewLimits } from './preview-limits.js';
 import type { SlackGateway } from '../../src/slack/slack-gateway.js';
 
 /** Everything the command's listeners use, passed in by src/start-app.ts (and by tests). */
@@ -21,6 +22,8 @@ export interface ClearTelemetryDeps {
   slack: SlackGateway;
   groupMembers: GroupMembers;
   runner: RequestRunner;
+  /** Rations previews, each a scan of the whole table. */
+  previews: PreviewLimits;
   clock: () => Date;
   log: Log;
 }

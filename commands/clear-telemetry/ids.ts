@@ -10,8 +10,15 @@ export const ACTION = {
   resume: 'clear_telemetry_resume',
 } as const;
 
-/** Button values carry only the request id; everything else lives in the ledger. */
+/** The ledger's ids are PostgreSQL `integer`s. */
+const MAX_ID = 2_147_483_647;
+
+/** Button values carry only the request id, digits only; everything else lives in the ledger. */
 export function requestIdFrom(value: string | undefined): number | null {
+  if (value === undefined || !/^[1-9]\d{0,9}$/.test(value)) return null;
   const id = Number(value);
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
+  return id <= MAX_ID ? id : null;
 }
+
+/** Any action_id of ours that this version does not handle (an old message's button, or a forged one). */
+export const UNKNOWN_ACTION = new RegExp(`^(?!(${Object.values(ACTION).join('|')})$)`);

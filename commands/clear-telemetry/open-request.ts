@@ -28,7 +28,8 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
       throw new NotAllowedError('You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.');
     }
     const now = deps.clock();
-    const plan = makePlan(await deps.queue.census(), args, deps.planPolicy, now);
+    const census = await deps.previews.run(userId, () => deps.queue.census());
+    const plan = makePlan(census, args, deps.planPolicy, now);
     if (plan.matching === 0) {
       await post(deps, channelId, nothingToDeleteMessage(plan, userId));
       return;

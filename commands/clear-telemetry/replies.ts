@@ -1,5 +1,6 @@
 import { usage } from '../../src/domain/clear-args.js';
 import { ErrorCode, isCodedError } from '../../src/errors.js';
+import { echo } from './block-kit.js';
 import { COMMAND } from './ids.js';
 
 /** Ephemeral replies: only the person who typed or clicked sees them. */
@@ -7,8 +8,9 @@ export function ephemeral(text: string) {
   return { response_type: 'ephemeral' as const, replace_original: false, text };
 }
 
+/** The usage, after the problem with what was typed: a usage problem quotes the user's own text, so it is echoed inert and short. */
 export function usageText(problem?: string): string {
-  return `${problem ? `${problem}\n\n` : ''}\`\`\`${usage(COMMAND)}\`\`\``;
+  return `${problem ? `${echo(problem, 300)}\n\n` : ''}\`\`\`${usage(COMMAND)}\`\`\``;
 }
 
 /** The one place errors become words for Slack. */

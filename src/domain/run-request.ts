@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isConnectionProblem, LostOwnershipError } from '../errors.js';
+import { isConnectionProblem, LostOwnershipError, publicMessage } from '../errors.js';
 import { HealthGate } from './health-gate.js';
 import type { HealthProbe, RequestLedger, RunLog, RunReporter, RunResult, WebhookQueue } from './ports.js';
 import { purge, type PurgeEvent, type PurgeOutcome, type PurgeSettings } from './purge.js';
@@ -181,7 +181,7 @@ export class RequestRunner {
       return;
     }
     const finished = await retryTransient(() => ledger.finish(id, runnerId, this.result(outcome, run), this.deps.clock()));
-    log.info({ requestId: id, state: finished?.state, deleted: outcome.deleted, durationMs: outcome.durationMs, error: outcome.error?.message }, 'run finished');
+    log.info({ requestId: id, state: finished?.state, deleted: outcome.deleted, durationMs: outcome.durationMs, err: outcome.error ?? undefined }, 'run finished');
     if (finished) reporter.finished(finished);
   }
 
@@ -216,7 +216,7 @@ export class RequestRunner {
       position: { deleted: outcome.deleted, batches: outcome.batches, lastId: outcome.lastId },
       methodUsed: outcome.method,
       fallbackReason: outcome.fallback,
-      error: state === 'interrupted' ? 'the process running it was shut down' : (outcome.error?.message ?? null),
+      error: state === 'interrupted' ? 'the process running it was shut down' : outcome.error ? publicMessage(outcome.error) : null,
     };
   }
 }

@@ -25,7 +25,24 @@ export interface SlackLimits {
   retryMaxMs: number;
   /** How long a process owns an undelivered notice before any replica may deliver it instead. */
   noticeLeaseMs: number;
+  /** Posts waiting for one channel before new previews are refused (audit replies still go first). */
+  postQueuePerChannel: number;
 }
+
+/**
+ * Previews (and dry runs) scan the whole production table: not Slack's limit but ours, so a few
+ * engineers typing during an incident cannot saturate the database.
+ */
+export interface PreviewLimitSettings {
+  /** Previews one user may ask for per minute; one at a time. */
+  perUserPerMinute: number;
+  /** Previews planned at once in this process. */
+  concurrent: number;
+  /** Previews that may wait behind those; more get "busy, try again". */
+  queue: number;
+}
+
+export const PREVIEW_LIMITS: PreviewLimitSettings = { perUserPerMinute: 6, concurrent: 2, queue: 10 };
 
 export const SLACK_LIMITS: SlackLimits = {
   postSpacingMs: 1_000,
@@ -37,4 +54,5 @@ export const SLACK_LIMITS: SlackLimits = {
   retryBaseMs: 1_000,
   retryMaxMs: 30_000,
   noticeLeaseMs: 15 * 60_000,
+  postQueuePerChannel: 200,
 };

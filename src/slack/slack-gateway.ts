@@ -51,7 +51,16 @@ export class SlackGateway {
   ) {
     this.limits = options.limits;
     this.log = options.log;
-    this.posts = new Bottleneck.Group({ maxConcurrent: 1, minTime: this.limits.postSpacingMs, ...this.clustered('posts') });
+    // A bounded queue per channel: past it, a new preview (priority 5) is refused at once rather than
+    // posted minutes late; an audit reply (priority 0) evicts a waiting preview instead, and is in
+    // the outbox anyway.
+    this.posts = new Bottleneck.Group({
+      maxConcurrent: 1,
+      minTime: this.limits.postSpacingMs,
+      highWater: this.limits.postQueuePerChannel,
+      strategy: Bottleneck.strategy.OVERFLOW_PRIORITY,
+      ...this.clustered('posts'),
+    });
     this.posts.on('created', (limiter, channel) => {
       limiter.on('error', (error) => this.log.error({ err: error, channel }, 'slack post limiter error'));
       limiter.on('failed', (error, job) => this.retry(error, job.retryCount, job.options.priority === 0, { channel }));

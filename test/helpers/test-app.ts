@@ -1,6 +1,6 @@
 import { startApp, type RunningApp } from '../../src/start-app.js';
 import { createLog } from '../../src/log.js';
-import type { SlackLimits } from '../../src/slack/limits.js';
+import type { PreviewLimitSettings, SlackLimits } from '../../src/slack/limits.js';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { FakeSlack, SIGNING_SECRET, SLACK_API_URL } from './fake-slack.js';
 import { createScratchDb, type ScratchDb } from './scratch-db.js';
@@ -17,6 +17,7 @@ export const TEST_LIMITS: SlackLimits = {
   retryBaseMs: 250,
   retryMaxMs: 2_000,
   noticeLeaseMs: 60_000,
+  postQueuePerChannel: 200,
 };
 
 export interface TestAppOptions {
@@ -26,6 +27,7 @@ export interface TestAppOptions {
   clockOffsetMs?: () => number;
   janitorEveryMs?: number;
   runnerId?: string;
+  previewLimits?: PreviewLimitSettings;
 }
 
 /** The real app in HTTP mode on a free port, against a scratch database and FakeSlack. */
@@ -47,6 +49,8 @@ export function startTestApp(databaseUrl: string, options: TestAppOptions = {}):
     port: 0,
     janitorEveryMs: options.janitorEveryMs ?? 60_000,
     ...(options.runnerId ? { runnerId: options.runnerId } : {}),
+    // Test files preview many times as one user; the per-user ration has its own test (hostile.test.ts).
+    previewLimits: options.previewLimits ?? { perUserPerMinute: 1_000, concurrent: 2, queue: 50 },
   });
 }
 
