@@ -15,8 +15,9 @@ export interface PaceSettings {
 
 /**
  * Paces the batches of one run. The rows-per-second ceiling is a Bottleneck `minTime` recomputed
- * for each batch's size (the next batch starts no sooner than rows / ceiling after this one started);
- * it counts every batch as full, so a sparse status runs below it, never above.
+ * for each batch (the next batch starts no sooner than rows / ceiling after this one started), from
+ * the rows the batch is expected to delete: its id span times the density seen so far. So a sparse
+ * status runs at the ceiling too, not at a fraction of it.
  * The pause is idle time after a batch ends, which `minTime` (start to start) cannot express.
  */
 export class BatchPacer {

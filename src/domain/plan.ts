@@ -111,12 +111,16 @@ export function countBatches(fromId: number | null, watermark: number | null, ba
   return Math.ceil((watermark - fromId + 1) / batchSize);
 }
 
+/**
+ * The database's own time, plus the rests between batches; under a rows-per-second ceiling, at least
+ * the ceiling's time. One statement cannot be paced, so the ceiling does not slow it.
+ */
 function estimateMs(matching: number, batches: number, method: PurgeMethod, policy: PlanPolicy): number {
-  const rate = policy.maxRowsPerSecond > 0 ? Math.min(policy.maxRowsPerSecond, ESTIMATED_ROWS_PER_SECOND) : ESTIMATED_ROWS_PER_SECOND;
-  const working = (matching / rate) * 1_000;
+  const working = (matching / ESTIMATED_ROWS_PER_SECOND) * 1_000;
   if (method === 'native') return Math.round(working);
   const pauses = Math.max(0, batches - 1) * policy.batchPauseMs + (working * policy.batchPausePercent) / 100;
-  return Math.round(working + pauses);
+  const ceiling = policy.maxRowsPerSecond > 0 ? (matching / policy.maxRowsPerSecond) * 1_000 : 0;
+  return Math.round(Math.max(working + pauses, ceiling));
 }
 
 function sum(values: readonly number[]): number {

@@ -55,7 +55,16 @@ describe('makePlan', () => {
     const plan = makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: false }, { ...policy, maxRowsPerSecond: 1_000 }, now);
     // ERROR rows are spread over ids 17..599,998: 60 ranges of 10,000 ids, and nothing above is touched.
     expect(plan).toMatchObject({ firstId: 17, watermark: 599_998, batches: 60 });
-    expect(plan.estimatedMs).toBe(99_000 + 59 * 10);
+    // 90,000 ERROR rows at 1,000 rows/s: the ceiling's time, which the rests fit inside.
+    expect(plan.estimatedMs).toBe(90_000);
+  });
+
+  it('does not slow a one-statement estimate to the ceiling: one statement cannot be paced', () => {
+    const paced = { ...policy, maxRowsPerSecond: 1_000 };
+    const plan = makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: true }, paced, now);
+    expect(plan.method).toBe('native');
+    expect(plan.estimatedMs).toBe(makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: true }, policy, now).estimatedMs);
+    expect(plan.estimatedMs).toBeLessThan(2_000);
   });
 });
 

@@ -249,6 +249,20 @@ describe('stopping and failing', () => {
     expect(outcome).toMatchObject({ state: 'completed', deleted: 50, batches: 5 });
     expect(outcome.durationMs).toBeGreaterThanOrEqual(400);
   });
+
+  it('reaches the ceiling on a sparse status, and never mistakes the wait for a slow batch', async () => {
+    // One row in five matches: 100 ERROR rows over 500 ids, batches of 50 ids (10 rows each).
+    await insertWebhooks(db.client, Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? 'ERROR' : 'DONE')));
+    const plan = await planFor('ERROR', 50);
+    const events: PurgeEvent[] = [];
+    const outcome = await purge(plan, queue, { ...settings, maxRowsPerSecond: 200, targetBatchMs: 100 }, { onEvent: (event) => void events.push(event) });
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 100, batches: 10 });
+    // 100 rows at 200 rows/s: about half a second. Counting each 50-id batch as 50 rows took 2.25 s.
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(400);
+    expect(outcome.durationMs).toBeLessThan(1_500);
+    expect(events.filter((event) => event.type === 'resized')).toEqual([]);
+    expect(Math.max(...events.flatMap((event) => (event.type === 'progress' ? [event.lastBatchMs] : [])))).toBeLessThan(100);
+  });
 });
 
 /** Locks one row FOR UPDATE from another connection, as a Django worker would; releases after `ms`. */
