@@ -133,10 +133,14 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     shutdownTimeoutMs: purgeConfig.run.shutdownTimeoutMs,
     /** Graceful stop: no new work, runs interrupted (resumable) after their batch, then close. */
     async stop() {
+      const deadline = Date.now() + purgeConfig.run.shutdownTimeoutMs;
+      const left = () => Math.max(0, deadline - Date.now());
       await janitor.stop();
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'stopping the Slack receiver failed'));
-      await runner.shutdown(purgeConfig.run.shutdownTimeoutMs);
-      await Promise.race([slack.idle(), sleep(2_000, undefined, { ref: false })]);
+      await runner.shutdown(left());
+      // Deliver the interrupted results and audit replies while the limiters still run (an edit may
+      // wait out its 2.5 s spacing); what is still undelivered at the deadline stays in the outbox.
+      await Promise.race([slack.idle(), sleep(left(), undefined, { ref: false })]);
       await slack.close();
       await deps.previews.close();
       await connection?.disconnect();

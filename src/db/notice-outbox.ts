@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Notice as NoticeData, NoticeOutbox, PendingNotice } from '../slack/outbox.js';
 import { Notice, NOTICE_TABLE } from './entities/notice.js';
 import { withDbErrors } from './db-errors.js';
+import { REQUEST_TABLE } from './entities/purge-request.js';
 
 interface NoticeRow {
   id: number;
@@ -42,6 +43,7 @@ export class MikroNoticeOutbox implements NoticeOutbox {
   }
 
   async claimExpired(owner: string, leaseMs: number, limit: number): Promise<PendingNotice[]> {
+    await this.dropSuperseded();
     const rows = await withDbErrors(() =>
       this.em.fork().execute<NoticeRow[]>(
         `update "${NOTICE_TABLE}" set claimed_by = ?, claimed_until = now() + make_interval(secs => ?)
@@ -55,5 +57,23 @@ export class MikroNoticeOutbox implements NoticeOutbox {
     return rows
       .sort((a, b) => a.id - b.id)
       .map((row) => ({ id: row.id, requestId: row.request_id, kind: row.kind, channelId: row.channel_id, ts: row.ts, text: row.text, blocks: row.blocks }));
+  }
+
+  /**
+   * An edit replaces a message's whole content, so a late one would show an old state: an undelivered
+   * edit is dropped once a newer edit of the same message exists, or once its request is active
+   * again (resumed, so the runner is editing it). Dropped notices are closed as delivered, with why.
+   */
+  private async dropSuperseded(): Promise<void> {
+    await withDbErrors(() =>
+      this.em.fork().execute(
+        `update "${NOTICE_TABLE}" n set delivered_at = now(), last_error = 'superseded: not sent, a newer state of the message exists'
+         where n.delivered_at is null and n.kind = 'edit' and n.claimed_until < now()
+           and (exists (select 1 from "${NOTICE_TABLE}" m where m.kind = 'edit' and m.channel_id = n.channel_id and m.ts = n.ts and m.id > n.id)
+                or exists (select 1 from "${REQUEST_TABLE}" r where r.id = n.request_id and r.state in ('approved', 'running')))`,
+        [],
+        'run',
+      ),
+    );
   }
 }

@@ -215,4 +215,39 @@ describe('Slack faults', () => {
       expect(rows).toEqual([{ delivered: true }]);
     });
   });
+
+  it('never delivers a left-behind edit over a newer edit of the same message', async () => {
+    const ts = '1700000000.888888';
+    await db.client.query(
+      `insert into clear_telemetry_notice (request_id, kind, channel_id, ts, text, blocks, created_at, claimed_by, claimed_until, attempts, delivered_at)
+       values (98, 'edit', 'COPS', $1, 'Interrupted after deleting 34,000 of 60,000', '[]', now(), 'dead-replica', now() - interval '1 second', 0, null),
+              (98, 'edit', 'COPS', $1, 'Deleted 60,000 webhooks', '[]', now(), 'replica-b', now() + interval '1 minute', 0, now())`,
+      [ts],
+    );
+    const stale = await eventually(async () => {
+      const { rows } = await db.client.query<{ delivered: boolean; last_error: string | null }>(
+        `select delivered_at is not null as delivered, last_error from clear_telemetry_notice where text like 'Interrupted%'`,
+      );
+      expect(rows[0]?.delivered).toBe(true);
+      return rows[0];
+    });
+    expect(stale?.last_error).toMatch(/^superseded/);
+    expect(slack.of('chat.update')).toEqual([]);
+  });
+
+  it('never delivers a left-behind result edit once its request runs again', async () => {
+    const request = await preview(db.client, slack, portOf(a), '--status PENDING --batch-size 1000');
+    await db.client.query(`update clear_telemetry_request set state = 'running', runner_id = 'replica-elsewhere', heartbeat_at = now() + interval '1 hour' where id = $1`, [request.id]);
+    await db.client.query(
+      `insert into clear_telemetry_notice (request_id, kind, channel_id, ts, text, blocks, created_at, claimed_by, claimed_until, attempts)
+       values ($1, 'edit', 'COPS', $2, 'Interrupted: the process running it was shut down', '[]', now(), 'dead-replica', now() - interval '1 second', 0)`,
+      [request.id, request.ts],
+    );
+    await eventually(async () => {
+      const { rows } = await db.client.query<{ last_error: string | null }>(`select last_error from clear_telemetry_notice where request_id = $1`, [request.id]);
+      expect(rows[0]?.last_error).toMatch(/^superseded/);
+    });
+    expect(editsOf(slack, request.ts)).toEqual([]);
+    await db.client.query(`update clear_telemetry_request set state = 'stopped' where id = $1`, [request.id]);
+  });
 });
