@@ -88,7 +88,7 @@ export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestR
     section(text),
     planSection(request.plan),
     context(`Request #${request.id}`),
-    { type: 'actions', block_id: `clear_telemetry_queued_${request.id}`, elements: [button('Cancel', ACTION.stop, String(request.id))] },
+    { type: 'actions', block_id: `clear_telemetry_queued_${request.id}`, elements: [button('Cancel', ACTION.cancel, String(request.id))] },
   ]);
 }
 

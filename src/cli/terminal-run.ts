@@ -61,10 +61,12 @@ export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: Term
     takesQueued: false,
   });
   const finished = await runner.runNow(request.id, deps.signal);
-  if (finished === 'busy' || finished === 'not-approved' || finished === null) {
+  if (finished === 'busy') {
     await ledger.cancel(request.id, who, new Date());
     return { busy: await ledger.running() };
   }
+  // Approved a moment ago by this process: anything else means the ledger row was changed under us.
+  if (finished === 'not-approved' || finished === null) throw new Error(`request #${request.id} was changed in the ledger by someone else before it could start`);
   return summaryOf(finished);
 }
 

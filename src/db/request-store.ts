@@ -72,6 +72,17 @@ export class MikroRequestLedger implements RequestLedger {
     );
   }
 
+  async markQueued(id: number, behindId: number | null): Promise<boolean> {
+    const { affectedRows } = await this.run((em) =>
+      em.execute<{ affectedRows: number }>(
+        `update "${REQUEST_TABLE}" set queued_behind = ?, updated_at = now() where id = ? and state = 'approved' and queued_behind is distinct from ?`,
+        [behindId ?? 0, id, behindId ?? 0],
+        'run',
+      ),
+    );
+    return affectedRows === 1;
+  }
+
   async running(): Promise<PurgeRequestRecord | null> {
     return this.findOne({ targetTable: WEBHOOK_TABLE, state: 'running' });
   }

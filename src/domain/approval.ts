@@ -27,9 +27,9 @@ export function checkApproval(request: PurgeRequestRecord, clicker: Clicker, now
   return { selfApproved: false };
 }
 
-/** Cancel: the requester or an approver, while the request still awaits approval. */
+/** Cancel: the requester or an approver, while the request awaits approval or waits in the queue. */
 export function checkCancel(request: PurgeRequestRecord, clicker: Clicker, now: Date): void {
-  checkStillOpen(request, now);
+  if (request.state !== 'approved') checkStillOpen(request, now);
   if (clicker.userId !== request.requesterId && !clicker.isApprover) {
     throw new NotAllowedError('Only the requester or an approver can cancel this request.');
   }

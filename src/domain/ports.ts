@@ -112,6 +112,11 @@ export interface RequestLedger {
   start(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-approved'>;
   /** interrupted or failed -> running, keeping the position. */
   resume(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-resumable'>;
+  /**
+   * Records that an approved request waits behind `behindId` (null: a run the ledger cannot name);
+   * true only the first time for that blocker, across every process, so "queued" is said once.
+   */
+  markQueued(id: number, behindId: number | null): Promise<boolean>;
   /** The request running on the webhook table now, if any. */
   running(): Promise<PurgeRequestRecord | null>;
   /** The oldest approved request waiting for the table. */

@@ -4,7 +4,8 @@
  *
  *   awaiting_approval -> approved -> running -> succeeded | failed | stopped | interrupted
  *   awaiting_approval -> cancelled | expired
- *   interrupted -> running (resume)
+ *   approved -> cancelled (a queued request)
+ *   interrupted | failed -> running (resume)
  */
 export const REQUEST_STATES = [
   'awaiting_approval',
@@ -18,9 +19,3 @@ export const REQUEST_STATES = [
   'expired',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
-
-export const FINAL_STATES: readonly RequestState[] = ['succeeded', 'failed', 'stopped', 'cancelled', 'expired'];
-
-export function isFinal(state: RequestState): boolean {
-  return FINAL_STATES.includes(state);
-}

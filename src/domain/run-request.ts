@@ -60,7 +60,10 @@ export class RequestRunner {
     try {
       const claim = await this.deps.ledger.start(id, this.deps.runnerId);
       if (claim === 'busy') {
-        const [request, behind] = await Promise.all([this.deps.ledger.get(id), this.deps.ledger.running()]);
+        // Every sweep of every replica retries a queued request: say so once per thing it waits behind.
+        const behind = await this.deps.ledger.running();
+        if (!(await this.deps.ledger.markQueued(id, behind?.id ?? null))) return;
+        const request = await this.deps.ledger.get(id);
         this.deps.log.info({ requestId: id, behind: behind?.id }, 'request queued');
         if (request) this.deps.reporter.queued(request, behind);
       } else if (claim === 'started') {
@@ -105,10 +108,6 @@ export class RequestRunner {
       this.deps.reporter.finished(request);
     }
     await this.startNextQueued();
-  }
-
-  running(): number[] {
-    return [...this.active.keys()];
   }
 
   /** Resolves when no run is executing in this process. */

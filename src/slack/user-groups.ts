@@ -26,6 +26,8 @@ export class UserGroupDirectory {
       reservoirRefreshAmount: limits.groupLookupsPerMinute,
       reservoirRefreshInterval: 60_000,
     });
+    // A failed lookup rejects its own promise, which refuses access with the reason.
+    this.limiter.on('error', () => undefined);
   }
 
   readonly members = (groupId: string): Promise<ReadonlySet<string>> => {
@@ -39,7 +41,8 @@ export class UserGroupDirectory {
 
   private async lookUp(groupId: string): Promise<ReadonlySet<string>> {
     try {
-      const result = await this.limiter.schedule(() => this.client.usergroups.users.list({ usergroup: groupId, include_disabled: false }));
+      // With Redis, a lookup held by a process that died must not hold the slot forever.
+      const result = await this.limiter.schedule({ expiration: 30_000 }, () => this.client.usergroups.users.list({ usergroup: groupId, include_disabled: false }));
       return new Set(result.users ?? []);
     } catch (error) {
       const reason = (error as { data?: { error?: string } }).data?.error ?? (error instanceof Error ? error.message : String(error));

@@ -103,6 +103,31 @@ describe('several replicas', () => {
     expect(later.deleted_count).toBe(300);
     expect(await remainingIds(db.client)).toEqual([]);
     expect(dones).toHaveLength(300);
+    // Both replicas' janitors retried it every 500 ms while it waited; it was said once.
+    await settle(a);
+    await settle(b);
+    expect(slack.thread(second.ts).filter((text) => text.includes('Queued behind'))).toHaveLength(1);
+    expect(editsOf(slack, second.ts).filter((text) => text.includes('Queued behind'))).toHaveLength(1);
+  });
+
+  it('cancels a queued request with the Cancel button on its queued message', async () => {
+    await insertWebhooks(db.client, Array.from({ length: 50 }, () => 'DONE'));
+    const first = await approve(a);
+    await waitForDeleted(db.client, first.id, 1_000);
+    const second = await approve(b, '--status DONE');
+    const queued = await eventually(() => {
+      const call = slack.of('chat.update').find((update) => update.body.ts === second.ts && String(update.body.text).startsWith('Queued behind'));
+      expect(call).toBeDefined();
+      return call;
+    });
+    const buttons = (queued?.body.blocks as { type: string; elements?: { action_id: string; text: { text: string } }[] }[]).find((block) => block.type === 'actions');
+    expect(buttons?.elements?.map((button) => [button.text.text, button.action_id])).toEqual([['Cancel', ACTION.cancel]]);
+
+    await click(portOf(a), ACTION.cancel, String(second.id), 'UREQUESTER', second.ts);
+
+    expect((await waitForState(db.client, second.id, 'cancelled')).decided_by).toBe('UREQUESTER');
+    await waitForState(db.client, first.id, 'succeeded');
+    expect(await countByStatus(db.client)).toEqual({ DONE: 50 });
   });
 });
 

@@ -59,6 +59,8 @@ export const PurgeRequest = defineEntity({
     pausedBy: p.string().nullable(),
     pausedAt: p.datetime().nullable(),
 
+    /** The request this one was last reported queued behind (0: a run the ledger cannot name). */
+    queuedBehind: p.integer().nullable(),
     runnerId: p.string().nullable(),
     startedAt: p.datetime().nullable(),
     heartbeatAt: p.datetime().nullable(),

@@ -3,6 +3,7 @@ import { Migration20261128175052 } from './Migration20261128175052.js';
 import { Migration20261128182302 } from './Migration20261128182302.js';
 import { Migration20261128195611 } from './Migration20261128195611.js';
 import { Migration20261129010000 } from './Migration20261129010000.js';
+import { Migration20261129060000 } from './Migration20261129060000.js';
 
 /** Every migration, in order. Listed in code so tsc, tsx and vitest all load the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -14,4 +15,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128195611', class: Migration20261128195611 },
   // The plan's database snapshot: a run keeps every row the preview did not see.
   { name: 'Migration20261129010000', class: Migration20261129010000 },
+  // Which request a queued one was last said to wait behind, so "queued" is said once.
+  { name: 'Migration20261129060000', class: Migration20261129060000 },
 ];
