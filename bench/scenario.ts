@@ -120,6 +120,7 @@ async function recorded(): Promise<Result> {
   const started = performance.now();
   const run = await runFromTerminal(plan, false, {
     orm,
+    databaseUrl: url,
     queue: timed,
     config,
     display: { update: quiet, finish: () => Promise.resolve() },

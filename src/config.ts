@@ -22,6 +22,8 @@ export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
 }
 
 export interface PurgeConfig {
+  /** `statement_timeout` of a census (the per-status count behind every preview and plan). */
+  censusTimeoutMs: number;
   plan: PlanPolicy;
   purge: PurgeSettings;
   run: RunSettings;
@@ -45,6 +47,7 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       CLEAR_TELEMETRY_JANITOR_EVERY: duration(5_000, 's'),
       CLEAR_TELEMETRY_SLOW_BATCH_COOLDOWN: duration(5_000, 's'),
       CLEAR_TELEMETRY_SHUTDOWN_TIMEOUT: duration(20_000, 's'),
+      CLEAR_TELEMETRY_CENSUS_TIMEOUT: duration(60_000, 's'),
     },
     env,
   );
@@ -54,6 +57,7 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
     batchPausePercent: vars.CLEAR_TELEMETRY_BATCH_PAUSE_PERCENT,
   };
   return Object.freeze({
+    censusTimeoutMs: vars.CLEAR_TELEMETRY_CENSUS_TIMEOUT,
     plan: { nativeMaxRows: vars.CLEAR_TELEMETRY_NATIVE_MAX_ROWS, ...pace },
     purge: {
       ...pace,

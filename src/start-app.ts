@@ -4,6 +4,7 @@ import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { WebClient } from '@slack/web-api';
 import { registerClearTelemetry } from '../commands/clear-telemetry/index.js';
 import type { ClearTelemetryDeps } from '../commands/clear-telemetry/deps.js';
@@ -16,8 +17,10 @@ import { MikroRequestLedger } from './db/request-store.js';
 import { MikroWebhookQueue } from './db/webhook-queue.js';
 import { MikroNoticeOutbox } from './db/notice-outbox.js';
 import { PgHealthProbe } from './db/health-probe.js';
+import { PgRunLiveness } from './db/run-lock.js';
 import { Janitor } from './janitor.js';
 import { RequestRunner } from './domain/run-request.js';
+import { SharedCensus } from './domain/shared-census.js';
 import { boltLogger, createLog, type Log } from './log.js';
 import { createBoltApp, type BotIdentity } from './slack/create-app.js';
 import { ConfigError } from './errors.js';
@@ -26,6 +29,9 @@ import { PREVIEW_LIMITS, SLACK_LIMITS, type PreviewLimitSettings, type SlackLimi
 import { PreviewLimits } from '../commands/clear-telemetry/preview-limits.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { UserGroupDirectory } from './slack/user-groups.js';
+
+/** A run needs at most three connections at once: its batch, its heartbeat, and the janitor's sweep. */
+const RUN_POOL_SIZE = 3;
 
 export interface StartOptions {
   env: Env;
@@ -44,6 +50,8 @@ export interface StartOptions {
 
 export interface RunningApp {
   app: App;
+  /** The request-handling pool (previews, clicks); runs have a pool of their own. */
+  orm: MikroORM;
   /** The HTTP port, or null in Socket Mode. */
   port: number | null;
   deps: ClearTelemetryDeps;
@@ -81,11 +89,16 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const connection = slackConfig.redisUrl ? new Bottleneck.IORedisConnection({ client: new Redis(slackConfig.redisUrl) }) : undefined;
   const slack = new SlackGateway(client, { limits, log, outbox: new MikroNoticeOutbox(orm.em), owner: runnerId, connection });
   const ledger = new MikroRequestLedger(orm.em);
-  const queue = new MikroWebhookQueue(orm.em);
+  const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: purgeConfig.censusTimeoutMs });
+  // Runs get a pool of their own (batches, heartbeat, Stop/Pause reads, janitor), so previews and
+  // clicks filling the request pool can never starve a run, and a lock on a connection of its own.
+  const runOrm = await initORM(databaseUrl, { pool: { min: 0, max: RUN_POOL_SIZE } });
+  const previewLimits = options.previewLimits ?? PREVIEW_LIMITS;
   const runner = new RequestRunner({
-    ledger,
-    queue,
-    health: new PgHealthProbe(orm.em),
+    ledger: new MikroRequestLedger(runOrm.em),
+    queue: new MikroWebhookQueue(runOrm.em),
+    health: new PgHealthProbe(runOrm.em),
+    liveness: new PgRunLiveness(databaseUrl),
     settings: purgeConfig.purge,
     run: purgeConfig.run,
     reporter: new SlackReporter(slack, log),
@@ -107,7 +120,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     slack,
     groupMembers: new UserGroupDirectory(client, limits, Date.now, connection).members,
     runner,
-    previews: new PreviewLimits(options.previewLimits ?? PREVIEW_LIMITS),
+    previews: new PreviewLimits(previewLimits),
+    census: new SharedCensus(() => queue.census(), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),
     clock,
     log,
   };
@@ -128,6 +142,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
 
   return {
     app,
+    orm,
     port,
     deps,
     shutdownTimeoutMs: purgeConfig.run.shutdownTimeoutMs,
@@ -144,6 +159,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       await slack.close();
       await deps.previews.close();
       await connection?.disconnect();
+      await runOrm.close(true);
       await orm.close(true);
     },
   };

@@ -23,6 +23,7 @@ describe('loadDatabaseConfig', () => {
 describe('loadPurgeConfig', () => {
   it('has safe defaults', () => {
     expect(loadPurgeConfig({})).toEqual({
+      censusTimeoutMs: 60_000,
       plan: { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 10 },
       purge: {
         maxRowsPerSecond: 0,

@@ -1,6 +1,7 @@
 import type { AccessList, GroupMembers } from '../../src/domain/access.js';
 import type { PlanPolicy } from '../../src/domain/plan.js';
 import type { RequestLedger, WebhookQueue } from '../../src/domain/ports.js';
+import type { SharedCensus } from '../../src/domain/shared-census.js';
 import type { RequestRunner } from '../../src/domain/run-request.js';
 import type { Log } from '../../src/log.js';
 import type { PreviewLimits } from './preview-limits.js';
@@ -22,8 +23,10 @@ export interface ClearTelemetryDeps {
   slack: SlackGateway;
   groupMembers: GroupMembers;
   runner: RequestRunner;
-  /** Rations previews, each a scan of the whole table. */
+  /** Rations each user's previews, each a scan of the whole table. */
   previews: PreviewLimits;
+  /** One census at a time in this process, shared by the previews that arrive meanwhile. */
+  census: SharedCensus;
   clock: () => Date;
   log: Log;
 }

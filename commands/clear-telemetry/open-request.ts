@@ -28,7 +28,7 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
       throw new NotAllowedError('You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.');
     }
     const now = deps.clock();
-    const census = await deps.previews.run(userId, () => deps.queue.census());
+    const census = await whileCounting(respond, () => deps.previews.run(userId, () => (args.dryRun ? deps.census.recent() : deps.census.fresh())));
     const plan = makePlan(census, args, deps.planPolicy, now);
     if (plan.matching === 0) {
       await post(deps, channelId, nothingToDeleteMessage(plan, userId));
@@ -63,6 +63,31 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
   } catch (error) {
     deps.log.warn({ err: error, user: userId, channel: channelId }, 'request refused');
     await respond(ephemeral(errorText(error)));
+  }
+}
+
+/** How long a census may take before the person is told it is counting. */
+const COUNTING_NOTICE_MS = 1_000;
+
+/**
+ * A census of a big table takes seconds: after a second the person sees "Counting…", and the same
+ * ephemeral message is replaced once the count is in, so nobody types the command again meanwhile.
+ */
+async function whileCounting<T>(respond: RespondFn, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const notice: { shown?: Promise<unknown> } = {};
+  const timer = setTimeout(() => {
+    notice.shown = respond(ephemeral('Counting the webhooks by status… (a big table takes a few seconds)')).catch(() => undefined);
+  }, COUNTING_NOTICE_MS);
+  try {
+    return await work();
+  } finally {
+    clearTimeout(timer);
+    if (notice.shown) {
+      await notice.shown;
+      const seconds = ((Date.now() - started) / 1_000).toFixed(1);
+      await respond({ ...ephemeral(`Counted in ${seconds} s.`), replace_original: true }).catch(() => undefined);
+    }
   }
 }
 

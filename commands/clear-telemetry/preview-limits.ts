@@ -2,16 +2,14 @@ import Bottleneck from 'bottleneck';
 import type { PreviewLimitSettings } from '../../src/slack/limits.js';
 import { BusyError } from '../../src/errors.js';
 
-const DROPPED = /dropped/i;
-
 /**
- * Every preview and dry run counts the whole table, so they are rationed (Bottleneck): one at a
- * time and a few a minute per user, a few at once per process with a short queue behind them.
- * Past either limit the request is refused at once with a coded error, and nothing is touched.
+ * Every preview and dry run needs a census of the whole table, so each user's are rationed
+ * (Bottleneck): one at a time and a few a minute. Past that the request is refused at once with a
+ * coded error, and nothing is touched. (Previews of different users share one census: see
+ * SharedCensus.)
  */
 export class PreviewLimits {
   private readonly perUser: Bottleneck.Group;
-  private readonly all: Bottleneck;
 
   constructor(settings: PreviewLimitSettings) {
     this.perUser = new Bottleneck.Group({
@@ -23,28 +21,21 @@ export class PreviewLimits {
       highWater: 0,
       strategy: Bottleneck.strategy.OVERFLOW,
     });
-    this.all = new Bottleneck({ id: 'previews', maxConcurrent: settings.concurrent, highWater: settings.queue, strategy: Bottleneck.strategy.OVERFLOW });
-    this.all.on('error', () => undefined);
     this.perUser.on('created', (limiter) => limiter.on('error', () => undefined));
   }
 
   async run<T>(userId: string, work: () => Promise<T>): Promise<T> {
-    return refuseWhenDropped(
-      this.perUser.key(userId).schedule(() => refuseWhenDropped(this.all.schedule(work), 'Other previews are being made right now; try again in a few seconds.')),
-      'You asked for several previews in a short time: wait a minute, or use the one already posted.',
-    );
+    try {
+      return await this.perUser.key(userId).schedule(work);
+    } catch (error) {
+      if (error instanceof Bottleneck.BottleneckError && /dropped/i.test(error.message)) {
+        throw new BusyError('You asked for several previews in a short time: wait a minute, or use the one already posted.');
+      }
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.all.stop({ dropWaitingJobs: true }), ...this.perUser.limiters().map(({ limiter }) => limiter.stop({ dropWaitingJobs: true }))]).catch(() => undefined);
-  }
-}
-
-async function refuseWhenDropped<T>(job: Promise<T>, message: string): Promise<T> {
-  try {
-    return await job;
-  } catch (error) {
-    if (error instanceof Bottleneck.BottleneckError && DROPPED.test(error.message)) throw new BusyError(message);
-    throw error;
+    await Promise.all(this.perUser.limiters().map(({ limiter }) => limiter.stop({ dropWaitingJobs: true }))).catch(() => undefined);
   }
 }

@@ -41,7 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
     const config = loadPurgeConfig(env);
     const orm = await initORM(databaseUrl);
     try {
-      return await clearTelemetry(args, orm, config, io, env, signal);
+      return await clearTelemetry(args, orm, databaseUrl, config, io, env, signal);
     } finally {
       await orm.close(true);
     }
@@ -51,9 +51,9 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
   }
 }
 
-async function clearTelemetry(args: ClearArgs, orm: MikroORM, config: PurgeConfig, io: CliIo, env: Env, signal?: AbortSignal): Promise<number> {
+async function clearTelemetry(args: ClearArgs, orm: MikroORM, databaseUrl: string, config: PurgeConfig, io: CliIo, env: Env, signal?: AbortSignal): Promise<number> {
   const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
-  const queue = new MikroWebhookQueue(orm.em);
+  const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: config.censusTimeoutMs });
   const plan = makePlan(await queue.census(), args, config.plan, new Date());
   if (plan.matching === 0) {
     say(text.nothingFoundLine(plan.status));
@@ -80,7 +80,7 @@ async function clearTelemetry(args: ClearArgs, orm: MikroORM, config: PurgeConfi
   const display = createProgressDisplay(io.stdout);
   const warn = (line: string) => void io.stderr.write(`${line}\n`);
   const log = createLog(env.LOG_LEVEL ?? 'silent', io.stderr);
-  const outcome = await runFromTerminal(plan, args.useCursor, { orm, queue, config, display, say, warn, log, signal });
+  const outcome = await runFromTerminal(plan, args.useCursor, { orm, databaseUrl, queue, config, display, say, warn, log, signal });
   await display.finish();
   if ('busy' in outcome) {
     warn(text.busyLine(outcome.busy));

@@ -4,6 +4,7 @@ import type { PurgeConfig } from '../config.js';
 import { PgHealthProbe } from '../db/health-probe.js';
 import { REQUEST_TABLE } from '../db/entities/purge-request.js';
 import { MikroRequestLedger } from '../db/request-store.js';
+import { PgRunLiveness } from '../db/run-lock.js';
 import type { Plan } from '../domain/plan.js';
 import type { RunReporter, WebhookQueue } from '../domain/ports.js';
 import { purge } from '../domain/purge.js';
@@ -16,6 +17,8 @@ import type { RunSummary } from './terminal-text.js';
 
 export interface TerminalRunDeps {
   orm: MikroORM;
+  /** For the run's liveness lock, on a connection of its own. */
+  databaseUrl: string;
   queue: WebhookQueue;
   config: PurgeConfig;
   display: ProgressDisplay;
@@ -52,6 +55,7 @@ export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: Term
     ledger,
     queue: deps.queue,
     health: new PgHealthProbe(deps.orm.em),
+    liveness: new PgRunLiveness(deps.databaseUrl),
     settings: deps.config.purge,
     run: deps.config.run,
     reporter: terminalReporter(deps),

@@ -6,6 +6,7 @@ import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { PurgeRequest, REQUEST_TABLE } from './entities/purge-request.js';
 import { withDbErrors } from './db-errors.js';
 import { DatabaseError } from '../errors.js';
+import { RUN_LOCK_KEY } from './run-lock.js';
 import { newRequestRow, toRecord, type PurgeRequestRow as Row } from './request-rows.js';
 type Where = Record<string, unknown>;
 
@@ -118,14 +119,23 @@ export class MikroRequestLedger implements RequestLedger {
     return result.affectedRows === 1;
   }
 
+  /**
+   * A stale heartbeat alone does not make a run dead: a starved process (a full pool, a slow
+   * database) still holds its run's advisory lock, and PostgreSQL frees that lock the moment the
+   * process's session ends. Dead: heartbeat stale and lock free. A process that holds the lock but has
+   * been silent for ten times the limit is hung, and is declared dead too.
+   */
   async interruptStale(staleAfterMs: number): Promise<PurgeRequestRecord[]> {
     const rows = await this.run((em) =>
       em.execute<{ id: number }[]>(
-        `update "${REQUEST_TABLE}" set state = 'interrupted', updated_at = now(),
+        `update "${REQUEST_TABLE}" r set state = 'interrupted', updated_at = now(),
            error = 'the process running it stopped sending heartbeats (crashed or lost its database connection)'
          where state = 'running' and heartbeat_at < now() - make_interval(secs => ?)
+           and (heartbeat_at < now() - make_interval(secs => ?)
+                or not exists (select 1 from pg_locks l where l.locktype = 'advisory' and l.granted
+                               and l.classid = ?::oid and l.objid = r.id::oid and l.objsubid = 2))
          returning id`,
-        [staleAfterMs / 1_000],
+        [staleAfterMs / 1_000, (staleAfterMs * 10) / 1_000, RUN_LOCK_KEY],
       ),
     );
     return Promise.all(rows.map((row) => this.require(row.id)));

@@ -7,6 +7,9 @@ import { LostOwnershipError } from '../errors.js';
 
 const TABLE = `"${WEBHOOK_TABLE}"`;
 
+/** Key of the advisory lock that lets one census run at a time (distinct from the runs' key). */
+const CENSUS_LOCK_KEY = 0x0c1e_ce05;
+
 /**
  * One grouped scan: counts, key and age range per status, all from one snapshot, which it returns
  * too (`pg_current_snapshot()` is the snapshot of the statement that calls it).
@@ -80,10 +83,24 @@ interface CensusRow {
 
 /** The MikroORM adapter behind the domain's `WebhookQueue`. Every statement is parameterised. */
 export class MikroWebhookQueue implements WebhookQueue {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly options: { censusTimeoutMs: number } = { censusTimeoutMs: 60_000 },
+  ) {}
 
+  /**
+   * Under its own `statement_timeout`, and one at a time per database across every process (a
+   * transaction-scoped advisory lock), so replicas previewing together scan the table one after
+   * another instead of all at once.
+   */
   async census(): Promise<Census> {
-    const rows = await withDbErrors(() => this.em.fork().execute<CensusRow[]>(CENSUS_SQL));
+    const rows = await withDbErrors(() =>
+      this.em.fork().transactional(async (tx) => {
+        await tx.execute(`select set_config('statement_timeout', ?, true)`, [`${this.options.censusTimeoutMs}ms`]);
+        await tx.execute('select pg_advisory_xact_lock(?, ?)', [CENSUS_LOCK_KEY, 1]);
+        return tx.execute<CensusRow[]>(CENSUS_SQL);
+      }),
+    );
     const statuses = rows.map((row) => ({
       status: row.status,
       count: Number(row.count),

@@ -133,6 +133,12 @@ export interface RequestLedger {
   finish(id: number, runnerId: string, result: RunResult, now: Date): Promise<PurgeRequestRecord | null>;
 }
 
+/** Proof that a run's process is alive, held for as long as it runs (see src/db/run-lock.ts). */
+export interface RunLiveness {
+  /** Takes the run's liveness lock; resolves to its release. */
+  hold(requestId: number): Promise<() => Promise<void>>;
+}
+
 /** Where a run reports to (the Slack message and its thread, or the terminal). Must never throw. */
 export interface RunReporter {
   queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): void;

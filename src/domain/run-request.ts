@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isConnectionProblem, LostOwnershipError, publicMessage } from '../errors.js';
 import { HealthGate } from './health-gate.js';
-import type { HealthProbe, RequestLedger, RunLog, RunReporter, RunResult, WebhookQueue } from './ports.js';
+import type { HealthProbe, RequestLedger, RunLiveness, RunLog, RunReporter, RunResult, WebhookQueue } from './ports.js';
 import { purge, type PurgeEvent, type PurgeOutcome, type PurgeSettings } from './purge.js';
 import type { PurgeRequestRecord } from './request.js';
 import { RunGate } from './run-gate.js';
@@ -31,6 +31,8 @@ export interface RunnerDeps {
   log: RunLog;
   /** Whether this process picks up queued requests (the Slack app) or only runs its own (the terminal). */
   takesQueued?: boolean;
+  /** Holds a run's liveness lock while it runs, so a starved run is never declared dead. */
+  liveness?: RunLiveness;
 }
 
 /** Why a run was told to end early: a person's Stop, this process shutting down, or another runner taking over. */
@@ -148,9 +150,24 @@ export class RequestRunner {
   }
 
   private async execute(id: number, resumed: boolean, run: ActiveRun): Promise<void> {
-    const { ledger, reporter, log, runnerId } = this.deps;
+    const { ledger, log } = this.deps;
     const request = await ledger.get(id);
     if (!request) return;
+    // Without the lock the run still goes: the heartbeat alone then speaks for it, as before.
+    const release = await this.deps.liveness?.hold(id).catch((error: unknown) => {
+      log.warn({ requestId: id, err: error }, 'could not take the run\'s liveness lock');
+      return undefined;
+    });
+    try {
+      await this.executeHeld(request, resumed, run);
+    } finally {
+      await release?.();
+    }
+  }
+
+  private async executeHeld(request: PurgeRequestRecord, resumed: boolean, run: ActiveRun): Promise<void> {
+    const { ledger, reporter, log, runnerId } = this.deps;
+    const { id } = request;
     log.info({ requestId: id, method: request.plan.method, matching: request.plan.matching, resumed, from: request.position.lastId }, 'run started');
     reporter.started(request);
 

@@ -36,13 +36,13 @@ export interface SlackLimits {
 export interface PreviewLimitSettings {
   /** Previews one user may ask for per minute; one at a time. */
   perUserPerMinute: number;
-  /** Previews planned at once in this process. */
-  concurrent: number;
-  /** Previews that may wait behind those; more get "busy, try again". */
-  queue: number;
+  /** Previews that may wait on the census in flight; more get "busy, try again". */
+  waitingOnCensus: number;
+  /** How long a dry run may reuse a finished census. */
+  censusReuseMs: number;
 }
 
-export const PREVIEW_LIMITS: PreviewLimitSettings = { perUserPerMinute: 6, concurrent: 2, queue: 10 };
+export const PREVIEW_LIMITS: PreviewLimitSettings = { perUserPerMinute: 6, waitingOnCensus: 50, censusReuseMs: 5_000 };
 
 export const SLACK_LIMITS: SlackLimits = {
   postSpacingMs: 1_000,

@@ -50,7 +50,7 @@ export function startTestApp(databaseUrl: string, options: TestAppOptions = {}):
     janitorEveryMs: options.janitorEveryMs ?? 60_000,
     ...(options.runnerId ? { runnerId: options.runnerId } : {}),
     // Test files preview many times as one user; the per-user ration has its own test (hostile.test.ts).
-    previewLimits: options.previewLimits ?? { perUserPerMinute: 1_000, concurrent: 2, queue: 50 },
+    previewLimits: options.previewLimits ?? { perUserPerMinute: 1_000, waitingOnCensus: 50, censusReuseMs: 0 },
   });
 }
 

@@ -124,7 +124,7 @@ describe('rendered messages', () => {
     expect(actions(resultMessage(ended('interrupted', { error: 'the process running it was shut down' })))).toEqual(['clear_telemetry_resume']);
     expect(actions(resultMessage(ended('failed')))).toEqual(['clear_telemetry_resume']);
     expect(actions(resultMessage(ended('succeeded')))).toEqual([]);
-    expect(actions(queuedMessage(request({ state: 'approved' }), request({ id: 41 })))).toEqual(['clear_telemetry_stop']);
+    expect(actions(queuedMessage(request({ state: 'approved' }), request({ id: 41 })))).toEqual(['clear_telemetry_cancel']);
   });
 
   it('says when nobody can approve', () => {

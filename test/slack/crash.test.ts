@@ -110,4 +110,25 @@ describe('crash and resume', () => {
     expect(done.deleted_count).toBe(20_000);
     expect(await remainingIds(db.client)).toEqual(late);
   });
+
+  it('never interrupts a run whose process is alive but frozen (SIGSTOP) past STALE_AFTER; it finishes when it goes on', async () => {
+    const first = await launch();
+    await launch();
+    const { id, late } = await approvedRun(first);
+    const running = await waitForDeleted(db.client, id, 3_000);
+    first.process.child.kill('SIGSTOP');
+    try {
+      // Its heartbeat goes stale (2 s) while the other process's janitor looks every 500 ms.
+      await eventually(async () => {
+        const { rows } = await db.client.query<{ stale: boolean }>(`select heartbeat_at < now() - interval '5 seconds' as stale from clear_telemetry_request where id = $1`, [id]);
+        expect(rows[0]?.stale).toBe(true);
+      }, 20_000);
+      expect(await ledgerRow(db.client, id)).toMatchObject({ state: 'running', runner_id: running.runner_id });
+    } finally {
+      first.process.child.kill('SIGCONT');
+    }
+    const done = await waitForState(db.client, id, 'succeeded', 40_000);
+    expect(done).toMatchObject({ deleted_count: 20_000, runner_id: running.runner_id });
+    expect(await remainingIds(db.client)).toEqual(late);
+  });
 });

@@ -8,7 +8,7 @@ import { countByStatus, insertWebhooks } from '../helpers/webhooks.js';
 
 const ctx = useTestApp({
   env: { CLEAR_TELEMETRY_CHANNELS: 'COPS,CSECOND' },
-  previewLimits: { perUserPerMinute: 3, concurrent: 2, queue: 10 },
+  previewLimits: { perUserPerMinute: 3, waitingOnCensus: 50, censusReuseMs: 0 },
 });
 
 beforeEach(() => {

@@ -1,0 +1,39 @@
+import pg from 'pg';
+import type { RunLiveness } from '../domain/ports.js';
+import { CONNECT_TIMEOUT_MS, withDbErrors } from './db-errors.js';
+
+/**
+ * The first key of every run's advisory lock (the second is the request id). A constant, positive
+ * int4: `pg_locks.classid` shows it as is, so the janitor's check can name it.
+ */
+export const RUN_LOCK_KEY = 0x0c1e_7e1e;
+
+/**
+ * A run's liveness, from PostgreSQL itself: while a run goes, its process holds a session-level
+ * advisory lock on a connection nothing else uses. A process that dies loses its session and so the
+ * lock, at once; a process that is only starved (a full pool, a slow database) keeps it. The janitor
+ * interrupts a run only when its heartbeat is stale and its lock is free.
+ */
+export class PgRunLiveness implements RunLiveness {
+  constructor(private readonly databaseUrl: string) {}
+
+  async hold(requestId: number): Promise<() => Promise<void>> {
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      application_name: `clear-telemetry run #${requestId}`,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
+    // A dropped session only means the lock is gone; the heartbeat still speaks for the run.
+    client.on('error', () => undefined);
+    await withDbErrors(() => client.connect());
+    try {
+      await withDbErrors(() => client.query('select pg_advisory_lock($1, $2)', [RUN_LOCK_KEY, requestId]));
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return async () => {
+      await client.end().catch(() => undefined);
+    };
+  }
+}
