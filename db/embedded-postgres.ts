@@ -45,7 +45,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // Run as root (CI, containers), initdb and postgres must run as an unprivileged user.
     createPostgresUser: process.getuid?.() === 0,
     // Loopback only, like the machine's own server in CI: trust, so test roles need no password.
-    initdbFlags: ['--encoding=UTF8', '--no-instructions', '--auth-host=trust', '--auth-local=trust'],
+    initdbFlags: ['--encoding=UTF8', '--auth-host=trust', '--auth-local=trust'],
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',

@@ -12,7 +12,9 @@ import { expireDueRequests } from '../commands/clear-telemetry/decide-request.js
 import { SlackReporter } from '../commands/clear-telemetry/slack-reporter.js';
 import { loadDatabaseConfig, loadPurgeConfig, loadSlackConfig, type Env } from './config.js';
 import { initORM } from './db/init-orm.js';
-import { applyMigrations } from './db/migrate.js';
+import { applyMigrations, pendingMigrations } from './db/migrate.js';
+import { withDbErrors } from './db/db-errors.js';
+import { healthRoutes, serveOpsRoutes } from './ops-routes.js';
 import { MikroRequestLedger } from './db/request-store.js';
 import { MikroWebhookQueue } from './db/webhook-queue.js';
 import { MikroNoticeOutbox } from './db/notice-outbox.js';
@@ -52,7 +54,7 @@ export interface RunningApp {
   app: App;
   /** The request-handling pool (previews, clicks); runs have a pool of their own. */
   orm: MikroORM;
-  /** The HTTP port, or null in Socket Mode. */
+  /** The HTTP port: Slack's requests and the operators' routes, or (Socket Mode) the operators' routes only. */
   port: number | null;
   deps: ClearTelemetryDeps;
   /** How long `stop` may take (CLEAR_TELEMETRY_SHUTDOWN_TIMEOUT), for the caller's own deadline. */
@@ -126,10 +128,21 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     log,
   };
 
-  const app = createBoltApp(slackConfig, log, identity);
+  const routes = healthRoutes([
+    ['database', async () => void (await withDbErrors(() => orm.em.getConnection().execute('select 1')))],
+    ['migrations', async () => {
+      const pending = await pendingMigrations(orm);
+      if (pending.length > 0) throw new Error(`${pending.length} pending: run npm run migrate`);
+    }],
+    // auth.test passed before anything started; a rejected token stops the start instead.
+    ['slack', () => Promise.resolve()],
+  ]);
+  const app = createBoltApp(slackConfig, log, identity, routes);
   registerClearTelemetry(app, deps);
-  const server: unknown = await app.start(options.port ?? slackConfig.port);
-  const port = slackConfig.mode === 'http' ? ((server as { address(): AddressInfo }).address().port ?? null) : null;
+  const listenOn = options.port ?? slackConfig.port;
+  const server: unknown = await app.start(listenOn);
+  const ops = slackConfig.mode === 'socket' ? await serveOpsRoutes(routes, listenOn) : null;
+  const port = ops ? ops.port : ((server as { address(): AddressInfo }).address().port ?? null);
   // The janitor: every process, every few seconds. Finds runs whose process died, starts queued
   // requests when the table is free, closes expired previews, delivers notices nobody delivered.
   const janitor = new Janitor(async () => {
@@ -152,6 +165,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       const left = () => Math.max(0, deadline - Date.now());
       await janitor.stop();
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'stopping the Slack receiver failed'));
+      await new Promise((resolve) => (ops ? ops.server.close(resolve) : resolve(undefined)));
       await runner.shutdown(left());
       // Deliver the interrupted results and audit replies while the limiters still run (an edit may
       // wait out its 2.5 s spacing); what is still undelivered at the deadline stays in the outbox.

@@ -32,9 +32,25 @@ describe('request signing', () => {
     expect((await postSigned(ctx.port, body)).status).toBe(200);
   });
 
-  it('serves a health check for the load balancer', async () => {
+  it('serves a liveness check for the load balancer', async () => {
     const response = await fetch(`http://127.0.0.1:${ctx.port}/healthz`);
-    expect([response.status, await response.text()]).toEqual([200, 'ok']);
+    expect([response.status, await response.json()]).toEqual([200, { status: 'ok' }]);
+  });
+
+  it('is ready when the database answers, the migrations are applied and Slack took the token; not ready otherwise', async () => {
+    const ready = await fetch(`http://127.0.0.1:${ctx.port}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok', migrations: 'ok', slack: 'ok' } }]);
+
+    const { rows } = await ctx.db.client.query<{ name: string }>('delete from clear_telemetry_migrations where id = (select max(id) from clear_telemetry_migrations) returning name');
+    try {
+      const notReady = await fetch(`http://127.0.0.1:${ctx.port}/readyz`);
+      expect([notReady.status, await notReady.json()]).toEqual([
+        503,
+        { status: 'not ready', checks: { database: 'ok', migrations: '1 pending: run npm run migrate', slack: 'ok' } },
+      ]);
+    } finally {
+      await ctx.db.client.query('insert into clear_telemetry_migrations (name, executed_at) values ($1, now())', [rows[0]?.name]);
+    }
   });
 });
 
