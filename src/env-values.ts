@@ -34,11 +34,31 @@ export function parseEnv<Shape extends z.ZodRawShape>(shape: Shape, env: Env): R
   const input = Object.fromEntries(Object.keys(shape).map((key) => [key, env[key]?.trim() || undefined]));
   const result = z.object(shape).safeParse(input);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    throw new ConfigError(`${name} ${issue?.message ?? 'is invalid'}`);
+    // Every problem at once: fixing one variable per attempt is four restarts for four mistakes.
+    throw configErrors(result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`));
   }
   return Object.freeze(result.data);
+}
+
+/** One ConfigError for several problems: a count, then one line each. */
+export function configErrors(problems: readonly string[]): ConfigError {
+  return new ConfigError(problems.length === 1 ? (problems[0] ?? '') : `${problems.length} configuration problems:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+}
+
+/** Runs every loader and reports all their problems together; returns their results in order. */
+export function loadAll<T extends unknown[]>(...loaders: { [K in keyof T]: () => T[K] }): T {
+  const problems: string[] = [];
+  const results = loaders.map((load) => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.message.replace(/^\d+ configuration problems:\n/, '').split('\n').map((line) => line.trim()));
+      return undefined;
+    }
+  });
+  if (problems.length > 0) throw configErrors(problems);
+  return results as T;
 }
 
 /** `250ms`, `900s`, `15m`, `1h`, or a bare number in `unit`. */

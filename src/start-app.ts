@@ -11,6 +11,7 @@ import type { ClearTelemetryDeps } from '../commands/clear-telemetry/deps.js';
 import { expireDueRequests } from '../commands/clear-telemetry/decide-request.js';
 import { SlackReporter } from '../commands/clear-telemetry/slack-reporter.js';
 import { loadDatabaseConfig, loadPurgeConfig, loadSlackConfig, type Env } from './config.js';
+import { loadAll } from './env-values.js';
 import { initORM } from './db/init-orm.js';
 import { applyMigrations, pendingMigrations } from './db/migrate.js';
 import { withDbErrors } from './db/db-errors.js';
@@ -67,9 +68,11 @@ export interface RunningApp {
  * under an advisory lock, so replicas can start together), Slack clients and limiters, the command.
  */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
-  const { databaseUrl } = loadDatabaseConfig(options.env);
-  const purgeConfig = loadPurgeConfig(options.env);
-  const slackConfig = loadSlackConfig(options.env);
+  const [{ databaseUrl }, purgeConfig, slackConfig] = loadAll(
+    () => loadDatabaseConfig(options.env),
+    () => loadPurgeConfig(options.env),
+    () => loadSlackConfig(options.env),
+  );
   const log = options.log ?? createLog(slackConfig.logLevel);
   const limits = options.limits ?? SLACK_LIMITS;
   const clock = options.clock ?? (() => new Date());

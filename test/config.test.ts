@@ -1,3 +1,4 @@
+import { startApp } from '../src/start-app.js';
 import { describe, expect, it } from 'vitest';
 import { loadDatabaseConfig, loadPurgeConfig, loadSlackConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
@@ -102,8 +103,9 @@ describe('loadSlackConfig', () => {
   });
 
   it.each([
-    [{}, 'SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app\'s settings'],
-    [{ SLACK_BOT_TOKEN: 'xoxp-1' }, 'SLACK_BOT_TOKEN must start with xoxb- (it is the bot token)'],
+    [{ SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app\'s settings'],
+    [{ SLACK_BOT_TOKEN: 'xoxp-1', SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN must start with xoxb- (it is the bot token)'],
+    [{}, `2 configuration problems:\n  SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app's settings\n  SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack\'s requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode`],
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, "SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode"],
     [{ ...http, SLACK_APP_TOKEN: 'xoxb-2' }, 'SLACK_APP_TOKEN must start with xapp- (it is the app-level token with connections:write)'],
     [{ ...http, PORT: '70000' }, "PORT must be a whole number from 1 to 65535 (got '70000')"],
@@ -113,5 +115,21 @@ describe('loadSlackConfig', () => {
     [{ ...http, CLEAR_TELEMETRY_APPROVAL_TTL: 'soon' }, "CLEAR_TELEMETRY_APPROVAL_TTL must be a duration such as 15m, 900s or 1h (got 'soon')"],
   ])('names the variable: %j', (env, message) => {
     expect(() => loadSlackConfig(env)).toThrow(new ConfigError(message));
+  });
+});
+
+describe('npm start', () => {
+  it('reports every configuration problem at once, before touching the database or Slack', async () => {
+    await expect(startApp({ env: { CLEAR_TELEMETRY_STALE_AFTER: 'never' } })).rejects.toThrow(
+      new ConfigError(
+        [
+          '4 configuration problems:',
+          '  DATABASE_URL is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname',
+          "  CLEAR_TELEMETRY_STALE_AFTER must be a duration such as 15m, 900s or 1h (got 'never')",
+          "  SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app's settings",
+          '  SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack\'s requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode',
+        ].join('\n'),
+      ),
+    );
   });
 });
