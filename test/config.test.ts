@@ -105,7 +105,7 @@ describe('loadSlackConfig', () => {
   it.each([
     [{ SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app\'s settings'],
     [{ SLACK_BOT_TOKEN: 'xoxp-1', SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN must start with xoxb- (it is the bot token)'],
-    [{}, `2 configuration problems:\n  SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app's settings\n  SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack\'s requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode`],
+    [{}, `2 configuration problems:\n  SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app's settings\n  SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode`],
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, "SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode"],
     [{ ...http, SLACK_APP_TOKEN: 'xoxb-2' }, 'SLACK_APP_TOKEN must start with xapp- (it is the app-level token with connections:write)'],
     [{ ...http, PORT: '70000' }, "PORT must be a whole number from 1 to 65535 (got '70000')"],
