@@ -123,9 +123,8 @@ async function recorded(): Promise<Result> {
     databaseUrl: url,
     queue: timed,
     config,
-    display: { update: quiet, finish: () => Promise.resolve() },
-    say: quiet,
-    warn: quiet,
+    display: { update: quiet, note: quiet, finish: () => Promise.resolve() },
+    recorded: true,
     log: createLog('silent'),
   });
   const ms = performance.now() - started;

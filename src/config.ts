@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { accessList, type AccessList } from './domain/access.js';
 import type { PlanPolicy } from './domain/plan.js';
+import type { Target } from './domain/describe.js';
+import { databaseLabel } from './db/database-label.js';
 import type { PurgeSettings } from './domain/purge.js';
 import type { RunSettings } from './domain/run-request.js';
 import { duration, idList, parseEnv, postgresUrl, token, wholeNumber, type Env } from './env-values.js';
@@ -14,11 +16,16 @@ export type { Env };
 
 export interface DatabaseConfig {
   databaseUrl: string;
+  /** What every plan, preview and result names: `database@host:port` (never the password) and the environment's label. */
+  target: Target;
 }
 
 export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
-  const { DATABASE_URL } = parseEnv({ DATABASE_URL: postgresUrl }, env);
-  return Object.freeze({ databaseUrl: DATABASE_URL });
+  const { DATABASE_URL, CLEAR_TELEMETRY_ENVIRONMENT } = parseEnv(
+    { DATABASE_URL: postgresUrl, CLEAR_TELEMETRY_ENVIRONMENT: z.string().max(40, 'must be at most 40 characters').optional() },
+    env,
+  );
+  return Object.freeze({ databaseUrl: DATABASE_URL, target: { database: databaseLabel(DATABASE_URL), environment: CLEAR_TELEMETRY_ENVIRONMENT ?? null } });
 }
 
 export interface PurgeConfig {

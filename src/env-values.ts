@@ -7,6 +7,10 @@ export type Env = Record<string, string | undefined>;
 
 export const postgresUrl = z
   .string({ error: 'is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname' })
+  .refine((value) => !/^[a-z]+:\/\/[^/]*@[^/]*@/i.test(value), {
+    error: "has an '@' in its user or password: write it as %40 (and ':' as %3A, '/' as %2F), e.g. postgres://user:p%40ss@host:5432/dbname",
+    abort: true,
+  })
   .refine(isPostgresUrl, {
     error: 'is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname',
   });

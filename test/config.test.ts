@@ -5,13 +5,15 @@ import { ConfigError } from '../src/errors.js';
 
 describe('loadDatabaseConfig', () => {
   it('accepts a PostgreSQL URL', () => {
-    expect(loadDatabaseConfig({ DATABASE_URL: 'postgresql://app:secret@db.internal:5432/django' })).toEqual({
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgresql://app:secret@db.internal:5432/django', CLEAR_TELEMETRY_ENVIRONMENT: 'production' })).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5432/django',
+      target: { database: 'django@db.internal:5432', environment: 'production' },
     });
   });
 
   it.each([
     [{}, 'DATABASE_URL is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname'],
+    [{ DATABASE_URL: 'postgres://app:p@ss@db.internal:5432/django' }, "DATABASE_URL has an '@' in its user or password: write it as %40 (and ':' as %3A, '/' as %2F), e.g. postgres://user:p%40ss@host:5432/dbname"],
     [{ DATABASE_URL: '  ' }, 'DATABASE_URL is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname'],
     [{ DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname'],
     [{ DATABASE_URL: 'postgres://db.internal' }, 'DATABASE_URL is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname'],

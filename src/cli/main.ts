@@ -4,8 +4,8 @@ import { runCli } from './run-cli.js';
 const stop = new AbortController();
 process.on('SIGINT', () => {
   if (stop.signal.aborted) process.exit(130);
+  // The run says "Stopping…" itself, above its progress bar, so the screen stays readable.
   stop.abort();
-  process.stderr.write('\nStopping after the current batch (press Ctrl-C again to quit at once)...\n');
 });
 
 process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, process.env, stop.signal);

@@ -6,13 +6,15 @@ import { progressLine } from './terminal-text.js';
 
 export interface ProgressDisplay {
   update(progress: PurgeProgress): void;
+  /** A line of its own (a fallback, a hold, "stopping…"), printed above the bar, never into it. */
+  note(line: string): void;
   /** Prints the last state (never dropped) and releases the terminal. */
   finish(): Promise<void>;
 }
 
 export type Output = NodeJS.WritableStream & { isTTY?: boolean };
 
-/** A live bar on a terminal; otherwise (cron, pipes, CI) plain lines, at most one a second. */
+/** A live bar on a terminal; otherwise (cron, pipes, CI) plain timestamped lines, at most one a second. */
 export function createProgressDisplay(out: Output): ProgressDisplay {
   return out.isTTY ? new ProgressBar(out) : new ProgressLines(out);
 }
@@ -28,6 +30,10 @@ class ProgressLines implements ProgressDisplay {
     this.throttle.offer(progress);
   }
 
+  note(line: string): void {
+    this.write(line);
+  }
+
   /** The terminal has no rate limit, so the last line is printed at once rather than in its turn. */
   async finish(): Promise<void> {
     const unsent = await this.throttle.close();
@@ -35,21 +41,30 @@ class ProgressLines implements ProgressDisplay {
   }
 
   private print(progress: PurgeProgress): void {
-    this.out.write(`${progressLine(progress)}\n`);
+    this.write(progressLine(progress));
+  }
+
+  /** Log files and cron mail need to say when. */
+  private write(line: string): void {
+    this.out.write(`${new Date().toISOString()} ${line}\n`);
   }
 }
 
+/**
+ * cli-progress's MultiBar (with one bar) because it can print lines above the bar (`log`); the bar
+ * is erased when the run ends, so the result lines stand alone.
+ */
 class ProgressBar implements ProgressDisplay {
-  private readonly bar: cliProgress.SingleBar;
-  private started = false;
+  private readonly bars: cliProgress.MultiBar;
+  private bar: cliProgress.SingleBar | null = null;
 
-  constructor(out: Output) {
-    this.bar = new cliProgress.SingleBar(
+  constructor(private readonly out: Output) {
+    this.bars = new cliProgress.MultiBar(
       {
-        format: 'Deleting [{bar}] {percentage}% | {deletedText}/{totalText} | batch {batches} | {rate} | ETA {etaText}',
+        format: 'Deleting [{bar}] {percentage}% | {deletedText}/{totalText} | ids {ids} | {rate} | ETA {etaText}',
         stream: out,
         hideCursor: true,
-        clearOnComplete: false,
+        clearOnComplete: true,
       },
       cliProgress.Presets.shades_classic,
     );
@@ -59,20 +74,23 @@ class ProgressBar implements ProgressDisplay {
     const payload = {
       deletedText: formatCount(progress.deleted),
       totalText: formatCount(progress.total),
-      batches: `${formatCount(progress.batchesDone)}/${formatCount(progress.batchesTotal)}`,
+      ids: progress.lastId === null ? '-' : `≤ ${formatCount(progress.lastId)}`,
       rate: formatRate(progress.rowsPerSecond),
       etaText: progress.etaMs === null ? '?' : formatDuration(progress.etaMs),
     };
-    if (!this.started) {
-      this.bar.start(progress.total, progress.deleted, payload);
-      this.started = true;
-    }
+    this.bar ??= this.bars.create(progress.total, progress.deleted, payload);
     this.bar.setTotal(progress.total);
     this.bar.update(progress.deleted, payload);
   }
 
+  note(line: string): void {
+    // Before the bar exists there is nothing to draw around.
+    if (this.bar) this.bars.log(`${line}\n`);
+    else this.out.write(`${line}\n`);
+  }
+
   finish(): Promise<void> {
-    if (this.started) this.bar.stop();
+    this.bars.stop();
     return Promise.resolve();
   }
 }

@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
-import { loadDatabaseConfig, loadPurgeConfig, type Env, type PurgeConfig } from '../config.js';
+import { readFileSync } from 'node:fs';
+import { loadDatabaseConfig, loadPurgeConfig, type DatabaseConfig, type Env, type PurgeConfig } from '../config.js';
+import { loadAll } from '../env-values.js';
+import { ledgerExists } from '../db/ledger-exists.js';
 import { MikroWebhookQueue } from '../db/webhook-queue.js';
 import { initORM } from '../db/init-orm.js';
 import { describeError } from '../describe-error.js';
@@ -13,8 +16,22 @@ import { runFromTerminal } from './terminal-run.js';
 import { createProgressDisplay, type Output } from './progress-display.js';
 import * as text from './terminal-text.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+/** 75 (EX_TEMPFAIL): another purge holds the table; cron can simply try again later. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, busy: 75, interrupted: 130 } as const;
 const PROGRAM = 'clear-telemetry';
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The terminal's help: the shared flags, then what only the terminal reads. */
+const HELP = [
+  usage(PROGRAM),
+  '',
+  'Environment:',
+  '  DATABASE_URL                  the Django database, postgres://user:password@host:5432/dbname (required)',
+  '  CLEAR_TELEMETRY_ENVIRONMENT   a label shown first in every plan, e.g. production',
+  '  (the pacing and timeout settings are in the README, Configuration)',
+  '',
+  `Exit codes: ${EXIT.ok} done, ${EXIT.failure} failed, ${EXIT.usage} bad usage or no confirmation, ${EXIT.busy} another purge is running, ${EXIT.interrupted} stopped (Ctrl-C)`,
+].join('\n');
 
 export interface CliIo {
   stdout: Output;
@@ -32,16 +49,18 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
     io.stderr.write(`${PROGRAM}: ${error.message}\n\n${usage(PROGRAM)}\n`);
     return EXIT.usage;
   }
-  if (args.help) {
-    io.stdout.write(`${usage(PROGRAM)}\n`);
+  if (args.help || args.version) {
+    io.stdout.write(`${args.help ? HELP : `${PROGRAM} ${VERSION}`}\n`);
     return EXIT.ok;
   }
   try {
-    const { databaseUrl } = loadDatabaseConfig(env);
-    const config = loadPurgeConfig(env);
-    const orm = await initORM(databaseUrl);
+    const [database, config] = loadAll(
+      () => loadDatabaseConfig(env),
+      () => loadPurgeConfig(env),
+    );
+    const orm = await initORM(database.databaseUrl);
     try {
-      return await clearTelemetry(args, orm, databaseUrl, config, io, env, signal);
+      return await clearTelemetry(args, orm, database, config, io, env, signal);
     } finally {
       await orm.close(true);
     }
@@ -51,8 +70,11 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
   }
 }
 
-async function clearTelemetry(args: ClearArgs, orm: MikroORM, databaseUrl: string, config: PurgeConfig, io: CliIo, env: Env, signal?: AbortSignal): Promise<number> {
+async function clearTelemetry(args: ClearArgs, orm: MikroORM, database: DatabaseConfig, config: PurgeConfig, io: CliIo, env: Env, signal?: AbortSignal): Promise<number> {
+  const { databaseUrl, target } = database;
   const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
+  const warn = (line: string) => void io.stderr.write(`${line}\n`);
+  say(text.targetLine(target));
   const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: config.censusTimeoutMs });
   const plan = makePlan(await queue.census(), args, config.plan, new Date());
   if (plan.matching === 0) {
@@ -66,25 +88,30 @@ async function clearTelemetry(args: ClearArgs, orm: MikroORM, databaseUrl: strin
     say(text.DRY_RUN_LINE);
     return EXIT.ok;
   }
+  // Said before the question, so nobody answers yes to a run they believe is recorded.
+  const recorded = await ledgerExists(orm);
+  if (!recorded) warn(text.UNRECORDED_WARNING);
   if (!args.force) {
     if (!io.stdin.isTTY) {
       io.stderr.write(`${text.NOT_A_TERMINAL}\n`);
       return EXIT.usage;
     }
-    const answer = await confirm(text.confirmQuestion(plan), io.stdin, io.stdout, signal);
+    const answer = await confirm(text.confirmQuestion(plan, target), io.stdin, io.stdout, signal);
     if (answer !== 'yes') {
       say(text.CANCELLED_LINE);
       return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;
     }
   }
   const display = createProgressDisplay(io.stdout);
-  const warn = (line: string) => void io.stderr.write(`${line}\n`);
   const log = createLog(env.LOG_LEVEL ?? 'silent', io.stderr);
-  const outcome = await runFromTerminal(plan, args.useCursor, { orm, databaseUrl, queue, config, display, say, warn, log, signal });
+  const stopping = () => display.note(text.STOPPING_LINE);
+  signal?.addEventListener('abort', stopping, { once: true });
+  const outcome = await runFromTerminal(plan, args.useCursor, { orm, databaseUrl, queue, config, display, recorded, log, signal });
+  signal?.removeEventListener('abort', stopping);
   await display.finish();
   if ('busy' in outcome) {
     warn(text.busyLine(outcome.busy));
-    return EXIT.failure;
+    return EXIT.busy;
   }
   const line = text.outcomeLine(outcome, plan);
   if (outcome.state === 'completed') say(line);

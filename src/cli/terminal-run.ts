@@ -2,7 +2,6 @@ import { userInfo, hostname } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { PurgeConfig } from '../config.js';
 import { PgHealthProbe } from '../db/health-probe.js';
-import { REQUEST_TABLE } from '../db/entities/purge-request.js';
 import { MikroRequestLedger } from '../db/request-store.js';
 import { PgRunLiveness } from '../db/run-lock.js';
 import type { Plan } from '../domain/plan.js';
@@ -10,7 +9,6 @@ import type { RunReporter, WebhookQueue } from '../domain/ports.js';
 import { purge } from '../domain/purge.js';
 import type { PurgeRequestRecord } from '../domain/request.js';
 import { RequestRunner } from '../domain/run-request.js';
-import { MissingTableError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { ProgressDisplay } from './progress-display.js';
 import type { RunSummary } from './terminal-text.js';
@@ -22,8 +20,8 @@ export interface TerminalRunDeps {
   queue: WebhookQueue;
   config: PurgeConfig;
   display: ProgressDisplay;
-  say: (line: string) => void;
-  warn: (line: string) => void;
+  /** Whether the ledger exists (checked, and warned about, before the confirmation). */
+  recorded: boolean;
   log: Log;
   signal?: AbortSignal;
 }
@@ -37,19 +35,13 @@ export type TerminalRun = { busy: PurgeRequestRecord | null } | RunSummary;
  * unrecorded, and says so.
  */
 export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: TerminalRunDeps): Promise<TerminalRun> {
+  if (!deps.recorded) return unrecorded(plan, deps);
   const ledger = new MikroRequestLedger(deps.orm.em);
   const who = `terminal:${userInfo().username}@${hostname()}`;
-  let request: PurgeRequestRecord;
-  try {
-    // A terminal run that was killed leaves its row running; without the Slack app's janitor, this is
-    // where it gets declared interrupted.
-    await ledger.interruptStale(deps.config.run.staleAfterMs);
-    request = await ledger.create({ source: 'terminal', plan, force: true, useCursor, requesterId: who, teamId: null, channelId: null, expiresAt: null });
-  } catch (error) {
-    if (!(error instanceof MissingTableError && error.table === REQUEST_TABLE)) throw error;
-    deps.warn('Warning: the bot\'s ledger table is missing (run `npm run migrate`), so this run is not recorded and does not take the one-runner lock.');
-    return unrecorded(plan, deps);
-  }
+  // A terminal run that was killed leaves its row running; without the Slack app's janitor, this is
+  // where it gets declared interrupted.
+  await ledger.interruptStale(deps.config.run.staleAfterMs);
+  const request = await ledger.create({ source: 'terminal', plan, force: true, useCursor, requesterId: who, teamId: null, channelId: null, expiresAt: null });
   await ledger.approve(request.id, who, true, new Date());
   const runner = new RequestRunner({
     ledger,
@@ -92,9 +84,9 @@ function terminalReporter(deps: TerminalRunDeps): RunReporter {
   };
 }
 
-/** A fallback, retry or hold, as one line under the progress. */
+/** A fallback, retry or hold, as one line above the progress. */
 function note(deps: TerminalRunDeps, text: string): void {
-  deps.say(`Note: ${text}`);
+  deps.display.note(`Note: ${text}`);
 }
 
 function summaryOf(request: PurgeRequestRecord): RunSummary {

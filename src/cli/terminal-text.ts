@@ -3,7 +3,7 @@ import type { Plan, StatusSummary } from '../domain/plan.js';
 import type { PurgeOutcome, PurgeProgress } from '../domain/purge.js';
 import type { PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
-import { howItRan, shortfall } from '../domain/describe.js';
+import { howItRan, livePendingAgeMs, shortfall, statusPhrase, type Target } from '../domain/describe.js';
 
 /** The terminal's words, kept to the Django command's lines so existing runbooks still read true. */
 
@@ -13,16 +13,29 @@ const RULE = '-'.repeat(40);
 export const DRY_RUN_LINE = 'DRY RUN MODE - No records will be deleted';
 export const CANCELLED_LINE = 'Operation cancelled';
 
+const quoted = (status: string) => `'${status}'`;
+
+/** The first line, before anything else: which database this is, and its environment's label. */
+export function targetLine(target: Target): string {
+  return `Database: ${target.database}${target.environment ? ` [${target.environment.toUpperCase()}]` : ''}`;
+}
+
 export function nothingFoundLine(status: StatusFilter): string {
-  return `No ${MODEL} records found with status '${status}'`;
+  return status === 'ALL' ? `No ${MODEL} records found` : `No ${MODEL} records found ${statusPhrase(status, quoted)}`;
 }
 
 export function foundLine(plan: Plan): string {
-  return `Found ${formatCount(plan.matching)} ${MODEL} records with status '${plan.status}'`;
+  return `Found ${formatCount(plan.matching)} ${MODEL} records ${statusPhrase(plan.status, quoted)}`;
 }
 
 export function planLines(plan: Plan): string[] {
   const lines = [`  Watermark: id <= ${formatCount(plan.watermark ?? 0)} (rows added or changed after this moment are kept)`];
+  const live = livePendingAgeMs(plan);
+  if (live !== null) {
+    lines.push(
+      `  Warning: the newest PENDING rows were created ${formatDuration(live)} ago. They are live webhooks still being delivered: deleting them makes the worker retry and lose that telemetry.`,
+    );
+  }
   if (plan.oldest && plan.newest) lines.push(`  Created: ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
   const batches = plan.method === 'batch' ? `, ${formatCount(plan.batches)} batches of ${formatCount(plan.batchSize)}` : '';
   lines.push(`  Method: ${plan.method}${batches} (${plan.methodReason})`);
@@ -41,9 +54,15 @@ export function summaryLines(summary: StatusSummary): string[] {
   ];
 }
 
-export function confirmQuestion(plan: Plan): string {
-  return `Are you sure you want to delete ${formatCount(plan.matching)} ${MODEL} records with status '${plan.status}'? (yes/no): `;
+/** Repeats what matters at the moment of yes: how many, which status, which database. */
+export function confirmQuestion(plan: Plan, target: Target): string {
+  return `Are you sure you want to delete ${formatCount(plan.matching)} ${MODEL} records ${statusPhrase(plan.status, quoted)} from ${targetLine(target).replace('Database: ', '')}? (yes/no): `;
 }
+
+export const UNRECORDED_WARNING =
+  "Warning: the bot's ledger table is missing (run `npm run migrate`), so this run is not recorded and does not take the one-runner lock.";
+
+export const STOPPING_LINE = 'Stopping after the current batch (press Ctrl-C again to quit at once)...';
 
 export const NOT_A_TERMINAL =
   'Refusing to delete without confirmation: standard input is not a terminal, so nobody can answer the prompt.\n' +
@@ -73,12 +92,13 @@ export function busyLine(running: PurgeRequestRecord | null): string {
   const who = running.source === 'slack' ? `requested in Slack by ${running.requesterId}` : `started from ${running.requesterId.replace(/^terminal:/, '')}`;
   return (
     `Another purge of assignments_learnpackwebhook is running: request #${running.id}, ${who}, ` +
-    `${formatCount(running.position.deleted)} of ${formatCount(running.plan.matching)} deleted so far. Try again when it has finished (or stop it).`
+    `${formatCount(running.position.deleted)} of ${formatCount(running.plan.matching)} deleted so far. Try again when it has finished, ` +
+    `or stop it: ${running.source === 'slack' ? 'click Stop on its Slack message' : 'press Ctrl-C in the terminal running it'}.`
   );
 }
 
 export function outcomeLine(outcome: RunSummary, plan: Plan): string {
-  const what = `${MODEL} records with status '${plan.status}'`;
+  const what = `${MODEL} records ${statusPhrase(plan.status, quoted)}`;
   const took = formatDuration(outcome.durationMs);
   const sofar = `${formatCount(outcome.deleted)} of ${formatCount(plan.matching)} ${what}`;
   switch (outcome.state) {

@@ -56,6 +56,8 @@ export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
       snapshot: row.planSnapshot ?? null,
       oldest: row.oldestCreatedAt ?? null,
       newest: row.newestCreatedAt ?? null,
+      // Only the preview warns about live PENDING rows; the ledger keeps no per-status ages for ALL.
+      newestPending: row.statusFilter === 'PENDING' ? (row.newestCreatedAt ?? null) : null,
       method: row.method as PurgeMethod,
       methodReason: row.methodReason,
       batchSize: row.batchSize,

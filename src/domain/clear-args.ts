@@ -11,6 +11,7 @@ export interface ClearArgs {
   showSummary: boolean;
   useCursor: boolean;
   help: boolean;
+  version: boolean;
 }
 
 export const DEFAULT_BATCH_SIZE = 10_000;
@@ -25,6 +26,7 @@ const OPTIONS = {
   'show-summary': { type: 'boolean' },
   'use-cursor': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
@@ -42,6 +44,7 @@ export function usage(program: string): string {
     '  --show-summary    print the count of every status',
     '  --use-cursor      delete in one statement instead of batches',
     '  --help            show this help',
+    '  --version         show the version',
   ].join('\n');
 }
 
@@ -79,6 +82,7 @@ export function parseClearArgs(argv: readonly string[]): ClearArgs {
     showSummary: seen.has('show-summary'),
     useCursor: seen.has('use-cursor'),
     help,
+    version: seen.has('version'),
   };
 }
 

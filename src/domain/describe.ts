@@ -1,5 +1,7 @@
 import { formatCount, formatDuration } from './format.js';
 import type { PurgeOutcome } from './purge.js';
+import type { Plan } from './plan.js';
+import type { StatusFilter } from './statuses.js';
 
 /** "in 4.2 s (batch, 5 batches)": how a run went, the same words on the terminal and in Slack. */
 export function howItRan(outcome: Pick<PurgeOutcome, 'durationMs' | 'method' | 'batches'>): string {
@@ -16,4 +18,30 @@ export function shortfall(matching: number, deleted: number): string {
   if (kept <= 0) return '';
   const rows = kept === 1 ? '1 previewed record was' : `${formatCount(kept)} previewed records were`;
   return `${rows} not deleted: changed or already gone since the preview`;
+}
+
+/** "with status 'ERROR'", or for ALL "of every status": `mark` quotes or bolds the status. */
+export function statusPhrase(status: StatusFilter, mark: (status: string) => string = (text) => text): string {
+  return status === 'ALL' ? 'of every status' : `with status ${mark(status)}`;
+}
+
+/** PENDING rows younger than this are live webhooks that the worker is still delivering. */
+export const LIVE_PENDING_MS = 10 * 60_000;
+
+/**
+ * How old the newest PENDING row in the plan is, when it is young enough to be still in flight:
+ * deleting it makes the worker retry and lose that telemetry. Null when the plan has none so young.
+ */
+export function livePendingAgeMs(plan: Pick<Plan, 'status' | 'newestPending' | 'plannedAt'>): number | null {
+  if (!plan.newestPending || (plan.status !== 'PENDING' && plan.status !== 'ALL')) return null;
+  const age = Math.max(0, plan.plannedAt.getTime() - plan.newestPending.getTime());
+  return age < LIVE_PENDING_MS ? age : null;
+}
+
+/** Where a purge deletes: shown first wherever a person decides, so production never looks like staging. */
+export interface Target {
+  /** `database@host:port`, never with the password. */
+  database: string;
+  /** CLEAR_TELEMETRY_ENVIRONMENT, e.g. `production`. */
+  environment: string | null;
 }

@@ -30,6 +30,8 @@ export interface Plan {
   snapshot: string | null;
   oldest: Date | null;
   newest: Date | null;
+  /** The newest PENDING row in the plan, if it has any: a very young one is still being delivered. */
+  newestPending: Date | null;
   method: PurgeMethod;
   methodReason: string;
   batchSize: number;
@@ -71,6 +73,7 @@ export function makePlan({ statuses, snapshot }: Census, request: PlanRequest, p
     snapshot: matching > 0 ? snapshot : null,
     oldest: earliest(matchingRows.map((row) => row.oldest)),
     newest: latest(matchingRows.map((row) => row.newest)),
+    newestPending: matchingRows.find((row) => row.status === 'PENDING')?.newest ?? null,
     method,
     methodReason: reason,
     batchSize: request.batchSize,

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { usage } from '../../src/domain/clear-args.js';
+import { databaseLabel } from '../../src/db/database-label.js';
 import { createScratchDb, databaseUrl, seedWebhooks, uniqueName, withClient, ADMIN_URL, type ScratchDb } from '../helpers/scratch-db.js';
 import { runBin, start } from '../helpers/child-process.js';
 import { countByStatus, insertWebhooks, truncateWebhooks } from '../helpers/webhooks.js';
@@ -126,16 +127,37 @@ describe('refusals and failures', () => {
 });
 
 describe('end to end', () => {
-  it('prints help', async () => {
+  it('prints help, with the environment it reads and its exit codes', async () => {
     const result = await runBin(['--help'], {});
-    expect(result).toMatchObject({ code: 0, stdout: `${usage('clear-telemetry')}\n`, stderr: '' });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout.startsWith(`${usage('clear-telemetry')}\n\nEnvironment:\n  DATABASE_URL `)).toBe(true);
+    expect(result.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage or no confirmation, 75 another purge is running, 130 stopped (Ctrl-C)');
+  });
+
+  it('prints its version', async () => {
+    const result = await runBin(['--version'], {});
+    expect(result).toMatchObject({ code: 0, stdout: 'clear-telemetry 0.1.0\n', stderr: '' });
+  });
+
+  it('names the database first, says "every status" for ALL, and warns about PENDING rows still being delivered', async () => {
+    const result = await runBin(['--status', 'ALL', '--dry-run'], { ...env, CLEAR_TELEMETRY_ENVIRONMENT: 'staging' });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe(`Database: ${databaseLabel(db.url)} [STAGING]`);
+    expect(lines[1]).toBe('Found 55 LearnPackWebhook records of every status');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {2}Warning: the newest PENDING rows were created [\d.,]+ (ms|s) ago\. They are live webhooks still being delivered: deleting them makes the worker retry and lose that telemetry\.$/),
+    );
+    const errors = await runBin(['--status', 'ERROR', '--dry-run'], env);
+    expect(errors.stdout).not.toContain('Warning:');
   });
 
   it('previews a dry run with the summary and deletes nothing', async () => {
     const result = await runBin(['--status', 'ERROR', '--dry-run', '--show-summary'], env);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toBe("Found 20 LearnPackWebhook records with status 'ERROR'");
+    expect(lines[0]).toBe(`Database: ${databaseLabel(db.url)}`);
+    expect(lines[1]).toBe("Found 20 LearnPackWebhook records with status 'ERROR'");
     expect(lines.slice(-11)).toEqual([
       '',
       'Current LearnPackWebhook status summary:',
@@ -155,7 +177,7 @@ describe('end to end', () => {
   it('says so when nothing matches, and still shows the summary', async () => {
     const result = await runBin(['--status', 'IGNORED', '--force', '--show-summary'], env);
     expect(result.code).toBe(0);
-    expect(result.stdout.split('\n')[0]).toBe("No LearnPackWebhook records found with status 'IGNORED'");
+    expect(result.stdout.split('\n')[1]).toBe("No LearnPackWebhook records found with status 'IGNORED'");
     expect(result.stdout).toContain('Total: 55 records');
   });
 
@@ -164,9 +186,10 @@ describe('end to end', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trim().split('\n');
-    expect(lines[0]).toBe("Found 30 LearnPackWebhook records with status 'PENDING'");
+    expect(lines[1]).toBe("Found 30 LearnPackWebhook records with status 'PENDING'");
     expect(lines).toContain('  Method: native (--use-cursor asks for one statement)');
-    expect(lines.at(-2)).toMatch(/^Deleted 30\/30 records \(100\.0%\) - Remaining: 0 - batch 1\/1 - [\d,]+ rows\/s - ETA 0 ms$/);
+    // Without a terminal (cron, CI), each progress line says when.
+    expect(lines.at(-2)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z Deleted 30\/30 records \(100\.0%\) - Remaining: 0 - batch 1\/1 - [\d,]+ rows\/s - ETA 0 ms$/);
     expect(lines.at(-1)).toMatch(/^Successfully deleted 30 LearnPackWebhook records with status 'PENDING' in \d+ ms \(native, 1 batch\)$/);
     expect(await countByStatus(db.client)).toEqual({ ERROR: 20, DONE: 5 });
   });
@@ -179,11 +202,12 @@ describe('end to end', () => {
       CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
       CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '4000',
     });
-    await running.waitFor(/^Deleted /m);
+    await running.waitFor(/Z Deleted /);
     running.child.kill('SIGINT');
     const result = await running.done;
 
     expect(result.code).toBe(130);
+    expect(result.stdout).toMatch(/Z Stopping after the current batch \(press Ctrl-C again to quit at once\)\.\.\.\n/);
     const stopped = /Stopped after deleting ([\d,]+) of 20,000 LearnPackWebhook records with status 'PENDING'/.exec(result.stderr);
     expect(stopped, result.stderr).not.toBeNull();
     const deleted = Number(stopped?.[1]?.replaceAll(',', ''));
@@ -212,8 +236,11 @@ describe('one runner per table, and the audit row', () => {
          now(), 'UOTHER', 'COPS', '1.2', 'elsewhere', now(), now()) returning id`,
     );
     const result = await runBin(['--status', 'ERROR', '--force'], env);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Another purge of assignments_learnpackwebhook is running: request #${rows[0]?.id}, requested in Slack by UOTHER`);
+    expect(result.code).toBe(75);
+    expect(result.stderr).toBe(
+      `Another purge of assignments_learnpackwebhook is running: request #${rows[0]?.id}, requested in Slack by UOTHER, 0 of 5 deleted so far. ` +
+        'Try again when it has finished, or stop it: click Stop on its Slack message.\n',
+    );
     expect(await countByStatus(db.client)).toEqual(untouched);
     const { rows: mine } = await db.client.query<{ state: string }>(`select state from clear_telemetry_request where source = 'terminal'`);
     expect(mine).toEqual([{ state: 'cancelled' }]);
@@ -239,26 +266,41 @@ describe('without the bot\'s tables', () => {
 
 describe('on a terminal', () => {
   /** `script` gives the command a pseudo-terminal, as a person at a shell would have. */
-  async function onTerminal(args: string, answer: string) {
+  async function onTerminal(args: string, answer: string, extra: Record<string, string> = {}) {
     const command = `${process.execPath} bin/clear-telemetry.js ${args}`;
-    const running = start('script', ['-qec', command, '/dev/null'], { DATABASE_URL: db.url, TERM: 'xterm' });
+    const running = start('script', ['-qec', command, '/dev/null'], { DATABASE_URL: db.url, TERM: 'xterm', ...extra });
     await running.waitFor(/\(yes\/no\): /);
     running.child.stdin?.write(`${answer}\n`);
     return running.done;
   }
 
+  it('warns that the run will not be recorded before asking, not after', async () => {
+    await db.client.query('alter table clear_telemetry_request rename to clear_telemetry_request_away');
+    try {
+      const result = await onTerminal('--status ERROR', 'no');
+      const warning = result.stdout.indexOf("Warning: the bot's ledger table is missing");
+      expect(warning).toBeGreaterThan(0);
+      expect(warning).toBeLessThan(result.stdout.indexOf('Are you sure'));
+    } finally {
+      await db.client.query('alter table clear_telemetry_request_away rename to clear_telemetry_request');
+    }
+  });
+
   it('asks first, and "no" deletes nothing', async () => {
     const result = await onTerminal('--status ERROR', 'no');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("Are you sure you want to delete 20 LearnPackWebhook records with status 'ERROR'? (yes/no): ");
+    expect(result.stdout).toContain(`Are you sure you want to delete 20 LearnPackWebhook records with status 'ERROR' from ${databaseLabel(db.url)}? (yes/no): `);
     expect(result.stdout).toContain('Operation cancelled');
     expect(await countByStatus(db.client)).toEqual(untouched);
   });
 
   it('deletes on "yes" and draws a progress bar', async () => {
-    const result = await onTerminal('--status ERROR --batch-size 5', 'yes');
+    // Paced to about a second, so the bar is drawn a few times.
+    const result = await onTerminal('--status ERROR --batch-size 5', 'yes', { CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0', CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '20' });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Deleting \[[█░]+\] 100% \| 20\/20 \| batch 1\/1/);
+    expect(result.stdout).toMatch(/Deleting \[[█░]+\] \d+% \| [\d,]+\/20 \| ids ≤ [\d,]+/);
+    // The bar is erased (ESC[0J) before the result, which stands on a clean line.
+    expect(result.stdout).toContain('\u001b[0JSuccessfully deleted 20 LearnPackWebhook records');
     expect(result.stdout).toContain("Successfully deleted 20 LearnPackWebhook records with status 'ERROR'");
     expect(await countByStatus(db.client)).toEqual({ PENDING: 30, DONE: 5 });
   });

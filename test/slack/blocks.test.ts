@@ -18,6 +18,7 @@ function plan(overrides: Partial<Plan> = {}): Plan {
     snapshot: '1000:1000:',
     oldest: at,
     newest: at,
+    newestPending: null,
     method: 'batch',
     methodReason: '400,000 rows is over 50,000, so batches of 10,000 keep each transaction short',
     batchSize: 10_000,
