@@ -139,8 +139,17 @@ export class BusyError extends Coded {
   readonly code = ErrorCode.Busy;
 }
 
+/** `onlyApprovers`: the refusal is the approver rule, which each surface words with the people it names. */
 export class NotAllowedError extends Coded {
   readonly code = ErrorCode.NotAllowed;
+  constructor(
+    message: string,
+    options?: ErrorOptions & { onlyApprovers?: 'approve' | 'resume' },
+  ) {
+    super(message, options);
+    this.onlyApprovers = options?.onlyApprovers ?? null;
+  }
+  readonly onlyApprovers: 'approve' | 'resume' | null;
 }
 
 export class SelfApprovalError extends Coded {

@@ -68,7 +68,7 @@ export interface RunningApp {
  * under an advisory lock, so replicas can start together), Slack clients and limiters, the command.
  */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
-  const [{ databaseUrl }, purgeConfig, slackConfig] = loadAll(
+  const [{ databaseUrl, target }, purgeConfig, slackConfig] = loadAll(
     () => loadDatabaseConfig(options.env),
     () => loadPurgeConfig(options.env),
     () => loadSlackConfig(options.env),
@@ -120,6 +120,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       approvalTtlMs: slackConfig.approvalTtlMs,
     },
     planPolicy: purgeConfig.plan,
+    target,
     queue,
     ledger,
     slack,

@@ -7,7 +7,8 @@ import type { PurgeProgress } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
-import { closedSentence, endState, mention, NOTE_LABEL, people, resultSentence } from './sentences.js';
+import { closedSentence, endState, mention, namePeople, NOTE_LABEL, people, resultSentence, slackDate, targetLine, webhooks } from './sentences.js';
+import { livePendingAgeMs, type Target } from '../../src/domain/describe.js';
 import { ACTION } from './ids.js';
 
 /**
@@ -17,10 +18,6 @@ import { ACTION } from './ids.js';
 
 const SUMMARY_ROWS = 20;
 
-export function describeAccess(list: AccessList): string {
-  if (list.kind !== 'list') return list.kind;
-  return [...list.users.map(mention), ...list.groups.map((group) => `<!subteam^${group}>`)].join(', ');
-}
 
 export interface PreviewOptions {
   /** Null for a dry run: nothing is stored and there is nothing to approve. */
@@ -31,33 +28,41 @@ export interface PreviewOptions {
   /** Only with --force: whether the requester is a break-glass user who may confirm it. */
   selfApproval: 'break-glass' | 'not-break-glass' | null;
   now: Date;
+  target: Target;
 }
 
 export function previewMessage(plan: Plan, options: PreviewOptions): SlackMessage {
-  const what = `*${formatCount(plan.matching)}* webhooks with status *${plan.status}*`;
+  const what = webhooks(plan);
   const { requestId } = options;
   if (requestId === null) {
-    return message(`Dry run: ${formatCount(plan.matching)} ${plan.status} webhooks would be deleted. Nothing was deleted.`, [
+    return message(`Dry run: ${webhooks(plan, plan.matching, false)} would be deleted. Nothing was deleted.`, [
       header('Dry run: clear telemetry'),
+      context(targetLine(options.target)),
       section(`${mention(options.requesterId)} previewed deleting ${what}. *Dry run: nothing will be deleted.*`),
+      ...livePendingWarning(plan),
       planSection(plan),
       summarySection(plan.summary),
     ]);
   }
-  return message(`${formatCount(plan.matching)} ${plan.status} webhooks would be deleted: approval needed (request #${requestId}).`, [
+  return message(`${webhooks(plan, plan.matching, false)} would be deleted: approval needed (request #${requestId}).`, [
     header('Clear telemetry: approval needed'),
+    context(targetLine(options.target)),
     section(`${mention(options.requesterId)} asks to delete ${what} from \`assignments_learnpackwebhook\`.`),
+    ...livePendingWarning(plan),
+    section(nextStep(options)),
     planSection(plan),
     summarySection(plan.summary),
-    context(...approvalNotes(options), expiryNote(options.expiresAt, options.now, requestId)),
+    context(...selfApprovalNotes(options), `Request #${requestId}`),
     decisionButtons(plan, requestId),
   ]);
 }
 
-export function nothingToDeleteMessage(plan: Plan, requesterId: string): SlackMessage {
-  return message(`Nothing to delete: no webhooks with status ${plan.status}.`, [
+export function nothingToDeleteMessage(plan: Plan, requesterId: string, target: Target): SlackMessage {
+  const status = plan.status === 'ALL' ? 'webhooks' : `webhooks with status *${plan.status}*`;
+  return message(`Nothing to delete: no ${plan.status === 'ALL' ? 'webhooks' : `webhooks with status ${plan.status}`}.`, [
     header('Clear telemetry: nothing to delete'),
-    section(`${mention(requesterId)} asked to delete webhooks with status *${plan.status}*, but there are none.`),
+    context(targetLine(target)),
+    section(`${mention(requesterId)} asked to delete ${status}, but there are none.`),
     summarySection(plan.summary),
   ]);
 }
@@ -65,14 +70,15 @@ export function nothingToDeleteMessage(plan: Plan, requesterId: string): SlackMe
 export function progressMessage(request: PurgeRequestRecord, progress: PurgeProgress, note: RunNote | null = null): SlackMessage {
   const { plan } = request;
   const eta = progress.etaMs === null ? '' : ` · about ${formatDuration(progress.etaMs)} left`;
+  // Ids covered, not batches: batch sizes adapt, so a batch count would jump about.
+  const covered = progress.lastId === null ? 'starting' : `ids up to ${formatCount(progress.lastId)} of ${formatCount(plan.watermark ?? 0)} covered`;
   const line =
     `\`${bar(progress.deleted, progress.total)}\` *${formatPercent(progress.deleted, progress.total)}*\n` +
-    `*${formatCount(progress.deleted)}* of *${formatCount(progress.total)}* deleted · batch ${formatCount(progress.batchesDone)} of ` +
-    `${formatCount(progress.batchesTotal)} · ${formatRate(progress.rowsPerSecond)}${eta}`;
+    `*${formatCount(progress.deleted)}* of *${formatCount(progress.total)}* deleted · ${covered} · ${formatRate(progress.rowsPerSecond)}${eta}`;
   const held = note?.kind === 'paused' || note?.kind === 'held';
-  return message(`${held ? 'Paused' : 'Deleting'}: ${formatCount(progress.deleted)} of ${formatCount(progress.total)} ${plan.status} webhooks.`, [
+  return message(`${held ? 'Paused' : 'Deleting'}: ${formatCount(progress.deleted)} of ${webhooks(plan, progress.total, false)}.`, [
     header(held ? 'Clear telemetry: paused' : 'Clear telemetry: deleting'),
-    section(`Deleting *${formatCount(plan.matching)}* webhooks with status *${plan.status}* (id ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`),
+    section(`Deleting ${webhooks(plan)} (id ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`),
     section(line),
     context(...(note ? [`${NOTE_LABEL[note.kind]}: ${note.text}`] : []), `Request #${request.id}`),
     runButtons(request, note?.kind === 'paused'),
@@ -84,7 +90,7 @@ export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestR
   const text = `Queued behind ${behind ? `request #${behind.id}` : 'another run'}: it starts when that one finishes.`;
   return message(text, [
     header('Clear telemetry: queued'),
-    section(`*${formatCount(request.plan.matching)}* webhooks with status *${request.plan.status}* (id ≤ ${formatCount(request.plan.watermark ?? 0)}) · ${people(request)}`),
+    section(`${webhooks(request.plan)} (id ≤ ${formatCount(request.plan.watermark ?? 0)}) · ${people(request)}`),
     section(text),
     planSection(request.plan),
     context(`Request #${request.id}`),
@@ -117,7 +123,7 @@ export function closedMessage(request: PurgeRequestRecord): SlackMessage {
   const sentence = closedSentence(request);
   return message(sentence, [
     header(`Clear telemetry: ${request.state === 'expired' ? 'expired' : 'cancelled'}`),
-    section(`${sentence} It asked to delete *${formatCount(request.plan.matching)}* webhooks with status *${request.plan.status}* for ${mention(request.requesterId)}.`),
+    section(`${sentence} It asked to delete ${webhooks(request.plan)} for ${mention(request.requesterId)}.`),
     planSection(request.plan),
     context(`Request #${request.id}`),
   ]);
@@ -150,19 +156,28 @@ function summarySection(summary: StatusSummary): KnownBlock {
   return section(clip(`*Status summary*\n\`\`\`${escapeMrkdwn(table)}\`\`\``, LIMITS.text));
 }
 
-function approvalNotes(options: PreviewOptions): string[] {
-  const notes =
-    options.approvers.kind === 'nobody'
-      ? ['*Nobody can approve:* CLEAR_TELEMETRY_APPROVERS is not set.']
-      : [`*Who can approve:* ${describeAccess(options.approvers)} (someone other than ${mention(options.requesterId)})`];
-  if (options.selfApproval === 'break-glass') notes.push(`${mention(options.requesterId)} may confirm it themselves (break-glass, --force).`);
-  if (options.selfApproval === 'not-break-glass') notes.push(`--force changes nothing here: ${mention(options.requesterId)} is not a break-glass user.`);
-  return notes;
+/** The next action, in the message itself: who must approve, and by when. */
+function nextStep(options: PreviewOptions): string {
+  if (options.approvers.kind === 'nobody') return '*Nobody can approve yet:* the bot\'s approvers (CLEAR_TELEMETRY_APPROVERS) are not set.';
+  const expiry = options.expiresAt ? ` · expires ${slackDate(options.expiresAt)} (in ${formatDuration(options.expiresAt.getTime() - options.now.getTime())})` : '';
+  return `*Needs approval from ${namePeople(options.approvers)}* (not ${mention(options.requesterId)})${expiry}`;
 }
 
-function expiryNote(expiresAt: Date | null, now: Date, requestId: number): string {
-  const expiry = expiresAt ? `Expires ${formatTimestamp(expiresAt)} (in ${formatDuration(expiresAt.getTime() - now.getTime())})` : 'Never expires';
-  return `${expiry} · Request #${requestId}`;
+function selfApprovalNotes(options: PreviewOptions): string[] {
+  if (options.selfApproval === 'break-glass') return [`${mention(options.requesterId)} may approve it themselves (break-glass, --force).`];
+  if (options.selfApproval === 'not-break-glass') return [`--force changes nothing here: ${mention(options.requesterId)} is not a break-glass user.`];
+  return [];
+}
+
+/** PENDING rows a few minutes old are still being delivered: said before anything else about the plan. */
+function livePendingWarning(plan: Plan): KnownBlock[] {
+  const age = livePendingAgeMs(plan);
+  if (age === null) return [];
+  return [
+    section(
+      `:warning: *The newest PENDING rows were created ${formatDuration(age)} ago.* They are live webhooks still being delivered: deleting them makes the worker retry and lose that telemetry.`,
+    ),
+  ];
 }
 
 function runButtons(request: PurgeRequestRecord, paused: boolean): ActionsBlock {
@@ -193,13 +208,13 @@ function decisionButtons(plan: Plan, requestId: number): ActionsBlock {
     block_id: `clear_telemetry_decision_${requestId}`,
     elements: [
       {
-        ...button('Confirm', ACTION.confirm, value, 'danger'),
+        ...button('Approve and delete', ACTION.confirm, value, 'danger'),
         confirm: {
           title: { type: 'plain_text', text: clip(`Delete ${formatCount(plan.matching)} webhooks?`, 100) },
           text: {
             type: 'mrkdwn',
             text: clip(
-              `This deletes ${formatCount(plan.matching)} webhooks with status ${plan.status} and id ≤ ${formatCount(plan.watermark ?? 0)}. It cannot be undone.`,
+              `This deletes ${webhooks(plan, plan.matching, false)} with id ≤ ${formatCount(plan.watermark ?? 0)}. It cannot be undone.`,
               300,
             ),
           },

@@ -1,6 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import { isAllowed } from '../../src/domain/access.js';
-import { checkApproval, checkCancel, describeDecision, isExpired, type Clicker } from '../../src/domain/approval.js';
+import { checkApproval, checkCancel, checkRequesterOrApprover, checkResume, describeDecision, isExpired, type Clicker } from '../../src/domain/approval.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
@@ -45,7 +45,7 @@ export async function cancelRequest(deps: ClearTelemetryDeps, click: Click, resp
 /** Stop: the requester or an approver. A running request stops after its batch; a queued one is cancelled. */
 export async function stopRequest(deps: ClearTelemetryDeps, click: Click, respond: RespondFn): Promise<void> {
   await decide(deps, click, respond, async (request, clicker, now) => {
-    requesterOrApprover(request, clicker, 'stop this purge');
+    checkRequesterOrApprover(request, clicker, 'stop this purge');
     if (request.state === 'approved') {
       if (!(await deps.ledger.cancel(request.id, clicker.userId, now))) await tooLate(deps, request.id);
       deps.log.info({ requestId: request.id, by: clicker.userId }, 'queued request cancelled');
@@ -65,7 +65,7 @@ export async function stopRequest(deps: ClearTelemetryDeps, click: Click, respon
 export function pauseRequest(pause: boolean) {
   return async (deps: ClearTelemetryDeps, click: Click, respond: RespondFn): Promise<void> => {
     await decide(deps, click, respond, async (request, clicker, now) => {
-      requesterOrApprover(request, clicker, pause ? 'pause this purge' : 'continue this purge');
+      checkRequesterOrApprover(request, clicker, pause ? 'pause this purge' : 'continue this purge');
       if (!(await deps.ledger.setPause(request.id, pause ? clicker.userId : null, now))) {
         throw new AlreadyDecidedError(`Nothing to ${pause ? 'pause' : 'continue'}: ${describeDecision(request)}.`);
       }
@@ -77,7 +77,7 @@ export function pauseRequest(pause: boolean) {
 /** Resume: an approver continues an interrupted or failed run from its position, with the same watermark. */
 export async function resumeRequest(deps: ClearTelemetryDeps, click: Click, respond: RespondFn): Promise<void> {
   await decide(deps, click, respond, async (request, clicker) => {
-    if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can resume a purge.');
+    checkResume(clicker);
     const claim = await deps.runner.resume(request.id);
     if (claim === 'busy') {
       const running = await deps.ledger.running();
@@ -89,11 +89,6 @@ export async function resumeRequest(deps: ClearTelemetryDeps, click: Click, resp
   });
 }
 
-function requesterOrApprover(request: PurgeRequestRecord, clicker: Clicker, what: string): void {
-  if (clicker.userId !== request.requesterId && !clicker.isApprover) {
-    throw new NotAllowedError(`Only the requester or an approver can ${what}.`);
-  }
-}
 
 /** Expires every request whose approval window has passed, and says so on its message. */
 export async function expireDueRequests(deps: ClearTelemetryDeps): Promise<void> {
@@ -118,7 +113,7 @@ async function decide(deps: ClearTelemetryDeps, click: Click, respond: RespondFn
     await decision(request, { userId: click.userId, isApprover, isBreakGlass }, now);
   } catch (error) {
     deps.log.info({ err: error, requestId: click.requestId, user: click.userId }, 'click refused');
-    await respond(ephemeral(errorText(error)));
+    await respond(ephemeral(errorText(error, deps.access.approvers)));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { AccessList, GroupMembers } from '../../src/domain/access.js';
 import type { PlanPolicy } from '../../src/domain/plan.js';
+import type { Target } from '../../src/domain/describe.js';
 import type { RequestLedger, WebhookQueue } from '../../src/domain/ports.js';
 import type { SharedCensus } from '../../src/domain/shared-census.js';
 import type { RequestRunner } from '../../src/domain/run-request.js';
@@ -18,6 +19,8 @@ export interface ClearTelemetryDeps {
     approvalTtlMs: number;
   };
   planPolicy: PlanPolicy;
+  /** The database (and environment label) every preview names. */
+  target: Target;
   queue: WebhookQueue;
   ledger: RequestLedger;
   slack: SlackGateway;

@@ -4,6 +4,7 @@ import type { ClearArgs } from '../../src/domain/clear-args.js';
 import { makePlan } from '../../src/domain/plan.js';
 import { NotAllowedError } from '../../src/errors.js';
 import { platformError } from '../../src/slack/retry-policy.js';
+import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { nothingToDeleteMessage, previewMessage } from './blocks.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './replies.js';
@@ -30,13 +31,15 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
     const now = deps.clock();
     const census = await whileCounting(respond, () => deps.previews.run(userId, () => (args.dryRun ? deps.census.recent() : deps.census.fresh())));
     const plan = makePlan(census, args, deps.planPolicy, now);
+    // Nothing to approve: only the person who asked sees it, unless they asked to share the summary.
+    const show = (shown: SlackMessage) => (args.showSummary ? post(deps, channelId, shown) : respond({ ...ephemeral(shown.text), blocks: shown.blocks }));
     if (plan.matching === 0) {
-      await post(deps, channelId, nothingToDeleteMessage(plan, userId));
+      await show(nothingToDeleteMessage(plan, userId, deps.target));
       return;
     }
-    const preview = { requesterId: userId, approvers: deps.access.approvers, now };
+    const preview = { requesterId: userId, approvers: deps.access.approvers, now, target: deps.target };
     if (args.dryRun) {
-      await post(deps, channelId, previewMessage(plan, { ...preview, requestId: null, expiresAt: null, selfApproval: null }));
+      await show(previewMessage(plan, { ...preview, requestId: null, expiresAt: null, selfApproval: null }));
       return;
     }
     const selfApproval = args.force ? ((await isAllowed(deps.access.breakGlass, userId, deps.groupMembers)) ? 'break-glass' : 'not-break-glass') : null;

@@ -1,5 +1,7 @@
 import { usage } from '../../src/domain/clear-args.js';
-import { ErrorCode, isCodedError } from '../../src/errors.js';
+import { ErrorCode, isCodedError, NotAllowedError } from '../../src/errors.js';
+import type { AccessList } from '../../src/domain/access.js';
+import { namePeople } from './sentences.js';
 import { echo } from './block-kit.js';
 import { COMMAND } from './ids.js';
 
@@ -13,9 +15,12 @@ export function usageText(problem?: string): string {
   return `${problem ? `${echo(problem, 300)}\n\n` : ''}\`\`\`${usage(COMMAND)}\`\`\``;
 }
 
-/** The one place errors become words for Slack. */
-export function errorText(error: unknown): string {
+/** The one place errors become words for Slack; refusals under the approver rule name the approvers. */
+export function errorText(error: unknown, approvers?: AccessList): string {
   if (!isCodedError(error)) return 'Something went wrong, and nothing more was done. The error is in the bot\'s log.';
+  if (error instanceof NotAllowedError && error.onlyApprovers && approvers) {
+    return `Only ${namePeople(approvers)} can ${error.onlyApprovers} this purge.`;
+  }
   switch (error.code) {
     case ErrorCode.Usage:
       return usageText(error.message);

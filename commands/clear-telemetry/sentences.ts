@@ -1,4 +1,6 @@
-import { howItRan, shortfall } from '../../src/domain/describe.js';
+import { howItRan, shortfall, statusPhrase, type Target } from '../../src/domain/describe.js';
+import type { AccessList } from '../../src/domain/access.js';
+import type { Plan } from '../../src/domain/plan.js';
 import { formatCount, formatTimestamp } from '../../src/domain/format.js';
 import type { RunNote } from '../../src/domain/ports.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
@@ -7,6 +9,34 @@ import { clip } from './block-kit.js';
 /** The sentences a message and its thread reply share, so both say the same thing. */
 
 export const mention = (userId: string) => `<@${userId}>`;
+
+const bold = (text: string) => `*${text}*`;
+
+/** "*90,000* webhooks with status *ERROR*", or "*36,000* webhooks of every status". */
+export function webhooks(plan: Pick<Plan, 'matching' | 'status'>, count = plan.matching, strong = true): string {
+  const mark = strong ? bold : (text: string) => text;
+  return `${mark(formatCount(count))} webhooks ${statusPhrase(plan.status, mark)}`;
+}
+
+/**
+ * A time each reader sees in their own time zone (Slack's date formatting,
+ * https://docs.slack.dev/messaging/formatting-message-text#date-formatting), with UTC as the fallback.
+ */
+export function slackDate(date: Date): string {
+  return `<!date^${Math.floor(date.getTime() / 1_000)}^{date_short_pretty} at {time_secs}|${formatTimestamp(date)}>`;
+}
+
+/** "*PRODUCTION* · database `django@db:5432`": first in every preview. */
+export function targetLine(target: Target): string {
+  return `${target.environment ? `*${target.environment.toUpperCase()}* · ` : ''}database \`${target.database}\``;
+}
+
+/** "<@U1>, <@U2> or members of <!subteam^S1>": who an access list names, for people to read. */
+export function namePeople(list: AccessList): string {
+  if (list.kind !== 'list') return list.kind === 'anyone' ? 'anyone' : 'nobody';
+  const names = [...list.users.map(mention), ...list.groups.map((group) => `members of <!subteam^${group}>`)];
+  return names.length <= 1 ? (names[0] ?? 'nobody') : `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
+}
 
 export const NOTE_LABEL: Record<RunNote['kind'], string> = {
   fallback: 'Fell back to batches',
@@ -24,21 +54,22 @@ export function endState(request: PurgeRequestRecord): EndState {
 export function resultSentence(request: PurgeRequestRecord, bold = false): string {
   const b = (text: string) => (bold ? `*${text}*` : text);
   const { plan, position } = request;
-  const what = `records with status ${b(plan.status)}`;
+  const what = `webhooks ${statusPhrase(plan.status, b)}`;
   const sofar = `${b(formatCount(position.deleted))} of ${b(formatCount(plan.matching))} ${what}`;
+  const left = Math.max(0, plan.matching - position.deleted);
   const how = howItRan({
     durationMs: (request.finishedAt ?? request.heartbeatAt ?? request.startedAt ?? request.createdAt).getTime() - (request.startedAt ?? request.createdAt).getTime(),
     method: request.methodUsed === 'native' ? 'native' : request.methodUsed === 'batch' ? 'batch' : plan.method,
     batches: position.batches,
   });
-  const error = clip(request.error ?? 'unknown error', 500);
+  const error = clip(request.error ?? 'unknown error', 500).replace(/\.$/, '');
   switch (endState(request)) {
     case 'succeeded': {
       const kept = shortfall(plan.matching, position.deleted);
       return `Deleted ${b(formatCount(position.deleted))} ${what} ${how}${kept ? ` (${kept})` : ''}`;
     }
     case 'stopped':
-      return `Stopped${request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : ''} after ${sofar} ${how}`;
+      return `Stopped${request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : ''} after ${sofar} ${how}. Run /clear-telemetry again to delete the remaining ${formatCount(left)}`;
     case 'failed':
       return `Failed after deleting ${sofar} ${how}: ${error}. Deleted rows stay deleted`;
     case 'interrupted':
@@ -48,9 +79,9 @@ export function resultSentence(request: PurgeRequestRecord, bold = false): strin
 
 export function closedSentence(request: PurgeRequestRecord): string {
   if (request.state === 'expired') {
-    return `Expired at ${formatTimestamp(request.expiresAt ?? request.decidedAt ?? new Date())} without approval. Nothing was deleted.`;
+    return `Expired ${slackDate(request.expiresAt ?? request.decidedAt ?? new Date())} without approval. Nothing was deleted. Run /clear-telemetry again for a fresh preview.`;
   }
-  return `Cancelled by ${mention(request.decidedBy ?? '')}. Nothing was deleted.`;
+  return `Cancelled by ${mention(request.decidedBy ?? '')}. Nothing was deleted. Run /clear-telemetry again for a fresh preview.`;
 }
 
 export function people(request: PurgeRequestRecord): string {

@@ -39,6 +39,8 @@ export class SlackReporter implements RunReporter {
   }
 
   note(request: PurgeRequestRecord, note: RunNote | null): void {
+    // Batch resizing and retries are for the logs: in the channel they are noise.
+    if (note?.kind === 'retry') return;
     const shown = this.shown.get(request.id) ?? { progress: startingProgress(request), note: null };
     if (note && (note.kind === 'fallback' || note.kind === 'paused')) this.thread(request, reply.note(note));
     if (!note && shown.note?.kind === 'paused') this.thread(request, reply.continued());

@@ -23,8 +23,20 @@ export function checkApproval(request: PurgeRequestRecord, clicker: Clicker, now
         : 'You asked for this purge, so another approver must confirm it.',
     );
   }
-  if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.');
+  if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.', { onlyApprovers: 'approve' });
   return { selfApproved: false };
+}
+
+/** Resume: only an approver continues an interrupted or failed run. */
+export function checkResume(clicker: Clicker): void {
+  if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can resume a purge.', { onlyApprovers: 'resume' });
+}
+
+/** Stop, Pause and Continue: the requester or an approver. */
+export function checkRequesterOrApprover(request: PurgeRequestRecord, clicker: Clicker, what: string): void {
+  if (clicker.userId !== request.requesterId && !clicker.isApprover) {
+    throw new NotAllowedError(`Only the requester or an approver can ${what}.`);
+  }
 }
 
 /** Cancel: the requester or an approver, while the request awaits approval or waits in the queue. */

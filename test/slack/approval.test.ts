@@ -41,7 +41,7 @@ describe('approval by a second person', () => {
     await insertWebhooks(ctx.db.client, ['ERROR']);
     const { id, ts } = await preview('--status ERROR');
     await click(ctx.port, ACTION.confirm, String(id), 'UBYSTANDER', ts);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.']));
+    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['Only <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL> can approve this purge.']));
     expect((await request(id)).state).toBe('awaiting_approval');
   });
 
@@ -56,7 +56,7 @@ describe('approval by a second person', () => {
     expect(await remainingIds(ctx.db.client)).toEqual([...ids.slice(30), ...late]);
     expect(await request(id)).toMatchObject({ approver_id: 'UAPPROVER', self_approved: false, deleted_count: 30 });
 
-    await eventually(() => expect(lastUpdateText()).toMatch(/^Deleted 30 records with status ERROR in \d+ ms \(native, 1 batch\)$/));
+    await eventually(() => expect(lastUpdateText()).toMatch(/^Deleted 30 webhooks with status ERROR in \d+ ms \(native, 1 batch\)$/));
     const finalBlocks = JSON.stringify(lastUpdate()?.body.blocks);
     expect(finalBlocks).toContain('Clear telemetry: done');
     expect(finalBlocks).toContain('requested by <@UREQUESTER> · approved by <@UAPPROVER>');
@@ -68,7 +68,7 @@ describe('approval by a second person', () => {
     expect(approved).toBe(':white_check_mark: Approved by <@UAPPROVER>.');
     expect(started).toBe(':arrow_forward: Started deleting 30 webhooks with status ERROR, id ≤ 30 (one statement).');
     expect(finished).toMatch(
-      /^:white_check_mark: Deleted 30 records with status ERROR in \d+ ms \(native, 1 batch\) · requested by <@UREQUESTER> · approved by <@UAPPROVER>$/,
+      /^:white_check_mark: Deleted 30 webhooks with status ERROR in \d+ ms \(native, 1 batch\) · requested by <@UREQUESTER> · approved by <@UAPPROVER>$/,
     );
     expect(ctx.slack.ephemeralTexts()).toEqual([]);
   });
@@ -113,7 +113,7 @@ describe('break-glass', () => {
   it('lets a break-glass user confirm their own --force request, recorded as self-approved', async () => {
     await insertWebhooks(ctx.db.client, ['IGNORED', 'IGNORED']);
     const { id, ts } = await preview('--status IGNORED --force', 'UBREAKGLASS');
-    expect(JSON.stringify(ctx.slack.of('chat.postMessage')[0]?.body.blocks)).toContain('<@UBREAKGLASS> may confirm it themselves (break-glass, --force).');
+    expect(JSON.stringify(ctx.slack.of('chat.postMessage')[0]?.body.blocks)).toContain('<@UBREAKGLASS> may approve it themselves (break-glass, --force).');
 
     await click(ctx.port, ACTION.confirm, String(id), 'UBREAKGLASS', ts);
 
@@ -143,9 +143,9 @@ describe('cancel, expiry and late clicks', () => {
     await click(ctx.port, ACTION.cancel, String(id), 'UREQUESTER', ts);
 
     await eventually(async () => expect(await request(id)).toMatchObject({ state: 'cancelled', decided_by: 'UREQUESTER' }));
-    await eventually(() => expect(lastUpdateText()).toBe('Cancelled by <@UREQUESTER>. Nothing was deleted.'));
+    await eventually(() => expect(lastUpdateText()).toBe('Cancelled by <@UREQUESTER>. Nothing was deleted. Run /clear-telemetry again for a fresh preview.'));
     expect(JSON.stringify(lastUpdate()?.body.blocks)).not.toContain('clear_telemetry_confirm');
-    await eventually(() => expect(ctx.slack.thread(ts)).toEqual([':no_entry_sign: Cancelled by <@UREQUESTER>. Nothing was deleted.']));
+    await eventually(() => expect(ctx.slack.thread(ts)).toEqual([':no_entry_sign: Cancelled by <@UREQUESTER>. Nothing was deleted. Run /clear-telemetry again for a fresh preview.']));
 
     await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
     await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual([expect.stringMatching(/^Nothing to do: this request was cancelled by <@UREQUESTER> at /)]));
@@ -169,8 +169,8 @@ describe('cancel, expiry and late clicks', () => {
 
     await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual([expect.stringMatching(/^This request expired at .* UTC\. Run \/clear-telemetry again for a fresh preview\.$/)]));
     expect((await request(id)).state).toBe('expired');
-    await eventually(() => expect(lastUpdateText()).toMatch(/^Expired at .* UTC without approval\. Nothing was deleted\.$/));
-    await eventually(() => expect(ctx.slack.thread(ts)).toEqual([expect.stringMatching(/^:no_entry_sign: Expired at .* without approval/)]));
+    await eventually(() => expect(lastUpdateText()).toMatch(/^Expired <!date\^\d+\^\{date_short_pretty\} at \{time_secs\}\|.* UTC> without approval\. Nothing was deleted\. Run \/clear-telemetry again for a fresh preview\.$/));
+    await eventually(() => expect(ctx.slack.thread(ts)).toEqual([expect.stringMatching(/^:no_entry_sign: Expired <!date.* without approval/)]));
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 3 });
   });
 

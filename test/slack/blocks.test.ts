@@ -87,14 +87,14 @@ const ended = (state: PurgeRequestRecord['state'], overrides: Partial<PurgeReque
     ...overrides,
   });
 
-const previewOptions = { requestId: 42, requesterId: 'U1', approvers: { kind: 'list' as const, users: ['U2'], groups: ['S1'] }, expiresAt: new Date(at.getTime() + 900_000), selfApproval: null, now: at };
+const previewOptions = { requestId: 42, requesterId: 'U1', approvers: { kind: 'list' as const, users: ['U2'], groups: ['S1'] }, expiresAt: new Date(at.getTime() + 900_000), selfApproval: null, now: at, target: { database: 'django@db:5432', environment: null } };
 
 describe('rendered messages', () => {
   it('says what the progress is', () => {
     const message = progressMessage(request(), progress);
-    expect(message.text).toBe('Deleting: 125,000 of 400,000 PENDING webhooks.');
+    expect(message.text).toBe('Deleting: 125,000 of 400,000 webhooks with status PENDING.');
     expect(JSON.stringify(message.blocks)).toContain(
-      '`██████░░░░░░░░░░░░░░` *31.3%*\\n*125,000* of *400,000* deleted · batch 13 of 40 · 104,233 rows/s · about 2.6 s left',
+      `\`██████░░░░░░░░░░░░░░\` *31.3%*\\n*125,000* of *400,000* deleted · ids up to ${(progress.lastId ?? 0).toLocaleString('en-US')} of 1,000,000 covered · 104,233 rows/s · about 2.6 s left`,
     );
   });
 
@@ -103,17 +103,17 @@ describe('rendered messages', () => {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: 'Deleted *400,000* records with status *PENDING* in 4.2 s (batch, 40 batches) · requested by <@U1> · approved by <@U2>',
+        text: 'Deleted *400,000* webhooks with status *PENDING* in 4.2 s (batch, 40 batches) · requested by <@U1> · approved by <@U2>',
       },
     });
     expect(reply.finished(ended('succeeded', { position: { deleted: 399_990, batches: 40, lastId: 1_000_000 } })).text).toBe(
-      ':white_check_mark: Deleted 399,990 records with status PENDING in 4.2 s (batch, 40 batches) (10 previewed records were not deleted: changed or already gone since the preview) · requested by <@U1> · approved by <@U2>',
+      ':white_check_mark: Deleted 399,990 webhooks with status PENDING in 4.2 s (batch, 40 batches) (10 previewed records were not deleted: changed or already gone since the preview) · requested by <@U1> · approved by <@U2>',
     );
     expect(reply.finished(ended('failed', { error: 'connection lost' })).text).toBe(
-      ':x: Failed after deleting 120,000 of 400,000 records with status PENDING in 4.2 s (batch, 12 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
+      ':x: Failed after deleting 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
     );
     expect(reply.finished(ended('stopped', { stopRequestedBy: 'U3' })).text).toBe(
-      ':octagonal_sign: Stopped by <@U3> after 120,000 of 400,000 records with status PENDING in 4.2 s (batch, 12 batches) · requested by <@U1> · approved by <@U2>',
+      ':octagonal_sign: Stopped by <@U3> after 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches). Run /clear-telemetry again to delete the remaining 280,000 · requested by <@U1> · approved by <@U2>',
     );
   });
 
@@ -130,7 +130,7 @@ describe('rendered messages', () => {
 
   it('says when nobody can approve', () => {
     const message = previewMessage(plan(), { ...previewOptions, approvers: { kind: 'nobody' } });
-    expect(JSON.stringify(message.blocks)).toContain('*Nobody can approve:* CLEAR_TELEMETRY_APPROVERS is not set.');
+    expect(JSON.stringify(message.blocks)).toContain("*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.");
   });
 });
 
@@ -147,7 +147,7 @@ describe("Slack's Block Kit limits", () => {
     ['preview', previewMessage(plan(), previewOptions)],
     ['preview, extreme', previewMessage(extreme, { ...previewOptions, selfApproval: 'break-glass' })],
     ['dry run', previewMessage(extreme, { ...previewOptions, requestId: null })],
-    ['nothing to delete', nothingToDeleteMessage(extreme, 'U1')],
+    ['nothing to delete', nothingToDeleteMessage(extreme, 'U1', { database: `db${huge}@host`, environment: 'x'.repeat(40) })],
     ['progress', progressMessage(extremeRequest, progress, { kind: 'held', text: huge })],
     ['queued', queuedMessage(extremeRequest, extremeRequest)],
     ['result', resultMessage(ended('succeeded', { plan: extreme, fallbackReason: huge }))],

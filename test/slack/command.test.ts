@@ -1,3 +1,4 @@
+import { databaseLabel } from '../../src/db/database-label.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { usage } from '../../src/domain/clear-args.js';
 import { eventually, postSigned, sign, slashCommand } from '../helpers/fake-slack.js';
@@ -131,10 +132,11 @@ describe('the preview', () => {
     });
     expect(rows).toMatchObject([{ id: 1, state: 'awaiting_approval', channel_id: 'COPS' }]);
     expect(rows[0]?.message_ts).toMatch(/^1700000000\.\d{6}$/);
-    expect(post?.body).toMatchObject({ channel: 'COPS', text: '12 ERROR webhooks would be deleted: approval needed (request #1).' });
+    expect(post?.body).toMatchObject({ channel: 'COPS', text: '12 webhooks with status ERROR would be deleted: approval needed (request #1).' });
     const blocks = JSON.stringify(post?.body.blocks);
     for (const expected of [
       'Clear telemetry: approval needed',
+      `database \`${databaseLabel(ctx.db.url)}\``,
       '<@UREQUESTER> asks to delete *12* webhooks with status *ERROR*',
       '*Matching:* 12 rows',
       '*Watermark:* id ≤ 12',
@@ -142,7 +144,8 @@ describe('the preview', () => {
       'DONE      3',
       'ERROR    12',
       'Total    15',
-      '*Who can approve:* <@UAPPROVER>, <@UAPPROVER2>, <!subteam^SONCALL> (someone other than <@UREQUESTER>)',
+      '*Needs approval from <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL>* (not <@UREQUESTER>) · expires <!date^',
+      '(in 15 min 00 s)',
       'Request #1',
     ]) {
       expect(blocks).toContain(expected);
@@ -155,28 +158,41 @@ describe('the preview', () => {
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 12, DONE: 3 });
   });
 
-  it('marks a dry run and offers no buttons, and stores nothing', async () => {
+  it('shows a dry run only to the person who asked, without buttons, and stores nothing', async () => {
     await slashCommand(ctx.port, '--status ERROR --dry-run');
-    const [post] = await eventually(() => {
-      const posts = ctx.slack.of('chat.postMessage');
-      expect(posts).toHaveLength(1);
-      return posts;
+    const [reply] = await eventually(() => {
+      expect(ctx.slack.responses).toHaveLength(1);
+      return ctx.slack.responses;
     });
-    const blocks = JSON.stringify(post?.body.blocks);
+    expect(reply?.body).toMatchObject({ response_type: 'ephemeral', text: 'Dry run: 12 webhooks with status ERROR would be deleted. Nothing was deleted.' });
+    const blocks = JSON.stringify(reply?.body.blocks);
     expect(blocks).toContain('Dry run: nothing will be deleted.');
     expect(blocks).not.toContain('clear_telemetry_confirm');
+    expect(ctx.slack.of('chat.postMessage')).toEqual([]);
     expect(await ledger()).toEqual([]);
   });
 
-  it('says when nothing matches, and still shows the summary', async () => {
-    await slashCommand(ctx.port, '--status IGNORED');
+  it('posts a dry run in the channel with --show-summary', async () => {
+    await slashCommand(ctx.port, '--status ERROR --dry-run --show-summary');
     const [post] = await eventually(() => {
       const posts = ctx.slack.of('chat.postMessage');
       expect(posts).toHaveLength(1);
       return posts;
     });
-    expect(post?.body.text).toBe('Nothing to delete: no webhooks with status IGNORED.');
     expect(JSON.stringify(post?.body.blocks)).toContain('Total    15');
+    expect(ctx.slack.responses).toEqual([]);
+    expect(await ledger()).toEqual([]);
+  });
+
+  it('says only to the person who asked when nothing matches, and still shows the summary', async () => {
+    await slashCommand(ctx.port, '--status IGNORED');
+    const [reply] = await eventually(() => {
+      expect(ctx.slack.responses).toHaveLength(1);
+      return ctx.slack.responses;
+    });
+    expect(reply?.body.text).toBe('Nothing to delete: no webhooks with status IGNORED.');
+    expect(JSON.stringify(reply?.body.blocks)).toContain('Total    15');
+    expect(ctx.slack.of('chat.postMessage')).toEqual([]);
     expect(await ledger()).toEqual([]);
   });
 });

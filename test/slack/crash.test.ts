@@ -86,8 +86,8 @@ describe('crash and resume', () => {
     expect(done.deleted_count).toBe(20_000);
     expect(done.runner_id).not.toBe(atCrash.runner_id);
     expect(await remainingIds(db.client)).toEqual(late);
-    await eventually(() => expect(slack.thread(ts).at(-1)).toMatch(/^:white_check_mark: Deleted 20,000 records with status PENDING/));
-    expect(slack.thread(ts)).toContainEqual(expect.stringMatching(/^:warning: Interrupted after deleting [\d,]+ of 20,000 records/));
+    await eventually(() => expect(slack.thread(ts).at(-1)).toMatch(/^:white_check_mark: Deleted 20,000 webhooks with status PENDING/));
+    expect(slack.thread(ts)).toContainEqual(expect.stringMatching(/^:warning: Interrupted after deleting [\d,]+ of 20,000 webhooks/));
     expect(slack.thread(ts)).toContainEqual(expect.stringMatching(/^:arrow_forward: Resumed after id [\d,]+/));
   });
 

@@ -93,6 +93,42 @@ describe('a click acts only on the request whose message carries it', () => {
   });
 });
 
+describe('who may click what', () => {
+  it('refuses Resume from a bystander and from a requester who is not an approver, changing nothing', async () => {
+    await insertWebhooks(ctx.db.client, ['ERROR']);
+    const { id, ts } = await preview('--status ERROR', 'UASKER');
+    await ctx.db.client.query(`update clear_telemetry_request set state = 'interrupted', approver_id = 'UAPPROVER' where id = $1`, [id]);
+    await click(ctx.port, ACTION.resume, String(id), 'UBYSTANDER', ts);
+    await click(ctx.port, ACTION.resume, String(id), 'UASKER', ts);
+    const refusal = 'Only <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL> can resume this purge.';
+    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual([refusal, refusal]));
+    expect(await request(id)).toMatchObject({ state: 'interrupted', runner_id: null });
+    expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 1 });
+  });
+
+  it('refuses Stop, Pause and Continue from a bystander, changing nothing', async () => {
+    await insertWebhooks(ctx.db.client, ['ERROR']);
+    const { id, ts } = await preview('--status ERROR');
+    await ctx.db.client.query(`update clear_telemetry_request set state = 'running', runner_id = 'elsewhere', heartbeat_at = now() where id = $1`, [id]);
+    try {
+      for (const action of [ACTION.stop, ACTION.pause, ACTION.continue]) await click(ctx.port, action, String(id), 'UBYSTANDER', ts);
+      await eventually(() =>
+        expect(ctx.slack.ephemeralTexts().sort()).toEqual(
+          [
+            'Only the requester or an approver can stop this purge.',
+            'Only the requester or an approver can pause this purge.',
+            'Only the requester or an approver can continue this purge.',
+          ].sort(),
+        ),
+      );
+      const { rows } = await ctx.db.client.query('select state, stop_requested_by, paused_by from clear_telemetry_request where id = $1', [id]);
+      expect(rows[0]).toEqual({ state: 'running', stop_requested_by: null, paused_by: null });
+    } finally {
+      await ctx.db.client.query(`update clear_telemetry_request set state = 'stopped' where id = $1`, [id]);
+    }
+  });
+});
+
 describe('text from users and the database is echoed inert', () => {
   it('escapes and clips what was typed in a usage reply', async () => {
     const response = await slashCommand(ctx.port, `--status <!channel>${'x'.repeat(4_500)}`);

@@ -50,7 +50,7 @@ describe('progress on the preview message', () => {
     expect(deleted.every((n) => Number.isFinite(n))).toBe(true);
     expect(deleted).toEqual([...deleted].sort((a, b) => a - b));
     expect(JSON.stringify(updates[1]?.body.blocks)).toMatch(/`[█░]{20}` \*\d+\.\d%\*/);
-    expect(String(updates.at(-1)?.body.text)).toMatch(/^Deleted 20,000 records with status PENDING in [\d.]+ s \(batch, 20 batches\)$/);
+    expect(String(updates.at(-1)?.body.text)).toMatch(/^Deleted 20,000 webhooks with status PENDING in [\d.]+ s \(batch, 20 batches\)$/);
   });
 
   it('waits out a 429 on an edit without slowing the deletion, then delivers the result', async () => {
@@ -63,7 +63,7 @@ describe('progress on the preview message', () => {
     expect((retried?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1_950);
     // 20,000 rows at 10,000 rows/s: the run did not wait the 2 s on Slack.
     expect(run.finished_at.getTime() - run.started_at.getTime()).toBeLessThan(2_900);
-    expect(String(updates.at(-1)?.body.text)).toMatch(/^Deleted 20,000 records with status PENDING/);
+    expect(String(updates.at(-1)?.body.text)).toMatch(/^Deleted 20,000 webhooks with status PENDING/);
     expect(await countByStatus(ctx.db.client)).toEqual({});
   });
 
@@ -75,7 +75,7 @@ describe('progress on the preview message', () => {
     expect(ctx.slack.thread(ts)).toEqual([
       ':white_check_mark: Approved by <@UAPPROVER>.',
       expect.stringMatching(/^:arrow_forward: Started deleting 20,000 webhooks/),
-      expect.stringMatching(/^:white_check_mark: Deleted 20,000 records/),
+      expect.stringMatching(/^:white_check_mark: Deleted 20,000 webhooks/),
     ]);
     // The preview and three replies got through; the preview needed three tries.
     expect(ctx.slack.of('chat.postMessage')).toHaveLength(6);
@@ -97,7 +97,7 @@ describe('progress on the preview message', () => {
     expect(run.deleted_count).toBeLessThan(20_000);
     expect(await countByStatus(ctx.db.client)).toEqual({ PENDING: 20_000 - run.deleted_count });
     const final = String(ctx.slack.of('chat.update').at(-1)?.body.text);
-    expect(final).toContain(`Failed after deleting ${run.deleted_count.toLocaleString('en-US')} of 20,000 records with status PENDING`);
+    expect(final).toContain(`Failed after deleting ${run.deleted_count.toLocaleString('en-US')} of 20,000 webhooks with status PENDING`);
     expect(final).toContain('does not exist');
     expect(ctx.slack.thread(ts).at(-1)).toMatch(/^:x: Failed after deleting/);
   });
