@@ -27,4 +27,9 @@ export default tseslint.config(
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The sandbox's page runs in the browser.
+    files: ['sandbox/page/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', localStorage: 'readonly', fetch: 'readonly', Option: 'readonly', EventSource: 'readonly', console: 'readonly' } },
+  },
 );

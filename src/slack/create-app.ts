@@ -19,7 +19,8 @@ export function createBoltApp(config: SlackConfig, log: Log, identity: BotIdenti
   // With both ids known (from our own auth.test at start), Bolt does not call auth.test again.
   const common = { token: config.botToken, logger, clientOptions: { slackApiUrl: config.apiUrl }, ...identity };
   if (config.mode === 'socket') {
-    return new App({ ...common, appToken: config.appToken ?? '', socketMode: true });
+    // The Socket Mode client opens its connection (apps.connections.open) through SLACK_API_URL too.
+    return new App({ ...common, appToken: config.appToken ?? '', socketMode: true, installerOptions: { clientOptions: { slackApiUrl: config.apiUrl } } });
   }
   const receiver = new HTTPReceiver({
     signingSecret: config.signingSecret ?? '',

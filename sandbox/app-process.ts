@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/**
+ * The unmodified app, started exactly as `npm start` starts it (src/main.ts through tsx); only its
+ * environment points it at the stand-in. It can be killed (SIGKILL, a crash) and started again.
+ */
+export class AppProcess {
+  private child: ChildProcess | null = null;
+  private readonly lines: string[] = [];
+
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly onLine: (line: string) => void,
+  ) {}
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts it and waits until it says it is listening (or exits). */
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const ready = new Promise<void>((resolveReady, reject) => {
+      const watch = (chunk: Buffer) => {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) {
+          this.lines.push(line);
+          this.onLine(line);
+          if (line.includes('clear-telemetry is listening')) resolveReady();
+        }
+      };
+      child.stdout?.on('data', watch);
+      child.stderr?.on('data', watch);
+      child.once('exit', (code) => reject(new Error(`the app exited (code ${code}) before it was ready:\n${this.lines.slice(-5).join('\n')}`)));
+    });
+    await ready;
+  }
+
+  /** A crash: SIGKILL, no graceful shutdown. */
+  async kill(): Promise<void> {
+    await this.stop('SIGKILL');
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill(signal);
+    await exited;
+  }
+}

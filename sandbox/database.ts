@@ -1,0 +1,101 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { djangoSchemaSql, seedWebhooksSql } from '../db/django/fixtures.js';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { databaseLabel } from '../src/db/database-label.js';
+
+export interface SandboxDatabase {
+  /** The Django database the app purges. */
+  url: string;
+  /** `django@127.0.0.1:PORT (embedded, kept in .sandbox/)` or the given one's label. */
+  description: string;
+  /** Whether the sandbox may add rows (never to a database it was given). */
+  seeded: boolean;
+  stop(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** DATABASE_URL: rehearse against that database; its table is never seeded or altered. */
+  givenUrl?: string;
+  /** Where the embedded server keeps its data between runs. */
+  folder: string;
+  fresh: boolean;
+  rows: number;
+  log: (line: string) => void;
+}
+
+/**
+ * The database behind the sandbox: the one in DATABASE_URL, untouched; or an embedded PostgreSQL
+ * under `.sandbox/`, kept between runs, whose Django table is created from the project's copy of the
+ * schema and seeded once (the newest 40% PENDING, the rest DONE, ERROR and IGNORED, as the bench).
+ */
+export async function openSandboxDatabase(options: DatabaseOptions): Promise<SandboxDatabase> {
+  if (options.givenUrl) {
+    return { url: options.givenUrl, description: `${databaseLabel(options.givenUrl)} (from DATABASE_URL; never seeded)`, seeded: false, stop: () => Promise.resolve() };
+  }
+  const dataDir = join(options.folder, 'pg');
+  if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+  const server = await startEmbeddedPostgres({ dataDir });
+  const url = new URL(server.url);
+  url.pathname = '/django';
+  try {
+    await withClient(server.url, async (admin) => {
+      const { rows } = await admin.query('select 1 from pg_database where datname = $1', ['django']);
+      if (rows.length === 0) await admin.query('create database django');
+    });
+    await withClient(url.toString(), async (client) => {
+      const { rows } = await client.query<{ table: string | null }>(`select to_regclass('assignments_learnpackwebhook')::text as table`);
+      if (rows[0]?.table) return;
+      options.log(`Creating the Django table and seeding ${options.rows.toLocaleString('en-US')} webhooks…`);
+      await client.query(djangoSchemaSql());
+      await client.query(seedWebhooksSql(options.rows, Math.round(options.rows * 0.4)));
+    });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { url: url.toString(), description: `${databaseLabel(url.toString())} (embedded PostgreSQL, kept in ${dataDir})`, seeded: true, stop: () => server.stop() };
+}
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The live counts per status for the page, on one connection kept open. */
+export class TableWatch {
+  private readonly client: pg.Client;
+
+  constructor(url: string) {
+    this.client = new pg.Client({ connectionString: url, application_name: 'clear-telemetry sandbox' });
+    this.client.on('error', () => undefined);
+  }
+
+  async open(): Promise<void> {
+    await this.client.connect();
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const { rows } = await this.client.query<{ status: string; count: number }>('select status, count(*)::int as count from assignments_learnpackwebhook group by status order by status');
+    return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+  }
+
+  /** New PENDING webhooks, as the Django app writes them (every column given: it has no defaults). */
+  async insertPending(count: number): Promise<void> {
+    await this.client.query(
+      `insert into assignments_learnpackwebhook (is_streaming, event, payload, status, created_at, updated_at)
+       select false, 'open_step', jsonb_build_object('sandbox', true), 'PENDING', now(), now() from generate_series(1, $1)`,
+      [count],
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}

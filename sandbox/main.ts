@@ -1,0 +1,56 @@
+/**
+ * `npm run sandbox`: the whole flow on a laptop with nothing but Node.js. Prints one URL.
+ *   --rows N   how many webhooks to seed a new embedded database with (default 300,000)
+ *   --fresh    start the embedded database over
+ *   --http     HTTP mode (signed requests) instead of Socket Mode
+ *   --port P   the page's port (default 3100; 0 picks a free one)
+ * With DATABASE_URL set, it runs against that database and never seeds or alters its table.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startSandbox } from './sandbox.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '300000' },
+    fresh: { type: 'boolean', default: false },
+    http: { type: 'boolean', default: false },
+    port: { type: 'string', default: '3100' },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+const rows = Number(values.rows.replaceAll(/[_,]/g, ''));
+const port = Number(values.port);
+if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(port) || port < 0 || port > 65_535) {
+  process.stderr.write('sandbox: --rows takes a whole number of webhooks, --port a port number (0 picks one)\n');
+  process.exit(2);
+}
+
+const started = performance.now();
+const say = (line: string) => process.stdout.write(`${line}\n`);
+try {
+  const sandbox = await startSandbox({
+    givenUrl: process.env.DATABASE_URL,
+    folder: resolve(import.meta.dirname, '../.sandbox'),
+    fresh: values.fresh,
+    rows,
+    http: values.http,
+    port,
+    log: (line) => (values.verbose || !line.startsWith('app: ') ? say(line) : undefined),
+  });
+  say(`Database: ${sandbox.databaseDescription}`);
+  say(`Slack: a local stand-in, ${values.http ? 'HTTP mode (signed requests)' : 'Socket Mode'}; the app runs as npm start runs it.`);
+  say(`Ready in ${((performance.now() - started) / 1_000).toFixed(1)} s. Open ${sandbox.url}  (Ctrl-C stops it)`);
+  const stop = () => {
+    say('Stopping the sandbox…');
+    sandbox.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  process.stderr.write(`sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,184 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { AppProcess } from './app-process.js';
+import { openSandboxDatabase, TableWatch, type DatabaseOptions } from './database.js';
+import { readBody, sendJson, SlackStandIn, text } from './slack-standin.js';
+import { ACCESS_ENV, PEOPLE } from './workspace.js';
+
+const PAGE = resolve(import.meta.dirname, 'page');
+const PARSER = resolve(import.meta.dirname, '../node_modules/slack-message-parser/esm');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
+const SIGNING_SECRET = 'sandbox-signing-secret';
+
+export interface SandboxOptions extends Omit<DatabaseOptions, 'log'> {
+  /** HTTP mode (signed requests to /slack/events) instead of Socket Mode. */
+  http: boolean;
+  /** The page's port; 0 picks a free one. */
+  port: number;
+  log: (line: string) => void;
+  /** Extra settings for the app (e.g. a slower pace for a rehearsal). */
+  appEnv?: Record<string, string>;
+}
+
+export interface RunningSandbox {
+  url: string;
+  standIn: SlackStandIn;
+  app: AppProcess;
+  databaseDescription: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm run sandbox`: a database (embedded unless DATABASE_URL is set), the Slack stand-in and its
+ * page on one port, and the unmodified app started as `npm start` starts it, pointed at them.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const database = await openSandboxDatabase({ ...options, log: options.log });
+  const watch = new TableWatch(database.url);
+  await watch.open();
+  let base = '';
+  let appPort = 0;
+  const standIn = new SlackStandIn({
+    publicUrl: () => base,
+    ...(options.http ? { http: { appUrl: () => `http://127.0.0.1:${appPort}`, signingSecret: SIGNING_SECRET } } : {}),
+  });
+  const events = new Set<ServerResponse>();
+  let counts: Record<string, number> = {};
+  const broadcast = () => {
+    const state = JSON.stringify({ ...standIn.snapshot(), counts, database: database.description, seeded: database.seeded, appRunning: app.running });
+    for (const res of events) res.write(`data: ${state}\n\n`);
+  };
+  let pending: NodeJS.Timeout | null = null;
+  standIn.onChange(() => {
+    pending ??= setTimeout(() => {
+      pending = null;
+      broadcast();
+    }, 50);
+  });
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => sendJson(res, [500, { ok: false, error: error instanceof Error ? error.message : String(error) }]));
+  });
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (req.url !== '/socket-mode') return socket.destroy();
+    sockets.handleUpgrade(req, socket, head, (ws) => standIn.attach(ws));
+  });
+  await new Promise<void>((done) => server.listen(options.port, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  base = `http://127.0.0.1:${port}`;
+  appPort = await freePort();
+
+  const app = new AppProcess(
+    {
+      DATABASE_URL: database.url,
+      SLACK_BOT_TOKEN: 'xoxb-sandbox',
+      ...(options.http ? { SLACK_SIGNING_SECRET: SIGNING_SECRET } : { SLACK_APP_TOKEN: 'xapp-sandbox' }),
+      SLACK_API_URL: `${base}/api/`,
+      PORT: String(appPort),
+      CLEAR_TELEMETRY_ENVIRONMENT: 'sandbox',
+      ...ACCESS_ENV,
+      ...options.appEnv,
+    },
+    (line) => options.log(`app: ${line}`),
+  );
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'POST' && path.startsWith('/api/')) return sendJson(res, standIn.api(path.slice(5), await readBody(req), `ws://127.0.0.1:${port}/socket-mode`));
+    if (req.method === 'POST' && path.startsWith('/hooks/')) return sendJson(res, standIn.hook(path.slice(7), await readBody(req)));
+    if (req.method === 'GET' && path === '/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      events.add(res);
+      req.on('close', () => events.delete(res));
+      return broadcast();
+    }
+    if (req.method === 'POST' && path.startsWith('/sandbox/')) return sendJson(res, [200, await control(path.slice(9), await readBody(req))]);
+    if (req.method === 'GET') return serveFile(res, path);
+    sendJson(res, [404, { ok: false, error: 'not_found' }]);
+  }
+
+  /** What the page asks for: type a command, click a button, add rows, crash the app. */
+  async function control(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const user = text(body.user);
+    if (!PEOPLE.some((person) => person.id === user) && (action === 'command' || action === 'click')) return { ok: false, error: 'unknown user' };
+    switch (action) {
+      case 'command': {
+        const typed = text(body.text).replace(/^\/clear-telemetry\b\s*/, '');
+        return { ok: true, ackMs: await standIn.command(user, typed).catch(() => null) };
+      }
+      case 'click':
+        return {
+          ok: true,
+          ackMs: await standIn
+            .click(user, text(body.ts), { action_id: text(body.action_id), block_id: text(body.block_id), value: text(body.value), text: text(body.text) })
+            .catch(() => null),
+        };
+      case 'insert':
+        if (!database.seeded) return { ok: false, error: 'not on a database given in DATABASE_URL' };
+        await watch.insertPending(Math.min(100_000, Math.max(1, Number(body.count) || 1_000)));
+        await refreshCounts();
+        return { ok: true };
+      case 'crash':
+        await app.kill();
+        broadcast();
+        await app.start();
+        broadcast();
+        return { ok: true };
+      default:
+        return { ok: false, error: `unknown action ${action}` };
+    }
+  }
+
+  async function refreshCounts(): Promise<void> {
+    counts = await watch.counts().catch(() => counts);
+    broadcast();
+  }
+
+  const counter = setInterval(() => void refreshCounts(), 1_000);
+  await refreshCounts();
+  await app.start();
+  broadcast();
+
+  return {
+    url: `${base}/`,
+    standIn,
+    app,
+    databaseDescription: database.description,
+    async stop() {
+      clearInterval(counter);
+      if (pending) clearTimeout(pending);
+      await app.stop();
+      for (const res of events) res.end();
+      sockets.close();
+      await new Promise((done) => server.close(done));
+      server.closeAllConnections();
+      await watch.close();
+      await database.stop();
+    },
+  };
+}
+
+async function serveFile(res: ServerResponse, path: string): Promise<void> {
+  const [root, relative] = path.startsWith('/vendor/slack-message-parser/') ? [PARSER, path.slice('/vendor/slack-message-parser/'.length)] : [PAGE, path === '/' ? 'index.html' : path.slice(1)];
+  const file = normalize(join(root, relative));
+  if (!file.startsWith(root)) return sendJson(res, [404, { ok: false, error: 'not_found' }]);
+  try {
+    const content = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(content);
+  } catch {
+    sendJson(res, [404, { ok: false, error: 'not_found' }]);
+  }
+}
+
+function freePort(): Promise<number> {
+  const probe = createServer();
+  return new Promise((done) => probe.listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as AddressInfo;
+    probe.close(() => done(port));
+  }));
+}
