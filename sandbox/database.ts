@@ -4,6 +4,7 @@ import pg from 'pg';
 import { djangoSchemaSql, seedWebhooksSql } from '../db/django/fixtures.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { databaseLabel } from '../src/db/database-label.js';
+import { WEBHOOK_STATUSES } from '../src/domain/statuses.js';
 
 export interface SandboxDatabase {
   /** The Django database the app purges. */
@@ -18,6 +19,8 @@ export interface SandboxDatabase {
 export interface DatabaseOptions {
   /** DATABASE_URL: rehearse against that database; its table is never seeded or altered. */
   givenUrl?: string;
+  /** A scratch database made for the sandbox (the browser tests'): used as is, rows may be added. */
+  scratchUrl?: string;
   /** Where the embedded server keeps its data between runs. */
   folder: string;
   fresh: boolean;
@@ -31,6 +34,9 @@ export interface DatabaseOptions {
  * schema and seeded once (the newest 40% PENDING, the rest DONE, ERROR and IGNORED, as the bench).
  */
 export async function openSandboxDatabase(options: DatabaseOptions): Promise<SandboxDatabase> {
+  if (options.scratchUrl) {
+    return { url: options.scratchUrl, description: `${databaseLabel(options.scratchUrl)} (scratch)`, seeded: true, stop: () => Promise.resolve() };
+  }
   if (options.givenUrl) {
     return { url: options.givenUrl, description: `${databaseLabel(options.givenUrl)} (from DATABASE_URL; never seeded)`, seeded: false, stop: () => Promise.resolve() };
   }
@@ -82,8 +88,11 @@ export class TableWatch {
   }
 
   async counts(): Promise<Record<string, number>> {
-    const { rows } = await this.client.query<{ status: string; count: number }>('select status, count(*)::int as count from assignments_learnpackwebhook group by status order by status');
-    return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+    const { rows } = await this.client.query<{ status: string; count: number }>('select status, count(*)::int as count from assignments_learnpackwebhook group by status');
+    // Every known status, even at zero, as the app's summary shows them.
+    const counts = new Map<string, number>(WEBHOOK_STATUSES.map((status) => [status, 0]));
+    for (const row of rows) counts.set(row.status, row.count);
+    return Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
   }
 
   /** New PENDING webhooks, as the Django app writes them (every column given: it has no defaults). */

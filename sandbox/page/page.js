@@ -4,9 +4,10 @@ import { parse } from '/vendor/slack-message-parser/mod.js';
 import { NodeType } from '/vendor/slack-message-parser/types/Node.js';
 
 const $ = (id) => document.getElementById(id);
+// Symbols any system font has, for the few emoji the app uses.
 const EMOJI = {
-  warning: '⚠️', white_check_mark: '✅', x: '❌', octagonal_sign: '🛑', arrow_forward: '▶️', no_entry_sign: '🚫',
-  hourglass_flowing_sand: '⏳', double_vertical_bar: '⏸️',
+  warning: '⚠', white_check_mark: '✔', x: '✖', octagonal_sign: '■', arrow_forward: '▶', no_entry_sign: '⊘',
+  hourglass_flowing_sand: '⧗', double_vertical_bar: '‖',
 };
 let state = null;
 let openThread = null;
