@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { djangoSchemaSql, seedWebhooksSql } from '../db/django/fixtures.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { withClient } from '../db/with-client.js';
 import { databaseLabel } from '../src/db/database-label.js';
 import { WEBHOOK_STATUSES } from '../src/domain/statuses.js';
 
@@ -62,16 +63,6 @@ export async function openSandboxDatabase(options: DatabaseOptions): Promise<San
     throw error;
   }
   return { url: url.toString(), description: `${databaseLabel(url.toString())} (embedded PostgreSQL, kept in ${dataDir})`, seeded: true, stop: () => server.stop() };
-}
-
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The live counts per status for the page, on one connection kept open. */

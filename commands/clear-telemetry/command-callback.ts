@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseClearArgs, splitCommandText } from '../../src/domain/clear-args.js';
 import { UsageError } from '../../src/errors.js';
+import { VERSION } from '../../src/version.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { openRequest } from './open-request.js';
 import { ephemeral, errorText, usageText } from './replies.js';
@@ -18,6 +19,7 @@ export function commandCallback(deps: ClearTelemetryDeps) {
       return;
     }
     if (args.help) return ack(ephemeral(usageText()));
+    if (args.version) return ack(ephemeral(`clear-telemetry ${VERSION}`));
     const { channels } = deps.access;
     if (channels && !channels.includes(command.channel_id)) {
       return ack(ephemeral(`This command is not enabled in this channel. Use it in ${channels.map((id) => `<#${id}>`).join(', ')}.`));

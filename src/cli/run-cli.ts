@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { readFileSync } from 'node:fs';
+import { VERSION } from '../version.js';
 import { loadDatabaseConfig, loadPurgeConfig, type DatabaseConfig, type Env, type PurgeConfig } from '../config.js';
 import { loadAll } from '../env-values.js';
 import { ledgerExists } from '../db/ledger-exists.js';
@@ -19,7 +19,6 @@ import * as text from './terminal-text.js';
 /** 75 (EX_TEMPFAIL): another purge holds the table; cron can simply try again later. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, busy: 75, interrupted: 130 } as const;
 const PROGRAM = 'clear-telemetry';
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The terminal's help: the shared flags, then what only the terminal reads. */
 const HELP = [

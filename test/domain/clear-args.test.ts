@@ -10,6 +10,7 @@ const defaults = {
   showSummary: false,
   useCursor: false,
   help: false,
+  version: false,
 };
 
 describe('parseClearArgs', () => {
@@ -25,6 +26,7 @@ describe('parseClearArgs', () => {
     [['--help'], { help: true }],
     [['-h'], { help: true }],
     [['help'], { help: true }],
+    [['--version'], { version: true }],
   ])('%j', (argv, expected) => {
     expect(parseClearArgs(argv)).toEqual({ ...defaults, ...expected });
   });

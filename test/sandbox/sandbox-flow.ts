@@ -6,6 +6,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { createScratchDb, seedWebhooks, type ScratchDb } from '../helpers/scratch-db.js';
 import { truncateWebhooks } from '../helpers/webhooks.js';
+import { waitForDeleted } from '../helpers/requests.js';
 
 /** Screenshots of every step, as test artifacts (not committed): test-results/sandbox/. */
 export const SHOTS = resolve(import.meta.dirname, '../../test-results/sandbox');
@@ -85,6 +86,15 @@ export function requestMessage(page: Page) {
 export async function clickButton(page: Page, label: string, confirm?: string): Promise<void> {
   await requestMessage(page).getByRole('button', { name: label, exact: true }).click();
   if (confirm) await page.getByTestId('dialog').getByRole('button', { name: confirm, exact: true }).click();
+}
+
+/** Previews a PENDING purge as alice and approves it as `approver`, through the dialog; waits for it to delete. */
+export async function approvedRun(ctx: SandboxContext, approver: string): Promise<void> {
+  await type(ctx.page, '/clear-telemetry --status PENDING --batch-size 1000');
+  await requestMessage(ctx.page).locator('.block.header', { hasText: 'Clear telemetry: approval needed' }).waitFor();
+  await as(ctx.page, approver);
+  await clickButton(ctx.page, 'Approve and delete', 'Delete');
+  await waitForDeleted(ctx.db.client, 1, 3_000);
 }
 
 export async function pendingCount(page: Page): Promise<number> {

@@ -2,9 +2,9 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haveBrowser } from '../helpers/browser.js';
 import { eventually } from '../helpers/fake-slack.js';
-import { ledgerRow, waitForDeleted, waitForState } from '../helpers/requests.js';
+import { ledgerRow, waitForState } from '../helpers/requests.js';
 import { countByStatus } from '../helpers/webhooks.js';
-import { as, clickButton, pendingCount, requestMessage, shot, type, useSandbox } from './sandbox-flow.js';
+import { approvedRun, as, clickButton, pendingCount, requestMessage, shot, type, useSandbox } from './sandbox-flow.js';
 
 /**
  * The sandbox in a browser, driven as a person would: typing, switching people, clicking through
@@ -84,11 +84,7 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
 
   it('stops mid-run on Stop, keeping the rest', async () => {
     const { page } = ctx;
-    await type(page, '/clear-telemetry --status PENDING --batch-size 1000');
-    await header('Clear telemetry: approval needed').waitFor();
-    await as(page, 'UCAROL');
-    await clickButton(page, 'Approve and delete', 'Delete');
-    await waitForDeleted(ctx.db.client, 1, 3_000);
+    await approvedRun(ctx, 'UCAROL');
     await header('Clear telemetry: deleting').waitFor();
     await clickButton(page, 'Stop', 'Stop');
     const stopped = await waitForState(ctx.db.client, 1, 'stopped');
@@ -101,11 +97,7 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
 
   it('survives a crash: Resume deletes exactly the previewed rows, and rows added meanwhile are kept', async () => {
     const { page } = ctx;
-    await type(page, '/clear-telemetry --status PENDING --batch-size 1000');
-    await header('Clear telemetry: approval needed').waitFor();
-    await as(page, 'UDAN');
-    await clickButton(page, 'Approve and delete', 'Delete');
-    await waitForDeleted(ctx.db.client, 1, 3_000);
+    await approvedRun(ctx, 'UDAN');
     await page.getByTestId('insert').click();
     await page.getByTestId('crash').click();
     // The restarted app's janitor finds the silent run, and its message offers Resume.

@@ -73,6 +73,13 @@ describe('refusals: ephemeral, with usage, nothing posted or touched', () => {
     expect(await ledger()).toEqual([]);
   });
 
+  it('says its version for --version, and does nothing else', async () => {
+    const response = await slashCommand(ctx.port, '--version');
+    expect(await response.json()).toEqual({ response_type: 'ephemeral', replace_original: false, text: 'clear-telemetry 0.1.0' });
+    expect(ctx.slack.calls).toEqual([]);
+    expect(await ledger()).toEqual([]);
+  });
+
   it('shows usage for help', async () => {
     const response = await slashCommand(ctx.port, 'help');
     expect(await response.json()).toMatchObject({ response_type: 'ephemeral', text: `\`\`\`${usage('/clear-telemetry')}\`\`\`` });
