@@ -58,7 +58,8 @@ export function resultSentence(request: PurgeRequestRecord, bold = false): strin
   const sofar = `${b(formatCount(position.deleted))} of ${b(formatCount(plan.matching))} ${what}`;
   const left = Math.max(0, plan.matching - position.deleted);
   const how = howItRan({
-    durationMs: (request.finishedAt ?? request.heartbeatAt ?? request.startedAt ?? request.createdAt).getTime() - (request.startedAt ?? request.createdAt).getTime(),
+    durationMs: request.activeMs > 0 ? request.activeMs : span(request),
+    spanMs: span(request),
     method: request.methodUsed === 'native' ? 'native' : request.methodUsed === 'batch' ? 'batch' : plan.method,
     batches: position.batches,
   });
@@ -75,6 +76,11 @@ export function resultSentence(request: PurgeRequestRecord, bold = false): strin
     case 'interrupted':
       return `Interrupted after deleting ${sofar}: ${error}`;
   }
+}
+
+/** From the first start to the end, downtime included. */
+function span(request: PurgeRequestRecord): number {
+  return (request.finishedAt ?? request.heartbeatAt ?? request.startedAt ?? request.createdAt).getTime() - (request.startedAt ?? request.createdAt).getTime();
 }
 
 export function closedSentence(request: PurgeRequestRecord): string {

@@ -84,6 +84,7 @@ export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
     startedAt: row.startedAt ?? null,
     heartbeatAt: row.heartbeatAt ?? null,
     finishedAt: row.finishedAt ?? null,
+    activeMs: row.activeMs,
     position: { deleted: row.deletedCount, batches: row.batchesDone, lastId: row.lastDeletedId ?? null },
     methodUsed: row.methodUsed ?? null,
     fallbackReason: row.fallbackReason ?? null,

@@ -155,6 +155,7 @@ export class MikroRequestLedger implements RequestLedger {
         fallbackReason: result.fallbackReason,
         error: result.error,
         pausedBy: null,
+        activeMs: raw('active_ms + ?', [Math.round(result.activeMs)]),
       },
     );
     return mine ? this.require(id) : null;

@@ -3,10 +3,15 @@ import type { PurgeOutcome } from './purge.js';
 import type { Plan } from './plan.js';
 import type { StatusFilter } from './statuses.js';
 
-/** "in 4.2 s (batch, 5 batches)": how a run went, the same words on the terminal and in Slack. */
-export function howItRan(outcome: Pick<PurgeOutcome, 'durationMs' | 'method' | 'batches'>): string {
+/**
+ * "in 4.2 s (batch, 5 batches)": how a run went, the same words on the terminal and in Slack. After
+ * downtime (a crash, then Resume) the time spent deleting is told apart from the span:
+ * "in 4.2 s of deleting over 29 s".
+ */
+export function howItRan(outcome: Pick<PurgeOutcome, 'durationMs' | 'method' | 'batches'> & { spanMs?: number }): string {
   const batches = `${formatCount(outcome.batches)} ${outcome.batches === 1 ? 'batch' : 'batches'}`;
-  return `in ${formatDuration(outcome.durationMs)} (${outcome.method}, ${batches})`;
+  const over = outcome.spanMs !== undefined && outcome.spanMs - outcome.durationMs >= 1_000 ? ` of deleting over ${formatDuration(outcome.spanMs)}` : '';
+  return `in ${formatDuration(outcome.durationMs)}${over} (${outcome.method}, ${batches})`;
 }
 
 /**

@@ -86,6 +86,8 @@ export interface RunResult {
   methodUsed: string;
   fallbackReason: string | null;
   error: string | null;
+  /** How long this run (since its start or resume) spent deleting. */
+  activeMs: number;
 }
 
 /** What a running request is told to do, read between batches. */

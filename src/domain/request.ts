@@ -28,6 +28,8 @@ export interface PurgeRequestRecord {
   startedAt: Date | null;
   heartbeatAt: Date | null;
   finishedAt: Date | null;
+  /** Milliseconds spent deleting over every start and resume (less than finished − started after downtime). */
+  activeMs: number;
   position: PurgePosition;
   methodUsed: string | null;
   fallbackReason: string | null;

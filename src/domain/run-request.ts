@@ -232,6 +232,7 @@ export class RequestRunner {
       position: { deleted: outcome.deleted, batches: outcome.batches, lastId: outcome.lastId },
       methodUsed: outcome.method,
       fallbackReason: outcome.fallback,
+      activeMs: outcome.durationMs,
       error: state === 'interrupted' ? 'the process running it was shut down' : outcome.error ? publicMessage(outcome.error) : null,
     };
   }

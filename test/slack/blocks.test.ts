@@ -54,6 +54,7 @@ function request(overrides: Partial<PurgeRequestRecord> = {}): PurgeRequestRecor
     startedAt: at,
     heartbeatAt: at,
     finishedAt: null,
+    activeMs: 0,
     position: { deleted: 0, batches: 0, lastId: null },
     methodUsed: null,
     fallbackReason: null,
@@ -108,6 +109,10 @@ describe('rendered messages', () => {
     });
     expect(reply.finished(ended('succeeded', { position: { deleted: 399_990, batches: 40, lastId: 1_000_000 } })).text).toBe(
       ':white_check_mark: Deleted 399,990 webhooks with status PENDING in 4.2 s (batch, 40 batches) (10 previewed records were not deleted: changed or already gone since the preview) · requested by <@U1> · approved by <@U2>',
+    );
+    // Resumed after a crash: 4.2 s of deleting over 29 s.
+    expect(resultMessage(ended('succeeded', { activeMs: 4_200, finishedAt: new Date(at.getTime() + 29_000) })).text).toBe(
+      'Deleted 400,000 webhooks with status PENDING in 4.2 s of deleting over 29.0 s (batch, 40 batches)',
     );
     expect(reply.finished(ended('failed', { error: 'connection lost' })).text).toBe(
       ':x: Failed after deleting 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',

@@ -66,6 +66,8 @@ export const PurgeRequest = defineEntity({
     heartbeatAt: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),
     deletedCount: p.integer().default(0),
+    /** Milliseconds spent deleting, summed over every start and resume. */
+    activeMs: p.integer().default(0),
     batchesDone: p.integer().default(0),
     lastDeletedId: p.integer().nullable(),
     methodUsed: p.string().nullable(),

@@ -4,6 +4,7 @@ import { Migration20261128182302 } from './Migration20261128182302.js';
 import { Migration20261128195611 } from './Migration20261128195611.js';
 import { Migration20261129010000 } from './Migration20261129010000.js';
 import { Migration20261129060000 } from './Migration20261129060000.js';
+import { Migration20261129070000 } from './Migration20261129070000.js';
 
 /** Every migration, in order. Listed in code so tsc, tsx and vitest all load the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -17,4 +18,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129010000', class: Migration20261129010000 },
   // Which request a queued one was last said to wait behind, so "queued" is said once.
   { name: 'Migration20261129060000', class: Migration20261129060000 },
+  // Time spent deleting, summed over resumes, so a result tells it apart from the downtime.
+  { name: 'Migration20261129070000', class: Migration20261129070000 },
 ];
