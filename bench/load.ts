@@ -17,8 +17,7 @@ import { CHANNEL } from '../sandbox/workspace.js';
 import { initORM } from '../src/db/init-orm.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { formatCount } from '../src/domain/format.js';
-import { createLog } from '../src/log.js';
-import { startApp, type RunningApp } from '../src/start-app.js';
+import { AppProcess } from '../sandbox/app-process.js';
 
 const ROWS = Number(process.env.LOAD_ROWS ?? 1_000_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
@@ -55,23 +54,33 @@ async function slack(): Promise<{ url: string; close: () => void }> {
   return { url: base, close: () => server.close() };
 }
 
-function replica(databaseUrl: string, slackUrl: string, name: string): Promise<RunningApp> {
-  return startApp({
-    env: {
+/** A replica: `npm start`'s entry point as a process of its own, as in production. */
+async function replica(databaseUrl: string, slackUrl: string): Promise<{ port: number; app: AppProcess }> {
+  const port = await freePort();
+  const app = new AppProcess(
+    {
       DATABASE_URL: databaseUrl,
       SLACK_BOT_TOKEN: 'xoxb-bench',
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: `${slackUrl}/api/`,
+      PORT: String(port),
       CLEAR_TELEMETRY_APPROVERS: 'UBOB',
       CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: String(PACE),
       CLEAR_TELEMETRY_BATCH_PAUSE_PERCENT: '0',
       CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
     },
-    log: createLog('silent'),
-    port: 0,
-    runnerId: name,
-    previewLimits: { perUserPerMinute: 1_000, waitingOnCensus: 1_000, censusReuseMs: 5_000 },
-  });
+    () => undefined,
+  );
+  await app.start();
+  return { port, app };
+}
+
+function freePort(): Promise<number> {
+  const probe = createServer();
+  return new Promise((done) => probe.listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as AddressInfo;
+    probe.close(() => done(port));
+  }));
 }
 
 /** A request as Slack sends it: form-encoded, v0-signed. Resolves with the ack time in ms. */
@@ -108,7 +117,7 @@ const click = (port: number, slackUrl: string, user: string, actionId: string, i
 async function phase(database: string, withLoad: boolean): Promise<Phase> {
   const url = urlFor(database);
   const fake = await slack();
-  const [a, b] = [await replica(url, fake.url, 'replica-a'), await replica(url, fake.url, 'replica-b')];
+  const [a, b] = [await replica(url, fake.url), await replica(url, fake.url)];
   const watcher = new pg.Client({ connectionString: url });
   await watcher.connect();
   const acks: number[] = [];
@@ -117,18 +126,19 @@ async function phase(database: string, withLoad: boolean): Promise<Phase> {
   let maxGap = 0;
   let maxAge = 0;
   try {
-    await command(a.port ?? 0, fake.url, 'UALICE', '--status PENDING --batch-size 2000');
+    await command(a.port, fake.url, 'UALICE', '--status PENDING --batch-size 2000');
     const request = await poll(async () => (await watcher.query<{ id: number; message_ts: string | null }>('select id, message_ts from clear_telemetry_request order by id limit 1')).rows[0]);
     const ts = request.message_ts ?? (await poll(async () => (await watcher.query<{ message_ts: string | null }>('select message_ts from clear_telemetry_request where id = $1', [request.id])).rows[0]?.message_ts)) ?? '';
     const started = performance.now();
-    await click(b.port ?? 0, fake.url, 'UBOB', 'clear_telemetry_confirm', request.id, ts);
+    await click(b.port, fake.url, 'UBOB', 'clear_telemetry_confirm', request.id, ts);
 
-    const load = withLoad ? hammer([a.port ?? 0, b.port ?? 0], fake.url, request.id, ts, acks) : Promise.resolve();
+    const load = withLoad ? hammer([a.port, b.port], fake.url, request.id, ts, acks) : Promise.resolve();
     for (;;) {
       const [row] = (
         await watcher.query<{ state: string; batches_done: number; age: number; census: number }>(
           `select state, batches_done, extract(epoch from now() - heartbeat_at)::float as age,
-             (select count(*)::int from pg_stat_activity where query like '%pg_current_snapshot()%' and state = 'active' and pid <> pg_backend_pid()) as census
+             (select count(*)::int from pg_stat_activity where query like '%pg_current_snapshot()%' and state = 'active'
+                and wait_event_type is distinct from 'Lock' and pid <> pg_backend_pid()) as census
            from clear_telemetry_request where id = $1`,
           [request.id],
         )
@@ -138,7 +148,7 @@ async function phase(database: string, withLoad: boolean): Promise<Phase> {
       maxGap = Math.max(maxGap, now - lastBatch.at);
       if (row?.state === 'running') maxAge = Math.max(maxAge, row.age);
       if (withLoad) censusSamples.push(row?.census ?? 0);
-      if (row && row.state !== 'running' && row.state !== 'approved') {
+      if (row && !['awaiting_approval', 'approved', 'running'].includes(row.state)) {
         if (row.state !== 'succeeded') throw new Error(`the run ended ${row.state}`);
         break;
       }
@@ -157,12 +167,12 @@ async function phase(database: string, withLoad: boolean): Promise<Phase> {
     };
   } finally {
     await watcher.end();
-    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([a.app.stop(), b.app.stop()]);
     fake.close();
   }
 }
 
-/** CLIENTS loops for SECONDS, each sending one request after another to alternating replicas. */
+/** CLIENTS loops for SECONDS, each sending about one request a second (as people clicking would), to alternating replicas. */
 async function hammer(ports: number[], slackUrl: string, id: number, ts: string, acks: number[]): Promise<void> {
   const deadline = performance.now() + SECONDS * 1_000;
   const kinds = [
@@ -176,7 +186,9 @@ async function hammer(ports: number[], slackUrl: string, id: number, ts: string,
     Array.from({ length: CLIENTS }, async (_, client) => {
       for (let i = 0; performance.now() < deadline; i++) {
         const kind = kinds[(client + i) % kinds.length];
+        const sent = performance.now();
         if (kind) acks.push(await kind(ports[i % ports.length] ?? 0, `ULOAD${client}`));
+        await new Promise((done) => setTimeout(done, Math.max(0, 1_060 - (performance.now() - sent))));
       }
     }),
   );
