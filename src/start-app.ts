@@ -106,7 +106,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     liveness: new PgRunLiveness(databaseUrl),
     settings: purgeConfig.purge,
     run: purgeConfig.run,
-    reporter: new SlackReporter(slack, log),
+    reporter: new SlackReporter(slack, log, target),
     runnerId,
     clock,
     log,

@@ -99,11 +99,12 @@ export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestR
 }
 
 /** How a run ended (succeeded, stopped, failed or interrupted), from the ledger alone. */
-export function resultMessage(request: PurgeRequestRecord): SlackMessage {
+export function resultMessage(request: PurgeRequestRecord, target?: Target): SlackMessage {
   const title = { succeeded: 'done', stopped: 'stopped', failed: 'failed', interrupted: 'interrupted' }[endState(request)];
   const resumable = request.state === 'failed' || request.state === 'interrupted';
   return message(resultSentence(request), [
     header(`Clear telemetry: ${title}`),
+    ...(target ? [context(targetLine(target))] : []),
     section(`${resultSentence(request, true)} · ${people(request)}`),
     context(
       ...(request.fallbackReason ? [`Fell back to batches: ${request.fallbackReason}`] : []),

@@ -2,6 +2,7 @@ import type { RunNote, RunReporter } from '../../src/domain/ports.js';
 import type { PurgeProgress } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { Log } from '../../src/log.js';
+import type { Target } from '../../src/domain/describe.js';
 import type { SlackGateway, SlackMessage } from '../../src/slack/slack-gateway.js';
 import { progressMessage, queuedMessage, resultMessage } from './blocks.js';
 import { reply } from './thread-replies.js';
@@ -18,6 +19,8 @@ export class SlackReporter implements RunReporter {
   constructor(
     private readonly slack: SlackGateway,
     private readonly log: Log,
+    /** The database the results name, as the preview did. */
+    private readonly target?: Target,
   ) {}
 
   queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): void {
@@ -54,7 +57,7 @@ export class SlackReporter implements RunReporter {
     const { channelId, messageTs } = request;
     if (!channelId || !messageTs) return;
     this.thread(request, reply.finished(request));
-    this.slack.finalEdit(request.id, channelId, messageTs, resultMessage(request)).catch((error: unknown) => {
+    this.slack.finalEdit(request.id, channelId, messageTs, resultMessage(request, this.target)).catch((error: unknown) => {
       this.log.error({ err: error, requestId: request.id }, 'could not show the result on the request message');
     });
   }

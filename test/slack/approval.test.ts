@@ -59,6 +59,8 @@ describe('approval by a second person', () => {
     await eventually(() => expect(lastUpdateText()).toMatch(/^Deleted 30 webhooks with status ERROR in \d+ ms \(native, 1 batch\)$/));
     const finalBlocks = JSON.stringify(lastUpdate()?.body.blocks);
     expect(finalBlocks).toContain('Clear telemetry: done');
+    // The result names the database, as the preview did.
+    expect(finalBlocks).toContain(`database \``);
     expect(finalBlocks).toContain('requested by <@UREQUESTER> · approved by <@UAPPROVER>');
     expect(finalBlocks).not.toContain('"actions"');
     expect(ctx.slack.of('chat.update').every((call) => call.body.channel === 'COPS' && call.body.ts === ts)).toBe(true);
