@@ -43,7 +43,8 @@ export async function openSandboxDatabase(options: DatabaseOptions): Promise<San
   }
   const dataDir = join(options.folder, 'pg');
   if (options.fresh) await rm(dataDir, { recursive: true, force: true });
-  const server = await startEmbeddedPostgres({ dataDir });
+  // A rehearsal copy: durability off (fsync) makes seeding and purges faster; an OS crash may cost the data, --fresh rebuilds it.
+  const server = await startEmbeddedPostgres({ dataDir, fast: true });
   const url = new URL(server.url);
   url.pathname = '/django';
   try {
