@@ -75,6 +75,24 @@ describe('several replicas', () => {
     expect(slack.thread(ts).at(-1)).toMatch(new RegExp(`^:octagonal_sign: Stopped by <@UREQUESTER> after ${sofar} of 20,000`));
   });
 
+  it('a runner that lost its request deletes no further row and stops', async () => {
+    const { id } = await approve(a);
+    await waitForDeleted(db.client, id, 2_000);
+    // Another runner takes the request over (as after a resume elsewhere). The batch transaction
+    // locks this row, so the count returned is exactly what was committed before the takeover.
+    const { rows } = await db.client.query<{ deleted_count: number }>(
+      `update clear_telemetry_request set runner_id = 'replica-elsewhere' where id = $1 returning deleted_count`,
+      [id],
+    );
+    const before = rows[0]?.deleted_count ?? -1;
+    await a.deps.runner.idle();
+    expect(await ledgerRow(db.client, id)).toMatchObject({ state: 'running', runner_id: 'replica-elsewhere', deleted_count: before });
+    // Not one row more: its next batch found the ledger naming someone else, and it stopped.
+    expect((await countByStatus(db.client)).PENDING).toBe(20_000 - before);
+    expect(before).toBeLessThan(20_000);
+    await db.client.query(`update clear_telemetry_request set state = 'stopped' where id = $1`, [id]);
+  });
+
   it('starts one run when 20 approvals arrive at once on two replicas', async () => {
     const request = await preview(db.client, slack, portOf(a), '--status PENDING --batch-size 5000');
     const clicks = Array.from({ length: 20 }, (_, i) => click(portOf(i % 2 ? a : b), ACTION.confirm, String(request.id), i % 3 ? 'UAPPROVER' : 'UAPPROVER2', request.ts));
