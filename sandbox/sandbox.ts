@@ -25,6 +25,8 @@ export interface SandboxOptions extends Omit<DatabaseOptions, 'log'> {
 
 export interface RunningSandbox {
   url: string;
+  /** The app's own port: `/healthz` and `/readyz` (and, in HTTP mode, Slack's requests). */
+  appPort: number;
   standIn: SlackStandIn;
   app: AppProcess;
   databaseDescription: string;
@@ -145,6 +147,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   return {
     url: `${base}/`,
+    appPort,
     standIn,
     app,
     databaseDescription: database.description,

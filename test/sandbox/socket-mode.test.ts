@@ -50,6 +50,13 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     expect(ctx.sandbox.standIn.acks.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('serves /healthz and /readyz on PORT in Socket Mode too', async () => {
+    const live = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/healthz`);
+    expect([live.status, await live.json()]).toEqual([200, { status: 'ok' }]);
+    const ready = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok', migrations: 'ok', slack: 'ok' } }]);
+  });
+
   it('shows a dry run to the requester alone, with no buttons', async () => {
     const { page } = ctx;
     await type(page, '/clear-telemetry --status ERROR --dry-run');
