@@ -23,7 +23,7 @@ export interface Ephemeral {
 
 export type Reply = [status: number, body: Record<string, unknown>, headers?: Record<string, string>];
 
-/** Slack's documented limits that the app must live with (../shared/docs/slack-platform.md). */
+/** Slack's documented limits that the app must live with (https://docs.slack.dev/interactivity/handling-user-interaction, https://docs.slack.dev/reference/methods/chat.update). */
 const ACK_DEADLINE_MS = 3_000;
 const EDIT_EVERY_MS = 1_000;
 
