@@ -46,7 +46,8 @@ export function parseEnv<Shape extends z.ZodRawShape>(shape: Shape, env: Env): R
 
 /** One ConfigError for several problems: a count, then one line each. */
 export function configErrors(problems: readonly string[]): ConfigError {
-  return new ConfigError(problems.length === 1 ? (problems[0] ?? '') : `${problems.length} configuration problems:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+  const message = problems.length === 1 ? (problems[0] ?? '') : `${problems.length} configuration problems:\n${problems.map((line) => `  ${line}`).join('\n')}`;
+  return new ConfigError(message, { problems });
 }
 
 /** Runs every loader and reports all their problems together; returns their results in order. */
@@ -57,7 +58,7 @@ export function loadAll<T extends unknown[]>(...loaders: { [K in keyof T]: () =>
       return load();
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.message.replace(/^\d+ configuration problems:\n/, '').split('\n').map((line) => line.trim()));
+      problems.push(...error.problems);
       return undefined;
     }
   });

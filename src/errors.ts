@@ -39,6 +39,12 @@ export class UsageError extends Coded {
 /** A missing or malformed environment variable, named in the message with its fix. */
 export class ConfigError extends Coded {
   readonly code = ErrorCode.Config;
+  /** One line per problem, so several loaders' problems can be reported together. */
+  readonly problems: readonly string[];
+  constructor(message: string, options?: ErrorOptions & { problems?: readonly string[] }) {
+    super(message, options);
+    this.problems = options?.problems ?? [message];
+  }
 }
 
 /** The server is a PostgreSQL major this code does not support (older than 13). */

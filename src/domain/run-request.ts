@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isConnectionProblem, LostOwnershipError, publicMessage } from '../errors.js';
+import { LostOwnershipError, publicMessage } from '../errors.js';
+import { retryTransient } from './retry-transient.js';
 import { HealthGate } from './health-gate.js';
 import type { HealthProbe, RequestLedger, RunLiveness, RunLog, RunReporter, RunResult, WebhookQueue } from './ports.js';
 import { purge, type PurgeEvent, type PurgeOutcome, type PurgeSettings } from './purge.js';
@@ -235,17 +236,5 @@ export class RequestRunner {
       activeMs: outcome.durationMs,
       error: state === 'interrupted' ? 'the process running it was shut down' : outcome.error ? publicMessage(outcome.error) : null,
     };
-  }
-}
-
-/** Retries a ledger write through a dropped connection (a few times, with backoff). */
-async function retryTransient<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (attempt >= attempts || !isConnectionProblem(error)) throw error;
-      await sleep(250 * 2 ** attempt);
-    }
   }
 }
