@@ -39,11 +39,15 @@ export class UsageError extends Coded {
 /** A missing or malformed environment variable, named in the message with its fix. */
 export class ConfigError extends Coded {
   readonly code = ErrorCode.Config;
-  /** One line per problem, so several loaders' problems can be reported together. */
-  readonly problems: readonly string[];
+  readonly #problems: readonly string[];
   constructor(message: string, options?: ErrorOptions & { problems?: readonly string[] }) {
     super(message, options);
-    this.problems = options?.problems ?? [message];
+    this.#problems = options?.problems ?? [message];
+  }
+
+  /** One line per problem, so several loaders' problems can be reported together. */
+  get problems(): readonly string[] {
+    return this.#problems;
   }
 }
 
