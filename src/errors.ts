@@ -1,3 +1,4 @@
+import type { PurgeRequestRecord } from './domain/request.js';
 /**
  * Every failure a person can see has a code and a class, as bolt-js does in its own errors.ts.
  * Each surface (terminal exit codes, Slack ephemeral replies) maps them to words in one place.
@@ -168,6 +169,16 @@ export class SelfApprovalError extends Coded {
 
 export class AlreadyDecidedError extends Coded {
   readonly code = ErrorCode.AlreadyDecided;
+  readonly #decided: { lead: string; request: PurgeRequestRecord } | null;
+  /** With `decided`, a reader words who decided what in its own way (a Slack mention, a user id). */
+  constructor(message: string, options?: ErrorOptions & { decided?: { lead: string; request: PurgeRequestRecord } }) {
+    super(message, options);
+    this.#decided = options?.decided ?? null;
+  }
+
+  get decided(): { lead: string; request: PurgeRequestRecord } | null {
+    return this.#decided;
+  }
 }
 
 export class ExpiredError extends Coded {

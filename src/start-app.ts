@@ -124,7 +124,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     queue,
     ledger,
     slack,
-    groupMembers: new UserGroupDirectory(client, limits, Date.now, connection).members,
+    groupMembers: new UserGroupDirectory(client, limits, () => clock().getTime(), connection).members,
     runner,
     previews: new PreviewLimits(previewLimits),
     census: new SharedCensus(() => queue.census(), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),

@@ -20,6 +20,7 @@ declare module 'vitest' {
  * drops that after. Whatever this creates is removed again, whether the run passes or setup fails.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  console.log(`Tests run in a shuffled order: TEST_SEED=${process.env.TEST_SEED} npm test repeats it.`);
   const embedded = await chooseServer();
   // Imported only now: the helpers read TEST_ADMIN_DATABASE_URL when they load.
   const { createDatabase, dropDatabase, uniqueName, withClient } = await import('./helpers/scratch-db.js');

@@ -2,12 +2,12 @@ import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { AccessList } from '../../src/domain/access.js';
 import { formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../../src/domain/format.js';
 import type { Plan, StatusSummary } from '../../src/domain/plan.js';
-import type { RunNote } from '../../src/domain/ports.js';
-import type { PurgeProgress } from '../../src/domain/purge.js';
+import type { RunNote } from '../../src/domain/run-ports.js';
+import type { PurgeProgress } from '../../src/domain/ports.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
-import { closedSentence, endState, mention, namePeople, NOTE_LABEL, people, resultSentence, slackDate, targetLine, webhooks } from './sentences.js';
+import { closedSentence, endState, mention, namePeople, NOTE_LABEL, noteText, people, resultSentence, slackDate, targetLine, webhooks } from './sentences.js';
 import { livePendingAgeMs, type Target } from '../../src/domain/describe.js';
 import { ACTION } from './ids.js';
 
@@ -80,7 +80,7 @@ export function progressMessage(request: PurgeRequestRecord, progress: PurgeProg
     header(held ? 'Clear telemetry: paused' : 'Clear telemetry: deleting'),
     section(`Deleting ${webhooks(plan)} (id ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`),
     section(line),
-    context(...(note ? [`${NOTE_LABEL[note.kind]}: ${note.text}`] : []), `Request #${request.id}`),
+    context(...(note ? [`${NOTE_LABEL[note.kind]}: ${noteText(note)}`] : []), `Request #${request.id}`),
     runButtons(request, note?.kind === 'paused'),
   ]);
 }

@@ -1,11 +1,12 @@
 import type { RespondFn } from '@slack/bolt';
 import { isAllowed } from '../../src/domain/access.js';
-import { checkApproval, checkCancel, checkRequesterOrApprover, checkResume, describeDecision, isExpired, type Clicker } from '../../src/domain/approval.js';
+import { checkApproval, checkCancel, checkRequesterOrApprover, checkResume, isExpired, type Clicker } from '../../src/domain/approval.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { closedMessage } from './blocks.js';
 import { reply } from './thread-replies.js';
+import { describeDecision } from './sentences.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './replies.js';
 

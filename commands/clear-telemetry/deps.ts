@@ -1,7 +1,8 @@
 import type { AccessList, GroupMembers } from '../../src/domain/access.js';
 import type { PlanPolicy } from '../../src/domain/plan.js';
 import type { Target } from '../../src/domain/describe.js';
-import type { RequestLedger, WebhookQueue } from '../../src/domain/ports.js';
+import type { WebhookQueue } from '../../src/domain/ports.js';
+import type { RequestLedger } from '../../src/domain/run-ports.js';
 import type { SharedCensus } from '../../src/domain/shared-census.js';
 import type { RequestRunner } from '../../src/domain/run-request.js';
 import type { Log } from '../../src/log.js';

@@ -1,7 +1,7 @@
 import { usage } from '../../src/domain/clear-args.js';
-import { ErrorCode, isCodedError, NotAllowedError } from '../../src/errors.js';
+import { AlreadyDecidedError, ErrorCode, isCodedError, NotAllowedError } from '../../src/errors.js';
 import type { AccessList } from '../../src/domain/access.js';
-import { namePeople } from './sentences.js';
+import { describeDecision, namePeople } from './sentences.js';
 import { echo } from './block-kit.js';
 import { COMMAND } from './ids.js';
 
@@ -21,7 +21,10 @@ export function errorText(error: unknown, approvers?: AccessList): string {
   if (error instanceof NotAllowedError && error.onlyApprovers && approvers) {
     return `Only ${namePeople(approvers)} can ${error.onlyApprovers} this purge.`;
   }
+  if (error instanceof AlreadyDecidedError && error.decided) return `${error.decided.lead}: ${describeDecision(error.decided.request)}.`;
   switch (error.code) {
+    case ErrorCode.Expired:
+      return `${error.message} Run ${COMMAND} again for a fresh preview.`;
     case ErrorCode.Usage:
       return usageText(error.message);
     case ErrorCode.DatabaseUnavailable:

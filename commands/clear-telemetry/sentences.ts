@@ -2,7 +2,7 @@ import { howItRan, shortfall, statusPhrase, type Target } from '../../src/domain
 import type { AccessList } from '../../src/domain/access.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { formatCount, formatTimestamp } from '../../src/domain/format.js';
-import type { RunNote } from '../../src/domain/ports.js';
+import type { RunNote } from '../../src/domain/run-ports.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import { clip } from './block-kit.js';
 
@@ -44,6 +44,11 @@ export const NOTE_LABEL: Record<RunNote['kind'], string> = {
   held: 'Holding',
   paused: 'Paused',
 };
+
+/** A run note in words, people as mentions. */
+export function noteText(note: RunNote): string {
+  return note.kind === 'paused' ? `paused by ${mention(note.by)}` : note.text;
+}
 
 type EndState = 'succeeded' | 'stopped' | 'failed' | 'interrupted';
 
@@ -94,4 +99,30 @@ export function people(request: PurgeRequestRecord): string {
   const asked = `requested by ${mention(request.requesterId)}`;
   if (!request.approverId) return asked;
   return request.selfApproved ? `${asked} · self-approved (break-glass)` : `${asked} · approved by ${mention(request.approverId)}`;
+}
+
+/** One clause saying what became of a request, for late clicks and thread replies. */
+export function describeDecision(request: PurgeRequestRecord): string {
+  const by = (user: string | null) => (user ? ` by ${mention(user)}` : '');
+  const at = (date: Date | null) => (date ? ` at ${formatTimestamp(date)}` : '');
+  switch (request.state) {
+    case 'awaiting_approval':
+      return 'this request is waiting for approval';
+    case 'approved':
+      return `this request was already approved${by(request.approverId)}${at(request.approvedAt)} and is waiting for the table`;
+    case 'running':
+      return `this request was already approved${by(request.approverId)} and is running`;
+    case 'succeeded':
+      return `this request was approved${by(request.approverId)} and has finished`;
+    case 'failed':
+      return `this request was approved${by(request.approverId)} and has failed`;
+    case 'stopped':
+      return `this request was stopped${by(request.stopRequestedBy)}`;
+    case 'interrupted':
+      return 'this request was interrupted and can be resumed';
+    case 'cancelled':
+      return `this request was cancelled${by(request.decidedBy)}${at(request.decidedAt)}`;
+    case 'expired':
+      return `this request expired${at(request.expiresAt)} without approval`;
+  }
 }

@@ -1,5 +1,5 @@
-import type { RunNote, RunReporter } from '../../src/domain/ports.js';
-import type { PurgeProgress } from '../../src/domain/purge.js';
+import type { RunNote, RunReporter } from '../../src/domain/run-ports.js';
+import type { PurgeProgress } from '../../src/domain/ports.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { Log } from '../../src/log.js';
 import type { Target } from '../../src/domain/describe.js';

@@ -1,9 +1,9 @@
 import { formatCount } from '../../src/domain/format.js';
-import type { RunNote } from '../../src/domain/ports.js';
+import type { RunNote } from '../../src/domain/run-ports.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { message, section } from './block-kit.js';
-import { closedSentence, endState, mention, NOTE_LABEL, people, resultSentence } from './sentences.js';
+import { closedSentence, endState, mention, NOTE_LABEL, noteText, people, resultSentence } from './sentences.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
 export const reply = {
@@ -30,7 +30,7 @@ export const reply = {
     );
   },
   note(note: RunNote): SlackMessage {
-    return textMessage(`${note.kind === 'fallback' ? ':warning:' : ':double_vertical_bar:'} ${NOTE_LABEL[note.kind]}: ${note.text}.`);
+    return textMessage(`${note.kind === 'fallback' ? ':warning:' : ':double_vertical_bar:'} ${NOTE_LABEL[note.kind]}: ${noteText(note)}.`);
   },
   continued(): SlackMessage {
     return textMessage(':arrow_forward: Continuing.');

@@ -5,7 +5,8 @@ import { PgHealthProbe } from '../db/health-probe.js';
 import { MikroRequestLedger } from '../db/request-store.js';
 import { PgRunLiveness } from '../db/run-lock.js';
 import type { Plan } from '../domain/plan.js';
-import type { RunReporter, WebhookQueue } from '../domain/ports.js';
+import type { WebhookQueue } from '../domain/ports.js';
+import type { RunReporter } from '../domain/run-ports.js';
 import { purge } from '../domain/purge.js';
 import type { PurgeRequestRecord } from '../domain/request.js';
 import { RequestRunner } from '../domain/run-request.js';
@@ -79,7 +80,7 @@ function terminalReporter(deps: TerminalRunDeps): RunReporter {
     queued: () => undefined,
     started: () => undefined,
     progress: (_request, progress) => deps.display.update(progress),
-    note: (_request, runNote) => runNote && note(deps, runNote.text),
+    note: (_request, runNote) => runNote && note(deps, runNote.kind === 'paused' ? `paused from Slack by ${runNote.by}` : runNote.text),
     finished: () => undefined,
   };
 }

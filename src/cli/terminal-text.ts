@@ -1,6 +1,7 @@
 import { formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../domain/format.js';
 import type { Plan, StatusSummary } from '../domain/plan.js';
-import type { PurgeOutcome, PurgeProgress } from '../domain/purge.js';
+import type { PurgeOutcome } from '../domain/purge.js';
+import type { PurgeProgress } from '../domain/ports.js';
 import type { PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
 import { howItRan, livePendingAgeMs, shortfall, statusPhrase, type Target } from '../domain/describe.js';

@@ -1,24 +1,24 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Notice as NoticeData, NoticeOutbox, PendingNotice } from '../slack/outbox.js';
+import type { Notice as NoticeData, NoticeOutbox, PendingNotice } from '../domain/outbox.js';
 import { Notice, NOTICE_TABLE } from './entities/notice.js';
 import { withDbErrors } from './db-errors.js';
 import { REQUEST_TABLE } from './entities/purge-request.js';
 
-interface NoticeRow {
+interface NoticeRow<Blocks> {
   id: number;
   request_id: number;
   kind: 'reply' | 'edit';
   channel_id: string;
   ts: string;
   text: string;
-  blocks: PendingNotice['blocks'];
+  blocks: Blocks[];
 }
 
 /** The Slack outbox in PostgreSQL. Claims are leases on the database clock, taken with SKIP LOCKED. */
-export class MikroNoticeOutbox implements NoticeOutbox {
+export class MikroNoticeOutbox<Blocks> implements NoticeOutbox<Blocks> {
   constructor(private readonly em: EntityManager) {}
 
-  async add(notice: NoticeData, owner: string, leaseMs: number): Promise<number> {
+  async add(notice: NoticeData<Blocks>, owner: string, leaseMs: number): Promise<number> {
     const now = new Date();
     const id = await withDbErrors(() =>
       this.em.fork().insert(Notice, {
@@ -42,10 +42,10 @@ export class MikroNoticeOutbox implements NoticeOutbox {
     );
   }
 
-  async claimExpired(owner: string, leaseMs: number, limit: number): Promise<PendingNotice[]> {
+  async claimExpired(owner: string, leaseMs: number, limit: number): Promise<PendingNotice<Blocks>[]> {
     await this.dropSuperseded();
     const rows = await withDbErrors(() =>
-      this.em.fork().execute<NoticeRow[]>(
+      this.em.fork().execute<NoticeRow<Blocks>[]>(
         `update "${NOTICE_TABLE}" set claimed_by = ?, claimed_until = now() + make_interval(secs => ?)
          where id in (
            select id from "${NOTICE_TABLE}" where delivered_at is null and claimed_until < now()

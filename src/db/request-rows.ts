@@ -1,5 +1,6 @@
 import type { InferEntity, RequiredEntityData } from '@mikro-orm/core';
-import { countBatches, type PurgeMethod } from '../domain/plan.js';
+import { countBatches } from '../domain/plan.js';
+import type { PurgeMethod } from '../domain/ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
 import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';

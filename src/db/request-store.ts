@@ -1,6 +1,6 @@
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestLedger, RunControl, RunResult } from '../domain/ports.js';
+import type { RequestLedger, RunControl, RunResult } from '../domain/run-ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
 import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { PurgeRequest, REQUEST_TABLE } from './entities/purge-request.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { RunLiveness } from '../domain/ports.js';
+import type { RunLiveness } from '../domain/run-ports.js';
 import { CONNECT_TIMEOUT_MS, withDbErrors } from './db-errors.js';
 
 /**

@@ -52,34 +52,8 @@ export function isExpired(request: PurgeRequestRecord, now: Date): boolean {
 }
 
 function checkStillOpen(request: PurgeRequestRecord, now: Date): void {
-  if (request.state !== 'awaiting_approval') throw new AlreadyDecidedError(`Nothing to do: ${describeDecision(request)}.`);
-  if (isExpired(request, now)) {
-    throw new ExpiredError(`This request expired at ${formatTimestamp(request.expiresAt ?? now)}. Run /clear-telemetry again for a fresh preview.`);
+  if (request.state !== 'awaiting_approval') {
+    throw new AlreadyDecidedError(`Nothing to do: request #${request.id} is ${request.state}.`, { decided: { lead: 'Nothing to do', request } });
   }
-}
-
-/** One clause saying what became of a request, for late clicks and thread replies. */
-export function describeDecision(request: PurgeRequestRecord): string {
-  const by = (user: string | null) => (user ? ` by <@${user}>` : '');
-  const at = (date: Date | null) => (date ? ` at ${formatTimestamp(date)}` : '');
-  switch (request.state) {
-    case 'awaiting_approval':
-      return 'this request is waiting for approval';
-    case 'approved':
-      return `this request was already approved${by(request.approverId)}${at(request.approvedAt)} and is waiting for the table`;
-    case 'running':
-      return `this request was already approved${by(request.approverId)} and is running`;
-    case 'succeeded':
-      return `this request was approved${by(request.approverId)} and has finished`;
-    case 'failed':
-      return `this request was approved${by(request.approverId)} and has failed`;
-    case 'stopped':
-      return `this request was stopped${by(request.stopRequestedBy)}`;
-    case 'interrupted':
-      return 'this request was interrupted and can be resumed';
-    case 'cancelled':
-      return `this request was cancelled${by(request.decidedBy)}${at(request.decidedAt)}`;
-    case 'expired':
-      return `this request expired${at(request.expiresAt)} without approval`;
-  }
+  if (isExpired(request, now)) throw new ExpiredError(`This request expired at ${formatTimestamp(request.expiresAt ?? now)}.`);
 }

@@ -1,9 +1,8 @@
 import { formatCount } from './format.js';
 import type { PaceSettings } from './pace.js';
-import type { Census, StatusCensus } from './ports.js';
+import type { Census, PurgeMethod, StatusCensus } from './ports.js';
 import { WEBHOOK_STATUSES, type StatusFilter } from './statuses.js';
 
-export type PurgeMethod = 'batch' | 'native';
 
 export interface StatusSummary {
   rows: { status: string; count: number }[];

@@ -1,5 +1,3 @@
-import type { PurgePosition, PurgeProgress } from './purge.js';
-import type { NewPurgeRequest, PurgeRequestRecord } from './request.js';
 import type { StatusFilter } from './statuses.js';
 
 /**
@@ -79,88 +77,28 @@ export interface HealthProbe {
   vacuumRunning(): Promise<boolean>;
 }
 
-/** How a run ended, as the ledger records it. */
-export interface RunResult {
-  state: 'succeeded' | 'failed' | 'stopped' | 'interrupted';
-  position: PurgePosition;
-  methodUsed: string;
-  fallbackReason: string | null;
-  error: string | null;
-  /** How long this run (since its start or resume) spent deleting. */
-  activeMs: number;
+export type PurgeMethod = 'batch' | 'native';
+
+/** Where a batch run stands: the last id range it finished and what it deleted so far. */
+export interface PurgePosition {
+  lastId: number | null;
+  deleted: number;
+  batches: number;
 }
 
-/** What a running request is told to do, read between batches. */
-export interface RunControl {
-  state: PurgeRequestRecord['state'];
-  runnerId: string | null;
-  stopRequestedBy: string | null;
-  pausedBy: string | null;
-}
-
-/** The request ledger. State changes are compare-and-set: a failed one means someone else got there first. */
-export interface RequestLedger {
-  create(request: NewPurgeRequest): Promise<PurgeRequestRecord>;
-  remove(id: number): Promise<void>;
-  attachMessage(id: number, channelId: string, messageTs: string): Promise<void>;
-  get(id: number): Promise<PurgeRequestRecord | null>;
-  /** awaiting_approval -> approved, if not expired at `now`. */
-  approve(id: number, approverId: string, selfApproved: boolean, now: Date): Promise<boolean>;
-  /** awaiting_approval or approved (queued) -> cancelled. */
-  cancel(id: number, by: string, now: Date): Promise<boolean>;
-  /** awaiting_approval -> expired for every request past its expiry; returns those this call expired. */
-  expireDue(now: Date): Promise<PurgeRequestRecord[]>;
-  /** approved -> running; `busy` when another request is running on the same table. */
-  start(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-approved'>;
-  /** interrupted or failed -> running, keeping the position. */
-  resume(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-resumable'>;
-  /**
-   * Records that an approved request waits behind `behindId` (null: a run the ledger cannot name);
-   * true only the first time for that blocker, across every process, so "queued" is said once.
-   */
-  markQueued(id: number, behindId: number | null): Promise<boolean>;
-  /** The request running on the webhook table now, if any. */
-  running(): Promise<PurgeRequestRecord | null>;
-  /** The oldest approved request waiting for the table. */
-  nextQueued(): Promise<PurgeRequestRecord | null>;
-  requestStop(id: number, by: string, now: Date): Promise<boolean>;
-  /** Pauses (by a person) or continues (null) a running request. */
-  setPause(id: number, by: string | null, now: Date): Promise<boolean>;
-  control(id: number): Promise<RunControl | null>;
-  /** Refreshes the heartbeat; false when the ledger no longer names this runner. */
-  heartbeat(id: number, runnerId: string): Promise<boolean>;
-  /** running -> interrupted for every run whose heartbeat is older than `staleAfterMs` (database clock). */
-  interruptStale(staleAfterMs: number): Promise<PurgeRequestRecord[]>;
-  /** running -> succeeded | failed | stopped | interrupted, if this runner still owns it. */
-  finish(id: number, runnerId: string, result: RunResult, now: Date): Promise<PurgeRequestRecord | null>;
-}
-
-/** Proof that a run's process is alive, held for as long as it runs (see src/db/run-lock.ts). */
-export interface RunLiveness {
-  /** Takes the run's liveness lock; resolves to its release. */
-  hold(requestId: number): Promise<() => Promise<void>>;
-}
-
-/** Where a run reports to (the Slack message and its thread, or the terminal). Must never throw. */
-export interface RunReporter {
-  queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): void;
-  started(request: PurgeRequestRecord): void;
-  progress(request: PurgeRequestRecord, progress: PurgeProgress): void;
-  /** A note about the run's pace: a fallback, a retry, a pause (null: it carries on normally). */
-  note(request: PurgeRequestRecord, note: RunNote | null): void;
-  /** The run ended: the record's state says how (succeeded, failed, stopped, interrupted). */
-  finished(request: PurgeRequestRecord): void;
-}
-
-/** Structured log lines about runs (pino's shape). */
-export interface RunLog {
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
-
-export interface RunNote {
-  /** `paused`: by a person (Continue resumes it); `held`: by a health signal, resuming on its own. */
-  kind: 'fallback' | 'retry' | 'held' | 'paused';
-  text: string;
+export interface PurgeProgress {
+  method: PurgeMethod;
+  deleted: number;
+  total: number;
+  percent: number;
+  batchesDone: number;
+  batchesTotal: number;
+  /** Ids the next batch will cover. */
+  batchSize: number;
+  rowsPerSecond: number;
+  etaMs: number | null;
+  elapsedMs: number;
+  lastId: number | null;
+  /** How long the last batch took. */
+  lastBatchMs: number;
 }

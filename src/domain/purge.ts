@@ -3,8 +3,9 @@ import { BatchRetry, transientProblem, type RetryLimits } from './batch-retry.js
 import { BatchSizer } from './batch-sizer.js';
 import { formatCount, formatDuration } from './format.js';
 import { BatchPacer, type PaceSettings } from './pace.js';
-import { countBatches, type Plan, type PurgeMethod } from './plan.js';
-import type { Checkpoint, Timeouts, WebhookQueue } from './ports.js';
+import { countBatches, type Plan } from './plan.js';
+import type { PurgeMethod } from './ports.js';
+import type { Checkpoint, PurgePosition, PurgeProgress, Timeouts, WebhookQueue } from './ports.js';
 
 export interface PurgeSettings extends PaceSettings, RetryLimits {
   batchTimeouts: Timeouts;
@@ -14,22 +15,6 @@ export interface PurgeSettings extends PaceSettings, RetryLimits {
   minBatchSize: number;
 }
 
-export interface PurgeProgress {
-  method: PurgeMethod;
-  deleted: number;
-  total: number;
-  percent: number;
-  batchesDone: number;
-  batchesTotal: number;
-  /** Ids the next batch will cover. */
-  batchSize: number;
-  rowsPerSecond: number;
-  etaMs: number | null;
-  elapsedMs: number;
-  lastId: number | null;
-  /** How long the last batch took. */
-  lastBatchMs: number;
-}
 
 export type PurgeEvent =
   | ({ type: 'progress' } & PurgeProgress)
@@ -49,12 +34,6 @@ export interface PurgeOutcome {
   error: Error | null;
 }
 
-/** Where a batch run stands: the last id range it finished and what it deleted so far. */
-export interface PurgePosition {
-  lastId: number | null;
-  deleted: number;
-  batches: number;
-}
 
 export interface PurgeOptions {
   signal?: AbortSignal;

@@ -1,5 +1,5 @@
 import type { Plan } from './plan.js';
-import type { PurgePosition } from './purge.js';
+import type { PurgePosition } from './ports.js';
 import type { RequestState } from './request-states.js';
 
 /** A purge request as the ledger holds it: what was asked, the plan that was approved, and the run. */

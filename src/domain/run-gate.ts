@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthGate } from './health-gate.js';
-import type { RequestLedger, RunLog, RunReporter } from './ports.js';
+import type { RequestLedger, RunLog, RunReporter } from './run-ports.js';
 import type { PurgeRequestRecord } from './request.js';
 
 /** While paused, how often the ledger is asked whether to go on. */
@@ -51,14 +51,14 @@ export class RunGate {
       if (control === undefined) return;
       if (!control || control.state !== 'running' || control.runnerId !== runnerId) return this.end('lost');
       if (control.stopRequestedBy) return this.end('stop');
-      const reason = control.pausedBy ? `paused by <@${control.pausedBy}>` : await health.holdReason();
+      const reason = control.pausedBy ? `paused:${control.pausedBy}` : await health.holdReason();
       if (!reason) {
         if (held) reporter.note(this.request, null);
         return;
       }
       if (reason !== held) {
         log.info({ requestId, reason }, 'run held');
-        reporter.note(this.request, { kind: control.pausedBy ? 'paused' : 'held', text: reason });
+        reporter.note(this.request, control.pausedBy ? { kind: 'paused', by: control.pausedBy } : { kind: 'held', text: reason });
         held = reason;
       }
       await sleep(PAUSE_POLL_MS, undefined, { signal: this.signal }).catch(() => undefined);

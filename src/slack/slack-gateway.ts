@@ -4,7 +4,7 @@ import Bottleneck from 'bottleneck';
 import type { Log } from '../log.js';
 import { LatestWins } from '../throttle/latest-wins.js';
 import type { SlackLimits } from './limits.js';
-import type { NoticeOutbox } from './outbox.js';
+import type { NoticeOutbox } from '../domain/outbox.js';
 import { platformError, retryDelayMs } from './retry-policy.js';
 
 /** A message as the renderers produce it: `text` for notifications, `blocks` for what people see. */
@@ -20,7 +20,7 @@ export interface GatewayOptions {
   limits: SlackLimits;
   log: Log;
   /** Persists audit replies and final edits; null keeps them in memory only. */
-  outbox: NoticeOutbox | null;
+  outbox: NoticeOutbox<KnownBlock> | null;
   /** Names this process as the owner of the notices it delivers. */
   owner: string;
   /** Bottleneck's Redis connection (REDIS_URL): limits are then shared by every replica. */
@@ -194,7 +194,7 @@ export class SlackGateway {
     return wait ?? undefined;
   }
 
-  private async remember(notice: Parameters<NoticeOutbox['add']>[0]): Promise<number | null> {
+  private async remember(notice: Parameters<NoticeOutbox<KnownBlock>['add']>[0]): Promise<number | null> {
     const { outbox, owner } = this.options;
     if (!outbox) return null;
     // If the database is unavailable, deliver anyway: an unrecorded notice beats a missing one.

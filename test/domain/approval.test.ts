@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkApproval, checkCancel, describeDecision } from '../../src/domain/approval.js';
+import { checkApproval, checkCancel } from '../../src/domain/approval.js';
 import { accessList, isAllowed } from '../../src/domain/access.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../../src/errors.js';
@@ -45,15 +45,6 @@ describe('checkCancel', () => {
     expect(() => checkCancel(awaiting, { userId: 'UASK', isApprover: false, isBreakGlass: false }, now)).not.toThrow();
     expect(() => checkCancel(awaiting, approver, now)).not.toThrow();
     expect(() => checkCancel(awaiting, { userId: 'UX', isApprover: false, isBreakGlass: false }, now)).toThrow(NotAllowedError);
-  });
-});
-
-describe('describeDecision', () => {
-  it('names who decided', () => {
-    expect(describeDecision({ ...awaiting, state: 'running', approverId: 'UOK' })).toBe('this request was already approved by <@UOK> and is running');
-    expect(describeDecision({ ...awaiting, state: 'cancelled', decidedBy: 'UASK', decidedAt: now })).toBe(
-      'this request was cancelled by <@UASK> at 2026-11-28 03:00:00 UTC',
-    );
   });
 });
 

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { initORM } from '../../src/db/init-orm.js';
 import { MikroWebhookQueue } from '../../src/db/webhook-queue.js';
 import { makePlan, type PlanPolicy } from '../../src/domain/plan.js';
-import { purge, type PurgeEvent, type PurgeProgress, type PurgeSettings } from '../../src/domain/purge.js';
+import { purge, type PurgeEvent, type PurgeSettings } from '../../src/domain/purge.js';
+import type { PurgeProgress } from '../../src/domain/ports.js';
 import type { StatusFilter } from '../../src/domain/statuses.js';
 import { createScratchDb, seedWebhooks, withClient, type ScratchDb } from '../helpers/scratch-db.js';
 import { countByStatus, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';

@@ -3,6 +3,7 @@ import { ACTION } from '../../commands/clear-telemetry/ids.js';
 import { click, eventually } from '../helpers/fake-slack.js';
 import { ledgerRow, preview as previewOn } from '../helpers/requests.js';
 import { useTestApp } from '../helpers/test-app.js';
+import { withClient } from '../helpers/scratch-db.js';
 import { countByStatus, insertWebhooks, remainingIds } from '../helpers/webhooks.js';
 
 let clockOffset = 0;
@@ -35,6 +36,17 @@ describe('approval by a second person', () => {
     expect(await request(id)).toMatchObject({ state: 'awaiting_approval', approver_id: null });
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 8 });
     expect(ctx.slack.of('chat.update')).toEqual([]);
+  });
+
+  it('refuses an approver who asked for the purge themselves: a second person must confirm', async () => {
+    await insertWebhooks(ctx.db.client, Array.from({ length: 3 }, () => 'ERROR'));
+    const { id, ts } = await preview('--status ERROR', 'UAPPROVER');
+
+    await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
+
+    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['You asked for this purge, so another approver must confirm it.']));
+    expect(await request(id)).toMatchObject({ state: 'awaiting_approval', approver_id: null });
+    expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 3 });
   });
 
   it('refuses someone who is not an approver', async () => {
@@ -110,6 +122,36 @@ describe('approval by a second person', () => {
     }
     await eventually(() => expect(ctx.slack.thread(ts)).toHaveLength(3));
     expect(ctx.slack.thread(ts).filter((text) => text.includes('Approved by'))).toHaveLength(1);
+    expect(await countByStatus(ctx.db.client)).toEqual({});
+  });
+
+  it('lets only one of two overlapping approvals win, every time: both wait on the ledger row, then the second finds it approved', async () => {
+    await insertWebhooks(ctx.db.client, Array.from({ length: 6 }, () => 'DONE'));
+    const { id, ts } = await preview('--status DONE');
+
+    // Hold the ledger row so both approvals have read 'awaiting_approval' and block inside their UPDATE.
+    await withClient(ctx.db.url, async (holder) => {
+      await holder.query('begin');
+      await holder.query('select id from clear_telemetry_request where id = $1 for update', [id]);
+      const clicks = [click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts), click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER2', ts)];
+      // Watched from another connection: inside the holder's transaction pg_stat_activity is a snapshot.
+      await eventually(async () => {
+        const { rows } = await ctx.db.client.query<{ waiting: number }>(
+          `select count(*)::int as waiting from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and query ilike 'update "clear_telemetry_request" set "state" = ''approved''%'`,
+        );
+        expect(rows[0]?.waiting).toBe(2);
+      });
+      await holder.query('rollback');
+      expect((await Promise.all(clicks)).map((response) => response.status)).toEqual([200, 200]);
+    });
+
+    await eventually(async () => expect((await request(id)).state).toBe('succeeded'));
+    const winner = (await request(id)).approver_id;
+    await eventually(() => expect(ctx.slack.ephemeralTexts()).toHaveLength(1));
+    expect(ctx.slack.ephemeralTexts()[0]).toMatch(new RegExp(`^(Too late|Nothing to do): this request was (already approved by <@${winner}>|approved by <@${winner}> and has finished)`));
+    await eventually(() => expect(ctx.slack.thread(ts)).toHaveLength(3));
+    expect(ctx.slack.thread(ts).filter((text) => text.includes('Approved by'))).toEqual([`:white_check_mark: Approved by <@${winner}>.`]);
     expect(await countByStatus(ctx.db.client)).toEqual({});
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { closedMessage, nothingToDeleteMessage, previewMessage, progressMessage, queuedMessage, resultMessage } from '../../commands/clear-telemetry/blocks.js';
 import { reply } from '../../commands/clear-telemetry/thread-replies.js';
+import { describeDecision } from '../../commands/clear-telemetry/sentences.js';
 import type { Plan } from '../../src/domain/plan.js';
-import type { PurgeProgress } from '../../src/domain/purge.js';
+import type { PurgeProgress } from '../../src/domain/ports.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import { blockKitViolations } from '../helpers/block-kit-limits.js';
 
@@ -126,7 +127,7 @@ describe('rendered messages', () => {
     const actions = (message: { blocks: unknown[] }) =>
       (message.blocks as { type: string; elements?: { action_id: string }[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements?.map((e) => e.action_id));
     expect(actions(progressMessage(request(), progress))).toEqual(['clear_telemetry_stop', 'clear_telemetry_pause']);
-    expect(actions(progressMessage(request(), progress, { kind: 'paused', text: 'paused by <@U3>' }))).toEqual(['clear_telemetry_stop', 'clear_telemetry_continue']);
+    expect(actions(progressMessage(request(), progress, { kind: 'paused', by: 'U3' }))).toEqual(['clear_telemetry_stop', 'clear_telemetry_continue']);
     expect(actions(resultMessage(ended('interrupted', { error: 'the process running it was shut down' })))).toEqual(['clear_telemetry_resume']);
     expect(actions(resultMessage(ended('failed')))).toEqual(['clear_telemetry_resume']);
     expect(actions(resultMessage(ended('succeeded')))).toEqual([]);
@@ -173,4 +174,13 @@ describe("Slack's Block Kit limits", () => {
 it('the limit check itself catches an oversized message', () => {
   const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3_001) } }, ...Array.from({ length: 50 }, () => ({ type: 'divider' }))];
   expect(blockKitViolations({ text: 'x', blocks })).toEqual(['51 blocks', 'block 0: section text 3001']);
+});
+
+describe('describeDecision', () => {
+  it('names who decided, as mentions', () => {
+    expect(describeDecision(request({ state: 'running', approverId: 'UOK' }))).toBe('this request was already approved by <@UOK> and is running');
+    expect(describeDecision(request({ state: 'cancelled', decidedBy: 'UASK', decidedAt: new Date('2026-11-28T03:00:00Z') }))).toBe(
+      'this request was cancelled by <@UASK> at 2026-11-28 03:00:00 UTC',
+    );
+  });
 });

@@ -2,14 +2,19 @@ import { databaseLabel } from '../../src/db/database-label.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { usage } from '../../src/domain/clear-args.js';
 import { eventually, postSigned, sign, slashCommand } from '../helpers/fake-slack.js';
-import { useTestApp } from '../helpers/test-app.js';
+import { TEST_LIMITS, useTestApp } from '../helpers/test-app.js';
 import { countByStatus, insertWebhooks } from '../helpers/webhooks.js';
+
+let clockOffset = 0;
 
 const ctx = useTestApp({
   env: { CLEAR_TELEMETRY_CHANNELS: 'COPS,CPRIVATE', CLEAR_TELEMETRY_REQUESTERS: 'UREQUESTER,UAPPROVER,SREQUESTERS' },
+  clockOffsetMs: () => clockOffset,
 });
 
 beforeEach(async () => {
+  // Each test starts past the app's user-group cache, so tests pass in any order.
+  clockOffset += 2 * TEST_LIMITS.groupCacheMs;
   await insertWebhooks(ctx.db.client, [...Array.from({ length: 12 }, () => 'ERROR'), ...Array.from({ length: 3 }, () => 'DONE')]);
 });
 
@@ -107,6 +112,9 @@ describe('refusals: ephemeral, with usage, nothing posted or touched', () => {
     ctx.slack.groups.set('SREQUESTERS', ['UGROUPIE']);
     await slashCommand(ctx.port, '--status ERROR', 'UGROUPIE');
     await eventually(() => expect(ctx.slack.of('chat.postMessage')).toHaveLength(1));
+    await slashCommand(ctx.port, '--status DONE', 'UGROUPIE');
+    await eventually(() => expect(ctx.slack.of('chat.postMessage')).toHaveLength(2));
+    expect(ctx.slack.of('usergroups.users.list')).toHaveLength(1);
   });
 
   it('says how to invite the bot when it cannot post in the channel, and forgets the request', async () => {
