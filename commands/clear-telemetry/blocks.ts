@@ -4,10 +4,10 @@ import { formatCount, formatDuration, formatPercent, formatRate, formatTimestamp
 import type { Plan, StatusSummary } from '../../src/domain/plan.js';
 import type { RunNote } from '../../src/domain/run-ports.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
-import type { PurgeRequestRecord } from '../../src/domain/request.js';
+import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
-import { closedSentence, endState, mention, namePeople, NOTE_LABEL, noteText, people, resultSentence, slackDate, targetLine, webhooks } from './sentences.js';
+import { closedSentence, mention, namePeople, NOTE_LABEL, noteText, people, resultSentence, slackDate, targetLine, webhooks } from './sentences.js';
 import { livePendingAgeMs, type Target } from '../../src/domain/describe.js';
 import { ACTION } from './ids.js';
 
@@ -100,7 +100,7 @@ export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestR
 
 /** How a run ended (succeeded, stopped, failed or interrupted), from the ledger alone. */
 export function resultMessage(request: PurgeRequestRecord, target?: Target): SlackMessage {
-  const title = { succeeded: 'done', stopped: 'stopped', failed: 'failed', interrupted: 'interrupted' }[endState(request)];
+  const title = { succeeded: 'done', stopped: 'stopped', failed: 'failed', interrupted: 'interrupted' }[runAccount(request).endState];
   const resumable = request.state === 'failed' || request.state === 'interrupted';
   return message(resultSentence(request), [
     header(`Clear telemetry: ${title}`),

@@ -3,7 +3,7 @@ import type { AccessList } from '../../src/domain/access.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { formatCount, formatTimestamp } from '../../src/domain/format.js';
 import type { RunNote } from '../../src/domain/run-ports.js';
-import type { PurgeRequestRecord } from '../../src/domain/request.js';
+import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
 import { clip } from './block-kit.js';
 
 /** The sentences a message and its thread reply share, so both say the same thing. */
@@ -50,26 +50,16 @@ export function noteText(note: RunNote): string {
   return note.kind === 'paused' ? `paused by ${mention(note.by)}` : note.text;
 }
 
-type EndState = 'succeeded' | 'stopped' | 'failed' | 'interrupted';
-
-export function endState(request: PurgeRequestRecord): EndState {
-  return (['succeeded', 'stopped', 'failed', 'interrupted'] as const).find((state) => state === request.state) ?? 'failed';
-}
-
 export function resultSentence(request: PurgeRequestRecord, bold = false): string {
   const b = (text: string) => (bold ? `*${text}*` : text);
   const { plan, position } = request;
   const what = `webhooks ${statusPhrase(plan.status, b)}`;
   const sofar = `${b(formatCount(position.deleted))} of ${b(formatCount(plan.matching))} ${what}`;
   const left = Math.max(0, plan.matching - position.deleted);
-  const how = howItRan({
-    durationMs: request.activeMs > 0 ? request.activeMs : span(request),
-    spanMs: span(request),
-    method: request.methodUsed === 'native' ? 'native' : request.methodUsed === 'batch' ? 'batch' : plan.method,
-    batches: position.batches,
-  });
+  const account = runAccount(request);
+  const how = howItRan(account);
   const error = clip(request.error ?? 'unknown error', 500).replace(/\.$/, '');
-  switch (endState(request)) {
+  switch (account.endState) {
     case 'succeeded': {
       const kept = shortfall(plan.matching, position.deleted);
       return `Deleted ${b(formatCount(position.deleted))} ${what} ${how}${kept ? ` (${kept})` : ''}`;
@@ -84,10 +74,6 @@ export function resultSentence(request: PurgeRequestRecord, bold = false): strin
 }
 
 /** From the first start to the end, downtime included. */
-function span(request: PurgeRequestRecord): number {
-  return (request.finishedAt ?? request.heartbeatAt ?? request.startedAt ?? request.createdAt).getTime() - (request.startedAt ?? request.createdAt).getTime();
-}
-
 export function closedSentence(request: PurgeRequestRecord): string {
   if (request.state === 'expired') {
     return `Expired ${slackDate(request.expiresAt ?? request.decidedAt ?? new Date())} without approval. Nothing was deleted. Run /clear-telemetry again for a fresh preview.`;

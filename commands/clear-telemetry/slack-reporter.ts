@@ -1,5 +1,6 @@
 import type { RunNote, RunReporter } from '../../src/domain/run-ports.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
+import { progressAt } from '../../src/domain/purge.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { Log } from '../../src/log.js';
 import type { Target } from '../../src/domain/describe.js';
@@ -29,7 +30,7 @@ export class SlackReporter implements RunReporter {
   }
 
   started(request: PurgeRequestRecord): void {
-    const progress = startingProgress(request);
+    const progress = progressAt(request.plan, request.position);
     this.shown.set(request.id, { progress, note: null });
     this.thread(request, reply.started(request));
     this.edit(request, progressMessage(request, progress));
@@ -44,7 +45,7 @@ export class SlackReporter implements RunReporter {
   note(request: PurgeRequestRecord, note: RunNote | null): void {
     // Batch resizing and retries are for the logs: in the channel they are noise.
     if (note?.kind === 'retry') return;
-    const shown = this.shown.get(request.id) ?? { progress: startingProgress(request), note: null };
+    const shown = this.shown.get(request.id) ?? { progress: progressAt(request.plan, request.position), note: null };
     if (note && (note.kind === 'fallback' || note.kind === 'paused')) this.thread(request, reply.note(note));
     if (!note && shown.note?.kind === 'paused') this.thread(request, reply.continued());
     this.shown.set(request.id, { ...shown, note });
@@ -69,22 +70,4 @@ export class SlackReporter implements RunReporter {
   private thread(request: PurgeRequestRecord, message: SlackMessage): void {
     if (request.channelId && request.messageTs) this.slack.audit(request.id, request.channelId, request.messageTs, message);
   }
-}
-
-function startingProgress(request: PurgeRequestRecord): PurgeProgress {
-  const { plan, position } = request;
-  return {
-    method: plan.method,
-    deleted: position.deleted,
-    total: plan.matching,
-    percent: plan.matching > 0 ? (position.deleted / plan.matching) * 100 : 100,
-    batchesDone: position.batches,
-    batchesTotal: Math.max(plan.batches, position.batches),
-    batchSize: plan.batchSize,
-    rowsPerSecond: 0,
-    etaMs: null,
-    elapsedMs: 0,
-    lastId: position.lastId,
-    lastBatchMs: 0,
-  };
 }

@@ -1,9 +1,9 @@
 import { formatCount } from '../../src/domain/format.js';
 import type { RunNote } from '../../src/domain/run-ports.js';
-import type { PurgeRequestRecord } from '../../src/domain/request.js';
+import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { message, section } from './block-kit.js';
-import { closedSentence, endState, mention, NOTE_LABEL, noteText, people, resultSentence } from './sentences.js';
+import { closedSentence, mention, NOTE_LABEL, noteText, people, resultSentence } from './sentences.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
 export const reply = {
@@ -42,7 +42,7 @@ export const reply = {
     return textMessage(`:octagonal_sign: Stop requested by ${mention(by)}; the run stops after its current batch.`);
   },
   finished(request: PurgeRequestRecord): SlackMessage {
-    const icon = { succeeded: ':white_check_mark:', stopped: ':octagonal_sign:', failed: ':x:', interrupted: ':warning:' }[endState(request)];
+    const icon = { succeeded: ':white_check_mark:', stopped: ':octagonal_sign:', failed: ':x:', interrupted: ':warning:' }[runAccount(request).endState];
     return textMessage(`${icon} ${resultSentence(request)} · ${people(request)}`);
   },
   closed(request: PurgeRequestRecord): SlackMessage {

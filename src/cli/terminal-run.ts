@@ -8,7 +8,7 @@ import type { Plan } from '../domain/plan.js';
 import type { WebhookQueue } from '../domain/ports.js';
 import type { RunReporter } from '../domain/run-ports.js';
 import { purge } from '../domain/purge.js';
-import type { PurgeRequestRecord } from '../domain/request.js';
+import { runAccount, type PurgeRequestRecord } from '../domain/request.js';
 import { RequestRunner } from '../domain/run-request.js';
 import type { Log } from '../log.js';
 import type { ProgressDisplay } from './progress-display.js';
@@ -91,13 +91,13 @@ function note(deps: TerminalRunDeps, text: string): void {
 }
 
 function summaryOf(request: PurgeRequestRecord): RunSummary {
-  const started = request.startedAt ?? request.createdAt;
+  const { endState, deleted, batches, method, durationMs } = runAccount(request);
   return {
-    state: request.state === 'succeeded' ? 'completed' : request.state === 'failed' ? 'failed' : 'stopped',
-    deleted: request.position.deleted,
-    batches: request.position.batches,
-    method: request.methodUsed === 'native' ? 'native' : 'batch',
-    durationMs: (request.finishedAt ?? new Date()).getTime() - started.getTime(),
+    state: endState === 'succeeded' ? 'completed' : endState === 'failed' ? 'failed' : 'stopped',
+    deleted,
+    batches,
+    method,
+    durationMs,
     error: request.error,
   };
 }

@@ -1,5 +1,5 @@
 import type { InferEntity, RequiredEntityData } from '@mikro-orm/core';
-import { countBatches } from '../domain/plan.js';
+import { plannedBatches } from '../domain/plan.js';
 import type { PurgeMethod } from '../domain/ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
@@ -44,6 +44,8 @@ export function newRequestRow(request: NewPurgeRequest, now: Date): RequiredEnti
 }
 
 export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
+  const method = row.method as PurgeMethod;
+  const [firstId, watermark] = [row.firstId ?? null, row.watermark ?? null];
   return {
     id: row.id,
     state: row.state,
@@ -52,17 +54,17 @@ export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
       status: row.statusFilter as StatusFilter,
       summary: { rows: row.statusCounts, total: row.totalCount },
       matching: row.matchingCount,
-      watermark: row.watermark ?? null,
-      firstId: row.firstId ?? null,
+      watermark,
+      firstId,
       snapshot: row.planSnapshot ?? null,
       oldest: row.oldestCreatedAt ?? null,
       newest: row.newestCreatedAt ?? null,
       // Only the preview warns about live PENDING rows; the ledger keeps no per-status ages for ALL.
       newestPending: row.statusFilter === 'PENDING' ? (row.newestCreatedAt ?? null) : null,
-      method: row.method as PurgeMethod,
+      method,
       methodReason: row.methodReason,
       batchSize: row.batchSize,
-      batches: row.method === 'native' ? Math.min(1, row.matchingCount) : countBatches(row.firstId ?? null, row.watermark ?? null, row.batchSize),
+      batches: plannedBatches({ method, matching: row.matchingCount, firstId, watermark, batchSize: row.batchSize }),
       estimatedMs: row.estimatedMs,
       plannedAt: row.plannedAt,
     },

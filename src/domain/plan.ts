@@ -62,7 +62,7 @@ export function makePlan({ statuses, snapshot }: Census, request: PlanRequest, p
   const { method, reason } = chooseMethod(matching, request, policy);
   const watermark = matchingRows.length > 0 ? Math.max(...matchingRows.map((row) => row.maxId)) : null;
   const firstId = matchingRows.length > 0 ? Math.min(...matchingRows.map((row) => row.minId)) : null;
-  const batches = method === 'native' ? Math.min(1, matching) : countBatches(firstId, watermark, request.batchSize);
+  const batches = plannedBatches({ method, matching, firstId, watermark, batchSize: request.batchSize });
   return {
     status: request.status,
     summary: summarize(statuses),
@@ -105,6 +105,11 @@ export function summarize(census: readonly StatusCensus[]): StatusSummary {
   for (const row of census) counts.set(row.status, row.count);
   const rows = [...counts].map(([status, count]) => ({ status, count })).sort((a, b) => a.status.localeCompare(b.status));
   return { rows, total: sum(rows.map((row) => row.count)) };
+}
+
+/** The plan's batch count: one statement is one batch; batches walk id ranges from the first matching id. */
+export function plannedBatches(plan: Pick<Plan, 'method' | 'matching' | 'firstId' | 'watermark' | 'batchSize'>): number {
+  return plan.method === 'native' ? Math.min(1, plan.matching) : countBatches(plan.firstId, plan.watermark, plan.batchSize);
 }
 
 /** Batches walk fixed id ranges of `batchSize` ids from the first matching id to the watermark. */

@@ -162,7 +162,7 @@ class PurgeRun {
   }
 
   private nextId(): number {
-    return this.position.lastId === null ? (this.plan.firstId ?? Number.POSITIVE_INFINITY) : this.position.lastId + 1;
+    return nextId(this.plan, this.position);
   }
 
   private async emitProgress(): Promise<void> {
@@ -170,26 +170,13 @@ class PurgeRun {
   }
 
   private progress(): PurgeProgress {
-    const { deleted, batches, lastId } = this.position;
-    const total = Math.max(this.plan.matching, deleted);
-    const elapsedMs = this.clock() - this.startedAt;
-    const deletedHere = deleted - this.resumedDeleted;
-    const rowsPerSecond = elapsedMs > 0 ? (deletedHere * 1_000) / elapsedMs : 0;
-    const remaining = total - deleted;
-    return {
+    return progressAt(this.plan, this.position, {
       method: this.method,
-      deleted,
-      total,
-      percent: total > 0 ? (deleted / total) * 100 : 100,
-      batchesDone: batches,
-      batchesTotal: this.method === 'native' ? 1 : batches + countBatches(this.nextId(), this.plan.watermark, this.sizer.size),
       batchSize: this.sizer.size,
-      rowsPerSecond,
-      etaMs: remaining === 0 ? 0 : rowsPerSecond > 0 ? (remaining / rowsPerSecond) * 1_000 : null,
-      elapsedMs,
-      lastId,
+      elapsedMs: this.clock() - this.startedAt,
+      deletedHere: this.position.deleted - this.resumedDeleted,
       lastBatchMs: this.lastBatchMs ?? 0,
-    };
+    });
   }
 
   private finish(state: PurgeOutcome['state'], error: Error | null = null): PurgeOutcome {
@@ -204,4 +191,43 @@ class PurgeRun {
       error,
     };
   }
+}
+
+/** Where the next batch starts. */
+function nextId(plan: Plan, position: PurgePosition): number {
+  return position.lastId === null ? (plan.firstId ?? Number.POSITIVE_INFINITY) : position.lastId + 1;
+}
+
+/** The run as it stands right now; by default, as a run about to start or resume from `position`. */
+interface RunSoFar {
+  method: PurgeMethod;
+  /** Ids the next batch will cover. */
+  batchSize: number;
+  elapsedMs: number;
+  /** Deleted since this start or resume (the rate counts only these). */
+  deletedHere: number;
+  lastBatchMs: number;
+}
+
+/** Progress at a position: the one derivation, for a run under way and for one about to start or resume. */
+export function progressAt(plan: Plan, position: PurgePosition, run?: RunSoFar): PurgeProgress {
+  const { method, batchSize, elapsedMs, deletedHere, lastBatchMs } = run ?? { method: plan.method, batchSize: plan.batchSize, elapsedMs: 0, deletedHere: 0, lastBatchMs: 0 };
+  const { deleted, batches, lastId } = position;
+  const total = Math.max(plan.matching, deleted);
+  const rowsPerSecond = elapsedMs > 0 ? (deletedHere * 1_000) / elapsedMs : 0;
+  const remaining = total - deleted;
+  return {
+    method,
+    deleted,
+    total,
+    percent: total > 0 ? (deleted / total) * 100 : 100,
+    batchesDone: batches,
+    batchesTotal: method === 'native' ? 1 : batches + countBatches(nextId(plan, position), plan.watermark, batchSize),
+    batchSize,
+    rowsPerSecond,
+    etaMs: remaining === 0 ? 0 : rowsPerSecond > 0 ? (remaining / rowsPerSecond) * 1_000 : null,
+    elapsedMs,
+    lastId,
+    lastBatchMs,
+  };
 }

@@ -1,5 +1,5 @@
 import type { Plan } from './plan.js';
-import type { PurgePosition } from './ports.js';
+import type { PurgeMethod, PurgePosition } from './ports.js';
 import type { RequestState } from './request-states.js';
 
 /** A purge request as the ledger holds it: what was asked, the plan that was approved, and the run. */
@@ -38,3 +38,31 @@ export interface PurgeRequestRecord {
 
 /** What a new request needs; the ledger fills in the rest. */
 export type NewPurgeRequest = Pick<PurgeRequestRecord, 'source' | 'plan' | 'force' | 'useCursor' | 'requesterId' | 'teamId' | 'channelId' | 'expiresAt'>;
+
+export type EndState = 'succeeded' | 'stopped' | 'failed' | 'interrupted';
+
+/** How a request's run went, derived once for every reader (the Slack result, the terminal's last line). */
+export interface RunAccount {
+  endState: EndState;
+  /** The method that did the deleting ('batch' after a fallback from 'native'). */
+  method: PurgeMethod;
+  deleted: number;
+  batches: number;
+  /** Time spent deleting, over every start and resume. */
+  durationMs: number;
+  /** From the first start to the end, downtime included. */
+  spanMs: number;
+}
+
+export function runAccount(request: PurgeRequestRecord): RunAccount {
+  const started = (request.startedAt ?? request.createdAt).getTime();
+  const spanMs = (request.finishedAt ?? request.heartbeatAt ?? request.startedAt ?? request.createdAt).getTime() - started;
+  return {
+    endState: (['succeeded', 'stopped', 'failed', 'interrupted'] as const).find((state) => state === request.state) ?? 'failed',
+    method: request.methodUsed === 'native' || request.methodUsed === 'batch' ? request.methodUsed : request.plan.method,
+    deleted: request.position.deleted,
+    batches: request.position.batches,
+    durationMs: request.activeMs > 0 ? request.activeMs : spanMs,
+    spanMs,
+  };
+}

@@ -1,0 +1,256 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { initORM } from '../../src/db/init-orm.js';
+import { MikroRequestLedger } from '../../src/db/request-store.js';
+import { MikroWebhookQueue } from '../../src/db/webhook-queue.js';
+import { LostOwnershipError } from '../../src/errors.js';
+import { insertWebhooks, remainingIds } from '../helpers/webhooks.js';
+import { PgRunLiveness } from '../../src/db/run-lock.js';
+import type { Plan } from '../../src/domain/plan.js';
+import type { NewPurgeRequest } from '../../src/domain/request.js';
+import type { RunResult } from '../../src/domain/run-ports.js';
+import { createScratchDb, type ScratchDb } from '../helpers/scratch-db.js';
+
+/**
+ * The ledger's conditional updates, one by one, on real PostgreSQL: each state change happens only
+ * from the states it names, and says whether this caller won.
+ */
+let db: ScratchDb;
+let orm: MikroORM;
+let ledger: MikroRequestLedger;
+
+const now = new Date('2026-11-29T03:00:00Z');
+const plan: Plan = {
+  status: 'ERROR',
+  summary: { rows: [{ status: 'ERROR', count: 10 }], total: 10 },
+  matching: 10,
+  watermark: 10,
+  firstId: 1,
+  snapshot: null,
+  oldest: null,
+  newest: null,
+  newestPending: null,
+  method: 'batch',
+  methodReason: 'test',
+  batchSize: 4,
+  batches: 3,
+  estimatedMs: 10,
+  plannedAt: now,
+};
+const asked: NewPurgeRequest = {
+  source: 'slack',
+  plan,
+  force: false,
+  useCursor: false,
+  requesterId: 'UASK',
+  teamId: 'T1',
+  channelId: 'COPS',
+  expiresAt: new Date(now.getTime() + 60_000),
+};
+const result = (state: RunResult['state'], deleted = 4): RunResult => ({
+  state,
+  position: { lastId: 4, deleted, batches: 1 },
+  methodUsed: 'batch',
+  fallbackReason: null,
+  error: state === 'failed' ? 'boom' : null,
+  activeMs: 12,
+});
+
+const states = async () => (await db.client.query<{ id: number; state: string }>('select id, state from clear_telemetry_request order by id')).rows;
+
+beforeAll(async () => {
+  db = await createScratchDb(inject('templateDb'));
+  orm = await initORM(db.url);
+  ledger = new MikroRequestLedger(orm.em);
+});
+
+afterAll(async () => {
+  await orm?.close(true);
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  await db.client.query('truncate clear_telemetry_notice, clear_telemetry_request restart identity cascade');
+  await db.client.query('truncate assignments_learnpackwebhook restart identity');
+});
+
+async function running(runnerId = 'R1') {
+  const request = await ledger.create(asked);
+  expect(await ledger.approve(request.id, 'UOK', false, now)).toBe(true);
+  expect(await ledger.start(request.id, runnerId)).toBe('started');
+  return request.id;
+}
+
+describe('the request ledger', () => {
+  it('creates a request awaiting approval, with its plan as it was', async () => {
+    const request = await ledger.create(asked);
+    expect(request).toMatchObject({ state: 'awaiting_approval', requesterId: 'UASK', approverId: null, position: { lastId: null, deleted: 0, batches: 0 } });
+    expect(request.plan).toMatchObject({ status: 'ERROR', matching: 10, watermark: 10, firstId: 1, batchSize: 4, batches: 3 });
+  });
+
+  it('approves once, and only before expiry', async () => {
+    const request = await ledger.create(asked);
+    expect(await ledger.approve(request.id, 'UOK', false, asked.expiresAt ?? now)).toBe(false);
+    expect(await ledger.approve(request.id, 'UOK', true, now)).toBe(true);
+    expect(await ledger.approve(request.id, 'UOTHER', false, now)).toBe(false);
+    expect(await ledger.get(request.id)).toMatchObject({ state: 'approved', approverId: 'UOK', approvedAt: now, selfApproved: true });
+  });
+
+  it('cancels what awaits approval or waits in the queue, never a run', async () => {
+    const waiting = await ledger.create(asked);
+    expect(await ledger.cancel(waiting.id, 'UASK', now)).toBe(true);
+    expect(await ledger.get(waiting.id)).toMatchObject({ state: 'cancelled', decidedBy: 'UASK', decidedAt: now });
+    expect(await ledger.cancel(waiting.id, 'UASK', now)).toBe(false);
+
+    const queued = await ledger.create(asked);
+    await ledger.approve(queued.id, 'UOK', false, now);
+    expect(await ledger.cancel(queued.id, 'UOK', now)).toBe(true);
+
+    const id = await running();
+    expect(await ledger.cancel(id, 'UASK', now)).toBe(false);
+    expect((await ledger.get(id))?.state).toBe('running');
+  });
+
+  it('expires only requests past their expiry that still await approval', async () => {
+    const due = await ledger.create({ ...asked, expiresAt: new Date(now.getTime() - 1) });
+    await ledger.create({ ...asked, expiresAt: new Date(now.getTime() + 1) });
+    await ledger.create({ ...asked, expiresAt: null });
+    const approved = await ledger.create({ ...asked, expiresAt: new Date(now.getTime() - 1) });
+    await ledger.approve(approved.id, 'UOK', false, new Date(now.getTime() - 10));
+
+    expect((await ledger.expireDue(now)).map((request) => request.id)).toEqual([due.id]);
+    expect(await states()).toEqual([
+      { id: 1, state: 'expired' },
+      { id: 2, state: 'awaiting_approval' },
+      { id: 3, state: 'awaiting_approval' },
+      { id: 4, state: 'approved' },
+    ]);
+    expect(await ledger.expireDue(now)).toEqual([]);
+  });
+
+  it('starts only an approved request, one at a time on the table', async () => {
+    const first = await ledger.create(asked);
+    expect(await ledger.start(first.id, 'R1')).toBe('not-approved');
+    await ledger.approve(first.id, 'UOK', false, now);
+    const second = await ledger.create(asked);
+    await ledger.approve(second.id, 'UOK', false, now);
+
+    expect(await ledger.start(first.id, 'R1')).toBe('started');
+    expect(await ledger.start(first.id, 'R2')).toBe('not-approved');
+    expect(await ledger.start(second.id, 'R2')).toBe('busy');
+    expect((await ledger.running())?.id).toBe(first.id);
+    expect((await ledger.nextQueued())?.id).toBe(second.id);
+    expect(await ledger.get(first.id)).toMatchObject({ state: 'running', runnerId: 'R1' });
+    expect((await ledger.get(first.id))?.heartbeatAt).not.toBeNull();
+  });
+
+  it('says "queued" once per blocker', async () => {
+    const id = await running();
+    const queued = await ledger.create(asked);
+    await ledger.approve(queued.id, 'UOK', false, now);
+    expect(await ledger.markQueued(queued.id, id)).toBe(true);
+    expect(await ledger.markQueued(queued.id, id)).toBe(false);
+    expect(await ledger.markQueued(queued.id, null)).toBe(true);
+    expect(await ledger.markQueued(id, null)).toBe(false);
+  });
+
+  it('records Stop once, and Pause and Continue, only on a running request', async () => {
+    const id = await running();
+    expect(await ledger.requestStop(id, 'UASK', now)).toBe(true);
+    expect(await ledger.requestStop(id, 'UOK', now)).toBe(false);
+    expect(await ledger.setPause(id, 'UOK', now)).toBe(true);
+    expect(await ledger.control(id)).toEqual({ state: 'running', runnerId: 'R1', stopRequestedBy: 'UASK', pausedBy: 'UOK' });
+    expect(await ledger.setPause(id, null, now)).toBe(true);
+    expect((await ledger.control(id))?.pausedBy).toBeNull();
+
+    const waiting = await ledger.create(asked);
+    expect(await ledger.requestStop(waiting.id, 'UASK', now)).toBe(false);
+    expect(await ledger.setPause(waiting.id, 'UASK', now)).toBe(false);
+    expect(await ledger.control(999)).toBeNull();
+  });
+
+  it('takes heartbeats and a finish only from the runner that owns the run', async () => {
+    const id = await running('R1');
+    expect(await ledger.heartbeat(id, 'R2')).toBe(false);
+    expect(await ledger.heartbeat(id, 'R1')).toBe(true);
+    expect(await ledger.finish(id, 'R2', result('succeeded'), now)).toBeNull();
+    expect((await ledger.get(id))?.state).toBe('running');
+
+    const finished = await ledger.finish(id, 'R1', result('succeeded'), now);
+    expect(finished).toMatchObject({ state: 'succeeded', finishedAt: now, position: { lastId: 4, deleted: 4, batches: 1 }, methodUsed: 'batch', activeMs: 12 });
+    expect(await ledger.heartbeat(id, 'R1')).toBe(false);
+    expect(await ledger.finish(id, 'R1', result('failed'), now)).toBeNull();
+  });
+
+  it('resumes only an interrupted or failed request, keeping its position and adding its time', async () => {
+    const id = await running('R1');
+    expect(await ledger.resume(id, 'R2')).toBe('not-resumable');
+    await ledger.requestStop(id, 'UASK', now);
+    await ledger.setPause(id, 'UASK', now);
+    await ledger.finish(id, 'R1', result('interrupted'), now);
+    expect(await ledger.get(id)).toMatchObject({ state: 'interrupted', finishedAt: null });
+
+    expect(await ledger.resume(id, 'R2')).toBe('started');
+    expect(await ledger.get(id)).toMatchObject({
+      state: 'running',
+      runnerId: 'R2',
+      stopRequestedBy: null,
+      pausedBy: null,
+      error: null,
+      position: { lastId: 4, deleted: 4, batches: 1 },
+    });
+    await ledger.finish(id, 'R2', result('failed', 8), now);
+    expect(await ledger.get(id)).toMatchObject({ state: 'failed', error: 'boom', activeMs: 24 });
+    expect(await ledger.resume(id, 'R3')).toBe('started');
+    await ledger.finish(id, 'R3', result('succeeded', 10), now);
+    expect(await ledger.resume(id, 'R4')).toBe('not-resumable');
+  });
+
+  it('interrupts a run whose heartbeat is stale and whose liveness lock is free, and only such a run', async () => {
+    const id = await running('R1');
+    const liveness = new PgRunLiveness(db.url);
+    const release = await liveness.hold(id);
+    try {
+      await db.client.query(`update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`, [id]);
+      expect(await ledger.interruptStale(60_000)).toEqual([]);
+      // Stale, but its process holds the lock: starved, not dead.
+      expect(await ledger.interruptStale(1_000)).toEqual([]);
+      // Silent for ten times the limit while holding the lock: hung, declared dead.
+      expect((await ledger.interruptStale(400)).map((request) => request.id)).toEqual([id]);
+    } finally {
+      await release();
+    }
+
+    const other = await ledger.create(asked);
+    await ledger.approve(other.id, 'UOK', false, now);
+    expect(await ledger.start(other.id, 'R2')).toBe('started');
+    await db.client.query(`update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`, [other.id]);
+    const [interrupted] = await ledger.interruptStale(1_000);
+    expect(interrupted).toMatchObject({ id: other.id, state: 'interrupted' });
+    expect(interrupted?.error).toMatch(/stopped sending heartbeats/);
+  });
+});
+
+describe('a batch with a checkpoint', () => {
+  const timeouts = { statementMs: 5_000, lockMs: 2_000 };
+
+  it('deletes and moves the position in one transaction, only while this runner owns the request', async () => {
+    const ids = await insertWebhooks(db.client, ['ERROR', 'ERROR', 'DONE', 'ERROR', 'ERROR', 'ERROR']);
+    const queue = new MikroWebhookQueue(orm.em);
+    const id = await running('R1');
+
+    expect(await queue.deleteBatch({ status: 'ERROR', fromId: 1, toId: 3, snapshot: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).toBe(2);
+    expect((await ledger.get(id))?.position).toEqual({ lastId: 3, deleted: 2, batches: 1 });
+
+    // Declared dead: another runner owns the request now.
+    await db.client.query(`update clear_telemetry_request set runner_id = 'R2' where id = $1`, [id]);
+    await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
+    await expect(queue.deleteAll({ status: 'ERROR', watermark: 6, snapshot: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
+    expect(await remainingIds(db.client)).toEqual(ids.slice(2));
+    expect((await ledger.get(id))?.position).toEqual({ lastId: 3, deleted: 2, batches: 1 });
+
+    expect(await queue.deleteAll({ status: 'ERROR', watermark: 5, snapshot: null, timeouts, checkpoint: { requestId: id, runnerId: 'R2' } })).toBe(2);
+    expect(await remainingIds(db.client)).toEqual([ids[2], ids[5]]);
+    expect((await ledger.get(id))?.position).toEqual({ lastId: 5, deleted: 4, batches: 2 });
+  });
+});
