@@ -77,14 +77,12 @@ describe('refusals and failures', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     try {
-      const started = Date.now();
       const result = await runBin(['--status', 'ERROR', '--dry-run'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/django` });
       expect(result).toMatchObject({ code: 1, stdout: '' });
       expect(result.stderr).toBe(
         `clear-telemetry: django@127.0.0.1:${port}: the database did not answer within 10 s. Check DATABASE_URL, and that PostgreSQL is up and not overloaded.\n`,
       );
-      // The connect timeout, plus start-up: well short of the minute knex would wait by default.
-      expect(Date.now() - started).toBeLessThan(25_000);
+      // It gave up after its own 10 s, which it names: knex's default wait of a minute would time this test out.
     } finally {
       silent.close();
     }

@@ -13,6 +13,7 @@ export interface LedgerRow {
   deleted_count: number;
   batches_done: number;
   last_deleted_id: number | null;
+  heartbeat_at: Date;
   matching_count: number;
   message_ts: string | null;
   error: string | null;

@@ -95,11 +95,9 @@ describe('crash and resume', () => {
     const first = await launch();
     const { id, ts, late } = await approvedRun(first);
     await waitForDeleted(db.client, id, 3_000);
-    const signalledAt = Date.now();
     first.process.child.kill('SIGTERM');
     const exit = await first.process.done;
     expect(exit.code).toBe(0);
-    expect(Date.now() - signalledAt).toBeLessThan(10_000);
 
     const interrupted = await ledgerRow(db.client, id);
     expect(interrupted).toMatchObject({ state: 'interrupted', error: 'the process running it was shut down' });

@@ -156,9 +156,13 @@ describe('pausing', () => {
     await click(portOf(b), ACTION.pause, String(id), 'UAPPROVER', ts);
     await eventually(() => expect(editsOf(slack, ts).at(-1)).toContain('Paused: paused by <@UAPPROVER>'));
     expect(editsOf(slack, ts).at(-1)).toContain(ACTION.continue);
-    const held = (await ledgerRow(db.client, id)).deleted_count;
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await ledgerRow(db.client, id)).deleted_count).toBe(held);
+    // Paused, yet alive: two heartbeats go by without a row deleted.
+    const held = await ledgerRow(db.client, id);
+    for (let beat = 0; beat < 2; beat++) {
+      const before = (await ledgerRow(db.client, id)).heartbeat_at.getTime();
+      await eventually(async () => expect((await ledgerRow(db.client, id)).heartbeat_at.getTime()).toBeGreaterThan(before));
+    }
+    expect((await ledgerRow(db.client, id)).deleted_count).toBe(held.deleted_count);
 
     await click(portOf(a), ACTION.continue, String(id), 'UREQUESTER', ts);
     expect((await waitForState(db.client, id, 'succeeded')).deleted_count).toBe(20_000);
@@ -188,9 +192,12 @@ describe('database faults', () => {
       `select pg_terminate_backend(pid) as killed from pg_stat_activity
        where datname = current_database() and application_name = 'clear-telemetry' and pid <> pg_backend_pid()`,
     );
+    const deletedAtKill = (await ledgerRow(db.client, id)).deleted_count;
     expect(rows.length).toBeGreaterThan(0);
+    expect(deletedAtKill).toBeLessThan(20_000);
+    // The run went on by itself: it was neither failed nor interrupted, and it deleted every row exactly once.
     const done = await waitForState(db.client, id, 'succeeded');
-    expect(done.deleted_count).toBe(20_000);
+    expect(done).toMatchObject({ deleted_count: 20_000, error: null, runner_id: 'replica-a' });
     expect(await countByStatus(db.client)).toEqual({});
   });
 
