@@ -10,19 +10,19 @@ import { registerClearTelemetry } from '../commands/clear-telemetry/index.js';
 import type { ClearTelemetryDeps } from '../commands/clear-telemetry/deps.js';
 import { expireDueRequests } from '../commands/clear-telemetry/decide-request.js';
 import { SlackReporter } from '../commands/clear-telemetry/slack-reporter.js';
-import { loadDatabaseConfig, loadPurgeConfig, loadSlackConfig, type Env } from './config.js';
+import { loadDatabaseConfig, loadPurgeConfig, loadSlackConfig, type Env, type PurgeConfig, type SlackConfig } from './config.js';
 import { loadAll } from './env-values.js';
 import { initORM } from './db/init-orm.js';
 import { applyMigrations, pendingMigrations } from './db/migrate.js';
 import { withDbErrors } from './db/db-errors.js';
 import { healthRoutes, serveOpsRoutes } from './ops-routes.js';
-import { MikroRequestLedger } from './db/request-store.js';
+import { MikroRequestLedger } from './db/request-ledger.js';
 import { MikroWebhookQueue } from './db/webhook-queue.js';
 import { MikroNoticeOutbox } from './db/notice-outbox.js';
 import { PgHealthProbe } from './db/health-probe.js';
 import { PgRunLiveness } from './db/run-lock.js';
 import { Janitor } from './janitor.js';
-import { RequestRunner } from './domain/run-request.js';
+import { RequestRunner, type RunnerDeps } from './domain/run-request.js';
 import { SharedCensus } from './domain/shared-census.js';
 import { boltLogger, createLog, type Log } from './log.js';
 import { createBoltApp, type BotIdentity } from './slack/create-app.js';
@@ -77,14 +77,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const limits = options.limits ?? SLACK_LIMITS;
   const clock = options.clock ?? (() => new Date());
 
-  // Our own client: no hidden retries (the limiters retry), and a 429 throws instead of pausing every call.
-  const client = new WebClient(slackConfig.botToken, {
-    slackApiUrl: slackConfig.apiUrl,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: 10_000,
-    logger: boltLogger(log),
-  });
+  const client = slackClient(slackConfig, log);
   // Slack first: a wrong token must not leave migrations applied behind it.
   const identity = await checkToken(client);
   const orm = await initORM(databaseUrl);
@@ -93,54 +86,13 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const runnerId = options.runnerId ?? `${hostname()}:${process.pid}`;
   const connection = slackConfig.redisUrl ? new Bottleneck.IORedisConnection({ client: new Redis(slackConfig.redisUrl) }) : undefined;
   const slack = new SlackGateway(client, { limits, log, outbox: new MikroNoticeOutbox(orm.em), owner: runnerId, connection });
-  const ledger = new MikroRequestLedger(orm.em);
-  const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: purgeConfig.censusTimeoutMs });
-  // Runs get a pool of their own (batches, heartbeat, Stop/Pause reads, janitor), so previews and
-  // clicks filling the request pool can never starve a run, and a lock on a connection of its own.
   const runOrm = await initORM(databaseUrl, { pool: { min: 0, max: RUN_POOL_SIZE } });
   const previewLimits = options.previewLimits ?? PREVIEW_LIMITS;
-  const runner = new RequestRunner({
-    ledger: new MikroRequestLedger(runOrm.em),
-    queue: new MikroWebhookQueue(runOrm.em),
-    health: new PgHealthProbe(runOrm.em),
-    liveness: new PgRunLiveness(databaseUrl),
-    settings: purgeConfig.purge,
-    run: purgeConfig.run,
-    reporter: new SlackReporter(slack, log, target),
-    runnerId,
-    clock,
-    log,
-  });
-  const deps: ClearTelemetryDeps = {
-    access: {
-      channels: slackConfig.channels,
-      requesters: slackConfig.requesters,
-      approvers: slackConfig.approvers,
-      breakGlass: slackConfig.breakGlass,
-      approvalTtlMs: slackConfig.approvalTtlMs,
-    },
-    planPolicy: purgeConfig.plan,
-    target,
-    queue,
-    ledger,
-    slack,
-    groupMembers: new UserGroupDirectory(client, limits, () => clock().getTime(), connection).members,
-    runner,
-    previews: new PreviewLimits(previewLimits),
-    census: new SharedCensus(() => queue.census(), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),
-    clock,
-    log,
-  };
+  const runner = slackRunner(runOrm, databaseUrl, purgeConfig, { reporter: new SlackReporter(slack, log, target), runnerId, clock, log });
+  const groupMembers = new UserGroupDirectory(client, limits, () => clock().getTime(), connection).members;
+  const deps = commandDeps(orm, slackConfig, purgeConfig, previewLimits, { target, slack, runner, groupMembers, clock, log });
 
-  const routes = healthRoutes([
-    ['database', async () => void (await withDbErrors(() => orm.em.getConnection().execute('select 1')))],
-    ['migrations', async () => {
-      const pending = await pendingMigrations(orm);
-      if (pending.length > 0) throw new Error(`${pending.length} pending: run npm run migrate`);
-    }],
-    // auth.test passed before anything started; a rejected token stops the start instead.
-    ['slack', () => Promise.resolve()],
-  ]);
+  const routes = readinessRoutes(orm);
   const app = createBoltApp(slackConfig, log, identity, routes);
   registerClearTelemetry(app, deps);
   const listenOn = options.port ?? slackConfig.port;
@@ -181,6 +133,67 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       await orm.close(true);
     },
   };
+}
+
+/** What the command's handlers use, on the request-handling pool. */
+function commandDeps(
+  orm: MikroORM,
+  slackConfig: SlackConfig,
+  purgeConfig: PurgeConfig,
+  previewLimits: PreviewLimitSettings,
+  parts: Pick<ClearTelemetryDeps, 'target' | 'slack' | 'runner' | 'groupMembers' | 'clock' | 'log'>,
+): ClearTelemetryDeps {
+  const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: purgeConfig.censusTimeoutMs });
+  const { channels, requesters, approvers, breakGlass, approvalTtlMs } = slackConfig;
+  return {
+    ...parts,
+    access: { channels, requesters, approvers, breakGlass, approvalTtlMs },
+    planPolicy: purgeConfig.plan,
+    queue,
+    ledger: new MikroRequestLedger(orm.em),
+    previews: new PreviewLimits(previewLimits),
+    census: new SharedCensus(() => queue.census(), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),
+  };
+}
+
+/** Our own client: no hidden retries (the limiters retry), and a 429 throws instead of pausing every call. */
+function slackClient(slackConfig: SlackConfig, log: Log): WebClient {
+  return new WebClient(slackConfig.botToken, {
+    slackApiUrl: slackConfig.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+    logger: boltLogger(log),
+  });
+}
+
+/**
+ * The runner, on a pool of its own (batches, heartbeat, Stop/Pause reads, janitor), so previews and
+ * clicks filling the request pool can never starve a run, and with a lock on a connection of its own.
+ */
+function slackRunner(runOrm: MikroORM, databaseUrl: string, config: PurgeConfig, deps: Pick<RunnerDeps, 'reporter' | 'runnerId' | 'clock' | 'log'>): RequestRunner {
+  return new RequestRunner({
+    ledger: new MikroRequestLedger(runOrm.em),
+    queue: new MikroWebhookQueue(runOrm.em),
+    health: new PgHealthProbe(runOrm.em),
+    liveness: new PgRunLiveness(databaseUrl),
+    settings: config.purge,
+    run: config.run,
+    ...deps,
+  });
+}
+
+/** /readyz's checks: the database answers, the bot's migrations are applied, Slack took the token. */
+function readinessRoutes(orm: MikroORM) {
+  return healthRoutes([
+    ['database', async () => void (await withDbErrors(() => orm.em.getConnection().execute('select 1')))],
+    ['migrations', async () => {
+      const pending = await pendingMigrations(orm);
+      if (pending.length > 0) throw new Error(`${pending.length} pending: run npm run migrate`);
+    }],
+    // auth.test passed before anything started; a rejected token stops the start instead.
+    ['slack', () => Promise.resolve()],
+  ]);
 }
 
 /** Fails the start with a clear line when Slack rejects the bot token, rather than on the first click. */

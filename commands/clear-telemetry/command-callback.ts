@@ -4,7 +4,7 @@ import { UsageError } from '../../src/errors.js';
 import { VERSION } from '../../src/version.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { openRequest } from './open-request.js';
-import { ephemeral, errorText, usageText } from './replies.js';
+import { ephemeral, errorText, usageText } from './ephemeral.js';
 
 /** /clear-telemetry: parse and check the channel without I/O, ack at once, then do the work. */
 export function commandCallback(deps: ClearTelemetryDeps) {

@@ -4,11 +4,11 @@ import { checkApproval, checkCancel, checkRequesterOrApprover, checkResume, isEx
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
-import { closedMessage } from './blocks.js';
-import { reply } from './thread-replies.js';
+import { closedMessage } from './preview-blocks.js';
+import { threadReply } from './thread-replies.js';
 import { describeDecision } from './sentences.js';
 import type { ClearTelemetryDeps } from './deps.js';
-import { ephemeral, errorText } from './replies.js';
+import { ephemeral, errorText } from './ephemeral.js';
 
 /** Which message was clicked: the ledger's record of it, or the click's own payload before that is stored. */
 export interface Click {
@@ -27,7 +27,7 @@ export async function confirmRequest(deps: ClearTelemetryDeps, click: Click, res
     if (!(await deps.ledger.approve(request.id, clicker.userId, selfApproved, now))) await tooLate(deps, request.id);
     const approved = await required(deps, request.id);
     deps.log.info({ requestId: request.id, approver: clicker.userId, selfApproved }, 'request approved');
-    audit(deps, approved, click, reply.approved(approved));
+    audit(deps, approved, click, threadReply.approved(approved));
     void deps.runner.start(request.id);
   });
 }
@@ -58,7 +58,7 @@ export async function stopRequest(deps: ClearTelemetryDeps, click: Click, respon
       throw new AlreadyDecidedError('A stop was already requested; the run stops after its current batch.');
     }
     deps.log.info({ requestId: request.id, by: clicker.userId }, 'stop requested');
-    audit(deps, request, click, reply.stopRequested(clicker.userId));
+    audit(deps, request, click, threadReply.stopRequested(clicker.userId));
   });
 }
 
@@ -86,7 +86,7 @@ export async function resumeRequest(deps: ClearTelemetryDeps, click: Click, resp
     }
     if (claim === 'not-resumable') throw new AlreadyDecidedError(`Nothing to resume: ${describeDecision(await required(deps, request.id))}.`);
     deps.log.info({ requestId: request.id, by: clicker.userId }, 'run resumed');
-    audit(deps, request, click, reply.resumedBy(clicker.userId));
+    audit(deps, request, click, threadReply.resumedBy(clicker.userId));
   });
 }
 
@@ -152,7 +152,7 @@ async function tooLate(deps: ClearTelemetryDeps, id: number): Promise<never> {
 async function close(deps: ClearTelemetryDeps, request: PurgeRequestRecord, click: Click): Promise<void> {
   const { channelId, ts } = where(request, click);
   if (!channelId || !ts) return;
-  audit(deps, request, click, reply.closed(request));
+  audit(deps, request, click, threadReply.closed(request));
   await deps.slack.finalEdit(request.id, channelId, ts, closedMessage(request)).catch((error: unknown) => {
     deps.log.error({ err: error, requestId: request.id }, 'could not edit the request message');
   });

@@ -5,9 +5,9 @@ import { makePlan } from '../../src/domain/plan.js';
 import { NotAllowedError } from '../../src/errors.js';
 import { platformError } from '../../src/slack/retry-policy.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
-import { nothingToDeleteMessage, previewMessage } from './blocks.js';
+import { nothingToDeleteMessage, previewMessage } from './preview-blocks.js';
 import type { ClearTelemetryDeps } from './deps.js';
-import { ephemeral, errorText } from './replies.js';
+import { ephemeral, errorText } from './ephemeral.js';
 
 export interface CommandInput {
   args: ClearArgs;

@@ -5,8 +5,8 @@ import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { Log } from '../../src/log.js';
 import type { Target } from '../../src/domain/describe.js';
 import type { SlackGateway, SlackMessage } from '../../src/slack/slack-gateway.js';
-import { progressMessage, queuedMessage, resultMessage } from './blocks.js';
-import { reply } from './thread-replies.js';
+import { progressMessage, queuedMessage, resultMessage } from './run-blocks.js';
+import { threadReply } from './thread-replies.js';
 
 /**
  * Shows a run in Slack: the preview message becomes a live progress message (throttled, latest
@@ -25,14 +25,14 @@ export class SlackReporter implements RunReporter {
   ) {}
 
   queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): void {
-    this.thread(request, reply.queued(request, behind));
+    this.thread(request, threadReply.queued(request, behind));
     this.edit(request, queuedMessage(request, behind));
   }
 
   started(request: PurgeRequestRecord): void {
     const progress = progressAt(request.plan, request.position);
     this.shown.set(request.id, { progress, note: null });
-    this.thread(request, reply.started(request));
+    this.thread(request, threadReply.started(request));
     this.edit(request, progressMessage(request, progress));
   }
 
@@ -46,8 +46,8 @@ export class SlackReporter implements RunReporter {
     // Batch resizing and retries are for the logs: in the channel they are noise.
     if (note?.kind === 'retry') return;
     const shown = this.shown.get(request.id) ?? { progress: progressAt(request.plan, request.position), note: null };
-    if (note && (note.kind === 'fallback' || note.kind === 'paused')) this.thread(request, reply.note(note));
-    if (!note && shown.note?.kind === 'paused') this.thread(request, reply.continued());
+    if (note && (note.kind === 'fallback' || note.kind === 'paused')) this.thread(request, threadReply.note(note));
+    if (!note && shown.note?.kind === 'paused') this.thread(request, threadReply.continued());
     this.shown.set(request.id, { ...shown, note });
     this.edit(request, progressMessage(request, shown.progress, note));
   }
@@ -57,7 +57,7 @@ export class SlackReporter implements RunReporter {
     this.shown.delete(request.id);
     const { channelId, messageTs } = request;
     if (!channelId || !messageTs) return;
-    this.thread(request, reply.finished(request));
+    this.thread(request, threadReply.finished(request));
     this.slack.finalEdit(request.id, channelId, messageTs, resultMessage(request, this.target)).catch((error: unknown) => {
       this.log.error({ err: error, requestId: request.id }, 'could not show the result on the request message');
     });

@@ -6,7 +6,7 @@ import { message, section } from './block-kit.js';
 import { closedSentence, mention, NOTE_LABEL, noteText, people, resultSentence } from './sentences.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
-export const reply = {
+export const threadReply = {
   approved(request: PurgeRequestRecord): SlackMessage {
     return textMessage(
       request.selfApproved

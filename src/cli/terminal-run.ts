@@ -2,7 +2,7 @@ import { userInfo, hostname } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { PurgeConfig } from '../config.js';
 import { PgHealthProbe } from '../db/health-probe.js';
-import { MikroRequestLedger } from '../db/request-store.js';
+import { MikroRequestLedger } from '../db/request-ledger.js';
 import { PgRunLiveness } from '../db/run-lock.js';
 import type { Plan } from '../domain/plan.js';
 import type { WebhookQueue } from '../domain/ports.js';

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LostOwnershipError, publicMessage } from '../errors.js';
 import { retryTransient } from './retry-transient.js';
 import { HealthGate } from './health-gate.js';
+import { interruptStaleRuns, startHeartbeat } from './run-heartbeat.js';
 import type { HealthProbe, WebhookQueue } from './ports.js';
 import type { RequestLedger, RunLiveness, RunLog, RunReporter, RunResult } from './run-ports.js';
 import { purge, type PurgeEvent, type PurgeOutcome, type PurgeSettings } from './purge.js';
@@ -107,10 +108,8 @@ export class RequestRunner {
    * interrupted, then starts the oldest queued request if the table is free.
    */
   async sweep(): Promise<void> {
-    for (const request of await this.deps.ledger.interruptStale(this.deps.run.staleAfterMs)) {
-      this.deps.log.warn({ requestId: request.id, runner: request.runnerId }, 'run interrupted: no heartbeat');
-      this.deps.reporter.finished(request);
-    }
+    const { ledger, log, reporter } = this.deps;
+    await interruptStaleRuns({ ledger, log, staleAfterMs: this.deps.run.staleAfterMs, onInterrupted: (request) => reporter.finished(request) });
     await this.startNextQueued();
   }
 
@@ -173,12 +172,7 @@ export class RequestRunner {
     log.info({ requestId: id, method: request.plan.method, matching: request.plan.matching, resumed, from: request.position.lastId }, 'run started');
     reporter.started(request);
 
-    const heartbeat = setInterval(() => {
-      ledger.heartbeat(id, runnerId).then(
-        (mine) => mine || this.end(run, 'lost'),
-        (error: unknown) => log.warn({ requestId: id, err: error }, 'heartbeat failed'),
-      );
-    }, Math.max(250, this.deps.run.staleAfterMs / 3));
+    const stopHeartbeat = startHeartbeat({ ledger, log, runnerId, staleAfterMs: this.deps.run.staleAfterMs }, id, () => this.end(run, 'lost'));
     const health = new HealthGate(this.deps.health, { targetBatchMs: this.deps.settings.targetBatchMs, slowBatchCooldownMs: this.deps.run.slowBatchCooldownMs });
     const gate = new RunGate(request, { ledger, reporter, log, runnerId, health }, run.stop.signal, (reason) => this.end(run, reason));
     let outcome: PurgeOutcome;
@@ -191,7 +185,7 @@ export class RequestRunner {
         onEvent: (event) => this.report(request, event, health),
       });
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeat();
     }
 
     if (run.reason === 'lost' || outcome.error instanceof LostOwnershipError) {

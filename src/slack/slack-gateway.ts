@@ -1,43 +1,26 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import Bottleneck from 'bottleneck';
 import type { Log } from '../log.js';
-import { LatestWins } from '../throttle/latest-wins.js';
 import type { SlackLimits } from './limits.js';
 import type { NoticeOutbox } from '../domain/outbox.js';
-import { platformError, retryDelayMs } from './retry-policy.js';
+import { PacedSlack, type PacingOptions, type SlackMessage } from './paced-slack.js';
 
-/** A message as the renderers produce it: `text` for notifications, `blocks` for what people see. */
-export interface SlackMessage {
-  text: string;
-  blocks: KnownBlock[];
-}
+export type { SlackMessage };
 
-/** Edits Slack will never accept for this message; the content is posted as a new message instead. */
-const GONE = new Set(['message_not_found', 'edit_window_closed', 'cant_update_message']);
-
-export interface GatewayOptions {
-  limits: SlackLimits;
-  log: Log;
+export interface GatewayOptions extends PacingOptions {
   /** Persists audit replies and final edits; null keeps them in memory only. */
   outbox: NoticeOutbox<KnownBlock> | null;
   /** Names this process as the owner of the notices it delivers. */
   owner: string;
-  /** Bottleneck's Redis connection (REDIS_URL): limits are then shared by every replica. */
-  connection?: Bottleneck.IORedisConnection;
 }
 
 /**
- * Every Web API call the bot makes goes through here, paced by Bottleneck within Slack's limits:
- * posts one per second per channel, edits of one message latest-wins at most every few seconds.
- * 429s wait for `Retry-After`, 5xx and network errors back off, audit replies and final edits are
- * persisted until Slack has them, and nothing here ever blocks a purge.
+ * Every Web API call the bot makes goes through here, paced within Slack's limits (paced-slack.ts).
+ * What the bot has promised (audit replies, final edits) goes to the outbox first and stays there
+ * until Slack has it, so another process delivers it if this one dies. Nothing here ever blocks a purge.
  */
 export class SlackGateway {
-  private readonly posts: Bottleneck.Group;
-  private readonly edits = new Map<string, LatestWins<SlackMessage>>();
-  /** Where an edit goes once its message could not be edited any more (key `channel:ts`). */
-  private readonly redirects = new Map<string, string>();
+  private readonly paced: PacedSlack;
   /** Keeps audit replies of one channel in the order they were promised. */
   private readonly auditOrder = new Map<string, Promise<unknown>>();
   /** Posts and final edits not yet delivered, so shutdown and tests can wait for them. */
@@ -46,30 +29,17 @@ export class SlackGateway {
   private readonly log: Log;
 
   constructor(
-    private readonly client: WebClient,
+    client: WebClient,
     private readonly options: GatewayOptions,
   ) {
     this.limits = options.limits;
     this.log = options.log;
-    // A bounded queue per channel: past it, a new preview (priority 5) is refused at once rather than
-    // posted minutes late; an audit reply (priority 0) evicts a waiting preview instead, and is in
-    // the outbox anyway.
-    this.posts = new Bottleneck.Group({
-      maxConcurrent: 1,
-      minTime: this.limits.postSpacingMs,
-      highWater: this.limits.postQueuePerChannel,
-      strategy: Bottleneck.strategy.OVERFLOW_PRIORITY,
-      ...this.clustered('posts'),
-    });
-    this.posts.on('created', (limiter, channel) => {
-      limiter.on('error', (error) => this.log.error({ err: error, channel }, 'slack post limiter error'));
-      limiter.on('failed', (error, job) => this.retry(error, job.retryCount, job.options.priority === 0, { channel }));
-    });
+    this.paced = new PacedSlack(client, options);
   }
 
   /** Posts a message (or a plain thread reply); returns its ts. */
   async post(channel: string, message: SlackMessage, threadTs?: string): Promise<string> {
-    return this.track(this.schedulePost(channel, message, threadTs, 5));
+    return this.track(this.paced.post(channel, message, threadTs, 5));
   }
 
   /** An audit reply under `threadTs`: persisted first, delivered in order, retried through outages. Never throws. */
@@ -78,7 +48,7 @@ export class SlackGateway {
     const queued = prior.then(async () => {
       const id = await this.remember({ requestId, kind: 'reply', channelId: channel, ts: threadTs, ...message });
       // Scheduling (not delivery) is what keeps the order; the next reply queues behind this one.
-      return { id, delivery: this.schedulePost(channel, message, threadTs, 0) };
+      return { id, delivery: this.paced.post(channel, message, threadTs, 0) };
     });
     this.auditOrder.set(channel, queued.catch(() => undefined));
     void this.track(queued.then(({ id, delivery }) => this.settle(id, delivery)).catch((error: unknown) => this.log.error({ err: error, requestId }, 'audit reply not delivered')));
@@ -86,13 +56,13 @@ export class SlackGateway {
 
   /** A progress edit: may be replaced by a newer one before it is sent. Never throws. */
   offerEdit(channel: string, ts: string, message: SlackMessage): void {
-    this.editor(channel, ts).offer(message);
+    this.paced.offerEdit(channel, ts, message);
   }
 
   /** The last edit of a message: persisted, sent after any edit in flight, retried until Slack takes it. */
   async finalEdit(requestId: number, channel: string, ts: string, message: SlackMessage): Promise<void> {
     const id = await this.remember({ requestId, kind: 'edit', channelId: channel, ts, ...message });
-    await this.track(this.settle(id, this.sendFinalEdit(channel, ts, message)));
+    await this.track(this.settle(id, this.paced.finalEdit(channel, ts, message)));
   }
 
   /** Delivers notices whose owner died or gave up (their claim ran out). Returns how many were sent. */
@@ -102,7 +72,7 @@ export class SlackGateway {
     let sent = 0;
     for (const notice of await outbox.claimExpired(owner, this.limits.noticeLeaseMs, 20)) {
       const message = { text: notice.text, blocks: notice.blocks };
-      const delivery = notice.kind === 'reply' ? this.schedulePost(notice.channelId, message, notice.ts, 0) : this.sendFinalEdit(notice.channelId, notice.ts, message);
+      const delivery = notice.kind === 'reply' ? this.paced.post(notice.channelId, message, notice.ts, 0) : this.paced.finalEdit(notice.channelId, notice.ts, message);
       await this.track(this.settle(notice.id, delivery)).then(
         () => (sent += 1),
         (error: unknown) => this.log.warn({ err: error, notice: notice.id }, 'redelivery failed'),
@@ -118,80 +88,7 @@ export class SlackGateway {
 
   /** Drops everything still waiting or retrying (the outbox keeps what must survive); a call on the wire finishes. */
   async close(): Promise<void> {
-    const stops: Promise<unknown>[] = [...this.edits.values()].map((editor) => editor.close());
-    for (const { limiter } of this.posts.limiters()) stops.push(limiter.stop({ dropWaitingJobs: true }).catch(() => undefined));
-    await Promise.all(stops);
-    this.edits.clear();
-  }
-
-  private async schedulePost(channel: string, message: SlackMessage, threadTs: string | undefined, priority: number): Promise<string> {
-    const result = await this.posts.key(channel).schedule({ priority, ...this.expiring() }, () =>
-      this.client.chat.postMessage({
-        channel,
-        text: message.text,
-        blocks: message.blocks,
-        ...(threadTs ? { thread_ts: threadTs, reply_broadcast: false } : {}),
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
-    );
-    return result.ts ?? '';
-  }
-
-  private async sendFinalEdit(channel: string, ts: string, message: SlackMessage): Promise<void> {
-    const key = `${channel}:${ts}`;
-    const editor = this.editor(channel, ts);
-    try {
-      await editor.final(message);
-    } finally {
-      this.edits.delete(key);
-      await editor.close();
-    }
-  }
-
-  private editor(channel: string, ts: string): LatestWins<SlackMessage> {
-    const key = `${channel}:${ts}`;
-    let editor = this.edits.get(key);
-    if (!editor) {
-      editor = new LatestWins<SlackMessage>({
-        id: `edit:${key}`,
-        minTime: this.limits.editSpacingMs,
-        send: (message) => this.update(channel, ts, message),
-        retryDelay: (error, attempt, final) => this.retry(error, attempt, final, { channel, ts }) ?? null,
-        onError: (error) => this.log.warn({ err: error, channel, ts }, 'slack edit dropped'),
-        limiter: this.clustered(`edit:${key}`),
-        expirationMs: this.expiring().expiration,
-      });
-      this.edits.set(key, editor);
-    }
-    return editor;
-  }
-
-  /**
-   * chat.update, or, when Slack will never accept the edit (the message was deleted, or the
-   * workspace's edit window closed), the same content as a new message in its thread, which later
-   * edits then go to.
-   */
-  private async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
-    const key = `${channel}:${ts}`;
-    const target = this.redirects.get(key) ?? ts;
-    try {
-      await this.client.chat.update({ channel, ts: target, text: message.text, blocks: message.blocks });
-    } catch (error) {
-      const code = platformError(error);
-      if (!code || !GONE.has(code)) throw error;
-      this.log.warn({ channel, ts: target, code }, 'message cannot be edited; posting a new one in its thread');
-      const posted = await this.client.chat
-        .postMessage({ channel, thread_ts: ts, text: message.text, blocks: message.blocks })
-        .catch(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks }));
-      if (posted.ts) this.redirects.set(key, posted.ts);
-    }
-  }
-
-  private retry(error: unknown, attempt: number, final: boolean, where: object): number | undefined {
-    const wait = retryDelayMs(error, attempt, final ? this.limits.finalAttempts : this.limits.attempts, this.limits);
-    this.log.warn({ err: error, ...where, attempt: attempt + 1, retryInMs: wait }, 'slack call failed');
-    return wait ?? undefined;
+    await this.paced.close();
   }
 
   private async remember(notice: Parameters<NoticeOutbox<KnownBlock>['add']>[0]): Promise<number | null> {
@@ -213,16 +110,6 @@ export class SlackGateway {
       throw error;
     }
     if (id !== null) await outbox?.delivered(id).catch((error: unknown) => this.log.warn({ err: error, notice: id }, 'could not mark a notice delivered'));
-  }
-
-  private clustered(id: string): Partial<Bottleneck.ConstructorOptions> {
-    const { connection } = this.options;
-    return connection ? { id: `clear-telemetry-${id}`, datastore: 'ioredis', connection, clearDatastore: false } : {};
-  }
-
-  /** With shared (Redis) limits, a job held by a process that died must not hold the slot forever. */
-  private expiring(): { expiration?: number } {
-    return this.options.connection ? { expiration: 60_000 } : {};
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

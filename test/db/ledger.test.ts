@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { initORM } from '../../src/db/init-orm.js';
-import { MikroRequestLedger } from '../../src/db/request-store.js';
+import { MikroRequestLedger } from '../../src/db/request-ledger.js';
 import { MikroWebhookQueue } from '../../src/db/webhook-queue.js';
 import { LostOwnershipError } from '../../src/errors.js';
 import { insertWebhooks, remainingIds } from '../helpers/webhooks.js';

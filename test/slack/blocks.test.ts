@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { closedMessage, nothingToDeleteMessage, previewMessage, progressMessage, queuedMessage, resultMessage } from '../../commands/clear-telemetry/blocks.js';
-import { reply } from '../../commands/clear-telemetry/thread-replies.js';
+import { closedMessage, nothingToDeleteMessage, previewMessage } from '../../commands/clear-telemetry/preview-blocks.js';
+import { progressMessage, queuedMessage, resultMessage } from '../../commands/clear-telemetry/run-blocks.js';
+import { threadReply } from '../../commands/clear-telemetry/thread-replies.js';
 import { describeDecision } from '../../commands/clear-telemetry/sentences.js';
 import type { Plan } from '../../src/domain/plan.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
@@ -108,17 +109,17 @@ describe('rendered messages', () => {
         text: 'Deleted *400,000* webhooks with status *PENDING* in 4.2 s (batch, 40 batches) · requested by <@U1> · approved by <@U2>',
       },
     });
-    expect(reply.finished(ended('succeeded', { position: { deleted: 399_990, batches: 40, lastId: 1_000_000 } })).text).toBe(
+    expect(threadReply.finished(ended('succeeded', { position: { deleted: 399_990, batches: 40, lastId: 1_000_000 } })).text).toBe(
       ':white_check_mark: Deleted 399,990 webhooks with status PENDING in 4.2 s (batch, 40 batches) (10 previewed records were not deleted: changed or already gone since the preview) · requested by <@U1> · approved by <@U2>',
     );
     // Resumed after a crash: 4.2 s of deleting over 29 s.
     expect(resultMessage(ended('succeeded', { activeMs: 4_200, finishedAt: new Date(at.getTime() + 29_000) })).text).toBe(
       'Deleted 400,000 webhooks with status PENDING in 4.2 s of deleting over 29.0 s (batch, 40 batches)',
     );
-    expect(reply.finished(ended('failed', { error: 'connection lost' })).text).toBe(
+    expect(threadReply.finished(ended('failed', { error: 'connection lost' })).text).toBe(
       ':x: Failed after deleting 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
     );
-    expect(reply.finished(ended('stopped', { stopRequestedBy: 'U3' })).text).toBe(
+    expect(threadReply.finished(ended('stopped', { stopRequestedBy: 'U3' })).text).toBe(
       ':octagonal_sign: Stopped by <@U3> after 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches). Run /clear-telemetry again to delete the remaining 280,000 · requested by <@U1> · approved by <@U2>',
     );
   });
@@ -162,10 +163,10 @@ describe("Slack's Block Kit limits", () => {
     ['stopped', resultMessage(ended('stopped', { stopRequestedBy: 'U3' }))],
     ['cancelled', closedMessage(request({ state: 'cancelled', decidedBy: 'U3', plan: extreme }))],
     ['expired', closedMessage(request({ state: 'expired', plan: extreme }))],
-    ['approved reply', reply.approved(extremeRequest)],
-    ['started reply', reply.started(extremeRequest)],
-    ['note reply', reply.note({ kind: 'fallback', text: huge })],
-    ['finished reply', reply.finished(ended('failed', { plan: extreme, error: huge }))],
+    ['approved reply', threadReply.approved(extremeRequest)],
+    ['started reply', threadReply.started(extremeRequest)],
+    ['note reply', threadReply.note({ kind: 'fallback', text: huge })],
+    ['finished reply', threadReply.finished(ended('failed', { plan: extreme, error: huge }))],
   ])('%s', (_, message) => {
     expect(blockKitViolations(message)).toEqual([]);
   });

@@ -1,0 +1,91 @@
+import type { ActionsBlock } from '@slack/types';
+import { formatCount, formatDuration, formatPercent, formatRate } from '../../src/domain/format.js';
+import type { RunNote } from '../../src/domain/run-ports.js';
+import type { PurgeProgress } from '../../src/domain/ports.js';
+import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
+import type { SlackMessage } from '../../src/slack/slack-gateway.js';
+import { button, context, header, message, section } from './block-kit.js';
+import { NOTE_LABEL, noteText, people, resultSentence, targetLine, webhooks } from './sentences.js';
+import type { Target } from '../../src/domain/describe.js';
+import { ACTION } from './ids.js';
+import { planSection } from './preview-blocks.js';
+
+/** The request's message while it waits for the table, runs, and once it has run. Pure functions of state. */
+
+export function progressMessage(request: PurgeRequestRecord, progress: PurgeProgress, note: RunNote | null = null): SlackMessage {
+  const { plan } = request;
+  const eta = progress.etaMs === null ? '' : ` · about ${formatDuration(progress.etaMs)} left`;
+  // Ids covered, not batches: batch sizes adapt, so a batch count would jump about.
+  const covered = progress.lastId === null ? 'starting' : `ids up to ${formatCount(progress.lastId)} of ${formatCount(plan.watermark ?? 0)} covered`;
+  const line =
+    `\`${bar(progress.deleted, progress.total)}\` *${formatPercent(progress.deleted, progress.total)}*\n` +
+    `*${formatCount(progress.deleted)}* of *${formatCount(progress.total)}* deleted · ${covered} · ${formatRate(progress.rowsPerSecond)}${eta}`;
+  const held = note?.kind === 'paused' || note?.kind === 'held';
+  return message(`${held ? 'Paused' : 'Deleting'}: ${formatCount(progress.deleted)} of ${webhooks(plan, progress.total, false)}.`, [
+    header(held ? 'Clear telemetry: paused' : 'Clear telemetry: deleting'),
+    section(`Deleting ${webhooks(plan)} (id ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`),
+    section(line),
+    context(...(note ? [`${NOTE_LABEL[note.kind]}: ${noteText(note)}`] : []), `Request #${request.id}`),
+    runButtons(request, note?.kind === 'paused'),
+  ]);
+}
+
+/** Approved, but another request is running on the table: it starts when that one ends. */
+export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): SlackMessage {
+  const text = `Queued behind ${behind ? `request #${behind.id}` : 'another run'}: it starts when that one finishes.`;
+  return message(text, [
+    header('Clear telemetry: queued'),
+    section(`${webhooks(request.plan)} (id ≤ ${formatCount(request.plan.watermark ?? 0)}) · ${people(request)}`),
+    section(text),
+    planSection(request.plan),
+    context(`Request #${request.id}`),
+    { type: 'actions', block_id: `clear_telemetry_queued_${request.id}`, elements: [button('Cancel', ACTION.cancel, String(request.id))] },
+  ]);
+}
+
+/** How a run ended (succeeded, stopped, failed or interrupted), from the ledger alone. */
+export function resultMessage(request: PurgeRequestRecord, target?: Target): SlackMessage {
+  const title = { succeeded: 'done', stopped: 'stopped', failed: 'failed', interrupted: 'interrupted' }[runAccount(request).endState];
+  const resumable = request.state === 'failed' || request.state === 'interrupted';
+  return message(resultSentence(request), [
+    header(`Clear telemetry: ${title}`),
+    ...(target ? [context(targetLine(target))] : []),
+    section(`${resultSentence(request, true)} · ${people(request)}`),
+    context(
+      ...(request.fallbackReason ? [`Fell back to batches: ${request.fallbackReason}`] : []),
+      `Watermark id ≤ ${formatCount(request.plan.watermark ?? 0)}: nothing newer was touched · Request #${request.id}`,
+    ),
+    ...(resumable
+      ? [
+          section(`*Resume* continues after id ${formatCount(request.position.lastId ?? 0)} with the same watermark (an approver).`),
+          { type: 'actions' as const, block_id: `clear_telemetry_resume_${request.id}`, elements: [button('Resume', ACTION.resume, String(request.id), 'primary')] },
+        ]
+      : []),
+  ]);
+}
+
+function runButtons(request: PurgeRequestRecord, paused: boolean): ActionsBlock {
+  const value = String(request.id);
+  return {
+    type: 'actions',
+    block_id: `clear_telemetry_run_${request.id}_${paused ? 'paused' : 'running'}`,
+    elements: [
+      {
+        ...button('Stop', ACTION.stop, value, 'danger'),
+        confirm: {
+          title: { type: 'plain_text', text: 'Stop this purge?' },
+          text: { type: 'mrkdwn', text: 'The run stops after its current batch. Rows already deleted stay deleted.' },
+          confirm: { type: 'plain_text', text: 'Stop' },
+          deny: { type: 'plain_text', text: 'Keep going' },
+          style: 'danger',
+        },
+      },
+      paused ? button('Continue', ACTION.continue, value, 'primary') : button('Pause', ACTION.pause, value),
+    ],
+  };
+}
+
+function bar(done: number, total: number, width = 20): string {
+  const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : width;
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
