@@ -80,7 +80,8 @@ async function engine(method: 'native' | 'batch'): Promise<Result> {
   const config = loadPurgeConfig(process.env);
   let slowest = 0;
   const timed = {
-    census: () => queue.census(),
+    census: queue.census.bind(queue),
+    nthId: queue.nthId.bind(queue),
     deleteAll: async (request: Parameters<typeof queue.deleteAll>[0]) => {
       const t = performance.now();
       const n = await queue.deleteAll(request);
@@ -95,7 +96,7 @@ async function engine(method: 'native' | 'batch'): Promise<Result> {
     },
   };
   const policy = { ...config.plan, nativeMaxRows: method === 'native' ? Number.MAX_SAFE_INTEGER : 0 };
-  const plan = makePlan(await queue.census(), { status: status as StatusFilter, batchSize, useCursor: false }, policy, new Date());
+  const plan = makePlan(await queue.census(null), { status: status as StatusFilter, batchSize, useCursor: false }, policy, new Date());
   const started = performance.now();
   const outcome = await purge(plan, timed, config.purge);
   const ms = performance.now() - started;
@@ -115,7 +116,7 @@ async function recorded(): Promise<Result> {
   const queue = new MikroWebhookQueue(orm.em);
   let slowest = 0;
   const timed = { ...queueOf(queue), deleteBatch: time(queue.deleteBatch.bind(queue), (ms) => (slowest = Math.max(slowest, ms))) };
-  const plan = makePlan(await queue.census(), { status: status as StatusFilter, batchSize, useCursor: false }, { ...config.plan, nativeMaxRows: 0 }, new Date());
+  const plan = makePlan(await queue.census(null), { status: status as StatusFilter, batchSize, useCursor: false }, { ...config.plan, nativeMaxRows: 0 }, new Date());
   const quiet = () => undefined;
   const started = performance.now();
   const run = await runFromTerminal(plan, false, {
@@ -134,7 +135,7 @@ async function recorded(): Promise<Result> {
 }
 
 function queueOf(queue: MikroWebhookQueue) {
-  return { census: () => queue.census(), deleteAll: queue.deleteAll.bind(queue), deleteBatch: queue.deleteBatch.bind(queue) };
+  return { census: queue.census.bind(queue), nthId: queue.nthId.bind(queue), deleteAll: queue.deleteAll.bind(queue), deleteBatch: queue.deleteBatch.bind(queue) };
 }
 
 function time<A extends unknown[], R>(work: (...args: A) => Promise<R>, record: (ms: number) => void): (...args: A) => Promise<R> {

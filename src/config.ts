@@ -55,6 +55,8 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       CLEAR_TELEMETRY_SLOW_BATCH_COOLDOWN: duration(5_000, 's'),
       CLEAR_TELEMETRY_SHUTDOWN_TIMEOUT: duration(20_000, 's'),
       CLEAR_TELEMETRY_CENSUS_TIMEOUT: duration(60_000, 's'),
+      CLEAR_TELEMETRY_PENDING_MIN_AGE: duration(600_000, 'm', { zero: true }),
+      CLEAR_TELEMETRY_MAX_ROWS: wholeNumber(0),
     },
     env,
   );
@@ -65,7 +67,12 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
   };
   return Object.freeze({
     censusTimeoutMs: vars.CLEAR_TELEMETRY_CENSUS_TIMEOUT,
-    plan: { nativeMaxRows: vars.CLEAR_TELEMETRY_NATIVE_MAX_ROWS, ...pace },
+    plan: {
+      nativeMaxRows: vars.CLEAR_TELEMETRY_NATIVE_MAX_ROWS,
+      pendingMinAgeMs: vars.CLEAR_TELEMETRY_PENDING_MIN_AGE,
+      maxRows: vars.CLEAR_TELEMETRY_MAX_ROWS > 0 ? vars.CLEAR_TELEMETRY_MAX_ROWS : null,
+      ...pace,
+    },
     purge: {
       ...pace,
       batchTimeouts: { statementMs: vars.CLEAR_TELEMETRY_BATCH_STATEMENT_TIMEOUT_MS, lockMs: vars.CLEAR_TELEMETRY_LOCK_TIMEOUT_MS },

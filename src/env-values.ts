@@ -67,7 +67,7 @@ export function loadAll<T extends unknown[]>(...loaders: { [K in keyof T]: () =>
 }
 
 /** `250ms`, `900s`, `15m`, `1h`, or a bare number in `unit`. */
-export function duration(fallbackMs: number, unit: 'ms' | 's' | 'm' = 'm') {
+export function duration(fallbackMs: number, unit: 'ms' | 's' | 'm' = 'm', options: { zero?: boolean } = {}) {
   const scale = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
   return z
     .string()
@@ -75,8 +75,8 @@ export function duration(fallbackMs: number, unit: 'ms' | 's' | 'm' = 'm') {
     .transform((value, ctx) => {
       if (value === undefined) return fallbackMs;
       const match = /^(\d+)\s*(ms|s|m|h)?$/.exec(value);
-      const ms = match ? Number(match[1]) * scale[(match[2] ?? unit) as keyof typeof scale] : 0;
-      if (ms <= 0) {
+      const ms = match ? Number(match[1]) * scale[(match[2] ?? unit) as keyof typeof scale] : -1;
+      if (ms < 0 || (ms === 0 && !options.zero)) {
         ctx.addIssue({ code: 'custom', message: `must be a duration such as 15m, 900s or 1h (got '${value}')` });
         return z.NEVER;
       }

@@ -152,7 +152,7 @@ function commandDeps(
     queue,
     ledger: new MikroRequestLedger(orm.em),
     previews: new PreviewLimits(previewLimits),
-    census: new SharedCensus(() => queue.census(), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),
+    census: new SharedCensus((cutoff) => queue.census(cutoff), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { RespondFn } from '@slack/bolt';
 import { isAllowed } from '../../src/domain/access.js';
 import type { ClearArgs } from '../../src/domain/clear-args.js';
-import { makePlan } from '../../src/domain/plan.js';
+import { planPurge } from '../../src/domain/plan.js';
+import type { AgeCutoff } from '../../src/domain/ports.js';
 import { NotAllowedError } from '../../src/errors.js';
 import { platformError } from '../../src/slack/retry-policy.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
@@ -29,8 +30,8 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
       throw new NotAllowedError('You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.');
     }
     const now = deps.clock();
-    const census = await whileCounting(respond, () => deps.previews.run(userId, () => (args.dryRun ? deps.census.recent() : deps.census.fresh())));
-    const plan = makePlan(census, args, deps.planPolicy, now);
+    const census = (cutoff: AgeCutoff | null) => (args.dryRun ? deps.census.recent(cutoff) : deps.census.fresh(cutoff));
+    const plan = await whileCounting(respond, () => deps.previews.run(userId, () => planPurge(census, deps.queue, args, deps.planPolicy, now)));
     // Nothing to approve: only the person who asked sees it, unless they asked to share the summary.
     const show = (shown: SlackMessage) => (args.showSummary ? post(deps, channelId, shown) : respond({ ...ephemeral(shown.text), blocks: shown.blocks }));
     if (plan.matching === 0) {

@@ -6,7 +6,7 @@ import { type PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
 import { closedSentence, mention, namePeople, slackDate, targetLine, webhooks } from './sentences.js';
-import { livePendingAgeMs, type Target } from '../../src/domain/describe.js';
+import { livePendingAgeMs, type Target, gateSentences } from '../../src/domain/describe.js';
 import { ACTION } from './ids.js';
 
 /**
@@ -82,6 +82,7 @@ export function planSection(plan: Plan): KnownBlock {
     `*Watermark:* id ≤ ${formatCount(plan.watermark ?? 0)} (rows added or changed later are kept)`,
   ];
   if (plan.oldest && plan.newest) lines.push(`*Created:* ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
+  lines.push(...gateSentences(plan).map((sentence) => `*Gate:* ${sentence}`));
   lines.push(`*Method:* ${plan.method}, because ${plan.methodReason}`);
   lines.push(
     plan.method === 'batch'

@@ -7,7 +7,7 @@ import { MikroWebhookQueue } from '../db/webhook-queue.js';
 import { initORM } from '../db/init-orm.js';
 import { describeError } from '../describe-error.js';
 import { parseClearArgs, usage, type ClearArgs } from '../domain/clear-args.js';
-import { makePlan } from '../domain/plan.js';
+import { planPurge } from '../domain/plan.js';
 import { UsageError } from '../errors.js';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createLog } from '../log.js';
@@ -75,7 +75,7 @@ async function clearTelemetry(args: ClearArgs, orm: MikroORM, database: Database
   const warn = (line: string) => void io.stderr.write(`${line}\n`);
   say(text.targetLine(target));
   const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: config.censusTimeoutMs });
-  const plan = makePlan(await queue.census(), args, config.plan, new Date());
+  const plan = await planPurge((cutoff) => queue.census(cutoff), queue, args, config.plan, new Date());
   if (plan.matching === 0) {
     say(text.nothingFoundLine(plan.status));
     if (args.showSummary) say(...text.summaryLines(plan.summary));

@@ -1,5 +1,5 @@
 import type { InferEntity, RequiredEntityData } from '@mikro-orm/core';
-import { plannedBatches } from '../domain/plan.js';
+import { plannedBatches, type PlanCutoff } from '../domain/plan.js';
 import type { PurgeMethod } from '../domain/ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
@@ -26,6 +26,13 @@ export function newRequestRow(request: NewPurgeRequest, now: Date): RequiredEnti
     watermark: plan.watermark,
     firstId: plan.firstId,
     planSnapshot: plan.snapshot,
+    cutoffBefore: plan.cutoff?.before ?? null,
+    cutoffAppliesTo: plan.cutoff?.appliesTo ?? null,
+    cutoffAgeS: plan.cutoff ? Math.round(plan.cutoff.ageMs / 1_000) : null,
+    cutoffSource: plan.cutoff?.source ?? null,
+    keptCount: plan.kept,
+    rowLimit: plan.limit,
+    overCap: plan.overCap,
     estimatedMs: plan.estimatedMs,
     matchingCount: plan.matching,
     totalCount: plan.summary.total,
@@ -57,6 +64,10 @@ export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
       watermark,
       firstId,
       snapshot: row.planSnapshot ?? null,
+      cutoff: cutoffOf(row),
+      kept: row.keptCount,
+      limit: row.rowLimit ?? null,
+      overCap: row.overCap ?? null,
       oldest: row.oldestCreatedAt ?? null,
       newest: row.newestCreatedAt ?? null,
       // Only the preview warns about live PENDING rows; the ledger keeps no per-status ages for ALL.
@@ -92,5 +103,15 @@ export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
     methodUsed: row.methodUsed ?? null,
     fallbackReason: row.fallbackReason ?? null,
     error: row.error ?? null,
+  };
+}
+
+function cutoffOf(row: PurgeRequestRow): PlanCutoff | null {
+  if (!row.cutoffBefore) return null;
+  return {
+    before: row.cutoffBefore,
+    appliesTo: row.cutoffAppliesTo === 'all' ? 'all' : 'PENDING',
+    ageMs: (row.cutoffAgeS ?? 0) * 1_000,
+    source: row.cutoffSource === 'older-than' ? 'older-than' : 'pending-min-age',
   };
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { BatchRequest, Census, Checkpoint, NativeDeleteRequest, Timeouts, WebhookQueue } from '../domain/ports.js';
+import type { AgeCutoff, BatchRequest, Census, Checkpoint, NativeDeleteRequest, Timeouts, WebhookQueue } from '../domain/ports.js';
 import { LearnpackWebhook, WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { withDbErrors } from './db-errors.js';
 import { REQUEST_TABLE } from './entities/purge-request.js';
@@ -11,13 +11,27 @@ const TABLE = `"${WEBHOOK_TABLE}"`;
 const CENSUS_LOCK_KEY = 0x0c1e_ce05;
 
 /**
+ * True for a row the plan's age cut-off keeps (created at or after it). No index on created_at is
+ * assumed: the predicate rides along the id-range walk.
+ */
+const YOUNG = `coalesce(created_at >= ?::timestamptz and (?::boolean or status = 'PENDING'), false)`;
+
+/**
  * One grouped scan: counts, key and age range per status, all from one snapshot, which it returns
  * too (`pg_current_snapshot()` is the snapshot of the statement that calls it).
  */
 const CENSUS_SQL = `
   select status, count(*) as count, min(id) as min_id, max(id) as max_id, min(created_at) as oldest, max(created_at) as newest,
+         count(*) filter (where young) as young, min(id) filter (where not young) as eligible_min_id,
+         max(id) filter (where not young) as eligible_max_id, max(created_at) filter (where not young) as eligible_newest,
          pg_current_snapshot()::text as snapshot
-  from ${TABLE} group by status`;
+  from (select id, status, created_at, ${YOUNG} as young from ${TABLE}) as rows
+  group by status`;
+
+/** The parameters of YOUNG; with no cut-off, nothing is young. */
+function cutoffParams(cutoff: AgeCutoff | null): [string, boolean] {
+  return cutoff ? [cutoff.before.toISOString(), cutoff.appliesTo === 'all'] : ['infinity', true];
+}
 
 /**
  * True for a row version the plan's snapshot saw: written by a transaction that had its id before
@@ -49,9 +63,13 @@ function snapshotParams(snapshot: string): [string, string] {
   return [xid32(match[2] ?? '0'), `{${open.join(',')}}`];
 }
 
-/** The statement text and parameters of a delete, bounded by the plan's snapshot when it has one. */
-function bounded(sql: string, params: unknown[], snapshot: string | null): [string, unknown[]] {
-  return snapshot === null ? [sql, params] : [`${sql} and ${SEEN_BY_PLAN}`, [...params, ...snapshotParams(snapshot)]];
+/**
+ * The statement text and parameters of a delete, bounded by the plan's snapshot when it has one,
+ * and keeping rows younger than its cut-off when it has one.
+ */
+function bounded(sql: string, params: unknown[], snapshot: string | null, cutoff: AgeCutoff | null = null): [string, unknown[]] {
+  const [withAge, ageParams] = cutoff === null ? [sql, params] : [`${sql} and not ${YOUNG}`, [...params, ...cutoffParams(cutoff)]];
+  return snapshot === null ? [withAge, ageParams] : [`${withAge} and ${SEEN_BY_PLAN}`, [...ageParams, ...snapshotParams(snapshot)]];
 }
 
 interface Step {
@@ -78,6 +96,10 @@ interface CensusRow {
   max_id: number;
   oldest: string | Date;
   newest: string | Date;
+  young: string | number;
+  eligible_min_id: number | null;
+  eligible_max_id: number | null;
+  eligible_newest: string | Date | null;
   snapshot: string;
 }
 
@@ -93,12 +115,12 @@ export class MikroWebhookQueue implements WebhookQueue {
    * transaction-scoped advisory lock), so replicas previewing together scan the table one after
    * another instead of all at once.
    */
-  async census(): Promise<Census> {
+  async census(cutoff: AgeCutoff | null): Promise<Census> {
     const rows = await withDbErrors(() =>
       this.em.fork().transactional(async (tx) => {
         await tx.execute(`select set_config('statement_timeout', ?, true)`, [`${this.options.censusTimeoutMs}ms`]);
         await tx.execute('select pg_advisory_xact_lock(?, ?)', [CENSUS_LOCK_KEY, 1]);
-        return tx.execute<CensusRow[]>(CENSUS_SQL);
+        return tx.execute<CensusRow[]>(CENSUS_SQL, cutoffParams(cutoff));
       }),
     );
     const statuses = rows.map((row) => ({
@@ -109,23 +131,38 @@ export class MikroWebhookQueue implements WebhookQueue {
       // MikroORM's pg setup returns timestamptz as text; the wire format carries the offset.
       oldest: new Date(row.oldest),
       newest: new Date(row.newest),
+      young: Number(row.young),
+      eligibleMinId: row.eligible_min_id,
+      eligibleMaxId: row.eligible_max_id,
+      eligibleNewest: row.eligible_newest === null ? null : new Date(row.eligible_newest),
     }));
-    return { statuses, snapshot: rows[0]?.snapshot ?? null };
+    return { statuses, snapshot: rows[0]?.snapshot ?? null, cutoff };
+  }
+
+  /** Walks the key index from `fromId`, filtering as a delete would; with `--limit`, the plan's watermark. */
+  async nthId({ status, fromId, toId, n, snapshot, cutoff }: Parameters<WebhookQueue['nthId']>[0]): Promise<number | null> {
+    const [where, params] = status === 'ALL' ? bounded('id >= ? and id <= ?', [fromId, toId], snapshot, cutoff) : bounded('id >= ? and id <= ? and status = ?', [fromId, toId, status], snapshot, cutoff);
+    const rows = await withDbErrors(() =>
+      this.em.fork().execute<{ id: number }[]>(`select id from ${TABLE} where ${where} order by id offset ? limit 1`, [...params, n - 1]),
+    );
+    return rows[0]?.id ?? null;
   }
 
   /** One id range in a transaction of its own; faster than selecting the next N ids first (README, Benchmarks). */
-  async deleteBatch({ status, fromId, toId, snapshot, timeouts, checkpoint }: BatchRequest): Promise<number> {
-    const [sql, params] = status === 'ALL' ? bounded(BATCH_SQL.all, [fromId, toId], snapshot) : bounded(BATCH_SQL.status, [fromId, toId, status], snapshot);
+  async deleteBatch({ status, fromId, toId, snapshot, cutoff, timeouts, checkpoint }: BatchRequest): Promise<number> {
+    const [sql, params] =
+      status === 'ALL' ? bounded(BATCH_SQL.all, [fromId, toId], snapshot, cutoff) : bounded(BATCH_SQL.status, [fromId, toId, status], snapshot, cutoff);
     return this.inShortTransaction(timeouts, checkpoint, async (tx) => {
       const { affectedRows } = await tx.execute<{ affectedRows: number }>(sql, params, 'run');
       return { deleted: affectedRows, lastId: toId, batches: 1 };
     });
   }
 
-  async deleteAll({ status, watermark, snapshot, timeouts, checkpoint }: NativeDeleteRequest): Promise<number> {
+  async deleteAll({ status, watermark, snapshot, cutoff, timeouts, checkpoint }: NativeDeleteRequest): Promise<number> {
     const where = status === 'ALL' ? { id: { $lte: watermark } } : { id: { $lte: watermark }, status };
     return this.inShortTransaction(timeouts, checkpoint, async (tx) => {
       const query = tx.createQueryBuilder(LearnpackWebhook).delete(where);
+      if (cutoff !== null) query.andWhere(`not ${YOUNG}`, cutoffParams(cutoff));
       if (snapshot !== null) query.andWhere(SEEN_BY_PLAN, snapshotParams(snapshot));
       const { affectedRows } = await query.execute('run');
       return { deleted: affectedRows, lastId: watermark, batches: 1 };

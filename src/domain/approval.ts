@@ -1,5 +1,5 @@
 import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../errors.js';
-import { formatTimestamp } from './format.js';
+import { formatCount, formatTimestamp } from './format.js';
 import type { PurgeRequestRecord } from './request.js';
 
 /** What the rules need to know about the person who clicked. */
@@ -24,6 +24,11 @@ export function checkApproval(request: PurgeRequestRecord, clicker: Clicker, now
     );
   }
   if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.', { onlyApprovers: 'approve' });
+  if (request.plan.overCap !== null && !clicker.isBreakGlass) {
+    throw new NotAllowedError(
+      `This purge is over the cap of ${formatCount(request.plan.overCap)} rows (CLEAR_TELEMETRY_MAX_ROWS), so only a break-glass user (CLEAR_TELEMETRY_BREAK_GLASS) can approve it.`,
+    );
+  }
   return { selfApproved: false };
 }
 

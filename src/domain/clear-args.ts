@@ -10,6 +10,10 @@ export interface ClearArgs {
   force: boolean;
   showSummary: boolean;
   useCursor: boolean;
+  /** `--older-than`: keep rows created less than this long before the plan (0 keeps none). Null: not given. */
+  olderThanMs: number | null;
+  /** `--limit`: delete at most this many rows, oldest ids first. Null: no limit. */
+  limit: number | null;
   help: boolean;
   version: boolean;
 }
@@ -25,6 +29,8 @@ const OPTIONS = {
   force: { type: 'boolean' },
   'show-summary': { type: 'boolean' },
   'use-cursor': { type: 'boolean' },
+  'older-than': { type: 'string' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -35,9 +41,12 @@ const STATUS_LIST = `${STATUS_FILTERS.slice(0, -1).join(', ')} or ${STATUS_FILTE
 
 export function usage(program: string): string {
   return [
-    `Usage: ${program} [--status STATUS] [--batch-size N] [--dry-run] [--force] [--show-summary] [--use-cursor]`,
+    `Usage: ${program} [--status STATUS] [--older-than AGE] [--limit N] [--batch-size N] [--dry-run] [--force] [--show-summary] [--use-cursor]`,
     '',
     `  --status STATUS   which webhooks to delete: ${STATUS_LIST} (default PENDING)`,
+    '  --older-than AGE  only rows created more than AGE before the preview: 30m, 6h, 7d; 0 includes the newest',
+    '                    (without it, PENDING rows younger than CLEAR_TELEMETRY_PENDING_MIN_AGE are kept)',
+    '  --limit N         delete at most N rows, oldest first',
     `  --batch-size N    rows per batch transaction, 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')} (default ${DEFAULT_BATCH_SIZE.toLocaleString('en-US')})`,
     '  --dry-run         show the summary and the plan, delete nothing',
     '  --force           skip the confirmation (terminal); lets a break-glass user approve their own request (Slack)',
@@ -81,6 +90,8 @@ export function parseClearArgs(argv: readonly string[]): ClearArgs {
     force: seen.has('force'),
     showSummary: seen.has('show-summary'),
     useCursor: seen.has('use-cursor'),
+    olderThanMs: seen.has('older-than') ? parseAge(seen.get('older-than')) : null,
+    limit: seen.has('limit') ? parseLimit(seen.get('limit')) : null,
     help,
     version: seen.has('version'),
   };
@@ -130,6 +141,26 @@ function parseBatchSize(value: string | undefined): number {
     throw new UsageError(`--batch-size must be ${range} (got '${value}').`);
   }
   return size;
+}
+
+const AGE_UNITS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `30m`, `6h`, `7d`, `90s`, or `0`. */
+function parseAge(value: string | undefined): number {
+  const match = value === undefined ? null : /^(\d{1,6})(s|m|h|d)?$/.exec(value.toLowerCase());
+  const amount = Number(match?.[1]);
+  if (!match || (amount > 0 && !match[2])) {
+    throw new UsageError(`--older-than needs an age such as 30m, 6h or 7d, or 0 for every row${value === undefined ? '' : ` (got '${value}')`}.`);
+  }
+  return amount * (match[2] ? AGE_UNITS[match[2] as keyof typeof AGE_UNITS] : 0);
+}
+
+function parseLimit(value: string | undefined): number {
+  const limit = value !== undefined && /^\d{1,12}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new UsageError(`--limit must be a whole number of rows, at least 1${value === undefined ? '' : ` (got '${value}')`}.`);
+  }
+  return limit;
 }
 
 function flag(name: OptionName): string {

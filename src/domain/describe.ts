@@ -1,4 +1,4 @@
-import { formatCount, formatDuration } from './format.js';
+import { formatAge, formatCount, formatDuration, formatTimestamp } from './format.js';
 import type { PurgeOutcome } from './purge.js';
 import type { Plan } from './plan.js';
 import type { StatusFilter } from './statuses.js';
@@ -49,4 +49,26 @@ export interface Target {
   database: string;
   /** CLEAR_TELEMETRY_ENVIRONMENT, e.g. `production`. */
   environment: string | null;
+}
+
+/**
+ * What the plan's gates keep out, one sentence each, in plain words for both the terminal and
+ * Slack: the age cut-off and the rows it keeps, the --limit, and the row cap.
+ */
+export function gateSentences(plan: Pick<Plan, 'status' | 'cutoff' | 'kept' | 'limit' | 'matching' | 'overCap'>): string[] {
+  const sentences: string[] = [];
+  const { cutoff } = plan;
+  if (cutoff?.source === 'older-than') {
+    const kept = plan.kept > 0 ? `; kept: ${formatCount(plan.kept)} newer ${plan.kept === 1 ? 'row' : 'rows'}` : '';
+    sentences.push(`Only rows created before ${formatTimestamp(cutoff.before)} (--older-than ${formatAge(cutoff.ageMs)})${kept}`);
+  } else if (cutoff && plan.kept > 0) {
+    sentences.push(
+      `Kept: ${formatCount(plan.kept)} PENDING ${plan.kept === 1 ? 'row' : 'rows'} younger than ${formatAge(cutoff.ageMs)} (still being delivered); use --older-than 0 to include them`,
+    );
+  }
+  if (plan.limit !== null) sentences.push(`Limited to the ${formatCount(plan.matching)} oldest matching rows (--limit ${formatCount(plan.limit)})`);
+  if (plan.overCap !== null) {
+    sentences.push(`Over the cap of ${formatCount(plan.overCap)} rows (CLEAR_TELEMETRY_MAX_ROWS): only a break-glass user may approve it`);
+  }
+  return sentences;
 }

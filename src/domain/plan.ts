@@ -1,6 +1,6 @@
 import { formatCount } from './format.js';
 import type { PaceSettings } from './pace.js';
-import type { Census, PurgeMethod, StatusCensus } from './ports.js';
+import type { AgeCutoff, Census, PurgeMethod, StatusCensus, WebhookQueue } from './ports.js';
 import { WEBHOOK_STATUSES, type StatusFilter } from './statuses.js';
 
 
@@ -27,6 +27,14 @@ export interface Plan {
    * id below the watermark. So a run deletes only rows the approver was shown.
    */
   snapshot: string | null;
+  /** Rows created at or after this are kept: `--older-than`, or PENDING's minimum age. Fixed when planned. */
+  cutoff: PlanCutoff | null;
+  /** Rows of the status the cut-off keeps (not counted in `matching`). */
+  kept: number;
+  /** `--limit`: at most this many rows, the oldest ids; the watermark is then the id of the last of them. */
+  limit: number | null;
+  /** The cap (CLEAR_TELEMETRY_MAX_ROWS) when the plan is over it: only a break-glass user may approve. Null: within it. */
+  overCap: number | null;
   oldest: Date | null;
   newest: Date | null;
   /** The newest PENDING row in the plan, if it has any: a very young one is still being delivered. */
@@ -39,15 +47,80 @@ export interface Plan {
   plannedAt: Date;
 }
 
+export interface PlanCutoff extends AgeCutoff {
+  /** The age asked for (`--older-than`) or PENDING's minimum age. */
+  ageMs: number;
+  source: 'older-than' | 'pending-min-age';
+}
+
 export interface PlanRequest {
   status: StatusFilter;
   batchSize: number;
   useCursor: boolean;
+  olderThanMs?: number | null;
+  limit?: number | null;
 }
 
 export interface PlanPolicy extends PaceSettings {
   /** At or below this many matching rows one statement is used; above it, batches. */
   nativeMaxRows: number;
+  /** PENDING rows younger than this are kept unless `--older-than` says otherwise (0: none). */
+  pendingMinAgeMs?: number;
+  /** Requests for more rows need a break-glass approver (null: no cap). */
+  maxRows?: number | null;
+}
+
+/**
+ * The age cut-off of a plan made at `now`, rounded down to the second (previews of the same second
+ * share one census). `--older-than 0` keeps no row; without `--older-than`, PENDING rows younger
+ * than the minimum age are kept, under `--status ALL` too.
+ */
+export function planCutoff(request: PlanRequest, policy: PlanPolicy, now: Date): PlanCutoff | null {
+  const before = (ageMs: number) => new Date(Math.floor((now.getTime() - ageMs) / 1_000) * 1_000);
+  if (request.olderThanMs !== undefined && request.olderThanMs !== null) {
+    const ageMs = request.olderThanMs;
+    return ageMs > 0 ? { before: before(ageMs), appliesTo: 'all', ageMs, source: 'older-than' } : null;
+  }
+  const ageMs = policy.pendingMinAgeMs ?? 0;
+  if (ageMs <= 0 || (request.status !== 'PENDING' && request.status !== 'ALL')) return null;
+  return { before: before(ageMs), appliesTo: 'PENDING', ageMs, source: 'pending-min-age' };
+}
+
+/**
+ * A plan from a fresh census taken with the plan's cut-off; with `--limit`, its watermark is the
+ * id of the last row it may delete, so the count, the preview and the progress are exact.
+ */
+export async function planPurge(
+  census: (cutoff: AgeCutoff | null) => Promise<Census>,
+  queue: Pick<WebhookQueue, 'nthId'>,
+  request: PlanRequest,
+  policy: PlanPolicy,
+  now: Date,
+): Promise<Plan> {
+  const cutoff = planCutoff(request, policy, now);
+  const plan = makePlan(await census(cutoff), request, policy, now, cutoff);
+  const limit = request.limit ?? null;
+  if (limit === null || plan.matching <= limit || plan.firstId === null || plan.watermark === null) return plan;
+  const lastId = await queue.nthId({ status: plan.status, fromId: plan.firstId, toId: plan.watermark, n: limit, snapshot: plan.snapshot, cutoff });
+  // Fewer rows than the census counted are left (some went meanwhile): the whole set is within the limit.
+  if (lastId === null) return plan;
+  return withWatermark(plan, lastId, limit, request, policy);
+}
+
+/** The plan cut at the `limit`th row: the rows above `lastId` are out of it. */
+function withWatermark(plan: Plan, lastId: number, limit: number, request: PlanRequest, policy: PlanPolicy): Plan {
+  const { method, reason } = chooseMethod(limit, request, policy);
+  const batches = plannedBatches({ method, matching: limit, firstId: plan.firstId, watermark: lastId, batchSize: plan.batchSize });
+  return {
+    ...plan,
+    matching: limit,
+    watermark: lastId,
+    method,
+    methodReason: reason,
+    batches,
+    overCap: overCap(limit, policy),
+    estimatedMs: estimateMs(limit, batches, method, policy),
+  };
 }
 
 /**
@@ -56,12 +129,23 @@ export interface PlanPolicy extends PaceSettings {
  */
 export const ESTIMATED_ROWS_PER_SECOND = 100_000;
 
-export function makePlan({ statuses, snapshot }: Census, request: PlanRequest, policy: PlanPolicy, now: Date): Plan {
-  const matchingRows = statuses.filter((row) => request.status === 'ALL' || row.status === request.status);
-  const matching = sum(matchingRows.map((row) => row.count));
+export function makePlan(
+  { statuses, snapshot, cutoff: censusCutoff }: Census,
+  request: PlanRequest,
+  policy: PlanPolicy,
+  now: Date,
+  cutoff: PlanCutoff | null = planCutoff(request, policy, now),
+): Plan {
+  if ((censusCutoff?.before.getTime() ?? null) !== (cutoff?.before.getTime() ?? null) || censusCutoff?.appliesTo !== cutoff?.appliesTo) {
+    throw new Error('the census was taken with another age cut-off than the plan\'s');
+  }
+  const ofStatus = statuses.filter((row) => request.status === 'ALL' || row.status === request.status);
+  const matchingRows = ofStatus.filter((row) => row.count > row.young);
+  const matching = sum(matchingRows.map((row) => row.count - row.young));
+  const kept = sum(ofStatus.map((row) => row.young));
   const { method, reason } = chooseMethod(matching, request, policy);
-  const watermark = matchingRows.length > 0 ? Math.max(...matchingRows.map((row) => row.maxId)) : null;
-  const firstId = matchingRows.length > 0 ? Math.min(...matchingRows.map((row) => row.minId)) : null;
+  const watermark = matchingRows.length > 0 ? Math.max(...matchingRows.map((row) => row.eligibleMaxId ?? row.maxId)) : null;
+  const firstId = matchingRows.length > 0 ? Math.min(...matchingRows.map((row) => row.eligibleMinId ?? row.minId)) : null;
   const batches = plannedBatches({ method, matching, firstId, watermark, batchSize: request.batchSize });
   return {
     status: request.status,
@@ -70,9 +154,13 @@ export function makePlan({ statuses, snapshot }: Census, request: PlanRequest, p
     watermark,
     firstId,
     snapshot: matching > 0 ? snapshot : null,
+    cutoff,
+    kept,
+    limit: request.limit ?? null,
+    overCap: overCap(matching, policy),
     oldest: earliest(matchingRows.map((row) => row.oldest)),
-    newest: latest(matchingRows.map((row) => row.newest)),
-    newestPending: matchingRows.find((row) => row.status === 'PENDING')?.newest ?? null,
+    newest: latest(matchingRows.map((row) => row.eligibleNewest ?? row.newest)),
+    newestPending: matchingRows.find((row) => row.status === 'PENDING')?.eligibleNewest ?? null,
     method,
     methodReason: reason,
     batchSize: request.batchSize,
@@ -87,7 +175,7 @@ export function makePlan({ statuses, snapshot }: Census, request: PlanRequest, p
  * Large sets go in bounded batches: each transaction stays short, progress is visible and a stop
  * takes effect within one batch. The Django command did the reverse (README, "How the method is chosen").
  */
-function chooseMethod(matching: number, request: PlanRequest, policy: PlanPolicy): { method: PurgeMethod; reason: string } {
+function chooseMethod(matching: number, request: Pick<PlanRequest, 'useCursor' | 'batchSize'>, policy: PlanPolicy): { method: PurgeMethod; reason: string } {
   if (request.useCursor) return { method: 'native', reason: '--use-cursor asks for one statement' };
   const limit = formatCount(policy.nativeMaxRows);
   if (matching <= policy.nativeMaxRows) {
@@ -128,6 +216,10 @@ function estimateMs(matching: number, batches: number, method: PurgeMethod, poli
   const pauses = Math.max(0, batches - 1) * policy.batchPauseMs + (working * policy.batchPausePercent) / 100;
   const ceiling = policy.maxRowsPerSecond > 0 ? (matching / policy.maxRowsPerSecond) * 1_000 : 0;
   return Math.round(Math.max(working + pauses, ceiling));
+}
+
+function overCap(matching: number, policy: PlanPolicy): number | null {
+  return policy.maxRows !== undefined && policy.maxRows !== null && matching > policy.maxRows ? policy.maxRows : null;
 }
 
 function sum(values: readonly number[]): number {

@@ -6,6 +6,15 @@ import type { StatusFilter } from './statuses.js';
  * SQL or Slack.
  */
 
+/**
+ * Rows created at or after `before` are too young to delete: for every status (`--older-than`), or
+ * for PENDING only (the minimum age of rows the worker may still be delivering).
+ */
+export interface AgeCutoff {
+  before: Date;
+  appliesTo: 'all' | 'PENDING';
+}
+
 /** One status as the table holds it right now. Statuses outside Django's choices appear too. */
 export interface StatusCensus {
   status: string;
@@ -14,6 +23,11 @@ export interface StatusCensus {
   maxId: number;
   oldest: Date;
   newest: Date;
+  /** Rows the census's cut-off keeps (0 without one); the rest are eligible. */
+  young: number;
+  eligibleMinId: number | null;
+  eligibleMaxId: number | null;
+  eligibleNewest: Date | null;
 }
 
 /** The table as one snapshot saw it: every status, and the snapshot itself (opaque to the domain). */
@@ -25,6 +39,8 @@ export interface Census {
    * the rows the plan did not see.
    */
   snapshot: string | null;
+  /** The cut-off the eligible counts were taken with. */
+  cutoff: AgeCutoff | null;
 }
 
 /** Per-transaction limits, set with `SET LOCAL` semantics so they never leak to other work. */
@@ -50,6 +66,8 @@ export interface BatchRequest {
   toId: number;
   /** The plan's snapshot: rows it did not see are kept. Null (a request from before snapshots were recorded): the watermark alone bounds the delete. */
   snapshot: string | null;
+  /** Rows younger than the plan's cut-off are kept. */
+  cutoff: AgeCutoff | null;
   timeouts: Timeouts;
   checkpoint?: Checkpoint;
 }
@@ -58,13 +76,16 @@ export interface NativeDeleteRequest {
   status: StatusFilter;
   watermark: number;
   snapshot: string | null;
+  cutoff: AgeCutoff | null;
   timeouts: Timeouts;
   checkpoint?: Checkpoint;
 }
 
 export interface WebhookQueue {
-  /** Counts per status in one grouped query (one snapshot). */
-  census(): Promise<Census>;
+  /** Counts per status in one grouped query (one snapshot), with the rows `cutoff` keeps counted apart. */
+  census(cutoff: AgeCutoff | null): Promise<Census>;
+  /** The id of the `n`th row (1-based, by id) that a delete of `status` from `fromId` would take, if there are that many. */
+  nthId(request: { status: StatusFilter; fromId: number; toId: number; n: number; snapshot: string | null; cutoff: AgeCutoff | null }): Promise<number | null>;
   /** Deletes one id range in its own short transaction; returns how many rows it deleted. */
   deleteBatch(request: BatchRequest): Promise<number>;
   /** Deletes every matching row up to the watermark in one statement. */

@@ -102,7 +102,7 @@ class PurgeRun {
     if (this.options.signal?.aborted) return false;
     const started = this.clock();
     try {
-      const deleted = await this.queue.deleteAll({ status, watermark, snapshot: this.plan.snapshot, timeouts: this.settings.nativeTimeouts, checkpoint: this.options.checkpoint });
+      const deleted = await this.queue.deleteAll({ status, watermark, snapshot: this.plan.snapshot, cutoff: this.plan.cutoff, timeouts: this.settings.nativeTimeouts, checkpoint: this.options.checkpoint });
       this.lastBatchMs = this.clock() - started;
       this.position = { lastId: watermark, deleted, batches: 1 };
       await this.emitProgress();
@@ -133,7 +133,7 @@ class PurgeRun {
       try {
         deleted = await this.pacer.run(this.expectedRows(fromId, toId), () => {
           started = this.clock();
-          return this.queue.deleteBatch({ status: this.plan.status, fromId, toId, snapshot: this.plan.snapshot, timeouts: this.settings.batchTimeouts, checkpoint: this.options.checkpoint });
+          return this.queue.deleteBatch({ status: this.plan.status, fromId, toId, snapshot: this.plan.snapshot, cutoff: this.plan.cutoff, timeouts: this.settings.batchTimeouts, checkpoint: this.options.checkpoint });
         });
       } catch (error) {
         const { waitMs, reason } = retry.next(error);

@@ -1,5 +1,5 @@
 import { BusyError } from '../errors.js';
-import type { Census } from './ports.js';
+import type { AgeCutoff, Census } from './ports.js';
 
 export interface SharedCensusOptions {
   /** How long a finished census may stand in for a status summary (dry runs). */
@@ -17,38 +17,43 @@ export interface SharedCensusOptions {
  * the delete is bounded by that snapshot.
  */
 export class SharedCensus {
-  private inFlight: Promise<Census> | null = null;
+  /** Keyed by the age cut-off: a census answers for one cut-off (previews of the same second share it). */
+  private readonly inFlight = new Map<string, Promise<Census>>();
   private waiting = 0;
-  private last: { at: number; census: Census } | null = null;
+  private readonly last = new Map<string, { at: number; census: Census }>();
   private readonly clock: () => number;
 
   constructor(
-    private readonly count: () => Promise<Census>,
+    private readonly count: (cutoff: AgeCutoff | null) => Promise<Census>,
     private readonly options: SharedCensusOptions,
   ) {
     this.clock = options.clock ?? Date.now;
   }
 
   /** A census no older than the request: the one in flight, or a new one. */
-  async fresh(): Promise<Census> {
-    if (this.inFlight) return this.join(this.inFlight);
+  async fresh(cutoff: AgeCutoff | null): Promise<Census> {
+    const key = keyOf(cutoff);
+    const running = this.inFlight.get(key);
+    if (running) return this.join(running);
     const started = this.clock();
-    const census = this.count().then((result) => {
-      this.last = { at: started, census: result };
+    const census = this.count(cutoff).then((result) => {
+      this.last.set(key, { at: started, census: result });
       return result;
     });
-    this.inFlight = census;
+    this.inFlight.set(key, census);
     const clear = () => {
-      if (this.inFlight === census) this.inFlight = null;
+      if (this.inFlight.get(key) === census) this.inFlight.delete(key);
     };
     census.then(clear, clear);
     return census;
   }
 
   /** A census at most `reuseForMs` old, for a summary nobody approves. */
-  async recent(): Promise<Census> {
-    if (this.last && this.clock() - this.last.at <= this.options.reuseForMs) return this.last.census;
-    return this.fresh();
+  async recent(cutoff: AgeCutoff | null): Promise<Census> {
+    const last = this.last.get(keyOf(cutoff));
+    if (last && this.clock() - last.at <= this.options.reuseForMs) return last.census;
+    for (const [key, entry] of this.last) if (this.clock() - entry.at > this.options.reuseForMs) this.last.delete(key);
+    return this.fresh(cutoff);
   }
 
   private async join(census: Promise<Census>): Promise<Census> {
@@ -60,4 +65,8 @@ export class SharedCensus {
       this.waiting -= 1;
     }
   }
+}
+
+function keyOf(cutoff: AgeCutoff | null): string {
+  return cutoff ? `${cutoff.appliesTo}:${cutoff.before.getTime()}` : 'none';
 }

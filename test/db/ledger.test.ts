@@ -27,6 +27,10 @@ const plan: Plan = {
   watermark: 10,
   firstId: 1,
   snapshot: null,
+  cutoff: null,
+  kept: 0,
+  limit: null,
+  overCap: null,
   oldest: null,
   newest: null,
   newestPending: null,
@@ -239,17 +243,17 @@ describe('a batch with a checkpoint', () => {
     const queue = new MikroWebhookQueue(orm.em);
     const id = await running('R1');
 
-    expect(await queue.deleteBatch({ status: 'ERROR', fromId: 1, toId: 3, snapshot: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).toBe(2);
+    expect(await queue.deleteBatch({ status: 'ERROR', fromId: 1, toId: 3, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).toBe(2);
     expect((await ledger.get(id))?.position).toEqual({ lastId: 3, deleted: 2, batches: 1 });
 
     // Declared dead: another runner owns the request now.
     await db.client.query(`update clear_telemetry_request set runner_id = 'R2' where id = $1`, [id]);
-    await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
-    await expect(queue.deleteAll({ status: 'ERROR', watermark: 6, snapshot: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
+    await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
+    await expect(queue.deleteAll({ status: 'ERROR', watermark: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
     expect(await remainingIds(db.client)).toEqual(ids.slice(2));
     expect((await ledger.get(id))?.position).toEqual({ lastId: 3, deleted: 2, batches: 1 });
 
-    expect(await queue.deleteAll({ status: 'ERROR', watermark: 5, snapshot: null, timeouts, checkpoint: { requestId: id, runnerId: 'R2' } })).toBe(2);
+    expect(await queue.deleteAll({ status: 'ERROR', watermark: 5, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R2' } })).toBe(2);
     expect(await remainingIds(db.client)).toEqual([ids[2], ids[5]]);
     expect((await ledger.get(id))?.position).toEqual({ lastId: 5, deleted: 4, batches: 2 });
   });

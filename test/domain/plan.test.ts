@@ -3,13 +3,14 @@ import { ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../src/domain
 import type { Census } from '../../src/domain/ports.js';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
+const allEligible = (minId: number, maxId: number, newest: Date) => ({ young: 0, eligibleMinId: minId, eligibleMaxId: maxId, eligibleNewest: newest });
 const statuses = [
-  { status: 'DONE', count: 480_000, minId: 1, maxId: 599_999, oldest: day(1), newest: day(20) },
-  { status: 'ERROR', count: 90_000, minId: 17, maxId: 599_998, oldest: day(2), newest: day(19) },
-  { status: 'PENDING', count: 400_000, minId: 600_001, maxId: 1_000_000, oldest: day(21), newest: day(28) },
-  { status: 'WEIRD', count: 3, minId: 10, maxId: 12, oldest: day(3), newest: day(3) },
+  { status: 'DONE', count: 480_000, minId: 1, maxId: 599_999, oldest: day(1), newest: day(20), ...allEligible(1, 599_999, day(20)) },
+  { status: 'ERROR', count: 90_000, minId: 17, maxId: 599_998, oldest: day(2), newest: day(19), ...allEligible(17, 599_998, day(19)) },
+  { status: 'PENDING', count: 400_000, minId: 600_001, maxId: 1_000_000, oldest: day(21), newest: day(28), ...allEligible(600_001, 1_000_000, day(28)) },
+  { status: 'WEIRD', count: 3, minId: 10, maxId: 12, oldest: day(3), newest: day(3), ...allEligible(10, 12, day(3)) },
 ];
-const census: Census = { statuses, snapshot: '1000:1004:1001,1003' };
+const census: Census = { statuses, snapshot: '1000:1004:1001,1003', cutoff: null };
 const policy = { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 10, batchPausePercent: 10 };
 const now = day(28);
 
@@ -47,7 +48,7 @@ describe('makePlan', () => {
   });
 
   it('has nothing to do on an empty table', () => {
-    const plan = makePlan({ statuses: [], snapshot: null }, { status: 'ERROR', batchSize: 10_000, useCursor: false }, policy, now);
+    const plan = makePlan({ statuses: [], snapshot: null, cutoff: null }, { status: 'ERROR', batchSize: 10_000, useCursor: false }, policy, now);
     expect(plan).toMatchObject({ matching: 0, watermark: null, firstId: null, snapshot: null, oldest: null, newest: null, batches: 0, estimatedMs: 0 });
   });
 

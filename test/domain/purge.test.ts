@@ -28,7 +28,7 @@ const batchesAlways: PlanPolicy = { nativeMaxRows: 0, maxRowsPerSecond: 0, batch
 const nativeAlways: PlanPolicy = { ...batchesAlways, nativeMaxRows: Number.MAX_SAFE_INTEGER };
 
 async function planFor(status: StatusFilter, batchSize: number, policy = batchesAlways) {
-  return makePlan(await queue.census(), { status, batchSize, useCursor: false }, policy, new Date());
+  return makePlan(await queue.census(null), { status, batchSize, useCursor: false }, policy, new Date());
 }
 
 function progressOf(events: PurgeEvent[]): PurgeProgress[] {

@@ -5,6 +5,7 @@ import { Migration20261128195611 } from './Migration20261128195611.js';
 import { Migration20261129010000 } from './Migration20261129010000.js';
 import { Migration20261129060000 } from './Migration20261129060000.js';
 import { Migration20261129070000 } from './Migration20261129070000.js';
+import { Migration20261129080000 } from './Migration20261129080000.js';
 
 /** Every migration, in order. Listed in code so tsc, tsx and vitest all load the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -20,4 +21,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129060000', class: Migration20261129060000 },
   // Time spent deleting, summed over resumes, so a result tells it apart from the downtime.
   { name: 'Migration20261129070000', class: Migration20261129070000 },
+  // The plan's age cut-off (--older-than, PENDING's minimum age), the rows it keeps, --limit and the row cap.
+  { name: 'Migration20261129080000', class: Migration20261129080000 },
 ];
