@@ -11,7 +11,8 @@ export interface Clicker {
 
 /**
  * Confirm: a second person approves. The requester may approve only their own `--force` request,
- * and only as a break-glass user; that is recorded as self-approved. Throws a coded error otherwise.
+ * and only as a break-glass user; that is recorded as self-approved. A plan over the row cap needs a
+ * break-glass user. Throws a coded error otherwise.
  */
 export function checkApproval(request: PurgeRequestRecord, clicker: Clicker, now: Date): { selfApproved: boolean } {
   checkStillOpen(request, now);
@@ -23,12 +24,14 @@ export function checkApproval(request: PurgeRequestRecord, clicker: Clicker, now
         : 'You asked for this purge, so another approver must confirm it.',
     );
   }
-  if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.', { onlyApprovers: 'approve' });
-  if (request.plan.overCap !== null && !clicker.isBreakGlass) {
+  // Over the row cap, a break-glass user must approve, whether or not they are also an approver.
+  if (request.plan.overCap !== null) {
+    if (clicker.isBreakGlass) return { selfApproved: false };
     throw new NotAllowedError(
       `This purge is over the cap of ${formatCount(request.plan.overCap)} rows (CLEAR_TELEMETRY_MAX_ROWS), so only a break-glass user (CLEAR_TELEMETRY_BREAK_GLASS) can approve it.`,
     );
   }
+  if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.', { onlyApprovers: 'approve' });
   return { selfApproved: false };
 }
 

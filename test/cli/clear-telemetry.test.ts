@@ -4,14 +4,14 @@ import { usage } from '../../src/domain/clear-args.js';
 import { databaseLabel } from '../../src/db/database-label.js';
 import { createScratchDb, databaseUrl, seedWebhooks, uniqueName, withClient, ADMIN_URL, type ScratchDb } from '../helpers/scratch-db.js';
 import { runBin, start } from '../helpers/child-process.js';
-import { countByStatus, insertWebhooks, truncateWebhooks } from '../helpers/webhooks.js';
+import { countByStatus, insertAgedMix, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
 
 let db: ScratchDb;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   db = await createScratchDb(inject('templateDb'));
-  env = { DATABASE_URL: db.url };
+  env = { DATABASE_URL: db.url, CLEAR_TELEMETRY_PENDING_MIN_AGE: '0' };
 });
 
 afterAll(async () => {
@@ -216,6 +216,42 @@ describe('end to end', () => {
   });
 });
 
+describe('the gates', () => {
+  // The defaults of a real install: PENDING's minimum age of 10 minutes.
+  const installed = () => ({ DATABASE_URL: db.url });
+
+  it('keeps PENDING rows younger than the minimum age, and says how many and how to include them', async () => {
+    await truncateWebhooks(db.client);
+    const ids = await insertAgedMix(db.client);
+    const dry = await runBin(['--status', 'ALL', '--dry-run'], installed());
+    expect(dry.stdout).toContain("Found 6 LearnPackWebhook records of every status\n");
+    expect(dry.stdout).toContain('  Kept: 1 PENDING row younger than 10 min (still being delivered); use --older-than 0 to include them\n');
+
+    const result = await runBin(['--status', 'PENDING', '--force'], installed());
+    expect(result.code).toBe(0);
+    expect(await remainingIds(db.client)).toEqual(ids.filter((_, i) => i !== 1 && i !== 3));
+  });
+
+  it('deletes only rows created before --older-than, and at most --limit of them, oldest first', async () => {
+    await truncateWebhooks(db.client);
+    const ids = await insertAgedMix(db.client);
+    const result = await runBin(['--status', 'ERROR', '--older-than', '10m', '--limit', '1', '--force'], installed());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/ {2}Only rows created before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(--older-than 10 min\); kept: 1 newer row\n/);
+    expect(result.stdout).toContain('  Limited to the 1 oldest matching rows (--limit 1)\n');
+    expect(await remainingIds(db.client)).toEqual(ids.filter((_, i) => i !== 0));
+  });
+
+  it('refuses a malformed age or limit, touching nothing', async () => {
+    const age = await runBin(['--older-than', '30'], installed());
+    expect(age).toMatchObject({ code: 2 });
+    expect(age.stderr).toContain("--older-than needs an age such as 30m, 6h or 7d, or 0 for every row (got '30').");
+    const limit = await runBin(['--limit', '0'], installed());
+    expect(limit.stderr).toContain("--limit must be a whole number of rows, at least 1 (got '0').");
+    expect(await countByStatus(db.client)).toEqual(untouched);
+  });
+});
+
 describe('one runner per table, and the audit row', () => {
   it('records a terminal run in the ledger, naming the OS user', async () => {
     const result = await runBin(['--status', 'ERROR', '--force'], env);
@@ -266,7 +302,7 @@ describe('on a terminal', () => {
   /** `script` gives the command a pseudo-terminal, as a person at a shell would have. */
   async function onTerminal(args: string, answer: string, extra: Record<string, string> = {}) {
     const command = `${process.execPath} bin/clear-telemetry.js ${args}`;
-    const running = start('script', ['-qec', command, '/dev/null'], { DATABASE_URL: db.url, TERM: 'xterm', ...extra });
+    const running = start('script', ['-qec', command, '/dev/null'], { DATABASE_URL: db.url, CLEAR_TELEMETRY_PENDING_MIN_AGE: '0', TERM: 'xterm', ...extra });
     await running.waitFor(/\(yes\/no\): /);
     running.child.stdin?.write(`${answer}\n`);
     return running.done;

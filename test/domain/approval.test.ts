@@ -16,6 +16,7 @@ const awaiting = {
   decidedBy: null,
   decidedAt: null,
   stopRequestedBy: null,
+  plan: { overCap: null },
 } as unknown as PurgeRequestRecord;
 const approver = { userId: 'UOK', isApprover: true, isBreakGlass: false };
 
@@ -33,6 +34,13 @@ describe('checkApproval', () => {
     ['anyone once decided', { ...awaiting, state: 'cancelled', decidedBy: 'UASK', decidedAt: now }, approver, AlreadyDecidedError],
   ] as const)('refuses %s', (_, request, clicker, error) => {
     expect(() => checkApproval(request as PurgeRequestRecord, clicker, now)).toThrow(error);
+  });
+
+  it('needs a break-glass user over the row cap, approver or not', () => {
+    const overCap = { ...awaiting, plan: { ...awaiting.plan, overCap: 5 } };
+    expect(() => checkApproval(overCap, approver, now)).toThrow(/over the cap of 5 rows/);
+    expect(checkApproval(overCap, { userId: 'UGLASS', isApprover: false, isBreakGlass: true }, now)).toEqual({ selfApproved: false });
+    expect(() => checkApproval(overCap, { userId: 'UASK', isApprover: true, isBreakGlass: true }, now)).toThrow(SelfApprovalError);
   });
 
   it('lets a break-glass requester self-approve a --force request', () => {

@@ -6,7 +6,7 @@ import { planCutoff, planPurge, type PlanPolicy, type PlanRequest } from '../../
 import { purge, type PurgeSettings } from '../../src/domain/purge.js';
 import { gateSentences } from '../../src/domain/describe.js';
 import { createScratchDb, type ScratchDb } from '../helpers/scratch-db.js';
-import { remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+import { insertWebhooksAt, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
 
 /** The plan's gates on real PostgreSQL: the age cut-off (--older-than, PENDING's minimum age), --limit and the row cap. */
 let db: ScratchDb;
@@ -29,16 +29,7 @@ const native: PlanPolicy = { ...batches, nativeMaxRows: Number.MAX_SAFE_INTEGER 
 const now = new Date('2026-11-29T03:10:00.000Z');
 const minutesAgo = (minutes: number, ms = 0) => new Date(now.getTime() - minutes * 60_000 + ms);
 
-/** Rows with the given status and creation time, in id order. */
-async function insertAt(rows: [string, Date][]): Promise<number[]> {
-  const { rows: ids } = await db.client.query<{ id: number }>(
-    `insert into assignments_learnpackwebhook (is_streaming, event, payload, status, created_at, updated_at)
-     select false, 'test', '{}'::jsonb, s, c, c from unnest($1::text[], $2::timestamptz[]) with ordinality as u(s, c, n) order by n
-     returning id`,
-    [rows.map(([status]) => status), rows.map(([, created]) => created.toISOString())],
-  );
-  return ids.map((row) => row.id);
-}
+const insertAt = (rows: [string, Date][]) => insertWebhooksAt(db.client, rows);
 
 const request = (overrides: Partial<PlanRequest>): PlanRequest => ({ status: 'PENDING', batchSize: 2, useCursor: false, olderThanMs: null, limit: null, ...overrides });
 const planOf = (overrides: Partial<PlanRequest>, policy = batches) => planPurge((cutoff) => queue.census(cutoff), queue, request(overrides), policy, now);

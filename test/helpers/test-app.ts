@@ -41,6 +41,8 @@ export function startTestApp(databaseUrl: string, options: TestAppOptions = {}):
       SLACK_API_URL: SLACK_API_URL.replace(/\/$/, ''),
       CLEAR_TELEMETRY_APPROVERS: 'UAPPROVER,UAPPROVER2,SONCALL',
       CLEAR_TELEMETRY_BATCH_PAUSE_PERCENT: '0',
+      // The seed's newest rows are minutes old: tests of other rules delete them all. The minimum age has tests of its own.
+      CLEAR_TELEMETRY_PENDING_MIN_AGE: '0',
       ...options.env,
     },
     limits: { ...TEST_LIMITS, ...options.limits },

@@ -42,6 +42,7 @@ export function useSandbox(mode: 'socket' | 'http'): SandboxContext {
         CLEAR_TELEMETRY_STALE_AFTER: '2s',
         CLEAR_TELEMETRY_JANITOR_EVERY: '500ms',
         CLEAR_TELEMETRY_BATCH_PAUSE_PERCENT: '0',
+        CLEAR_TELEMETRY_PENDING_MIN_AGE: '0',
       },
     });
     ctx.browser = await launchBrowser();

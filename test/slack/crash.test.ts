@@ -91,6 +91,22 @@ describe('crash and resume', () => {
     expect(slack.thread(ts)).toContainEqual(expect.stringMatching(/^:arrow_forward: Resumed after id [\d,]+/));
   });
 
+  it('with --limit, deletes exactly N rows, the oldest, across kill -9 and Resume', async () => {
+    const first = await launch();
+    const request = await preview(db.client, slack, first.port, '--status PENDING --batch-size 1000 --limit 12345');
+    const { rows: ids } = await db.client.query<{ id: number }>('select id from assignments_learnpackwebhook order by id');
+    await click(first.port, ACTION.confirm, String(request.id), 'UAPPROVER', request.ts, 'COPS', slack.hooks);
+    await waitForDeleted(db.client, request.id, 3_000);
+    first.process.child.kill('SIGKILL');
+    await first.process.done;
+
+    const second = await launch();
+    await waitForState(db.client, request.id, 'interrupted', 15_000);
+    const done = await resumeOn(second, request.id, request.ts);
+    expect(done).toMatchObject({ deleted_count: 12_345, matching_count: 12_345 });
+    expect(await remainingIds(db.client)).toEqual(ids.slice(12_345).map((row) => row.id));
+  });
+
   it('on SIGTERM, stops after the current batch, marks the run interrupted and exits; Resume finishes it', async () => {
     const first = await launch();
     const { id, ts, late } = await approvedRun(first);
