@@ -57,6 +57,8 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       CLEAR_TELEMETRY_CENSUS_TIMEOUT: duration(60_000, 's'),
       CLEAR_TELEMETRY_PENDING_MIN_AGE: duration(600_000, 'm', { zero: true }),
       CLEAR_TELEMETRY_MAX_ROWS: wholeNumber(0),
+      CLEAR_TELEMETRY_MAX_REPLICA_LAG: duration(10_000, 's'),
+      CLEAR_TELEMETRY_MAX_REPLICA_LAG_BYTES: wholeNumber(256 * 1_024 * 1_024, 0, Number.MAX_SAFE_INTEGER),
     },
     env,
   );
@@ -87,6 +89,8 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       janitorEveryMs: vars.CLEAR_TELEMETRY_JANITOR_EVERY,
       slowBatchCooldownMs: vars.CLEAR_TELEMETRY_SLOW_BATCH_COOLDOWN,
       shutdownTimeoutMs: vars.CLEAR_TELEMETRY_SHUTDOWN_TIMEOUT,
+      maxReplicaLagMs: vars.CLEAR_TELEMETRY_MAX_REPLICA_LAG,
+      maxReplicaLagBytes: vars.CLEAR_TELEMETRY_MAX_REPLICA_LAG_BYTES,
     },
   });
 }

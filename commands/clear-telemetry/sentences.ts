@@ -38,12 +38,6 @@ export function namePeople(list: AccessList): string {
   return names.length <= 1 ? (names[0] ?? 'nobody') : `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
 }
 
-export const NOTE_LABEL: Record<RunNote['kind'], string> = {
-  fallback: 'Fell back to batches',
-  retry: 'Adjusting',
-  held: 'Holding',
-  paused: 'Paused',
-};
 
 /** A run note in words, people as mentions. */
 export function noteText(note: RunNote): string {

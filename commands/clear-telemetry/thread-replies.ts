@@ -3,7 +3,8 @@ import type { RunNote } from '../../src/domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { message, section } from './block-kit.js';
-import { closedSentence, mention, NOTE_LABEL, noteText, people, resultSentence } from './sentences.js';
+import { closedSentence, mention, noteText, people, resultSentence } from './sentences.js';
+import { NOTE_LABEL } from '../../src/domain/describe.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
 export const threadReply = {

@@ -10,6 +10,7 @@ import type { RunReporter } from '../domain/run-ports.js';
 import { purge } from '../domain/purge.js';
 import { runAccount, type PurgeRequestRecord } from '../domain/request.js';
 import { RequestRunner } from '../domain/run-request.js';
+import { NOTE_LABEL } from '../domain/describe.js';
 import type { Log } from '../log.js';
 import type { ProgressDisplay } from './progress-display.js';
 import type { RunSummary } from './terminal-text.js';
@@ -80,7 +81,7 @@ function terminalReporter(deps: TerminalRunDeps): RunReporter {
     queued: () => undefined,
     started: () => undefined,
     progress: (_request, progress) => deps.display.update(progress),
-    note: (_request, runNote) => runNote && note(deps, runNote.kind === 'paused' ? `paused from Slack by ${runNote.by}` : runNote.text),
+    note: (_request, runNote) => runNote && deps.display.note(`${NOTE_LABEL[runNote.kind]}: ${runNote.kind === 'paused' ? `paused from Slack by ${runNote.by}` : runNote.text}`),
     finished: () => undefined,
   };
 }

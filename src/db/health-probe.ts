@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { HealthProbe } from '../domain/ports.js';
+import type { HealthProbe, ReplicaLag } from '../domain/ports.js';
 import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { withDbErrors } from './db-errors.js';
 
@@ -20,5 +20,21 @@ export class PgHealthProbe implements HealthProbe {
       ),
     );
     return rows[0]?.running === true;
+  }
+
+  /**
+   * pg_stat_replication on the primary. Its lag columns are null for a user without pg_monitor or
+   * pg_read_all_stats: such a replica is reported with both lags null, never silently left out.
+   */
+  async replicas(): Promise<ReplicaLag[]> {
+    const rows = await withDbErrors(() =>
+      this.em.fork().execute<{ name: string; lag_ms: number | null; lag_bytes: string | number | null }[]>(
+        `select coalesce(nullif(application_name, ''), client_addr::text, 'pid ' || pid) as name,
+                extract(epoch from replay_lag) * 1000 as lag_ms,
+                pg_wal_lsn_diff(sent_lsn, replay_lsn) as lag_bytes
+         from pg_stat_replication order by 1`,
+      ),
+    );
+    return rows.map((row) => ({ name: row.name, lagMs: row.lag_ms === null ? null : Number(row.lag_ms), lagBytes: row.lag_bytes === null ? null : Number(row.lag_bytes) }));
   }
 }

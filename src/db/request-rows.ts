@@ -67,6 +67,7 @@ export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
       cutoff: cutoffOf(row),
       kept: row.keptCount,
       limit: row.rowLimit ?? null,
+      replicaLagHidden: false,
       overCap: row.overCap ?? null,
       oldest: row.oldestCreatedAt ?? null,
       newest: row.newestCreatedAt ?? null,

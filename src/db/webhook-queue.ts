@@ -116,13 +116,16 @@ export class MikroWebhookQueue implements WebhookQueue {
    * another instead of all at once.
    */
   async census(cutoff: AgeCutoff | null): Promise<Census> {
-    const rows = await withDbErrors(() =>
+    const result = await withDbErrors(() =>
       this.em.fork().transactional(async (tx) => {
         await tx.execute(`select set_config('statement_timeout', ?, true)`, [`${this.options.censusTimeoutMs}ms`]);
         await tx.execute('select pg_advisory_xact_lock(?, ?)', [CENSUS_LOCK_KEY, 1]);
-        return tx.execute<CensusRow[]>(CENSUS_SQL, cutoffParams(cutoff));
+        const counted = await tx.execute<CensusRow[]>(CENSUS_SQL, cutoffParams(cutoff));
+        const [hidden] = await tx.execute<{ hidden: boolean }[]>('select coalesce(bool_or(sent_lsn is null), false) as hidden from pg_stat_replication');
+        return { counted, replicaLagHidden: hidden?.hidden === true };
       }),
     );
+    const { counted: rows, replicaLagHidden } = result;
     const statuses = rows.map((row) => ({
       status: row.status,
       count: Number(row.count),
@@ -136,7 +139,7 @@ export class MikroWebhookQueue implements WebhookQueue {
       eligibleMaxId: row.eligible_max_id,
       eligibleNewest: row.eligible_newest === null ? null : new Date(row.eligible_newest),
     }));
-    return { statuses, snapshot: rows[0]?.snapshot ?? null, cutoff };
+    return { statuses, snapshot: rows[0]?.snapshot ?? null, cutoff, replicaLagHidden };
   }
 
   /** Walks the key index from `fromId`, filtering as a delete would; with `--limit`, the plan's watermark. */

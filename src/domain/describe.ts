@@ -1,6 +1,7 @@
 import { formatAge, formatCount, formatDuration, formatTimestamp } from './format.js';
 import type { PurgeOutcome } from './purge.js';
 import type { Plan } from './plan.js';
+import type { RunNote } from './run-ports.js';
 import type { StatusFilter } from './statuses.js';
 
 /**
@@ -55,7 +56,7 @@ export interface Target {
  * What the plan's gates keep out, one sentence each, in plain words for both the terminal and
  * Slack: the age cut-off and the rows it keeps, the --limit, and the row cap.
  */
-export function gateSentences(plan: Pick<Plan, 'status' | 'cutoff' | 'kept' | 'limit' | 'matching' | 'overCap'>): string[] {
+export function gateSentences(plan: Pick<Plan, 'status' | 'cutoff' | 'kept' | 'limit' | 'matching' | 'overCap' | 'replicaLagHidden'>): string[] {
   const sentences: string[] = [];
   const { cutoff } = plan;
   if (cutoff?.source === 'older-than') {
@@ -70,5 +71,16 @@ export function gateSentences(plan: Pick<Plan, 'status' | 'cutoff' | 'kept' | 'l
   if (plan.overCap !== null) {
     sentences.push(`Over the cap of ${formatCount(plan.overCap)} rows (CLEAR_TELEMETRY_MAX_ROWS): only a break-glass user may approve it`);
   }
+  if (plan.replicaLagHidden) {
+    sentences.push('Replica lag: not visible to this database user (grant it pg_monitor), so the run cannot wait for lagging replicas');
+  }
   return sentences;
 }
+
+/** How each kind of run note is labelled, in the terminal and in Slack. */
+export const NOTE_LABEL: Record<RunNote['kind'], string> = {
+  fallback: 'Fell back to batches',
+  retry: 'Adjusting',
+  held: 'Holding',
+  paused: 'Paused',
+};

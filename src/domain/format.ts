@@ -30,6 +30,18 @@ export function formatAge(ms: number): string {
   return `${Math.round(ms / 1_000)} s`;
 }
 
+/** 512 kB, 3.4 MB, 1.2 GB (powers of 1,024, as PostgreSQL's pg_size_pretty). */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1_024 && unit < units.length - 1) {
+    value /= 1_024;
+    unit += 1;
+  }
+  return unit === 0 ? `${Math.round(value)} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
 export function formatRate(rowsPerSecond: number): string {
   return `${formatCount(Math.round(rowsPerSecond))} rows/s`;
 }

@@ -33,6 +33,8 @@ export interface Plan {
   kept: number;
   /** `--limit`: at most this many rows, the oldest ids; the watermark is then the id of the last of them. */
   limit: number | null;
+  /** Replicas exist whose lag this database user cannot see: the run cannot wait for them (preview only). */
+  replicaLagHidden: boolean;
   /** The cap (CLEAR_TELEMETRY_MAX_ROWS) when the plan is over it: only a break-glass user may approve. Null: within it. */
   overCap: number | null;
   oldest: Date | null;
@@ -130,7 +132,7 @@ function withWatermark(plan: Plan, lastId: number, limit: number, request: PlanR
 export const ESTIMATED_ROWS_PER_SECOND = 100_000;
 
 export function makePlan(
-  { statuses, snapshot, cutoff: censusCutoff }: Census,
+  { statuses, snapshot, cutoff: censusCutoff, replicaLagHidden = false }: Census,
   request: PlanRequest,
   policy: PlanPolicy,
   now: Date,
@@ -157,6 +159,7 @@ export function makePlan(
     cutoff,
     kept,
     limit: request.limit ?? null,
+    replicaLagHidden,
     overCap: overCap(matching, policy),
     oldest: earliest(matchingRows.map((row) => row.oldest)),
     newest: latest(matchingRows.map((row) => row.eligibleNewest ?? row.newest)),

@@ -41,6 +41,8 @@ export interface Census {
   snapshot: string | null;
   /** The cut-off the eligible counts were taken with. */
   cutoff: AgeCutoff | null;
+  /** Streaming replicas exist whose lag this database user may not see (no pg_monitor): the run cannot wait for them. */
+  replicaLagHidden?: boolean;
 }
 
 /** Per-transaction limits, set with `SET LOCAL` semantics so they never leak to other work. */
@@ -92,10 +94,21 @@ export interface WebhookQueue {
   deleteAll(request: NativeDeleteRequest): Promise<number>;
 }
 
+/** A streaming replica as the primary sees it. */
+export interface ReplicaLag {
+  name: string;
+  /** `replay_lag`; null when the replica reports none (idle, or just connected). */
+  lagMs: number | null;
+  /** WAL sent but not yet replayed; null when the database user may not see it. */
+  lagBytes: number | null;
+}
+
 /** Signals that the database wants the purge to hold off. */
 export interface HealthProbe {
   /** True while a VACUUM (auto or manual) is working on the webhook table. */
   vacuumRunning(): Promise<boolean>;
+  /** Every streaming replica of this primary (none on a replica-less server). */
+  replicas(): Promise<ReplicaLag[]>;
 }
 
 export type PurgeMethod = 'batch' | 'native';

@@ -19,6 +19,9 @@ export interface RunSettings {
   slowBatchCooldownMs: number;
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** Hold while a streaming replica is further behind than either limit. */
+  maxReplicaLagMs: number;
+  maxReplicaLagBytes: number;
 }
 
 export interface RunnerDeps {
@@ -173,7 +176,8 @@ export class RequestRunner {
     reporter.started(request);
 
     const stopHeartbeat = startHeartbeat({ ledger, log, runnerId, staleAfterMs: this.deps.run.staleAfterMs }, id, () => this.end(run, 'lost'));
-    const health = new HealthGate(this.deps.health, { targetBatchMs: this.deps.settings.targetBatchMs, slowBatchCooldownMs: this.deps.run.slowBatchCooldownMs });
+    const { slowBatchCooldownMs, maxReplicaLagMs, maxReplicaLagBytes } = this.deps.run;
+    const health = new HealthGate(this.deps.health, { targetBatchMs: this.deps.settings.targetBatchMs, slowBatchCooldownMs, maxReplicaLagMs, maxReplicaLagBytes });
     const gate = new RunGate(request, { ledger, reporter, log, runnerId, health }, run.stop.signal, (reason) => this.end(run, reason));
     let outcome: PurgeOutcome;
     try {

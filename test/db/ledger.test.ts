@@ -31,6 +31,7 @@ const plan: Plan = {
   kept: 0,
   limit: null,
   overCap: null,
+  replicaLagHidden: false,
   oldest: null,
   newest: null,
   newestPending: null,

@@ -22,6 +22,7 @@ function plan(overrides: Partial<Plan> = {}): Plan {
     kept: 0,
     limit: null,
     overCap: null,
+    replicaLagHidden: false,
     oldest: at,
     newest: at,
     newestPending: null,
