@@ -81,7 +81,7 @@ async function engine(method: 'native' | 'batch'): Promise<Result> {
   let slowest = 0;
   const timed = {
     census: queue.census.bind(queue),
-    nthId: queue.nthId.bind(queue),
+    firstRows: queue.firstRows.bind(queue),
     deleteAll: async (request: Parameters<typeof queue.deleteAll>[0]) => {
       const t = performance.now();
       const n = await queue.deleteAll(request);
@@ -135,7 +135,7 @@ async function recorded(): Promise<Result> {
 }
 
 function queueOf(queue: MikroWebhookQueue) {
-  return { census: queue.census.bind(queue), nthId: queue.nthId.bind(queue), deleteAll: queue.deleteAll.bind(queue), deleteBatch: queue.deleteBatch.bind(queue) };
+  return { census: queue.census.bind(queue), firstRows: queue.firstRows.bind(queue), deleteAll: queue.deleteAll.bind(queue), deleteBatch: queue.deleteBatch.bind(queue) };
 }
 
 function time<A extends unknown[], R>(work: (...args: A) => Promise<R>, record: (ms: number) => void): (...args: A) => Promise<R> {

@@ -143,12 +143,17 @@ export class MikroWebhookQueue implements WebhookQueue {
   }
 
   /** Walks the key index from `fromId`, filtering as a delete would; with `--limit`, the plan's watermark. */
-  async nthId({ status, fromId, toId, n, snapshot, cutoff }: Parameters<WebhookQueue['nthId']>[0]): Promise<number | null> {
+  async firstRows({ status, fromId, toId, n, snapshot, cutoff }: Parameters<WebhookQueue['firstRows']>[0]): Promise<{ lastId: number; newest: Date } | null> {
     const [where, params] = status === 'ALL' ? bounded('id >= ? and id <= ?', [fromId, toId], snapshot, cutoff) : bounded('id >= ? and id <= ? and status = ?', [fromId, toId, status], snapshot, cutoff);
     const rows = await withDbErrors(() =>
-      this.em.fork().execute<{ id: number }[]>(`select id from ${TABLE} where ${where} order by id offset ? limit 1`, [...params, n - 1]),
+      this.em.fork().execute<{ rows: string | number; last_id: number | null; newest: string | Date | null }[]>(
+        `select count(*) as rows, max(id) as last_id, max(created_at) as newest
+         from (select id, created_at from ${TABLE} where ${where} order by id limit ?) as first_rows`,
+        [...params, n],
+      ),
     );
-    return rows[0]?.id ?? null;
+    const row = rows[0];
+    return row && Number(row.rows) === n && row.last_id !== null && row.newest !== null ? { lastId: row.last_id, newest: new Date(row.newest) } : null;
   }
 
   /** One id range in a transaction of its own; faster than selecting the next N ids first (README, Benchmarks). */

@@ -94,7 +94,7 @@ export function planCutoff(request: PlanRequest, policy: PlanPolicy, now: Date):
  */
 export async function planPurge(
   census: (cutoff: AgeCutoff | null) => Promise<Census>,
-  queue: Pick<WebhookQueue, 'nthId'>,
+  queue: Pick<WebhookQueue, 'firstRows'>,
   request: PlanRequest,
   policy: PlanPolicy,
   now: Date,
@@ -103,20 +103,22 @@ export async function planPurge(
   const plan = makePlan(await census(cutoff), request, policy, now, cutoff);
   const limit = request.limit ?? null;
   if (limit === null || plan.matching <= limit || plan.firstId === null || plan.watermark === null) return plan;
-  const lastId = await queue.nthId({ status: plan.status, fromId: plan.firstId, toId: plan.watermark, n: limit, snapshot: plan.snapshot, cutoff });
+  const first = await queue.firstRows({ status: plan.status, fromId: plan.firstId, toId: plan.watermark, n: limit, snapshot: plan.snapshot, cutoff });
   // Fewer rows than the census counted are left (some went meanwhile): the whole set is within the limit.
-  if (lastId === null) return plan;
-  return withWatermark(plan, lastId, limit, request, policy);
+  if (first === null) return plan;
+  return withWatermark(plan, first, limit, request, policy);
 }
 
 /** The plan cut at the `limit`th row: the rows above `lastId` are out of it. */
-function withWatermark(plan: Plan, lastId: number, limit: number, request: PlanRequest, policy: PlanPolicy): Plan {
+function withWatermark(plan: Plan, { lastId, newest }: { lastId: number; newest: Date }, limit: number, request: PlanRequest, policy: PlanPolicy): Plan {
   const { method, reason } = chooseMethod(limit, request, policy);
   const batches = plannedBatches({ method, matching: limit, firstId: plan.firstId, watermark: lastId, batchSize: plan.batchSize });
   return {
     ...plan,
     matching: limit,
     watermark: lastId,
+    newest,
+    newestPending: plan.newestPending && plan.newestPending > newest ? newest : plan.newestPending,
     method,
     methodReason: reason,
     batches,

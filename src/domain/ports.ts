@@ -86,8 +86,11 @@ export interface NativeDeleteRequest {
 export interface WebhookQueue {
   /** Counts per status in one grouped query (one snapshot), with the rows `cutoff` keeps counted apart. */
   census(cutoff: AgeCutoff | null): Promise<Census>;
-  /** The id of the `n`th row (1-based, by id) that a delete of `status` from `fromId` would take, if there are that many. */
-  nthId(request: { status: StatusFilter; fromId: number; toId: number; n: number; snapshot: string | null; cutoff: AgeCutoff | null }): Promise<number | null>;
+  /**
+   * The first `n` rows (by id) a delete of `status` from `fromId` would take: the last one's id and
+   * the newest creation time among them. Null when there are fewer.
+   */
+  firstRows(request: { status: StatusFilter; fromId: number; toId: number; n: number; snapshot: string | null; cutoff: AgeCutoff | null }): Promise<{ lastId: number; newest: Date } | null>;
   /** Deletes one id range in its own short transaction; returns how many rows it deleted. */
   deleteBatch(request: BatchRequest): Promise<number>;
   /** Deletes every matching row up to the watermark in one statement. */
