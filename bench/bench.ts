@@ -28,6 +28,7 @@ const scenarios = [
   { label: 'batch (id ranges)', kind: 'batch', status: 'PENDING', batch: 50_000 },
   { label: 'alternative: keyset select + delete', kind: 'keyset', status: 'PENDING', batch: 10_000 },
   { label: 'recorded run (ledger, checkpoints)', kind: 'recorded', status: 'PENDING', batch: 10_000 },
+  { label: 'batch, keeping PENDING rows under 10 min old', kind: 'aged', status: 'PENDING', batch: 10_000 },
   { label: 'raw single DELETE (floor)', kind: 'floor', status: 'ERROR', batch: 0 },
   { label: 'native (one statement)', kind: 'native', status: 'ERROR', batch: 0 },
   { label: 'batch (id ranges)', kind: 'batch', status: 'ERROR', batch: 10_000 },

@@ -1,13 +1,13 @@
 /**
  * One benchmark scenario in a process of its own, so its peak RSS is its own. Prints one JSON line.
  * Usage: tsx bench/scenario.ts <databaseUrl> <kind> <status> <batchSize>
- *   kind: floor | native | batch | keyset | recorded
+ *   kind: floor | native | batch | keyset | recorded | aged (batch, with PENDING's minimum age)
  */
 import pg from 'pg';
 import { initORM } from '../src/db/init-orm.js';
 import { MikroWebhookQueue } from '../src/db/webhook-queue.js';
 import { loadPurgeConfig } from '../src/config.js';
-import { makePlan } from '../src/domain/plan.js';
+import { planPurge } from '../src/domain/plan.js';
 import { purge } from '../src/domain/purge.js';
 import type { BatchRequest } from '../src/domain/ports.js';
 import { runFromTerminal } from '../src/cli/terminal-run.js';
@@ -74,7 +74,7 @@ async function keyset(): Promise<Result> {
   return { deleted, ms, slowestBatchMs: slowest, batches };
 }
 
-async function engine(method: 'native' | 'batch'): Promise<Result> {
+async function engine(method: 'native' | 'batch', aged = false): Promise<Result> {
   const orm = await initORM(url);
   const queue = new MikroWebhookQueue(orm.em);
   const config = loadPurgeConfig(process.env);
@@ -95,8 +95,9 @@ async function engine(method: 'native' | 'batch'): Promise<Result> {
       return n;
     },
   };
-  const policy = { ...config.plan, nativeMaxRows: method === 'native' ? Number.MAX_SAFE_INTEGER : 0 };
-  const plan = makePlan(await queue.census(null), { status: status as StatusFilter, batchSize, useCursor: false }, policy, new Date());
+  // The same rows as the floor, unless the scenario measures the age cut-off's predicate (PENDING's minimum age).
+  const policy = { ...config.plan, nativeMaxRows: method === 'native' ? Number.MAX_SAFE_INTEGER : 0, pendingMinAgeMs: aged ? config.plan.pendingMinAgeMs : 0 };
+  const plan = await planPurge(queue.census.bind(queue), queue, { status: status as StatusFilter, batchSize, useCursor: false }, policy, new Date());
   const started = performance.now();
   const outcome = await purge(plan, timed, config.purge);
   const ms = performance.now() - started;
@@ -116,7 +117,7 @@ async function recorded(): Promise<Result> {
   const queue = new MikroWebhookQueue(orm.em);
   let slowest = 0;
   const timed = { ...queueOf(queue), deleteBatch: time(queue.deleteBatch.bind(queue), (ms) => (slowest = Math.max(slowest, ms))) };
-  const plan = makePlan(await queue.census(null), { status: status as StatusFilter, batchSize, useCursor: false }, { ...config.plan, nativeMaxRows: 0 }, new Date());
+  const plan = await planPurge(queue.census.bind(queue), queue, { status: status as StatusFilter, batchSize, useCursor: false }, { ...config.plan, nativeMaxRows: 0, pendingMinAgeMs: 0 }, new Date());
   const quiet = () => undefined;
   const started = performance.now();
   const run = await runFromTerminal(plan, false, {
@@ -149,6 +150,6 @@ function time<A extends unknown[], R>(work: (...args: A) => Promise<R>, record: 
   };
 }
 
-const run = { floor, keyset, recorded, native: () => engine('native'), batch: () => engine('batch') }[kind as 'floor'];
+const run = { floor, keyset, recorded, native: () => engine('native'), batch: () => engine('batch'), aged: () => engine('batch', true) }[kind as 'floor'];
 const result = await run();
 console.log(JSON.stringify({ ...result, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
