@@ -6,8 +6,11 @@ import { ledgerExists } from '../db/ledger-exists.js';
 import { MikroWebhookQueue } from '../db/webhook-queue.js';
 import { initORM } from '../db/init-orm.js';
 import { describeError } from '../describe-error.js';
-import { parseClearArgs, usage, type ClearArgs } from '../domain/clear-args.js';
-import { planPurge } from '../domain/plan.js';
+import { HISTORY_DEFAULT, parseClearArgs, usage, type ClearArgs } from '../domain/clear-args.js';
+import { planPurge, summarize } from '../domain/plan.js';
+import { historyEntry, historyLine, overview, overviewLines, type Wording } from '../domain/overview.js';
+import { MikroRequestLedger } from '../db/request-ledger.js';
+import { formatTimestamp } from '../domain/format.js';
 import { UsageError } from '../errors.js';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createLog } from '../log.js';
@@ -69,12 +72,36 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
   }
 }
 
+/** `status` and `history`: read the ledger (and, for status, count the table); change nothing. */
+async function lookBack(args: ClearArgs, orm: MikroORM, queue: MikroWebhookQueue, say: (...lines: string[]) => void): Promise<number> {
+  if (!(await ledgerExists(orm))) {
+    say(`The bot's ledger is not in this database, so there is no ${args.command} to show (run npm run migrate).`);
+    return EXIT.failure;
+  }
+  const ledger = new MikroRequestLedger(orm.em);
+  if (args.command === 'status') {
+    const table = async () => ({ summary: summarize((await queue.census(null)).statuses), ageMs: 0 });
+    say(...overviewLines(await overview(ledger, table), TERMINAL_WORDING));
+    return EXIT.ok;
+  }
+  const requests = await ledger.list(args.limit ?? HISTORY_DEFAULT);
+  if (args.json) say(...requests.map((request) => JSON.stringify(historyEntry(request))));
+  else say(...(requests.length > 0 ? requests.map((request) => historyLine(historyEntry(request), request, TERMINAL_WORDING)) : ['No requests yet.']));
+  return EXIT.ok;
+}
+
+/** People by their ids (Slack ids, or terminal:user@host), UTC times, no links. */
+const TERMINAL_WORDING: Wording = { who: (userId) => userId, link: () => '', date: formatTimestamp };
+
 async function clearTelemetry(args: ClearArgs, orm: MikroORM, database: DatabaseConfig, config: PurgeConfig, io: CliIo, env: Env, signal?: AbortSignal): Promise<number> {
   const { databaseUrl, target } = database;
   const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
   const warn = (line: string) => void io.stderr.write(`${line}\n`);
-  say(text.targetLine(target));
+  // Scripts reading --json get only JSON lines on stdout from history.
+  if (args.json && args.command === 'history') warn(text.targetLine(target));
+  else say(text.targetLine(target));
   const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: config.censusTimeoutMs });
+  if (args.command !== 'purge') return lookBack(args, orm, queue, say);
   const plan = await planPurge((cutoff) => queue.census(cutoff), queue, args, config.plan, new Date());
   if (plan.matching === 0) {
     say(text.nothingFoundLine(plan.status));
@@ -115,5 +142,9 @@ async function clearTelemetry(args: ClearArgs, orm: MikroORM, database: Database
   const line = text.outcomeLine(outcome, plan);
   if (outcome.state === 'completed') say(line);
   else io.stderr.write(`${line}\n`);
+  // For cron and scripts: the same result as one JSON object, last on stdout.
+  if (args.json) {
+    say(JSON.stringify({ state: outcome.state, status: plan.status, previewed: plan.matching, deleted: outcome.deleted, batches: outcome.batches, method: outcome.method, durationMs: Math.round(outcome.durationMs), error: outcome.error }));
+  }
   return { completed: EXIT.ok, stopped: EXIT.interrupted, failed: EXIT.failure }[outcome.state];
 }

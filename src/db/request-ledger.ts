@@ -2,6 +2,7 @@ import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RequestLedger, RunControl, RunResult } from '../domain/run-ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
+import type { RequestState } from '../domain/request-states.js';
 import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { PurgeRequest, REQUEST_TABLE } from './entities/purge-request.js';
 import { withDbErrors } from './db-errors.js';
@@ -86,6 +87,12 @@ export class MikroRequestLedger implements RequestLedger {
 
   async running(): Promise<PurgeRequestRecord | null> {
     return this.findOne({ targetTable: WEBHOOK_TABLE, state: 'running' });
+  }
+
+  async list(limit: number, states?: readonly RequestState[]): Promise<PurgeRequestRecord[]> {
+    const where = states ? { targetTable: WEBHOOK_TABLE, state: { $in: [...states] } } : { targetTable: WEBHOOK_TABLE };
+    const rows = await this.run((em) => em.find(PurgeRequest, where, { orderBy: { id: 'desc' }, limit, disableIdentityMap: true }));
+    return rows.map(toRecord);
   }
 
   async nextQueued(): Promise<PurgeRequestRecord | null> {

@@ -2,8 +2,14 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { STATUS_FILTERS, isStatusFilter, type StatusFilter } from './statuses.js';
 
+/** What was asked: a purge (the Django command's flags), what is going on, or what happened. */
+export type Subcommand = 'purge' | 'status' | 'history';
+
 /** The flags of the Django command `clear_learnpack_telemetry_queue`, shared by the terminal and Slack. */
 export interface ClearArgs {
+  command: Subcommand;
+  /** `--json`: one JSON object per line (the terminal's history, and its purge's final line). */
+  json: boolean;
   status: StatusFilter;
   batchSize: number;
   dryRun: boolean;
@@ -31,6 +37,7 @@ const OPTIONS = {
   'use-cursor': { type: 'boolean' },
   'older-than': { type: 'string' },
   limit: { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -41,7 +48,9 @@ const STATUS_LIST = `${STATUS_FILTERS.slice(0, -1).join(', ')} or ${STATUS_FILTE
 
 export function usage(program: string): string {
   return [
-    `Usage: ${program} [--status STATUS] [--older-than AGE] [--limit N] [--batch-size N] [--dry-run] [--force] [--show-summary] [--use-cursor]`,
+    `Usage: ${program} [--status STATUS] [--older-than AGE] [--limit N] [--batch-size N] [--dry-run] [--force] [--show-summary] [--use-cursor] [--json]`,
+    `       ${program} status            what is running, queued, awaiting approval or resumable, and the table's counts`,
+    `       ${program} history [--limit N] [--json]   the last N requests (default ${HISTORY_DEFAULT}, at most ${HISTORY_MAX})`,
     '',
     `  --status STATUS   which webhooks to delete: ${STATUS_LIST} (default PENDING)`,
     '  --older-than AGE  only rows created more than AGE before the preview: 30m, 6h, 7d; 0 includes the newest',
@@ -52,6 +61,7 @@ export function usage(program: string): string {
     '  --force           skip the confirmation (terminal); lets a break-glass user approve their own request (Slack)',
     '  --show-summary    print the count of every status',
     '  --use-cursor      delete in one statement instead of batches',
+    '  --json            print the result (or each history line) as one JSON object per line (terminal)',
     '  --help            show this help',
     '  --version         show the version',
   ].join('\n');
@@ -66,10 +76,16 @@ export function parseClearArgs(argv: readonly string[]): ClearArgs {
   const { tokens } = parseArgs({ args, options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
   const seen = new Map<OptionName, string | undefined>();
   let help = false;
-  for (const token of tokens) {
+  let command: Subcommand = 'purge';
+  for (const [index, token] of tokens.entries()) {
     if (token.kind === 'positional') {
-      if (token.value.toLowerCase() === 'help') {
+      const word = token.value.toLowerCase();
+      if (word === 'help') {
         help = true;
+        continue;
+      }
+      if (index === 0 && (word === 'status' || word === 'history')) {
+        command = word;
         continue;
       }
       throw new UsageError(`Unexpected argument '${token.value}'. Flags start with --, for example --status ERROR.`);
@@ -83,7 +99,10 @@ export function parseClearArgs(argv: readonly string[]): ClearArgs {
     seen.set(name, token.value);
   }
   help ||= seen.has('help');
+  if (command !== 'purge') return subcommandArgs(command, seen, help);
   return {
+    command,
+    json: seen.has('json'),
     status: seen.has('status') ? parseStatus(seen.get('status')) : 'PENDING',
     batchSize: seen.has('batch-size') ? parseBatchSize(seen.get('batch-size')) : DEFAULT_BATCH_SIZE,
     dryRun: seen.has('dry-run'),
@@ -141,6 +160,32 @@ function parseBatchSize(value: string | undefined): number {
     throw new UsageError(`--batch-size must be ${range} (got '${value}').`);
   }
   return size;
+}
+
+export const HISTORY_DEFAULT = 10;
+export const HISTORY_MAX = 50;
+
+/** `status` takes no flags; `history` takes --limit (at most HISTORY_MAX) and --json. */
+function subcommandArgs(command: Exclude<Subcommand, 'purge'>, seen: ReadonlyMap<OptionName, string | undefined>, help: boolean): ClearArgs {
+  const allowed: OptionName[] = command === 'history' ? ['limit', 'json', 'help'] : ['json', 'help'];
+  const stray = [...seen.keys()].find((name) => !allowed.includes(name));
+  if (stray) throw new UsageError(`${flag(stray)} does not apply to ${command}.`);
+  const limit = seen.has('limit') ? parseLimit(seen.get('limit')) : HISTORY_DEFAULT;
+  if (limit > HISTORY_MAX) throw new UsageError(`history shows at most ${HISTORY_MAX} requests (got --limit ${limit}).`);
+  return {
+    command,
+    json: seen.has('json'),
+    status: 'PENDING',
+    batchSize: DEFAULT_BATCH_SIZE,
+    dryRun: false,
+    force: false,
+    showSummary: false,
+    useCursor: false,
+    olderThanMs: null,
+    limit,
+    help,
+    version: false,
+  };
 }
 
 const AGE_UNITS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

@@ -1,5 +1,6 @@
 import type { PurgePosition, PurgeProgress } from './ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from './request.js';
+import type { RequestState } from './request-states.js';
 
 /** What runs need from the request ledger, the process and wherever they report (Slack or the terminal). */
 
@@ -45,6 +46,8 @@ export interface RequestLedger {
   markQueued(id: number, behindId: number | null): Promise<boolean>;
   /** The request running on the webhook table now, if any. */
   running(): Promise<PurgeRequestRecord | null>;
+  /** The newest `limit` requests in any of `states` (every state when omitted), newest first. */
+  list(limit: number, states?: readonly RequestState[]): Promise<PurgeRequestRecord[]>;
   /** The oldest approved request waiting for the table. */
   nextQueued(): Promise<PurgeRequestRecord | null>;
   requestStop(id: number, by: string, now: Date): Promise<boolean>;

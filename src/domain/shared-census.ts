@@ -48,6 +48,12 @@ export class SharedCensus {
     return census;
   }
 
+  /** How old the newest census without a cut-off is, if there is one. */
+  ageMs(): number | null {
+    const last = this.last.get(keyOf(null));
+    return last ? this.clock() - last.at : null;
+  }
+
   /** A census at most `reuseForMs` old, for a summary nobody approves. */
   async recent(cutoff: AgeCutoff | null): Promise<Census> {
     const last = this.last.get(keyOf(cutoff));

@@ -72,6 +72,15 @@ export class PacedSlack {
     return result.ts ?? '';
   }
 
+  /** chat.getPermalink (Tier 4, not paced here); null when Slack cannot give one. */
+  async permalink(channel: string, ts: string): Promise<string | null> {
+    const result = await this.client.chat.getPermalink({ channel, message_ts: ts }).catch((error: unknown) => {
+      this.log.warn({ err: error, channel, ts }, 'no permalink');
+      return null;
+    });
+    return result?.permalink ?? null;
+  }
+
   /** A progress edit: may be replaced by a newer one before it is sent. Never throws. */
   offerEdit(channel: string, ts: string, message: SlackMessage): void {
     this.editor(channel, ts).offer(message);

@@ -65,6 +65,11 @@ export class SlackGateway {
     await this.track(this.settle(id, this.paced.finalEdit(channel, ts, message)));
   }
 
+  /** A link to a message (chat.getPermalink), or null when Slack cannot give one. */
+  async permalink(channel: string, ts: string): Promise<string | null> {
+    return this.paced.permalink(channel, ts);
+  }
+
   /** Delivers notices whose owner died or gave up (their claim ran out). Returns how many were sent. */
   async redeliver(): Promise<number> {
     const { outbox, owner } = this.options;

@@ -252,6 +252,31 @@ describe('the gates', () => {
   });
 });
 
+describe('status and history', () => {
+  it('prints the purge result as JSON for scripts, then the request in history and the table in status', async () => {
+    const purged = await runBin(['--status', 'ERROR', '--force', '--json'], env);
+    expect(purged.code).toBe(0);
+    expect(JSON.parse(purged.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({ state: 'completed', status: 'ERROR', previewed: 20, deleted: 20, method: 'native', error: null });
+
+    const history = await runBin(['history', '--json'], env);
+    expect(history.code).toBe(0);
+    const lines = history.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ id: 1, source: 'terminal', status: 'ERROR', method: 'native', deleted: 20, previewed: 20, state: 'succeeded' });
+    expect(history.stderr).toBe(`Database: ${databaseLabel(db.url)}\n`);
+
+    const plain = await runBin(['history'], env);
+    expect(plain.stdout.split('\n')[1]).toMatch(/^#1 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · terminal:.+ → terminal:.+ · ERROR · native · 20 of 20 · \d+ ms · succeeded$/);
+
+    const status = await runBin(['status'], env);
+    expect(status.stdout.split('\n').slice(1)).toEqual([
+      'Nothing is running, queued, awaiting approval or resumable.',
+      'Table: DONE 5 · ERROR 0 · IGNORED 0 · PENDING 30 (counted just now)',
+      '',
+    ]);
+  });
+});
+
 describe('one runner per table, and the audit row', () => {
   it('records a terminal run in the ledger, naming the OS user', async () => {
     const result = await runBin(['--status', 'ERROR', '--force'], env);

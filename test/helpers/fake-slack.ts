@@ -142,6 +142,8 @@ export class FakeSlack {
         return [200, { ok: true, channel: body.channel, ts: `1700000000.${String(++messages).padStart(6, '0')}` }];
       case 'chat.update':
         return [200, { ok: true, channel: body.channel, ts: body.ts }];
+      case 'chat.getPermalink':
+        return [200, { ok: true, channel: body.channel, permalink: `https://example.slack.com/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}` }];
       case 'usergroups.users.list':
         return [200, { ok: true, users: this.groups.get(String(body.usergroup)) ?? [] }];
       default:
