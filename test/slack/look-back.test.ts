@@ -31,7 +31,7 @@ const plan = (status: Plan['status'], matching: number): Plan => ({
   estimatedMs: 10,
   plannedAt: at,
 });
-const asked = (status: Plan['status'], matching: number, requesterId = 'UREQUESTER', ts = '1700000000.000001'): NewPurgeRequest => ({
+const asked = (status: Plan['status'], matching: number, requesterId = 'UREQUESTER'): NewPurgeRequest => ({
   source: 'slack',
   plan: plan(status, matching),
   force: false,
