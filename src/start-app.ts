@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { WebClient } from '@slack/web-api';
+import { type WebClient } from '@slack/web-api';
 import { registerClearTelemetry } from '../commands/clear-telemetry/index.js';
 import type { ClearTelemetryDeps } from '../commands/clear-telemetry/deps.js';
 import { expireDueRequests } from '../commands/clear-telemetry/decide-request.js';
@@ -24,6 +24,9 @@ import { PgRunLiveness } from './db/run-lock.js';
 import { Janitor } from './janitor.js';
 import { RequestRunner, type RunnerDeps } from './domain/run-request.js';
 import { SharedCensus } from './domain/shared-census.js';
+import { summarize, type StatusSummary } from './domain/plan.js';
+import { Metrics, meteredLedger, meteredQueue, meteredReporter } from './metrics.js';
+import type { KnownBlock } from '@slack/types';
 import { boltLogger, createLog, type Log } from './log.js';
 import { createBoltApp, type BotIdentity } from './slack/create-app.js';
 import { ConfigError } from './errors.js';
@@ -77,7 +80,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const limits = options.limits ?? SLACK_LIMITS;
   const clock = options.clock ?? (() => new Date());
 
-  const client = slackClient(slackConfig, log);
+  const metrics = new Metrics({ outboxPending: () => outbox.pending(), table: () => tableCounts(deps.census) });
+  const client = slackClient(slackConfig, log, metrics);
   // Slack first: a wrong token must not leave migrations applied behind it.
   const identity = await checkToken(client);
   const orm = await initORM(databaseUrl);
@@ -85,14 +89,15 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
   const runnerId = options.runnerId ?? `${hostname()}:${process.pid}`;
   const connection = slackConfig.redisUrl ? new Bottleneck.IORedisConnection({ client: new Redis(slackConfig.redisUrl) }) : undefined;
-  const slack = new SlackGateway(client, { limits, log, outbox: new MikroNoticeOutbox(orm.em), owner: runnerId, connection });
+  const outbox = new MikroNoticeOutbox<KnownBlock>(orm.em);
+  const slack = new SlackGateway(client, { limits, log, outbox, owner: runnerId, connection });
   const runOrm = await initORM(databaseUrl, { pool: { min: 0, max: RUN_POOL_SIZE } });
   const previewLimits = options.previewLimits ?? PREVIEW_LIMITS;
-  const runner = slackRunner(runOrm, databaseUrl, purgeConfig, { reporter: new SlackReporter(slack, log, target), runnerId, clock, log });
+  const runner = slackRunner(runOrm, databaseUrl, purgeConfig, metrics, { reporter: meteredReporter(new SlackReporter(slack, log, target), metrics), runnerId, clock, log });
   const groupMembers = new UserGroupDirectory(client, limits, () => clock().getTime(), connection).members;
-  const deps = commandDeps(orm, slackConfig, purgeConfig, previewLimits, { target, slack, runner, groupMembers, clock, log });
+  const deps = commandDeps(orm, slackConfig, purgeConfig, previewLimits, metrics, { target, slack, runner, groupMembers, clock, log });
 
-  const routes = readinessRoutes(orm);
+  const routes = [...readinessRoutes(orm), metrics.route()];
   const app = createBoltApp(slackConfig, log, identity, routes);
   registerClearTelemetry(app, deps);
   const listenOn = options.port ?? slackConfig.port;
@@ -141,6 +146,7 @@ function commandDeps(
   slackConfig: SlackConfig,
   purgeConfig: PurgeConfig,
   previewLimits: PreviewLimitSettings,
+  metrics: Metrics,
   parts: Pick<ClearTelemetryDeps, 'target' | 'slack' | 'runner' | 'groupMembers' | 'clock' | 'log'>,
 ): ClearTelemetryDeps {
   const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: purgeConfig.censusTimeoutMs });
@@ -150,15 +156,15 @@ function commandDeps(
     access: { channels, requesters, approvers, breakGlass, approvalTtlMs },
     planPolicy: purgeConfig.plan,
     queue,
-    ledger: new MikroRequestLedger(orm.em),
+    ledger: meteredLedger(new MikroRequestLedger(orm.em), metrics),
     previews: new PreviewLimits(previewLimits),
     census: new SharedCensus((cutoff) => queue.census(cutoff), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),
   };
 }
 
 /** Our own client: no hidden retries (the limiters retry), and a 429 throws instead of pausing every call. */
-function slackClient(slackConfig: SlackConfig, log: Log): WebClient {
-  return new WebClient(slackConfig.botToken, {
+function slackClient(slackConfig: SlackConfig, log: Log, metrics: Metrics): WebClient {
+  return metrics.slackClient(slackConfig.botToken, {
     slackApiUrl: slackConfig.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
@@ -171,16 +177,22 @@ function slackClient(slackConfig: SlackConfig, log: Log): WebClient {
  * The runner, on a pool of its own (batches, heartbeat, Stop/Pause reads, janitor), so previews and
  * clicks filling the request pool can never starve a run, and with a lock on a connection of its own.
  */
-function slackRunner(runOrm: MikroORM, databaseUrl: string, config: PurgeConfig, deps: Pick<RunnerDeps, 'reporter' | 'runnerId' | 'clock' | 'log'>): RequestRunner {
+function slackRunner(runOrm: MikroORM, databaseUrl: string, config: PurgeConfig, metrics: Metrics, deps: Pick<RunnerDeps, 'reporter' | 'runnerId' | 'clock' | 'log'>): RequestRunner {
   return new RequestRunner({
-    ledger: new MikroRequestLedger(runOrm.em),
-    queue: new MikroWebhookQueue(runOrm.em),
+    ledger: meteredLedger(new MikroRequestLedger(runOrm.em), metrics),
+    queue: meteredQueue(new MikroWebhookQueue(runOrm.em), metrics),
     health: new PgHealthProbe(runOrm.em),
     liveness: new PgRunLiveness(databaseUrl),
     settings: config.purge,
     run: config.run,
     ...deps,
   });
+}
+
+/** The table's counts per status from the newest census a preview or status took: never a count per scrape. */
+function tableCounts(census: SharedCensus): { summary: StatusSummary; ageMs: number } | null {
+  const latest = census.latest();
+  return latest ? { summary: summarize(latest.census.statuses), ageMs: latest.ageMs } : null;
 }
 
 /** /readyz's checks: the database answers, the bot's migrations are applied, Slack took the token. */

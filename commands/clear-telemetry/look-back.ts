@@ -26,7 +26,7 @@ async function statusLines(deps: ClearTelemetryDeps, userId: string): Promise<st
   const table = async () => {
     // Counting the table scans it: rationed per person, as previews are.
     const census = await deps.previews.run(userId, () => deps.census.recent(null));
-    return { summary: summarize(census.statuses), ageMs: deps.census.ageMs() ?? 0 };
+    return { summary: summarize(census.statuses), ageMs: deps.census.latest()?.ageMs ?? 0 };
   };
   const view = await overview(deps.ledger, table);
   const shown = [view.running, ...view.waiting, ...view.resumable].filter((request) => request !== null);

@@ -42,6 +42,12 @@ export class MikroNoticeOutbox<Blocks> implements NoticeOutbox<Blocks> {
     );
   }
 
+  /** Notices not yet delivered, across every replica (the outbox_pending metric). */
+  async pending(): Promise<number> {
+    const rows = await withDbErrors(() => this.em.fork().execute<{ n: string }[]>(`select count(*) as n from "${NOTICE_TABLE}" where delivered_at is null`));
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async claimExpired(owner: string, leaseMs: number, limit: number): Promise<PendingNotice<Blocks>[]> {
     await this.dropSuperseded();
     const rows = await withDbErrors(() =>

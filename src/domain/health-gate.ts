@@ -1,5 +1,12 @@
 import { formatAge, formatBytes, formatDuration, formatTimestamp } from './format.js';
 import type { HealthProbe, ReplicaLag } from './ports.js';
+import type { HoldCause } from './run-ports.js';
+
+/** Why the next batch must wait, in words for people and as a cause for metrics. */
+export interface Hold {
+  cause: HoldCause;
+  text: string;
+}
 
 export interface HealthSettings {
   targetBatchMs: number;
@@ -44,10 +51,11 @@ export class HealthGate {
     }
   }
 
-  async holdReason(): Promise<string | null> {
+  async holdReason(): Promise<Hold | null> {
     const now = this.now();
     if (now < this.coolUntil) {
-      return `the last batch took ${formatDuration(this.slowBatchMs)} (target ${formatDuration(this.settings.targetBatchMs)}); cooling down for ${formatDuration(this.settings.slowBatchCooldownMs)}`;
+      const text = `the last batch took ${formatDuration(this.slowBatchMs)} (target ${formatDuration(this.settings.targetBatchMs)}); cooling down for ${formatDuration(this.settings.slowBatchCooldownMs)}`;
+      return { cause: 'slow-batch', text };
     }
     if (now - this.lastProbe >= PROBE_EVERY_MS) {
       this.lastProbe = now;
@@ -55,9 +63,9 @@ export class HealthGate {
       this.vacuum = vacuum;
       this.behind = replicas.find((replica) => this.isBehind(replica)) ?? null;
     }
-    if (this.behind) return this.replicaReason(this.behind, now);
+    if (this.behind) return { cause: 'replica-lag', text: this.replicaReason(this.behind, now) };
     this.replicaHold = null;
-    return this.vacuum ? 'VACUUM is running on assignments_learnpackwebhook; waiting for it to finish' : null;
+    return this.vacuum ? { cause: 'vacuum', text: 'VACUUM is running on assignments_learnpackwebhook; waiting for it to finish' } : null;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthGate } from './health-gate.js';
-import type { RequestLedger, RunLog, RunReporter } from './run-ports.js';
+import type { RequestLedger, RunLog, RunNote, RunReporter } from './run-ports.js';
 import type { PurgeRequestRecord } from './request.js';
 
 /** While paused, how often the ledger is asked whether to go on. */
@@ -51,17 +51,23 @@ export class RunGate {
       if (control === undefined) return;
       if (!control || control.state !== 'running' || control.runnerId !== runnerId) return this.end('lost');
       if (control.stopRequestedBy) return this.end('stop');
-      const reason = control.pausedBy ? `paused:${control.pausedBy}` : await health.holdReason();
+      const note: RunNote | null = control.pausedBy ? { kind: 'paused', by: control.pausedBy } : await this.healthNote();
+      const reason = note === null ? null : note.kind === 'paused' ? `paused:${note.by}` : note.kind === 'held' ? note.text : null;
       if (!reason) {
         if (held) reporter.note(this.request, null);
         return;
       }
       if (reason !== held) {
         log.info({ requestId, reason }, 'run held');
-        reporter.note(this.request, control.pausedBy ? { kind: 'paused', by: control.pausedBy } : { kind: 'held', text: reason });
+        reporter.note(this.request, note);
         held = reason;
       }
       await sleep(PAUSE_POLL_MS, undefined, { signal: this.signal }).catch(() => undefined);
     }
+  }
+
+  private async healthNote(): Promise<RunNote | null> {
+    const hold = await this.deps.health.holdReason();
+    return hold ? { kind: 'held', ...hold } : null;
   }
 }

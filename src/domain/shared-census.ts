@@ -48,10 +48,10 @@ export class SharedCensus {
     return census;
   }
 
-  /** How old the newest census without a cut-off is, if there is one. */
-  ageMs(): number | null {
-    const last = this.last.get(keyOf(null));
-    return last ? this.clock() - last.at : null;
+  /** The newest census this process took, whatever its cut-off, and how old it is. */
+  latest(): { census: Census; ageMs: number } | null {
+    const newest = [...this.last.values()].sort((a, b) => b.at - a.at)[0];
+    return newest ? { census: newest.census, ageMs: this.clock() - newest.at } : null;
   }
 
   /** A census at most `reuseForMs` old, for a summary nobody approves. */

@@ -50,11 +50,14 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     expect(ctx.sandbox.standIn.acks.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('serves /healthz and /readyz on PORT in Socket Mode too', async () => {
+  it('serves /healthz, /readyz and /metrics on PORT in Socket Mode too', async () => {
     const live = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/healthz`);
     expect([live.status, await live.json()]).toEqual([200, { status: 'ok' }]);
     const ready = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok', migrations: 'ok', slack: 'ok' } }]);
+    const metrics = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^clear_telemetry_run_in_progress\{request_id=""\} 0$/m);
   });
 
   it('shows a dry run to the requester alone, with no buttons', async () => {

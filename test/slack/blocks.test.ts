@@ -160,7 +160,7 @@ describe("Slack's Block Kit limits", () => {
     ['preview, extreme', previewMessage(extreme, { ...previewOptions, selfApproval: 'break-glass' })],
     ['dry run', previewMessage(extreme, { ...previewOptions, requestId: null })],
     ['nothing to delete', nothingToDeleteMessage(extreme, 'U1', { database: `db${huge}@host`, environment: 'x'.repeat(40) })],
-    ['progress', progressMessage(extremeRequest, progress, { kind: 'held', text: huge })],
+    ['progress', progressMessage(extremeRequest, progress, { kind: 'held', text: huge, cause: 'vacuum' })],
     ['queued', queuedMessage(extremeRequest, extremeRequest)],
     ['result', resultMessage(ended('succeeded', { plan: extreme, fallbackReason: huge }))],
     ['failure', resultMessage(ended('failed', { plan: extreme, error: huge }))],
