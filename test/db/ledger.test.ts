@@ -254,6 +254,16 @@ describe('a batch with a checkpoint', () => {
     expect(await remainingIds(db.client)).toEqual(ids.slice(2));
     expect((await ledger.get(id))?.position).toEqual({ lastId: 3, deleted: 2, batches: 1 });
 
+    // Its own runner, but no longer running (stopped, interrupted): no batch either.
+    await db.client.query(`update clear_telemetry_request set runner_id = 'R1', state = 'interrupted' where id = $1`, [id]);
+    await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(
+      `request #${id} is no longer run by R1 (it is interrupted, runner R1)`,
+    );
+    // Gone from the ledger altogether.
+    await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: 999, runnerId: 'R1' } })).rejects.toThrow(
+      'request #999 is no longer run by R1 (it is gone, runner none)',
+    );
+    await db.client.query(`update clear_telemetry_request set runner_id = 'R2', state = 'running' where id = $1`, [id]);
     expect(await queue.deleteAll({ status: 'ERROR', watermark: 5, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R2' } })).toBe(2);
     expect(await remainingIds(db.client)).toEqual([ids[2], ids[5]]);
     expect((await ledger.get(id))?.position).toEqual({ lastId: 5, deleted: 4, batches: 2 });

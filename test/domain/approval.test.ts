@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkApproval, checkCancel } from '../../src/domain/approval.js';
+import { checkApproval, checkCancel, checkRequesterOrApprover, checkResume, isExpired } from '../../src/domain/approval.js';
 import { accessList, isAllowed } from '../../src/domain/access.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../../src/errors.js';
@@ -66,5 +66,45 @@ describe('isAllowed', () => {
     [accessList(['UONE', 'SONCALL']), 'UOTHER', false],
   ])('%j allows %s: %s', async (list, user, expected) => {
     expect(await isAllowed(list, user, members)).toBe(expected);
+  });
+});
+
+describe('the other rules', () => {
+  const bystander = { userId: 'UX', isApprover: false, isBreakGlass: false };
+  const requester = { userId: 'UASK', isApprover: false, isBreakGlass: false };
+
+  it('lets only approvers resume, whoever asked', () => {
+    expect(() => checkResume(approver)).not.toThrow();
+    expect(() => checkResume(requester)).toThrow(NotAllowedError);
+    expect(() => checkResume(bystander)).toThrow(expect.objectContaining({ onlyApprovers: 'resume' }));
+  });
+
+  it('lets the requester or an approver stop, pause or continue, nobody else', () => {
+    expect(() => checkRequesterOrApprover(awaiting, requester, 'stop it')).not.toThrow();
+    expect(() => checkRequesterOrApprover(awaiting, approver, 'stop it')).not.toThrow();
+    expect(() => checkRequesterOrApprover(awaiting, bystander, 'stop it')).toThrow('Only the requester or an approver can stop it.');
+  });
+
+  it('cancels a queued request even past its approval expiry, and nothing decided', () => {
+    const queued = { ...awaiting, state: 'approved', expiresAt: now } as PurgeRequestRecord;
+    expect(() => checkCancel(queued, requester, now)).not.toThrow();
+    expect(() => checkCancel({ ...awaiting, expiresAt: now }, requester, now)).toThrow(ExpiredError);
+    expect(() => checkCancel({ ...awaiting, state: 'running' } as PurgeRequestRecord, requester, now)).toThrow(AlreadyDecidedError);
+  });
+
+  it('never expires a request without an expiry, and expires one exactly at it', () => {
+    expect(isExpired({ ...awaiting, expiresAt: null }, now)).toBe(false);
+    expect(isExpired({ ...awaiting, expiresAt: now }, now)).toBe(true);
+    expect(isExpired({ ...awaiting, expiresAt: new Date(now.getTime() + 1) }, now)).toBe(false);
+  });
+
+  it('names the rule and the expiry in its refusals', () => {
+    expect(() => checkApproval(awaiting, bystander, now)).toThrow(expect.objectContaining({ onlyApprovers: 'approve' }));
+    expect(() => checkApproval(awaiting, approver, new Date('2026-11-28T04:00:00Z'))).toThrow('This request expired at 2026-11-28 03:15:00 UTC.');
+  });
+
+  it('says what became of a decided request, for the reader to word', () => {
+    const decided = { ...awaiting, state: 'cancelled' } as PurgeRequestRecord;
+    expect(() => checkApproval(decided, approver, now)).toThrow(expect.objectContaining({ decided: { lead: 'Nothing to do', request: decided } }));
   });
 });

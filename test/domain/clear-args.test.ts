@@ -3,6 +3,10 @@ import { DEFAULT_BATCH_SIZE, parseClearArgs, splitCommandText, usage } from '../
 import { UsageError } from '../../src/errors.js';
 
 const defaults = {
+  command: 'purge',
+  json: false,
+  olderThanMs: null,
+  limit: null,
   status: 'PENDING',
   batchSize: DEFAULT_BATCH_SIZE,
   dryRun: false,
@@ -27,6 +31,14 @@ describe('parseClearArgs', () => {
     [['-h'], { help: true }],
     [['help'], { help: true }],
     [['--version'], { version: true }],
+    [['--older-than', '30m', '--limit', '500', '--json'], { olderThanMs: 1_800_000, limit: 500, json: true }],
+    [['--older-than', '6h'], { olderThanMs: 21_600_000 }],
+    [['--older-than=7d'], { olderThanMs: 604_800_000 }],
+    [['--older-than', '90s'], { olderThanMs: 90_000 }],
+    [['--older-than', '0'], { olderThanMs: 0 }],
+    [['status'], { command: 'status', limit: 10 }],
+    [['history'], { command: 'history', limit: 10 }],
+    [['history', '--limit', '50', '--json'], { command: 'history', limit: 50, json: true }],
   ])('%j', (argv, expected) => {
     expect(parseClearArgs(argv)).toEqual({ ...defaults, ...expected });
   });
@@ -70,9 +82,22 @@ describe('splitCommandText', () => {
 });
 
 describe('usage', () => {
-  it('names the program and every flag', () => {
+  it.each([
+    [['--older-than', '30'], "--older-than needs an age such as 30m, 6h or 7d, or 0 for every row (got '30')."],
+    [['--older-than', '1w'], "--older-than needs an age such as 30m, 6h or 7d, or 0 for every row (got '1w')."],
+    [['--limit', '0'], "--limit must be a whole number of rows, at least 1 (got '0')."],
+    [['--limit', 'all'], "--limit must be a whole number of rows, at least 1 (got 'all')."],
+    [['history', '--limit', '51'], 'history shows at most 50 requests (got --limit 51).'],
+    [['status', '--force'], '--force does not apply to status.'],
+    [['history', '--status', 'ERROR'], '--status does not apply to history.'],
+    [['--force', 'status'], "Unexpected argument 'status'. Flags start with --, for example --status ERROR."],
+  ])('rejects %j: %s', (argv, message) => {
+    expect(() => parseClearArgs(argv)).toThrow(new UsageError(message));
+  });
+
+  it('names the program, the subcommands and every flag', () => {
     const text = usage('/clear-telemetry');
-    for (const flag of ['--status', '--batch-size', '--dry-run', '--force', '--show-summary', '--use-cursor', '--help']) {
+    for (const flag of ['--status', '--older-than', '--limit', '--json', 'status', 'history', '--batch-size', '--dry-run', '--force', '--show-summary', '--use-cursor', '--help']) {
       expect(text).toContain(flag);
     }
     expect(text.startsWith('Usage: /clear-telemetry')).toBe(true);

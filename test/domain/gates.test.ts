@@ -86,6 +86,26 @@ describe('the age cut-off', () => {
     expect(await remainingIds(db.client)).toEqual([ids[1], ids[3], ids[4], ids[5]]);
   });
 
+  it.each([
+    ['batches', batches],
+    ['one statement', native],
+  ])('keeps young PENDING rows that lie below the watermark, under ALL (%s)', async (_, policy) => {
+    const ids = await insertAt([
+      ['PENDING', minutesAgo(60)],
+      ['PENDING', minutesAgo(1)],
+      ['ERROR', minutesAgo(1)],
+      ['DONE', minutesAgo(60)],
+    ]);
+    const plan = await planOf({ status: 'ALL' }, policy);
+    expect(plan).toMatchObject({ matching: 3, kept: 1, watermark: ids[3], newest: minutesAgo(1), newestPending: minutesAgo(60) });
+    expect(await purge(plan, queue, settings)).toMatchObject({ deleted: 3 });
+    expect(await remainingIds(db.client)).toEqual([ids[1]]);
+  });
+
+  it('counts an empty table as nothing, with no snapshot', async () => {
+    expect(await queue.census(null)).toEqual({ statuses: [], snapshot: null, cutoff: null, replicaLagHidden: false });
+  });
+
   it('keeps PENDING rows younger than the minimum age by default, under ALL too, and says how many', async () => {
     const ids = await insertAt([
       ['PENDING', minutesAgo(60)],
@@ -123,6 +143,19 @@ describe('--limit', () => {
 
     expect(await purge(plan, queue, settings)).toMatchObject({ state: 'completed', deleted: 5 });
     expect(await remainingIds(db.client)).toEqual(ids.filter((id) => !errors.slice(0, 5).includes(id)));
+  });
+
+  it('takes the oldest ids of every status under ALL', async () => {
+    const ids = await insertAt([
+      ['DONE', minutesAgo(60)],
+      ['ERROR', minutesAgo(60)],
+      ['PENDING', minutesAgo(60)],
+      ['DONE', minutesAgo(60)],
+    ]);
+    const plan = await planOf({ status: 'ALL', limit: 3 });
+    expect(plan).toMatchObject({ matching: 3, watermark: ids[2] });
+    await purge(plan, queue, settings);
+    expect(await remainingIds(db.client)).toEqual([ids[3]]);
   });
 
   it('is the whole set when fewer rows match, and counts only rows past the cut-off', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../src/domain/plan.js';
+import { countBatches, ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../src/domain/plan.js';
 import type { Census } from '../../src/domain/ports.js';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
@@ -81,5 +81,64 @@ describe('summarize', () => {
       ],
       total: 400_003,
     });
+  });
+});
+
+describe('makePlan at its edges', () => {
+  const row = (status: string, minId: number, maxId: number, count: number, young = 0) => ({
+    status,
+    count,
+    minId,
+    maxId,
+    oldest: day(1),
+    newest: day(9),
+    young,
+    eligibleMinId: count > young ? minId : null,
+    eligibleMaxId: count > young ? maxId - young : null,
+    eligibleNewest: count > young ? day(8) : null,
+  });
+  const pendingCutoff = { before: day(28), appliesTo: 'PENDING' as const };
+  const withCutoff = { ...policy, pendingMinAgeMs: 0 };
+
+  it('bounds the plan by eligible rows only: a status whose rows are all too young adds nothing', () => {
+    const census: Census = { statuses: [row('PENDING', 100, 200, 5, 5), row('ERROR', 10, 20, 4)], snapshot: '1:2:', cutoff: null };
+    const plan = makePlan(census, { status: 'ALL', batchSize: 5, useCursor: false }, policy, now);
+    expect(plan).toMatchObject({ matching: 4, kept: 5, firstId: 10, watermark: 20, newest: day(8), newestPending: null });
+    const pending = makePlan({ ...census, statuses: [row('PENDING', 100, 200, 5, 2)] }, { status: 'PENDING', batchSize: 5, useCursor: false }, policy, now);
+    expect(pending).toMatchObject({ matching: 3, kept: 2, watermark: 198, newestPending: day(8) });
+  });
+
+  it('refuses a census taken with another cut-off than the plan\'s', () => {
+    const census: Census = { statuses: [], snapshot: null, cutoff: pendingCutoff };
+    expect(() => makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, withCutoff, now)).toThrow('another age cut-off');
+    expect(() => makePlan({ ...census, cutoff: { ...pendingCutoff, appliesTo: 'all' } }, { status: 'ERROR', batchSize: 5, useCursor: false }, withCutoff, now, pendingCutoff as never)).toThrow(
+      'another age cut-off',
+    );
+  });
+
+  it('keeps no snapshot when nothing matches, and chooses one statement at exactly the native limit', () => {
+    const census: Census = { statuses: [row('ERROR', 1, 10, 10)], snapshot: '5:9:', cutoff: null };
+    expect(makePlan(census, { status: 'DONE', batchSize: 5, useCursor: false }, policy, now)).toMatchObject({ matching: 0, snapshot: null, batches: 0 });
+    expect(makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, { ...policy, nativeMaxRows: 10 }, now).method).toBe('native');
+    expect(makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, { ...policy, nativeMaxRows: 9 }, now)).toMatchObject({ method: 'batch', batches: 2 });
+  });
+
+  it('marks a plan over the row cap only above it, and never without a cap', () => {
+    const census: Census = { statuses: [row('ERROR', 1, 10, 10)], snapshot: '5:9:', cutoff: null };
+    const ask = { status: 'ERROR' as const, batchSize: 5, useCursor: false };
+    expect(makePlan(census, ask, { ...policy, maxRows: 10 }, now).overCap).toBeNull();
+    expect(makePlan(census, ask, { ...policy, maxRows: 9 }, now).overCap).toBe(9);
+    expect(makePlan(census, ask, { ...policy, maxRows: null }, now).overCap).toBeNull();
+  });
+});
+
+describe('countBatches', () => {
+  it('counts id ranges from the first id to the watermark, both included', () => {
+    expect(countBatches(5, 5, 10)).toBe(1);
+    expect(countBatches(1, 10, 10)).toBe(1);
+    expect(countBatches(1, 11, 10)).toBe(2);
+    expect(countBatches(6, 5, 10)).toBe(0);
+    expect(countBatches(null, 5, 10)).toBe(0);
+    expect(countBatches(1, null, 10)).toBe(0);
   });
 });

@@ -137,9 +137,14 @@ describe('only rows the plan saw are deleted', () => {
 
 describe('the watermark holds on its own', () => {
   // An unrecorded plan has no snapshot: the watermark is then the only bound on new rows, and must hold.
-  it.each(['batch', 'native'] as const)('%s: never deletes above the watermark, even without the snapshot bound', async (method) => {
+  it.each([
+    ['batch', 'ERROR'],
+    ['native', 'ERROR'],
+    ['batch', 'ALL'],
+    ['native', 'ALL'],
+  ] as const)('%s, %s: never deletes above the watermark, even without the snapshot bound', async (method, status) => {
     const ids = await insertWebhooks(db.client, Array(10).fill('ERROR'));
-    const plan = { ...(await planFor('ERROR', 7, method === 'batch' ? batchesAlways : nativeAlways)), snapshot: null };
+    const plan = { ...(await planFor(status, 7, method === 'batch' ? batchesAlways : nativeAlways)), snapshot: null };
     expect(plan).toMatchObject({ matching: 10, watermark: ids[9] });
     // Arrived after the preview, inside the last batch's id span (7 ids from 8 reaches 14).
     const late = await insertWebhooks(db.client, Array(5).fill('ERROR'));
