@@ -89,7 +89,7 @@ describe('the other rules', () => {
     const queued = { ...awaiting, state: 'approved', expiresAt: now } as PurgeRequestRecord;
     expect(() => checkCancel(queued, requester, now)).not.toThrow();
     expect(() => checkCancel({ ...awaiting, expiresAt: now }, requester, now)).toThrow(ExpiredError);
-    expect(() => checkCancel({ ...awaiting, state: 'running' } as PurgeRequestRecord, requester, now)).toThrow(AlreadyDecidedError);
+    expect(() => checkCancel({ ...awaiting, state: 'running' }, requester, now)).toThrow(AlreadyDecidedError);
   });
 
   it('never expires a request without an expiry, and expires one exactly at it', () => {
