@@ -17,6 +17,7 @@ const SCOPE_OF: Record<string, string | null> = {
   'auth.test': null,
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
+  'chat.getPermalink': null,
   'usergroups.users.list': 'usergroups:read',
 };
 

@@ -30,7 +30,7 @@ const HELP = [
   'Environment:',
   '  DATABASE_URL                  the Django database, postgres://user:password@host:5432/dbname (required)',
   '  CLEAR_TELEMETRY_ENVIRONMENT   a label shown first in every plan, e.g. production',
-  '  (the pacing and timeout settings are in the README, Configuration)',
+  '  (every other setting is in docs/configuration.md)',
   '',
   `Exit codes: ${EXIT.ok} done, ${EXIT.failure} failed, ${EXIT.usage} bad usage or no confirmation, ${EXIT.busy} another purge is running, ${EXIT.interrupted} stopped (Ctrl-C)`,
 ].join('\n');

@@ -28,7 +28,7 @@ export function translateDbError(error: unknown): unknown {
       return new LockTimeoutError(`lock timeout: ${detail}`, { cause: error });
     case '42501':
       return new PermissionDeniedError(
-        `permission denied: ${detail}. The database user needs SELECT and DELETE on assignments_learnpackwebhook, and SELECT, INSERT, UPDATE, DELETE on the clear_telemetry_* tables (README, Configuration).`,
+        `permission denied: ${detail}. The database user needs SELECT and DELETE on assignments_learnpackwebhook, and SELECT, INSERT, UPDATE, DELETE on the clear_telemetry_* tables (docs/configuration.md).`,
         { cause: error },
       );
     case '28P01':
