@@ -211,6 +211,36 @@ describe('the request ledger', () => {
     expect(await ledger.resume(id, 'R4')).toBe('not-resumable');
   });
 
+  it('removes, labels and pauses only the request it names', async () => {
+    const [first, second] = [await ledger.create(asked), await ledger.create(asked)];
+    await ledger.attachMessage(first.id, 'COPS', '1.000001');
+    expect(await ledger.get(first.id)).toMatchObject({ channelId: 'COPS', messageTs: '1.000001' });
+    expect((await ledger.get(second.id))?.messageTs).toBeNull();
+    const id = await running();
+    expect(await ledger.setPause(id, 'UOK', now)).toBe(true);
+    expect(await ledger.get(first.id)).toMatchObject({ pausedBy: null });
+    await ledger.remove(first.id);
+    expect((await states()).map((row) => row.id)).toEqual([second.id, id]);
+  });
+
+  it('approves a request that never expires, and records when a run started', async () => {
+    const request = await ledger.create({ ...asked, expiresAt: null });
+    expect(await ledger.approve(request.id, 'UOK', false, new Date('2099-01-01T00:00:00Z'))).toBe(true);
+    expect(await ledger.start(request.id, 'R1')).toBe('started');
+    expect((await ledger.get(request.id))?.startedAt).toBeInstanceOf(Date);
+  });
+
+  it('lists the newest requests first, in the states asked for, and queues by approval time', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await ledger.create(asked)).id);
+    await ledger.approve(ids[2] ?? 0, 'UOK', false, new Date(now.getTime() - 2_000));
+    await ledger.approve(ids[1] ?? 0, 'UOK', false, new Date(now.getTime() - 1_000));
+    expect((await ledger.list(3)).map((request) => request.id)).toEqual([ids[3], ids[2], ids[1]]);
+    expect((await ledger.list(10, ['approved'])).map((request) => request.id)).toEqual([ids[2], ids[1]]);
+    expect((await ledger.list(10, ['running'])).map((request) => request.id)).toEqual([]);
+    expect((await ledger.nextQueued())?.id).toBe(ids[2]);
+  });
+
   it('interrupts a run whose heartbeat is stale and whose liveness lock is free, and only such a run', async () => {
     const id = await running('R1');
     const liveness = new PgRunLiveness(db.url);
