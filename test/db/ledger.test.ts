@@ -233,8 +233,9 @@ describe('the request ledger', () => {
   it('lists the newest requests first, in the states asked for, and queues by approval time', async () => {
     const ids: number[] = [];
     for (let i = 0; i < 4; i++) ids.push((await ledger.create(asked)).id);
-    await ledger.approve(ids[2] ?? 0, 'UOK', false, new Date(now.getTime() - 2_000));
+    // Approved later in id and in time of the update, yet earlier by its approval time: it goes first.
     await ledger.approve(ids[1] ?? 0, 'UOK', false, new Date(now.getTime() - 1_000));
+    await ledger.approve(ids[2] ?? 0, 'UOK', false, new Date(now.getTime() - 2_000));
     expect((await ledger.list(3)).map((request) => request.id)).toEqual([ids[3], ids[2], ids[1]]);
     expect((await ledger.list(10, ['approved'])).map((request) => request.id)).toEqual([ids[2], ids[1]]);
     expect((await ledger.list(10, ['running'])).map((request) => request.id)).toEqual([]);
