@@ -27,7 +27,7 @@ describe('loadPurgeConfig', () => {
   it('has safe defaults', () => {
     expect(loadPurgeConfig({})).toEqual({
       censusTimeoutMs: 60_000,
-      plan: { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 10 },
+      plan: { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 10, pendingMinAgeMs: 600_000, maxRows: null },
       purge: {
         maxRowsPerSecond: 0,
         batchPauseMs: 0,
@@ -39,7 +39,14 @@ describe('loadPurgeConfig', () => {
         lockRetries: 8,
         connectionRetries: 5,
       },
-      run: { staleAfterMs: 30_000, janitorEveryMs: 5_000, slowBatchCooldownMs: 5_000, shutdownTimeoutMs: 20_000 },
+      run: {
+        staleAfterMs: 30_000,
+        janitorEveryMs: 5_000,
+        slowBatchCooldownMs: 5_000,
+        shutdownTimeoutMs: 20_000,
+        maxReplicaLagMs: 10_000,
+        maxReplicaLagBytes: 256 * 1024 * 1024,
+      },
     });
   });
 
@@ -49,8 +56,13 @@ describe('loadPurgeConfig', () => {
       CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '20,000',
       CLEAR_TELEMETRY_BATCH_PAUSE_MS: '0',
       CLEAR_TELEMETRY_LOCK_TIMEOUT_MS: '500',
+      CLEAR_TELEMETRY_PENDING_MIN_AGE: '0',
+      CLEAR_TELEMETRY_MAX_ROWS: '1,000,000',
+      CLEAR_TELEMETRY_MAX_REPLICA_LAG: '30s',
+      CLEAR_TELEMETRY_MAX_REPLICA_LAG_BYTES: '1_048_576',
     });
-    expect(config.plan).toEqual({ nativeMaxRows: 100_000, maxRowsPerSecond: 20_000, batchPauseMs: 0, batchPausePercent: 10 });
+    expect(config.plan).toEqual({ nativeMaxRows: 100_000, maxRowsPerSecond: 20_000, batchPauseMs: 0, batchPausePercent: 10, pendingMinAgeMs: 0, maxRows: 1_000_000 });
+    expect(config.run).toMatchObject({ maxReplicaLagMs: 30_000, maxReplicaLagBytes: 1_048_576 });
     expect(config.purge.batchTimeouts.lockMs).toBe(500);
   });
 

@@ -262,11 +262,11 @@ describe('status and history', () => {
     expect(history.code).toBe(0);
     const lines = history.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ id: 1, source: 'terminal', status: 'ERROR', method: 'native', deleted: 20, previewed: 20, state: 'succeeded' });
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ id: expect.any(Number) as number, source: 'terminal', status: 'ERROR', method: 'native', deleted: 20, previewed: 20, state: 'succeeded' });
     expect(history.stderr).toBe(`Database: ${databaseLabel(db.url)}\n`);
 
     const plain = await runBin(['history'], env);
-    expect(plain.stdout.split('\n')[1]).toMatch(/^#1 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · terminal:.+ → terminal:.+ · ERROR · native · 20 of 20 · \d+ ms · succeeded$/);
+    expect(plain.stdout.split('\n')[1]).toMatch(/^#\d+ · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · terminal:.+ → terminal:.+ · ERROR · native · 20 of 20 · \d+ ms · succeeded$/);
 
     const status = await runBin(['status'], env);
     expect(status.stdout.split('\n').slice(1)).toEqual([

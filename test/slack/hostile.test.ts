@@ -1,3 +1,4 @@
+import { usage } from '../../src/domain/clear-args.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../commands/clear-telemetry/ids.js';
 import { blockKitViolations } from '../helpers/block-kit-limits.js';
@@ -135,7 +136,8 @@ describe('text from users and the database is echoed inert', () => {
     const response = await slashCommand(ctx.port, `--status <!channel>${'x'.repeat(4_500)}`);
     const body = (await response.json()) as { text: string };
     expect(body.text).toMatch(/^'&lt;!channel&gt;x{280,}…\n\n```Usage: \/clear-telemetry /);
-    expect(body.text.length).toBeLessThan(1_500);
+    // The usage, plus the clipped echo: never the whole text that was typed.
+    expect(body.text.length).toBeLessThan(usage('/clear-telemetry').length + 400);
     const mention = (await (await slashCommand(ctx.port, '<@UBOSS> <https://evil.example|click>')).json()) as { text: string };
     expect(mention.text.split('\n')[0]).toBe("Unexpected argument '&lt;@UBOSS&gt;'. Flags start with --, for example --status ERROR.");
   });
