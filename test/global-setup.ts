@@ -2,10 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { djangoSchemaSql } from '../db/django/fixtures.js';
 import { isListening, startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded-postgres.js';
-import { initORM } from '../src/db/init-orm.js';
-import { applyMigrations } from '../src/db/migrate.js';
+import { prepareDatabase } from '../db/prepare-database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,21 +21,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   console.log(`Tests run in a shuffled order: TEST_SEED=${process.env.TEST_SEED} npm test repeats it.`);
   const embedded = await chooseServer();
   // Imported only now: the helpers read TEST_ADMIN_DATABASE_URL when they load.
-  const { createDatabase, dropDatabase, uniqueName, withClient } = await import('./helpers/scratch-db.js');
+  const { createDatabase, dropDatabase, uniqueName } = await import('./helpers/scratch-db.js');
   const template = uniqueName('ct_template');
   const teardown = async () => {
     await dropDatabase(template).catch((error: unknown) => console.error(`could not drop ${template}:`, error));
     await embedded?.stop();
   };
   try {
-    const url = await createDatabase(template);
-    await withClient(url, (client) => client.query(djangoSchemaSql()));
-    const orm = await initORM(url);
-    try {
-      await applyMigrations(orm, url);
-    } finally {
-      await orm.close(true);
-    }
+    await prepareDatabase(await createDatabase(template));
   } catch (error) {
     await teardown();
     throw error;

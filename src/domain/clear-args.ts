@@ -172,20 +172,8 @@ function subcommandArgs(command: Exclude<Subcommand, 'purge'>, seen: ReadonlyMap
   if (stray) throw new UsageError(`${flag(stray)} does not apply to ${command}.`);
   const limit = seen.has('limit') ? parseLimit(seen.get('limit')) : HISTORY_DEFAULT;
   if (limit > HISTORY_MAX) throw new UsageError(`history shows at most ${HISTORY_MAX} requests (got --limit ${limit}).`);
-  return {
-    command,
-    json: seen.has('json'),
-    status: 'PENDING',
-    batchSize: DEFAULT_BATCH_SIZE,
-    dryRun: false,
-    force: false,
-    showSummary: false,
-    useCursor: false,
-    olderThanMs: null,
-    limit,
-    help,
-    version: false,
-  };
+  // A purge's defaults for the rest: the subcommands read none of them.
+  return { ...parseClearArgs([]), command, json: seen.has('json'), limit, help };
 }
 
 const AGE_UNITS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

@@ -37,7 +37,7 @@ export class SharedCensus {
     if (running) return this.join(running);
     const started = this.clock();
     const census = this.count(cutoff).then((result) => {
-      this.last.set(key, { at: started, census: result });
+      this.remember(key, { at: started, census: result });
       return result;
     });
     this.inFlight.set(key, census);
@@ -58,8 +58,13 @@ export class SharedCensus {
   async recent(cutoff: AgeCutoff | null): Promise<Census> {
     const last = this.last.get(keyOf(cutoff));
     if (last && this.clock() - last.at <= this.options.reuseForMs) return last.census;
-    for (const [key, entry] of this.last) if (this.clock() - entry.at > this.options.reuseForMs) this.last.delete(key);
     return this.fresh(cutoff);
+  }
+
+  /** Keeps the newest census, and others only while they may still be reused (one key per cut-off second). */
+  private remember(key: string, entry: { at: number; census: Census }): void {
+    for (const [other, kept] of this.last) if (this.clock() - kept.at > this.options.reuseForMs) this.last.delete(other);
+    this.last.set(key, entry);
   }
 
   private async join(census: Promise<Census>): Promise<Census> {

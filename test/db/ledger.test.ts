@@ -1,6 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { initORM } from '../../src/db/init-orm.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MikroRequestLedger } from '../../src/db/request-ledger.js';
 import { MikroWebhookQueue } from '../../src/db/webhook-queue.js';
 import { LostOwnershipError } from '../../src/errors.js';
@@ -9,14 +7,13 @@ import { PgRunLiveness } from '../../src/db/run-lock.js';
 import type { Plan } from '../../src/domain/plan.js';
 import type { NewPurgeRequest } from '../../src/domain/request.js';
 import type { RunResult } from '../../src/domain/run-ports.js';
-import { createScratchDb, type ScratchDb } from '../helpers/scratch-db.js';
+import { useScratchOrm } from '../helpers/scratch-orm.js';
 
 /**
  * The ledger's conditional updates, one by one, on real PostgreSQL: each state change happens only
  * from the states it names, and says whether this caller won.
  */
-let db: ScratchDb;
-let orm: MikroORM;
+const scratch = useScratchOrm();
 let ledger: MikroRequestLedger;
 
 const now = new Date('2026-11-29T03:00:00Z');
@@ -61,22 +58,15 @@ const result = (state: RunResult['state'], deleted = 4): RunResult => ({
   activeMs: 12,
 });
 
-const states = async () => (await db.client.query<{ id: number; state: string }>('select id, state from clear_telemetry_request order by id')).rows;
+const states = async () => (await scratch.db.client.query<{ id: number; state: string }>('select id, state from clear_telemetry_request order by id')).rows;
 
-beforeAll(async () => {
-  db = await createScratchDb(inject('templateDb'));
-  orm = await initORM(db.url);
-  ledger = new MikroRequestLedger(orm.em);
-});
-
-afterAll(async () => {
-  await orm?.close(true);
-  await db?.drop();
+beforeAll(() => {
+  ledger = new MikroRequestLedger(scratch.orm.em);
 });
 
 beforeEach(async () => {
-  await db.client.query('truncate clear_telemetry_notice, clear_telemetry_request restart identity cascade');
-  await db.client.query('truncate assignments_learnpackwebhook restart identity');
+  await scratch.db.client.query('truncate clear_telemetry_notice, clear_telemetry_request restart identity cascade');
+  await scratch.db.client.query('truncate assignments_learnpackwebhook restart identity');
 });
 
 async function running(runnerId = 'R1') {
@@ -244,10 +234,10 @@ describe('the request ledger', () => {
 
   it('interrupts a run whose heartbeat is stale and whose liveness lock is free, and only such a run', async () => {
     const id = await running('R1');
-    const liveness = new PgRunLiveness(db.url);
+    const liveness = new PgRunLiveness(scratch.db.url);
     const release = await liveness.hold(id);
     try {
-      await db.client.query(`update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`, [id]);
+      await scratch.db.client.query(`update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`, [id]);
       expect(await ledger.interruptStale(60_000)).toEqual([]);
       // Stale, but its process holds the lock: starved, not dead.
       expect(await ledger.interruptStale(1_000)).toEqual([]);
@@ -260,7 +250,7 @@ describe('the request ledger', () => {
     const other = await ledger.create(asked);
     await ledger.approve(other.id, 'UOK', false, now);
     expect(await ledger.start(other.id, 'R2')).toBe('started');
-    await db.client.query(`update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`, [other.id]);
+    await scratch.db.client.query(`update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`, [other.id]);
     const [interrupted] = await ledger.interruptStale(1_000);
     expect(interrupted).toMatchObject({ id: other.id, state: 'interrupted' });
     expect(interrupted?.error).toMatch(/stopped sending heartbeats/);
@@ -271,22 +261,22 @@ describe('a batch with a checkpoint', () => {
   const timeouts = { statementMs: 5_000, lockMs: 2_000 };
 
   it('deletes and moves the position in one transaction, only while this runner owns the request', async () => {
-    const ids = await insertWebhooks(db.client, ['ERROR', 'ERROR', 'DONE', 'ERROR', 'ERROR', 'ERROR']);
-    const queue = new MikroWebhookQueue(orm.em);
+    const ids = await insertWebhooks(scratch.db.client, ['ERROR', 'ERROR', 'DONE', 'ERROR', 'ERROR', 'ERROR']);
+    const queue = new MikroWebhookQueue(scratch.orm.em);
     const id = await running('R1');
 
     expect(await queue.deleteBatch({ status: 'ERROR', fromId: 1, toId: 3, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).toBe(2);
     expect((await ledger.get(id))?.position).toEqual({ lastId: 3, deleted: 2, batches: 1 });
 
     // Declared dead: another runner owns the request now.
-    await db.client.query(`update clear_telemetry_request set runner_id = 'R2' where id = $1`, [id]);
+    await scratch.db.client.query(`update clear_telemetry_request set runner_id = 'R2' where id = $1`, [id]);
     await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
     await expect(queue.deleteAll({ status: 'ERROR', watermark: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
-    expect(await remainingIds(db.client)).toEqual(ids.slice(2));
+    expect(await remainingIds(scratch.db.client)).toEqual(ids.slice(2));
     expect((await ledger.get(id))?.position).toEqual({ lastId: 3, deleted: 2, batches: 1 });
 
     // Its own runner, but no longer running (stopped, interrupted): no batch either.
-    await db.client.query(`update clear_telemetry_request set runner_id = 'R1', state = 'interrupted' where id = $1`, [id]);
+    await scratch.db.client.query(`update clear_telemetry_request set runner_id = 'R1', state = 'interrupted' where id = $1`, [id]);
     await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(
       `request #${id} is no longer run by R1 (it is interrupted, runner R1)`,
     );
@@ -294,9 +284,9 @@ describe('a batch with a checkpoint', () => {
     await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: 999, runnerId: 'R1' } })).rejects.toThrow(
       'request #999 is no longer run by R1 (it is gone, runner none)',
     );
-    await db.client.query(`update clear_telemetry_request set runner_id = 'R2', state = 'running' where id = $1`, [id]);
+    await scratch.db.client.query(`update clear_telemetry_request set runner_id = 'R2', state = 'running' where id = $1`, [id]);
     expect(await queue.deleteAll({ status: 'ERROR', watermark: 5, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R2' } })).toBe(2);
-    expect(await remainingIds(db.client)).toEqual([ids[2], ids[5]]);
+    expect(await remainingIds(scratch.db.client)).toEqual([ids[2], ids[5]]);
     expect((await ledger.get(id))?.position).toEqual({ lastId: 5, deleted: 4, batches: 2 });
   });
 });

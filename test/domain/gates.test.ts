@@ -1,52 +1,26 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { initORM } from '../../src/db/init-orm.js';
-import { MikroWebhookQueue } from '../../src/db/webhook-queue.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { planCutoff, planPurge, type PlanPolicy, type PlanRequest } from '../../src/domain/plan.js';
-import { purge, type PurgeSettings } from '../../src/domain/purge.js';
+import { purge } from '../../src/domain/purge.js';
 import { gateSentences } from '../../src/domain/describe.js';
-import { createScratchDb, type ScratchDb } from '../helpers/scratch-db.js';
 import { insertWebhooksAt, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+import { UNPACED, useScratchOrm } from '../helpers/scratch-orm.js';
 
 /** The plan's gates on real PostgreSQL: the age cut-off (--older-than, PENDING's minimum age), --limit and the row cap. */
-let db: ScratchDb;
-let orm: MikroORM;
-let queue: MikroWebhookQueue;
+const scratch = useScratchOrm();
 
-const settings: PurgeSettings = {
-  maxRowsPerSecond: 0,
-  batchPauseMs: 0,
-  batchPausePercent: 0,
-  batchTimeouts: { statementMs: 5_000, lockMs: 2_000 },
-  nativeTimeouts: { statementMs: 5_000, lockMs: 2_000 },
-  targetBatchMs: 10_000,
-  minBatchSize: 1,
-  lockRetries: 0,
-  connectionRetries: 0,
-};
+const settings = UNPACED;
 const batches: PlanPolicy = { nativeMaxRows: 0, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 0, pendingMinAgeMs: 10 * 60_000 };
 const native: PlanPolicy = { ...batches, nativeMaxRows: Number.MAX_SAFE_INTEGER };
 const now = new Date('2026-11-29T03:10:00.000Z');
 const minutesAgo = (minutes: number, ms = 0) => new Date(now.getTime() - minutes * 60_000 + ms);
 
-const insertAt = (rows: [string, Date][]) => insertWebhooksAt(db.client, rows);
+const insertAt = (rows: [string, Date][]) => insertWebhooksAt(scratch.db.client, rows);
 
 const request = (overrides: Partial<PlanRequest>): PlanRequest => ({ status: 'PENDING', batchSize: 2, useCursor: false, olderThanMs: null, limit: null, ...overrides });
-const planOf = (overrides: Partial<PlanRequest>, policy = batches) => planPurge((cutoff) => queue.census(cutoff), queue, request(overrides), policy, now);
-
-beforeAll(async () => {
-  db = await createScratchDb(inject('templateDb'));
-  orm = await initORM(db.url);
-  queue = new MikroWebhookQueue(orm.em);
-});
-
-afterAll(async () => {
-  await orm?.close(true);
-  await db?.drop();
-});
+const planOf = (overrides: Partial<PlanRequest>, policy = batches) => planPurge((cutoff) => scratch.queue.census(cutoff), scratch.queue, request(overrides), policy, now);
 
 beforeEach(async () => {
-  await truncateWebhooks(db.client);
+  await truncateWebhooks(scratch.db.client);
 });
 
 describe('the age cut-off', () => {
@@ -81,9 +55,9 @@ describe('the age cut-off', () => {
     expect(plan).toMatchObject({ matching: 2, kept: 3, firstId: ids[0], watermark: ids[2] });
     expect(gateSentences(plan)).toEqual(['Only rows created before 2026-11-29 02:40:00 UTC (--older-than 30 min); kept: 3 newer rows']);
 
-    const outcome = await purge(plan, queue, settings);
+    const outcome = await purge(plan, scratch.queue, settings);
     expect(outcome).toMatchObject({ state: 'completed', deleted: 2 });
-    expect(await remainingIds(db.client)).toEqual([ids[1], ids[3], ids[4], ids[5]]);
+    expect(await remainingIds(scratch.db.client)).toEqual([ids[1], ids[3], ids[4], ids[5]]);
   });
 
   it.each([
@@ -98,12 +72,12 @@ describe('the age cut-off', () => {
     ]);
     const plan = await planOf({ status: 'ALL' }, policy);
     expect(plan).toMatchObject({ matching: 3, kept: 1, watermark: ids[3], newest: minutesAgo(1), newestPending: minutesAgo(60) });
-    expect(await purge(plan, queue, settings)).toMatchObject({ deleted: 3 });
-    expect(await remainingIds(db.client)).toEqual([ids[1]]);
+    expect(await purge(plan, scratch.queue, settings)).toMatchObject({ deleted: 3 });
+    expect(await remainingIds(scratch.db.client)).toEqual([ids[1]]);
   });
 
   it('counts an empty table as nothing, with no snapshot', async () => {
-    expect(await queue.census(null)).toEqual({ statuses: [], snapshot: null, cutoff: null, replicaLagHidden: false });
+    expect(await scratch.queue.census(null)).toEqual({ statuses: [], snapshot: null, cutoff: null, replicaLagHidden: false });
   });
 
   it('keeps PENDING rows younger than the minimum age by default, under ALL too, and says how many', async () => {
@@ -121,8 +95,8 @@ describe('the age cut-off', () => {
 
     const all = await planOf({ status: 'ALL' });
     expect(all).toMatchObject({ matching: 4, kept: 2 });
-    await purge(all, queue, settings);
-    expect(await remainingIds(db.client)).toEqual([ids[3], ids[4]]);
+    await purge(all, scratch.queue, settings);
+    expect(await remainingIds(scratch.db.client)).toEqual([ids[3], ids[4]]);
 
     const everything = await planOf({ olderThanMs: 0 });
     expect(everything).toMatchObject({ matching: 2, kept: 0, cutoff: null });
@@ -141,8 +115,8 @@ describe('--limit', () => {
     expect(plan).toMatchObject({ matching: 5, limit: 5, firstId: errors[0], watermark: errors[4] });
     expect(gateSentences(plan)).toEqual(['Limited to the 5 oldest matching rows (--limit 5)']);
 
-    expect(await purge(plan, queue, settings)).toMatchObject({ state: 'completed', deleted: 5 });
-    expect(await remainingIds(db.client)).toEqual(ids.filter((id) => !errors.slice(0, 5).includes(id)));
+    expect(await purge(plan, scratch.queue, settings)).toMatchObject({ state: 'completed', deleted: 5 });
+    expect(await remainingIds(scratch.db.client)).toEqual(ids.filter((id) => !errors.slice(0, 5).includes(id)));
   });
 
   it('takes the oldest ids of every status under ALL', async () => {
@@ -154,8 +128,8 @@ describe('--limit', () => {
     ]);
     const plan = await planOf({ status: 'ALL', limit: 3 });
     expect(plan).toMatchObject({ matching: 3, watermark: ids[2] });
-    await purge(plan, queue, settings);
-    expect(await remainingIds(db.client)).toEqual([ids[3]]);
+    await purge(plan, scratch.queue, settings);
+    expect(await remainingIds(scratch.db.client)).toEqual([ids[3]]);
   });
 
   it('is the whole set when fewer rows match, and counts only rows past the cut-off', async () => {

@@ -1,53 +1,28 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { initORM } from '../../src/db/init-orm.js';
-import { MikroWebhookQueue } from '../../src/db/webhook-queue.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { makePlan, type PlanPolicy } from '../../src/domain/plan.js';
-import { purge, type PurgeEvent, type PurgeSettings } from '../../src/domain/purge.js';
+import { purge, type PurgeEvent } from '../../src/domain/purge.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
 import type { StatusFilter } from '../../src/domain/statuses.js';
-import { createScratchDb, seedWebhooks, withClient, type ScratchDb } from '../helpers/scratch-db.js';
+import { seedWebhooks, withClient } from '../helpers/scratch-db.js';
 import { countByStatus, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+import { UNPACED, useScratchOrm } from '../helpers/scratch-orm.js';
 
-let db: ScratchDb;
-let orm: MikroORM;
-let queue: MikroWebhookQueue;
+const scratch = useScratchOrm();
 
-const settings: PurgeSettings = {
-  maxRowsPerSecond: 0,
-  batchPauseMs: 0,
-  batchPausePercent: 0,
-  batchTimeouts: { statementMs: 5_000, lockMs: 2_000 },
-  nativeTimeouts: { statementMs: 5_000, lockMs: 2_000 },
-  targetBatchMs: 10_000,
-  minBatchSize: 1,
-  lockRetries: 0,
-  connectionRetries: 0,
-};
+const settings = UNPACED;
 const batchesAlways: PlanPolicy = { nativeMaxRows: 0, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 0 };
 const nativeAlways: PlanPolicy = { ...batchesAlways, nativeMaxRows: Number.MAX_SAFE_INTEGER };
 
 async function planFor(status: StatusFilter, batchSize: number, policy = batchesAlways) {
-  return makePlan(await queue.census(null), { status, batchSize, useCursor: false }, policy, new Date());
+  return makePlan(await scratch.queue.census(null), { status, batchSize, useCursor: false }, policy, new Date());
 }
 
 function progressOf(events: PurgeEvent[]): PurgeProgress[] {
   return events.flatMap((event) => (event.type === 'progress' ? [event] : []));
 }
 
-beforeAll(async () => {
-  db = await createScratchDb(inject('templateDb'));
-  orm = await initORM(db.url);
-  queue = new MikroWebhookQueue(orm.em);
-});
-
-afterAll(async () => {
-  await orm?.close(true);
-  await db?.drop();
-});
-
 beforeEach(async () => {
-  await truncateWebhooks(db.client);
+  await truncateWebhooks(scratch.db.client);
 });
 
 describe('exact rows', () => {
@@ -62,28 +37,28 @@ describe('exact rows', () => {
     ['ERROR', 'native'],
     ['ALL', 'native'],
   ] as const)('%s by %s deletes exactly the matching rows', async (status, method) => {
-    const ids = await insertWebhooks(db.client, Array.from({ length: 5 }, () => mix).flat());
+    const ids = await insertWebhooks(scratch.db.client, Array.from({ length: 5 }, () => mix).flat());
     const statuses = Array.from({ length: 5 }, () => mix).flat();
     const keep = ids.filter((_, i) => status !== 'ALL' && statuses[i] !== status);
 
     const plan = await planFor(status, 3, method === 'batch' ? batchesAlways : nativeAlways);
-    const outcome = await purge(plan, queue, settings);
+    const outcome = await purge(plan, scratch.queue, settings);
 
     expect(outcome).toMatchObject({ state: 'completed', method, deleted: ids.length - keep.length, error: null });
-    expect(await remainingIds(db.client)).toEqual(keep);
+    expect(await remainingIds(scratch.db.client)).toEqual(keep);
   });
 });
 
 describe('the Django command bug case: 25,000 rows in batches of 10,000', () => {
   it('deletes all 25,000, with progress rising to exactly 100%', async () => {
-    await seedWebhooks(db.client, 25_000, 25_000);
+    await seedWebhooks(scratch.db.client, 25_000, 25_000);
     const events: PurgeEvent[] = [];
     const plan = await planFor('PENDING', 10_000);
 
-    const outcome = await purge(plan, queue, settings, { onEvent: (event) => void events.push(event) });
+    const outcome = await purge(plan, scratch.queue, settings, { onEvent: (event) => void events.push(event) });
 
     expect(outcome).toMatchObject({ state: 'completed', method: 'batch', deleted: 25_000, batches: 3 });
-    expect(await countByStatus(db.client)).toEqual({});
+    expect(await countByStatus(scratch.db.client)).toEqual({});
     const progress = progressOf(events);
     expect(progress.map((p) => [p.deleted, p.total, p.batchesDone, p.batchesTotal])).toEqual([
       [10_000, 25_000, 1, 3],
@@ -97,41 +72,41 @@ describe('the Django command bug case: 25,000 rows in batches of 10,000', () => 
 
 describe('only rows the plan saw are deleted', () => {
   it('keeps rows inserted after the plan', async () => {
-    await insertWebhooks(db.client, Array(50).fill('PENDING'));
+    await insertWebhooks(scratch.db.client, Array(50).fill('PENDING'));
     const plan = await planFor('PENDING', 7);
-    const late = await insertWebhooks(db.client, Array(20).fill('PENDING'));
+    const late = await insertWebhooks(scratch.db.client, Array(20).fill('PENDING'));
 
-    const outcome = await purge(plan, queue, settings);
+    const outcome = await purge(plan, scratch.queue, settings);
 
     expect(outcome).toMatchObject({ state: 'completed', deleted: 50 });
-    expect(await remainingIds(db.client)).toEqual(late);
+    expect(await remainingIds(scratch.db.client)).toEqual(late);
   });
 
   it('keeps rows whose status changed after the plan', async () => {
-    const ids = await insertWebhooks(db.client, Array(30).fill('ERROR'));
+    const ids = await insertWebhooks(scratch.db.client, Array(30).fill('ERROR'));
     const plan = await planFor('ERROR', 4);
     const retried = ids.filter((_, i) => i % 3 === 0);
-    await db.client.query(`update assignments_learnpackwebhook set status = 'PENDING' where id = any($1)`, [retried]);
+    await scratch.db.client.query(`update assignments_learnpackwebhook set status = 'PENDING' where id = any($1)`, [retried]);
 
-    const outcome = await purge(plan, queue, settings);
+    const outcome = await purge(plan, scratch.queue, settings);
 
     expect(outcome).toMatchObject({ state: 'completed', deleted: 20 });
-    expect(await remainingIds(db.client)).toEqual(retried);
+    expect(await remainingIds(scratch.db.client)).toEqual(retried);
   });
 
   it('keeps rows whose status changes while the run is going', async () => {
-    const ids = await insertWebhooks(db.client, Array(40).fill('ERROR'));
+    const ids = await insertWebhooks(scratch.db.client, Array(40).fill('ERROR'));
     const plan = await planFor('ERROR', 10);
     const late = ids.slice(30);
-    const outcome = await purge(plan, queue, settings, {
+    const outcome = await purge(plan, scratch.queue, settings, {
       onEvent: async (event) => {
         if (event.type === 'progress' && event.batchesDone === 1) {
-          await db.client.query(`update assignments_learnpackwebhook set status = 'DONE' where id = any($1)`, [late]);
+          await scratch.db.client.query(`update assignments_learnpackwebhook set status = 'DONE' where id = any($1)`, [late]);
         }
       },
     });
     expect(outcome).toMatchObject({ state: 'completed', deleted: 30 });
-    expect(await remainingIds(db.client)).toEqual(late);
+    expect(await remainingIds(scratch.db.client)).toEqual(late);
   });
 });
 
@@ -143,16 +118,16 @@ describe('the watermark holds on its own', () => {
     ['batch', 'ALL'],
     ['native', 'ALL'],
   ] as const)('%s, %s: never deletes above the watermark, even without the snapshot bound', async (method, status) => {
-    const ids = await insertWebhooks(db.client, Array(10).fill('ERROR'));
+    const ids = await insertWebhooks(scratch.db.client, Array(10).fill('ERROR'));
     const plan = { ...(await planFor(status, 7, method === 'batch' ? batchesAlways : nativeAlways)), snapshot: null };
     expect(plan).toMatchObject({ matching: 10, watermark: ids[9] });
     // Arrived after the preview, inside the last batch's id span (7 ids from 8 reaches 14).
-    const late = await insertWebhooks(db.client, Array(5).fill('ERROR'));
+    const late = await insertWebhooks(scratch.db.client, Array(5).fill('ERROR'));
 
-    const outcome = await purge(plan, queue, settings);
+    const outcome = await purge(plan, scratch.queue, settings);
 
     expect(outcome).toMatchObject({ state: 'completed', method, deleted: 10 });
-    expect(await remainingIds(db.client)).toEqual(late);
+    expect(await remainingIds(scratch.db.client)).toEqual(late);
   });
 });
 
@@ -160,82 +135,82 @@ describe('the plan\'s snapshot keeps every row the preview did not see', () => {
   const policies = { batch: batchesAlways, native: nativeAlways } as const;
 
   it.each(['batch', 'native'] as const)('%s: keeps rows that changed into the status after the plan', async (method) => {
-    const ids = await insertWebhooks(db.client, Array.from({ length: 15 }, () => ['ERROR', 'PENDING']).flat());
+    const ids = await insertWebhooks(scratch.db.client, Array.from({ length: 15 }, () => ['ERROR', 'PENDING']).flat());
     const plan = await planFor('ERROR', 4, policies[method]);
     expect(plan).toMatchObject({ matching: 15, watermark: ids[28] });
     const flipped = ids.filter((_, i) => i % 2 === 1 && i < 28);
-    await db.client.query(`update assignments_learnpackwebhook set status = 'ERROR' where id = any($1)`, [flipped]);
+    await scratch.db.client.query(`update assignments_learnpackwebhook set status = 'ERROR' where id = any($1)`, [flipped]);
 
-    const outcome = await purge(plan, queue, settings);
+    const outcome = await purge(plan, scratch.queue, settings);
 
     expect(outcome).toMatchObject({ state: 'completed', method, deleted: 15 });
-    expect(await remainingIds(db.client)).toEqual([...flipped, ids[29]]);
+    expect(await remainingIds(scratch.db.client)).toEqual([...flipped, ids[29]]);
   });
 
   it.each(['batch', 'native'] as const)('%s: keeps a row below the watermark whose transaction was still open at the plan', async (method) => {
-    await insertWebhooks(db.client, Array(10).fill('ERROR'));
-    const [late] = await withClient(db.url, async (writer) => {
+    await insertWebhooks(scratch.db.client, Array(10).fill('ERROR'));
+    const [late] = await withClient(scratch.db.url, async (writer) => {
       await writer.query('begin');
       const rows = await insertWebhooks(writer, ['ERROR']);
-      await insertWebhooks(db.client, Array(10).fill('ERROR'));
+      await insertWebhooks(scratch.db.client, Array(10).fill('ERROR'));
       const plan = await planFor('ERROR', 4, policies[method]);
       expect(plan).toMatchObject({ matching: 20, watermark: 21 });
       await writer.query('commit');
-      const outcome = await purge(plan, queue, settings);
+      const outcome = await purge(plan, scratch.queue, settings);
       expect(outcome).toMatchObject({ state: 'completed', method, deleted: 20 });
       return rows;
     });
     expect(late).toBe(11);
-    expect(await remainingIds(db.client)).toEqual([11]);
+    expect(await remainingIds(scratch.db.client)).toEqual([11]);
   });
 
   it('keeps a previewed row that was rewritten after the plan, and deletes one fewer than previewed', async () => {
-    const ids = await insertWebhooks(db.client, Array(12).fill('ERROR'));
+    const ids = await insertWebhooks(scratch.db.client, Array(12).fill('ERROR'));
     const plan = await planFor('ERROR', 5);
-    await db.client.query(`update assignments_learnpackwebhook set status_text = 'retried' where id = $1`, [ids[3]]);
+    await scratch.db.client.query(`update assignments_learnpackwebhook set status_text = 'retried' where id = $1`, [ids[3]]);
 
-    const outcome = await purge(plan, queue, settings);
+    const outcome = await purge(plan, scratch.queue, settings);
 
     expect(outcome).toMatchObject({ state: 'completed', deleted: 11 });
-    expect(await remainingIds(db.client)).toEqual([ids[3]]);
+    expect(await remainingIds(scratch.db.client)).toEqual([ids[3]]);
   });
 });
 
 describe('one statement falls back to batches', () => {
   it('when it hits the statement timeout', async () => {
-    await seedWebhooks(db.client, 30_000, 30_000);
+    await seedWebhooks(scratch.db.client, 30_000, 30_000);
     const plan = await planFor('PENDING', 10_000, nativeAlways);
     const events: PurgeEvent[] = [];
 
-    const outcome = await purge(plan, queue, { ...settings, nativeTimeouts: { statementMs: 1, lockMs: 2_000 } }, { onEvent: (e) => void events.push(e) });
+    const outcome = await purge(plan, scratch.queue, { ...settings, nativeTimeouts: { statementMs: 1, lockMs: 2_000 } }, { onEvent: (e) => void events.push(e) });
 
     expect(outcome).toMatchObject({ state: 'completed', method: 'batch', deleted: 30_000, batches: 3 });
     expect(outcome.fallback).toMatch(/^one statement hit the statement timeout after .* continuing in batches of 10,000$/);
     expect(events[0]).toEqual({ type: 'fallback', reason: outcome.fallback });
-    expect(await countByStatus(db.client)).toEqual({});
+    expect(await countByStatus(scratch.db.client)).toEqual({});
   });
 
   it('when it hits the lock timeout behind an app transaction', async () => {
-    const ids = await insertWebhooks(db.client, Array(100).fill('DONE'));
+    const ids = await insertWebhooks(scratch.db.client, Array(100).fill('DONE'));
     const plan = await planFor('DONE', 25, nativeAlways);
-    const lock = await holdRowLock(db.url, ids[40] ?? 0, 600);
+    const lock = await holdRowLock(scratch.db.url, ids[40] ?? 0, 600);
 
-    const outcome = await purge(plan, queue, { ...settings, nativeTimeouts: { statementMs: 5_000, lockMs: 100 } });
+    const outcome = await purge(plan, scratch.queue, { ...settings, nativeTimeouts: { statementMs: 5_000, lockMs: 100 } });
     await lock.released;
 
     expect(outcome).toMatchObject({ state: 'completed', method: 'batch', deleted: 100 });
     expect(outcome.fallback).toMatch(/^one statement hit the lock timeout/);
-    expect(await remainingIds(db.client)).toEqual([]);
+    expect(await remainingIds(scratch.db.client)).toEqual([]);
   });
 });
 
 describe('stopping and failing', () => {
   it('stops between batches and reports exactly what it deleted', async () => {
-    await insertWebhooks(db.client, Array(100).fill('IGNORED'));
+    await insertWebhooks(scratch.db.client, Array(100).fill('IGNORED'));
     const plan = await planFor('IGNORED', 10);
     const stop = new AbortController();
 
-    const outcome = await purge(plan, queue, settings, {
+    const outcome = await purge(plan, scratch.queue, settings, {
       signal: stop.signal,
       onEvent: (event) => {
         if (event.type === 'progress' && event.batchesDone === 3) stop.abort();
@@ -243,30 +218,30 @@ describe('stopping and failing', () => {
     });
 
     expect(outcome).toMatchObject({ state: 'stopped', deleted: 30, batches: 3 });
-    expect(await countByStatus(db.client)).toEqual({ IGNORED: 70 });
+    expect(await countByStatus(scratch.db.client)).toEqual({ IGNORED: 70 });
   });
 
   it('reports a failure with the rows deleted before it', async () => {
-    await insertWebhooks(db.client, Array(30).fill('DONE'));
+    await insertWebhooks(scratch.db.client, Array(30).fill('DONE'));
     const plan = await planFor('DONE', 10);
-    const outcome = await purge(plan, queue, settings, {
+    const outcome = await purge(plan, scratch.queue, settings, {
       onEvent: async (event) => {
         if (event.type === 'progress' && event.batchesDone === 1) {
-          await db.client.query('alter table assignments_learnpackwebhook rename to lpw_moved');
+          await scratch.db.client.query('alter table assignments_learnpackwebhook rename to lpw_moved');
         }
       },
     });
-    await db.client.query('alter table lpw_moved rename to assignments_learnpackwebhook');
+    await scratch.db.client.query('alter table lpw_moved rename to assignments_learnpackwebhook');
 
     expect(outcome).toMatchObject({ state: 'failed', deleted: 10, batches: 1 });
     expect(outcome.error?.message).toMatch(/assignments_learnpackwebhook" does not exist/);
-    expect(await countByStatus(db.client)).toEqual({ DONE: 20 });
+    expect(await countByStatus(scratch.db.client)).toEqual({ DONE: 20 });
   });
 
   it('paces batches under a rows-per-second ceiling', async () => {
-    await insertWebhooks(db.client, Array(50).fill('DONE'));
+    await insertWebhooks(scratch.db.client, Array(50).fill('DONE'));
     const plan = await planFor('DONE', 10);
-    const outcome = await purge(plan, queue, { ...settings, maxRowsPerSecond: 100 });
+    const outcome = await purge(plan, scratch.queue, { ...settings, maxRowsPerSecond: 100 });
     // Five batches of 10 at 100 rows/s: each start at least 100 ms after the one before.
     expect(outcome).toMatchObject({ state: 'completed', deleted: 50, batches: 5 });
     expect(outcome.durationMs).toBeGreaterThanOrEqual(400);
@@ -274,10 +249,10 @@ describe('stopping and failing', () => {
 
   it('reaches the ceiling on a sparse status, and never mistakes the wait for a slow batch', async () => {
     // One row in five matches: 100 ERROR rows over 500 ids, batches of 50 ids (10 rows each).
-    await insertWebhooks(db.client, Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? 'ERROR' : 'DONE')));
+    await insertWebhooks(scratch.db.client, Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? 'ERROR' : 'DONE')));
     const plan = await planFor('ERROR', 50);
     const events: PurgeEvent[] = [];
-    const outcome = await purge(plan, queue, { ...settings, maxRowsPerSecond: 200, targetBatchMs: 100 }, { onEvent: (event) => void events.push(event) });
+    const outcome = await purge(plan, scratch.queue, { ...settings, maxRowsPerSecond: 200, targetBatchMs: 100 }, { onEvent: (event) => void events.push(event) });
     expect(outcome).toMatchObject({ state: 'completed', deleted: 100, batches: 10 });
     // 100 rows at 200 rows/s: about half a second. Counting each 50-id batch as 50 rows took 2.25 s.
     expect(outcome.durationMs).toBeGreaterThanOrEqual(400);

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { djangoSchemaSql } from '../../db/django/fixtures.js';
+import { prepareDatabase } from '../../db/prepare-database.js';
 import { withClient } from '../../db/with-client.js';
-import { initORM } from '../../src/db/init-orm.js';
-import { applyMigrations } from '../../src/db/migrate.js';
 import { start } from '../helpers/child-process.js';
 import { eventually } from '../helpers/fake-slack.js';
 import { serverBinaries, startStreamingPair, type StreamingPair } from '../helpers/replica.js';
@@ -27,13 +25,7 @@ beforeAll(async () => {
   pair = await startStreamingPair(bin);
   await withClient(pair.primaryUrl('postgres'), (client) => client.query('create database django'));
   url = pair.primaryUrl('django');
-  await withClient(url, (client) => client.query(djangoSchemaSql()));
-  const orm = await initORM(url);
-  try {
-    await applyMigrations(orm, url);
-  } finally {
-    await orm.close(true);
-  }
+  await prepareDatabase(url);
 }, 120_000);
 
 beforeEach(async () => {
