@@ -28,7 +28,7 @@ async function statusLines(deps: ClearTelemetryDeps, userId: string): Promise<st
     const census = await deps.previews.run(userId, () => deps.census.recent(null));
     return { summary: summarize(census.statuses), ageMs: deps.census.latest()?.ageMs ?? 0 };
   };
-  const view = await overview(deps.ledger, table);
+  const view = await overview(deps.ledger, table, deps.clock());
   const shown = [view.running, ...view.waiting, ...view.resumable].filter((request) => request !== null);
   return overviewLines(view, await wording(deps, shown)).map(boldLabel);
 }

@@ -73,7 +73,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
 }
 
 /** `status` and `history`: read the ledger (and, for status, count the table); change nothing. */
-async function lookBack(args: ClearArgs, orm: MikroORM, queue: MikroWebhookQueue, say: (...lines: string[]) => void): Promise<number> {
+async function lookBack(args: ClearArgs, orm: MikroORM, queue: MikroWebhookQueue, config: PurgeConfig, say: (...lines: string[]) => void): Promise<number> {
   if (!(await ledgerExists(orm))) {
     say(`The bot's ledger is not in this database, so there is no ${args.command} to show (run npm run migrate).`);
     return EXIT.failure;
@@ -81,7 +81,7 @@ async function lookBack(args: ClearArgs, orm: MikroORM, queue: MikroWebhookQueue
   const ledger = new MikroRequestLedger(orm.em);
   if (args.command === 'status') {
     const table = async () => ({ summary: summarize((await queue.census(null)).statuses), ageMs: 0 });
-    say(...overviewLines(await overview(ledger, table), TERMINAL_WORDING));
+    say(...overviewLines(await overview(ledger, table, new Date(), config.run.staleAfterMs), TERMINAL_WORDING));
     return EXIT.ok;
   }
   const requests = await ledger.list(args.limit ?? HISTORY_DEFAULT);
@@ -101,7 +101,7 @@ async function clearTelemetry(args: ClearArgs, orm: MikroORM, database: Database
   if (args.json && args.command === 'history') warn(text.targetLine(target));
   else say(text.targetLine(target));
   const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: config.censusTimeoutMs });
-  if (args.command !== 'purge') return lookBack(args, orm, queue, say);
+  if (args.command !== 'purge') return lookBack(args, orm, queue, config, say);
   const plan = await planPurge((cutoff) => queue.census(cutoff), queue, args, config.plan, new Date());
   if (plan.matching === 0) {
     say(text.nothingFoundLine(plan.status));

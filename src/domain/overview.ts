@@ -7,6 +7,8 @@ import type { RequestLedger } from './run-ports.js';
 /** What is going on now: `status` in Slack and in the terminal. */
 export interface Overview {
   running: PurgeRequestRecord | null;
+  /** How long the running request's heartbeat has been silent, when that is past the staleness limit (its process may be dead). */
+  silentMs: number | null;
   /** Approved and waiting for the table, or awaiting approval; oldest first. */
   waiting: PurgeRequestRecord[];
   /** Interrupted or failed: an approver can resume them. Newest first. */
@@ -18,14 +20,20 @@ export interface Overview {
 const WAITING_SHOWN = 20;
 const RESUMABLE_SHOWN = 5;
 
-export async function overview(ledger: Pick<RequestLedger, 'running' | 'list'>, table: () => Promise<Overview['table']>): Promise<Overview> {
+export async function overview(
+  ledger: Pick<RequestLedger, 'running' | 'list'>,
+  table: () => Promise<Overview['table']>,
+  now: Date,
+  staleAfterMs = 30_000,
+): Promise<Overview> {
   const [running, waiting, resumable, counts] = await Promise.all([
     ledger.running(),
     ledger.list(WAITING_SHOWN, ['approved', 'awaiting_approval']),
     ledger.list(RESUMABLE_SHOWN, ['interrupted', 'failed']),
     table().catch(() => null),
   ]);
-  return { running, waiting: waiting.reverse(), resumable, table: counts };
+  const silentMs = running?.heartbeatAt ? now.getTime() - running.heartbeatAt.getTime() : null;
+  return { running, silentMs: silentMs !== null && silentMs > staleAfterMs ? silentMs : null, waiting: waiting.reverse(), resumable, table: counts };
 }
 
 /** One request as `history` shows it, and as `--json` prints it. */
@@ -89,6 +97,11 @@ export function overviewLines(view: Overview, words: Wording): string[] {
     const percent = plan.matching > 0 ? ` (${formatPercent(position.deleted, plan.matching)})` : '';
     const held = view.running.pausedBy ? `, paused by ${words.who(view.running.pausedBy)}` : '';
     lines.push(`Running: #${view.running.id}, ${formatCount(position.deleted)} of ${formatCount(plan.matching)} webhooks ${what(view.running)} deleted${percent}${held}, ${by(view.running)}${linked(view.running)}`);
+    if (view.silentMs !== null) {
+      lines.push(
+        `Warning: #${view.running.id} has sent no heartbeat for ${formatDuration(view.silentMs)}: its process may have died. The bot's janitor, or the next terminal run, marks it interrupted; an approver can then resume it.`,
+      );
+    }
   }
   for (const request of view.waiting) {
     if (request.state === 'approved') {
