@@ -32,8 +32,13 @@ export async function overview(
     ledger.list(RESUMABLE_SHOWN, ['interrupted', 'failed']),
     table().catch(() => null),
   ]);
+  return { running, silentMs: silentFor(running, now, staleAfterMs), waiting: waiting.reverse(), resumable, table: counts };
+}
+
+/** How long a running request's heartbeat has been silent, once that is past the staleness limit; else null. */
+export function silentFor(running: Pick<PurgeRequestRecord, 'heartbeatAt'> | null, now: Date, staleAfterMs: number): number | null {
   const silentMs = running?.heartbeatAt ? now.getTime() - running.heartbeatAt.getTime() : null;
-  return { running, silentMs: silentMs !== null && silentMs > staleAfterMs ? silentMs : null, waiting: waiting.reverse(), resumable, table: counts };
+  return silentMs !== null && silentMs > staleAfterMs ? silentMs : null;
 }
 
 /** One request as `history` shows it, and as `--json` prints it. */
