@@ -28,6 +28,10 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    files: ['bin/**/*.js'],
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
+  },
+  {
     // The sandbox's page runs in the browser.
     files: ['sandbox/page/**/*.js'],
     languageOptions: { globals: { document: 'readonly', localStorage: 'readonly', fetch: 'readonly', Option: 'readonly', EventSource: 'readonly', console: 'readonly' } },

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript source through tsx, so the checkout needs no build step (README, "Quick start").
-import { register } from 'tsx/esm/api';
+// Runs the JavaScript that `npm ci` builds into dist/ (the `prepare` script). A checkout without it,
+// or CLEAR_TELEMETRY_SOURCE=1 (the tests), runs the TypeScript source through tsx instead.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
+if (process.env.CLEAR_TELEMETRY_SOURCE !== '1' && existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

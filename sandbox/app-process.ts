@@ -1,11 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-
-const ROOT = resolve(import.meta.dirname, '..');
+import { FROM_SOURCE, PROJECT_ROOT } from '../src/project-root.js';
 
 /**
- * The unmodified app, started exactly as `npm start` starts it (src/main.ts through tsx); only its
- * environment points it at the stand-in. It can be killed (SIGKILL, a crash) and started again.
+ * The app as `npm start` runs it, the JavaScript built into dist/; when the sandbox itself runs as
+ * source (its tests), the app's source through tsx, so both are the same code.
+ */
+const APP_ARGS = FROM_SOURCE ? ['--import', 'tsx', 'src/main.ts'] : ['dist/src/main.js'];
+
+/**
+ * The unmodified app; only its environment points it at the stand-in. It can be killed (SIGKILL, a
+ * crash) and started again.
  */
 export class AppProcess {
   private child: ChildProcess | null = null;
@@ -22,8 +26,8 @@ export class AppProcess {
 
   /** Starts it and waits until it says it is listening (or exits). */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, APP_ARGS, {
+      cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

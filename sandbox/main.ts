@@ -6,8 +6,8 @@
  *   --port P   the page's port (default 3100; 0 picks a free one)
  * With DATABASE_URL set, it runs against that database and never seeds or alters its table.
  */
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { projectPath } from '../src/project-root.js';
 import { startSandbox } from './sandbox.js';
 
 const { values } = parseArgs({
@@ -31,7 +31,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 try {
   const sandbox = await startSandbox({
     givenUrl: process.env.DATABASE_URL,
-    folder: resolve(import.meta.dirname, '../.sandbox'),
+    folder: projectPath('.sandbox'),
     fresh: values.fresh,
     rows,
     http: values.http,

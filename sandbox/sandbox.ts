@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { projectPath } from '../src/project-root.js';
 import { AppProcess } from './app-process.js';
 import { openSandboxDatabase, TableWatch, type DatabaseOptions } from './database.js';
 import { readBody, sendJson, SlackStandIn, text } from './slack-standin.js';
 import { ACCESS_ENV, PEOPLE } from './workspace.js';
 
-const PAGE = resolve(import.meta.dirname, 'page');
-const PARSER = resolve(import.meta.dirname, '../node_modules/slack-message-parser/esm');
+const PAGE = projectPath('sandbox/page');
+const PARSER = projectPath('node_modules/slack-message-parser/esm');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
 const SIGNING_SECRET = 'sandbox-signing-secret';
 

@@ -5,12 +5,12 @@
  * the repository.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { projectPath } from '../../src/project-root.js';
 
-const HERE = import.meta.dirname;
+const HERE = projectPath('db/django');
 
 export function djangoSchemaSql(): string {
-  return readFileSync(resolve(HERE, 'schema.sql'), 'utf8');
+  return readFileSync(`${HERE}/schema.sql`, 'utf8');
 }
 
 /** The seed script with its psql variables filled in: `rows` webhooks, the newest `pending` of them PENDING. */
@@ -18,5 +18,5 @@ export function seedWebhooksSql(rows: number, pending: number): string {
   if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(pending) || rows < 0 || pending < 0) {
     throw new RangeError(`rows and pending must be whole numbers (got ${rows}, ${pending})`);
   }
-  return readFileSync(resolve(HERE, 'seed-webhooks.sql'), 'utf8').replace(/:(rows|pending)\b/g, (_, name: string) => String(name === 'rows' ? rows : pending));
+  return readFileSync(`${HERE}/seed-webhooks.sql`, 'utf8').replace(/:(rows|pending)\b/g, (_, name: string) => String(name === 'rows' ? rows : pending));
 }

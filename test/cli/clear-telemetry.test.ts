@@ -1,9 +1,12 @@
 import { createServer, type AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { usage } from '../../src/domain/clear-args.js';
 import { databaseLabel } from '../../src/db/database-label.js';
 import { createScratchDb, databaseUrl, seedWebhooks, uniqueName, withClient, ADMIN_URL, type ScratchDb } from '../helpers/scratch-db.js';
-import { runBin, start } from '../helpers/child-process.js';
+import { PROJECT_ROOT, runBin, start } from '../helpers/child-process.js';
 import { countByStatus, insertAgedMix, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
 
 let db: ScratchDb;
@@ -130,6 +133,22 @@ describe('end to end', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout.startsWith(`${usage('clear-telemetry')}\n\nEnvironment:\n  DATABASE_URL `)).toBe(true);
     expect(result.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage or no confirmation, 75 another purge is running, 130 stopped (Ctrl-C)');
+  });
+
+  it('runs as the JavaScript npm ci builds, and answers --help without loading the database code', async (context) => {
+    const built = resolve(PROJECT_ROOT, 'dist/src/cli/main.js');
+    if (!existsSync(built)) return context.skip('dist/ is not built (npm ci builds it; npm run build rebuilds it)');
+    const source = await runBin(['--help'], {});
+    const compiled = await runBin(['--help'], { CLEAR_TELEMETRY_SOURCE: '0' });
+    expect(compiled, 'dist/ is older than the source: npm run build').toEqual(source);
+    // What --help loaded: no MikroORM, no pg (CommonJS packages land in require's cache when imported).
+    const probe = `const { runCli } = await import(${JSON.stringify(pathToFileURL(resolve(PROJECT_ROOT, 'dist/src/cli/run-cli.js')).href)});
+      const out = { write: () => true };
+      await runCli(['--help'], { stdout: out, stderr: out, stdin: process.stdin }, {});
+      const loaded = Object.keys((await import('node:module')).createRequire(import.meta.url).cache);
+      console.log(JSON.stringify(loaded.filter((path) => /node_modules[\\/](@mikro-orm|pg|knex|@slack)[\\/]/.test(path)).length));`;
+    const loaded = await start(process.execPath, ['--input-type=module', '-e', probe], {}).done;
+    expect(loaded).toMatchObject({ code: 0, stdout: '0\n' });
   });
 
   it('prints its version', async () => {

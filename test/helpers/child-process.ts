@@ -18,11 +18,14 @@ export interface Running {
   output(): { stdout: string; stderr: string };
 }
 
-/** Starts a command of the project as a real child process with its own environment. */
+/**
+ * Starts a command of the project as a real child process with its own environment. The bin runs the
+ * TypeScript source (CLEAR_TELEMETRY_SOURCE), so the tests try the code as it is, not the last build.
+ */
 export function start(command: string, args: readonly string[], env: Record<string, string | undefined>): Running {
   const child = spawn(command, args, {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CLEAR_TELEMETRY_SOURCE: '1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
