@@ -6,7 +6,7 @@ import { type PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
 import { closedSentence, mention, namePeople, slackDate, targetLine, webhooks } from './sentences.js';
-import { livePendingAgeMs, type Target, gateSentences } from '../../src/domain/describe.js';
+import { livePendingAgeMs, type Target, gateSentences, batchesSentence } from '../../src/domain/describe.js';
 import { ACTION } from './ids.js';
 
 /**
@@ -86,8 +86,8 @@ export function planSection(plan: Plan): KnownBlock {
   lines.push(`*Method:* ${plan.method}, because ${plan.methodReason}`);
   lines.push(
     plan.method === 'batch'
-      ? `*Batches:* ${formatCount(plan.batches)} of ${formatCount(plan.batchSize)} ids each`
-      : `*Batches:* one statement (falls back to batches of ${formatCount(plan.batchSize)} ids if it times out)`,
+      ? `*Batches:* ${batchesSentence(plan)}, each sized to its target time`
+      : `*Batches:* one statement (falls back to batches of up to ${formatCount(plan.batchSize)} rows if it times out)`,
   );
   lines.push(`*Estimated time:* ${formatDuration(plan.estimatedMs)}`);
   return section(lines.join('\n'));

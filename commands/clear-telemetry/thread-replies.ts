@@ -4,7 +4,7 @@ import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { message, section } from './block-kit.js';
 import { closedSentence, mention, noteText, people, resultSentence } from './sentences.js';
-import { NOTE_LABEL } from '../../src/domain/describe.js';
+import { batchesSentence, NOTE_LABEL } from '../../src/domain/describe.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
 export const threadReply = {
@@ -25,7 +25,7 @@ export const threadReply = {
         `:arrow_forward: Resumed after id ${formatCount(position.lastId)} (${formatCount(position.deleted)} of ${formatCount(plan.matching)} already deleted), same watermark id ≤ ${formatCount(plan.watermark ?? 0)}.`,
       );
     }
-    const how = plan.method === 'batch' ? `batch, ${formatCount(plan.batches)} batches of ${formatCount(plan.batchSize)} ids` : 'one statement';
+    const how = plan.method === 'batch' ? `batch, ${batchesSentence(plan)}` : 'one statement';
     return textMessage(
       `:arrow_forward: Started deleting ${formatCount(plan.matching)} webhooks with status ${plan.status}, id ≤ ${formatCount(plan.watermark ?? 0)} (${how}).`,
     );

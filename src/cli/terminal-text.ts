@@ -4,7 +4,7 @@ import type { PurgeOutcome } from '../domain/purge.js';
 import type { PurgeProgress } from '../domain/ports.js';
 import type { PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
-import { howItRan, livePendingAgeMs, shortfall, statusPhrase, type Target, gateSentences } from '../domain/describe.js';
+import { howItRan, livePendingAgeMs, shortfall, statusPhrase, type Target, gateSentences, batchesSentence } from '../domain/describe.js';
 
 /** The terminal's words, kept to the Django command's lines so existing runbooks still read true. */
 
@@ -39,7 +39,7 @@ export function planLines(plan: Plan): string[] {
   }
   if (plan.oldest && plan.newest) lines.push(`  Created: ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
   lines.push(...gateSentences(plan).map((sentence) => `  ${sentence}`));
-  const batches = plan.method === 'batch' ? `, ${formatCount(plan.batches)} batches of ${formatCount(plan.batchSize)}` : '';
+  const batches = plan.method === 'batch' ? `, ${batchesSentence(plan)}` : '';
   lines.push(`  Method: ${plan.method}${batches} (${plan.methodReason})`);
   lines.push(`  Estimated time: ${formatDuration(plan.estimatedMs)}`);
   return lines;

@@ -76,7 +76,7 @@ export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
       method,
       methodReason: row.methodReason,
       batchSize: row.batchSize,
-      batches: plannedBatches({ method, matching: row.matchingCount, firstId, watermark, batchSize: row.batchSize }),
+      batches: plannedBatches({ method, matching: row.matchingCount, batchSize: row.batchSize }),
       estimatedMs: row.estimatedMs,
       plannedAt: row.plannedAt,
     },

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AgeCutoff, BatchRequest, Census, Checkpoint, NativeDeleteRequest, Timeouts, WebhookQueue } from '../domain/ports.js';
-import { LearnpackWebhook, WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
+import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { withDbErrors } from './db-errors.js';
 import { REQUEST_TABLE } from './entities/purge-request.js';
 import { LostOwnershipError } from '../errors.js';
@@ -54,6 +54,12 @@ const BATCH_SQL = {
   all: `delete from ${TABLE} where id >= ? and id <= ?`,
 };
 
+/** One statement for every matching row up to the watermark (`--use-cursor`, or a small set). */
+const NATIVE_SQL = {
+  status: `delete from ${TABLE} where id <= ? and status = ?`,
+  all: `delete from ${TABLE} where id <= ?`,
+};
+
 /** The parameters of SEEN_BY_PLAN: the snapshot's xmax and open transactions, as 32-bit ids. */
 function snapshotParams(snapshot: string): [string, string] {
   const match = /^(\d+):(\d+):([\d,]*)$/.exec(snapshot);
@@ -72,21 +78,30 @@ function bounded(sql: string, params: unknown[], snapshot: string | null, cutoff
   return snapshot === null ? [withAge, ageParams] : [`${withAge} and ${SEEN_BY_PLAN}`, [...ageParams, ...snapshotParams(snapshot)]];
 }
 
-interface Step {
-  deleted: number;
-  lastId: number;
-  batches: number;
+/**
+ * A delete folded together with its checkpoint into one statement: lock the request's ledger row if
+ * this runner still owns it, delete only then, and add the batch to the run's position. One round
+ * trip instead of three, and the delete and its position still commit together. The ownership check
+ * is an uncorrelated sub-plan, so PostgreSQL runs it (and takes the lock) before it scans a row.
+ */
+function checkpointed(deleteSql: string): string {
+  return `with owner as (
+      select id from "${REQUEST_TABLE}" where id = ? and state = 'running' and runner_id = ? for update
+    ), gone as (
+      ${deleteSql} and exists (select 1 from owner) returning 1
+    ), moved as (
+      update "${REQUEST_TABLE}" r set deleted_count = deleted_count + (select count(*) from gone), batches_done = batches_done + 1,
+        last_deleted_id = ?, heartbeat_at = now(), updated_at = now()
+      from owner where r.id = owner.id
+      returning 1
+    )
+    select (select count(*) from owner)::int as owned, (select count(*) from gone)::int as deleted`;
 }
 
-/** Locks the ledger row for the rest of the batch; refuses if another runner owns the request now. */
-async function claim(tx: EntityManager, { requestId, runnerId }: Checkpoint): Promise<void> {
-  const [row] = await tx.execute<{ state: string; runner_id: string | null }[]>(
-    `select state, runner_id from "${REQUEST_TABLE}" where id = ? for update`,
-    [requestId],
-  );
-  if (row?.state !== 'running' || row.runner_id !== runnerId) {
-    throw new LostOwnershipError(`request #${requestId} is no longer run by ${runnerId} (it is ${row?.state ?? 'gone'}, runner ${row?.runner_id ?? 'none'})`);
-  }
+/** Says who owns the request now, for the error of a runner that lost it. */
+async function lostOwnership(tx: EntityManager, { requestId, runnerId }: Checkpoint): Promise<LostOwnershipError> {
+  const [row] = await tx.execute<{ state: string; runner_id: string | null }[]>(`select state, runner_id from "${REQUEST_TABLE}" where id = ?`, [requestId]);
+  return new LostOwnershipError(`request #${requestId} is no longer run by ${runnerId} (it is ${row?.state ?? 'gone'}, runner ${row?.runner_id ?? 'none'})`);
 }
 
 interface CensusRow {
@@ -160,46 +175,31 @@ export class MikroWebhookQueue implements WebhookQueue {
   async deleteBatch({ status, fromId, toId, snapshot, cutoff, timeouts, checkpoint }: BatchRequest): Promise<number> {
     const [sql, params] =
       status === 'ALL' ? bounded(BATCH_SQL.all, [fromId, toId], snapshot, cutoff) : bounded(BATCH_SQL.status, [fromId, toId, status], snapshot, cutoff);
-    return this.inShortTransaction(timeouts, checkpoint, async (tx) => {
-      const { affectedRows } = await tx.execute<{ affectedRows: number }>(sql, params, 'run');
-      return { deleted: affectedRows, lastId: toId, batches: 1 };
-    });
+    return this.deleteAndCheckpoint(sql, params, toId, timeouts, checkpoint);
   }
 
   async deleteAll({ status, watermark, snapshot, cutoff, timeouts, checkpoint }: NativeDeleteRequest): Promise<number> {
-    const where = status === 'ALL' ? { id: { $lte: watermark } } : { id: { $lte: watermark }, status };
-    return this.inShortTransaction(timeouts, checkpoint, async (tx) => {
-      const query = tx.createQueryBuilder(LearnpackWebhook).delete(where);
-      if (cutoff !== null) query.andWhere(`not ${YOUNG}`, cutoffParams(cutoff));
-      if (snapshot !== null) query.andWhere(SEEN_BY_PLAN, snapshotParams(snapshot));
-      const { affectedRows } = await query.execute('run');
-      return { deleted: affectedRows, lastId: watermark, batches: 1 };
-    });
+    const [sql, params] =
+      status === 'ALL' ? bounded(NATIVE_SQL.all, [watermark], snapshot, cutoff) : bounded(NATIVE_SQL.status, [watermark, status], snapshot, cutoff);
+    return this.deleteAndCheckpoint(sql, params, watermark, timeouts, checkpoint);
   }
 
   /**
    * A transaction of its own with `SET LOCAL`-scoped timeouts, so nothing leaks into the pool. With a
-   * checkpoint it first locks the request's ledger row and checks this runner still owns it, and
-   * adds the batch to the run's position before committing: the delete and the position are one.
+   * checkpoint the delete runs only while this runner owns the request, and commits with the run's
+   * position moved to `lastId`: the delete and the position are one.
    */
-  private async inShortTransaction(timeouts: Timeouts, checkpoint: Checkpoint | undefined, work: (tx: EntityManager) => Promise<Step>): Promise<number> {
+  private async deleteAndCheckpoint(sql: string, params: unknown[], lastId: number, timeouts: Timeouts, checkpoint: Checkpoint | undefined): Promise<number> {
     return withDbErrors(() =>
       this.em.fork().transactional(async (tx) => {
         await tx.execute(`select set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)`, [
           `${timeouts.statementMs}ms`,
           `${timeouts.lockMs}ms`,
         ]);
-        if (checkpoint) await claim(tx, checkpoint);
-        const step = await work(tx);
-        if (checkpoint) {
-          await tx.execute(
-            `update "${REQUEST_TABLE}" set deleted_count = deleted_count + ?, batches_done = batches_done + ?, last_deleted_id = ?,
-               heartbeat_at = now(), updated_at = now() where id = ?`,
-            [step.deleted, step.batches, step.lastId, checkpoint.requestId],
-            'run',
-          );
-        }
-        return step.deleted;
+        if (!checkpoint) return (await tx.execute<{ affectedRows: number }>(sql, params, 'run')).affectedRows;
+        const [row] = await tx.execute<{ owned: number; deleted: number }[]>(checkpointed(sql), [checkpoint.requestId, checkpoint.runnerId, ...params, lastId]);
+        if (!row || row.owned !== 1) throw await lostOwnership(tx, checkpoint);
+        return row.deleted;
       }),
     );
   }

@@ -34,7 +34,7 @@ export class BatchRetry {
       if (++this.lock > this.limits.lockRetries) throw error;
       this.sizer.shrink();
       const waitMs = Math.min(5_000, 100 * 2 ** (this.lock - 1));
-      const reason = `a batch hit the ${transientProblem(error)}; retrying ${formatCount(this.sizer.size)} ids in ${formatDuration(waitMs)} (attempt ${this.lock})`;
+      const reason = `a batch hit the ${transientProblem(error)}; retrying with batches of ${formatCount(this.sizer.rows)} rows in ${formatDuration(waitMs)} (attempt ${this.lock})`;
       return { waitMs, reason };
     }
     if (isConnectionProblem(error)) {

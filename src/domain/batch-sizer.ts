@@ -1,39 +1,70 @@
 import { formatCount, formatDuration } from './format.js';
 
 export interface SizerSettings {
-  /** The requested --batch-size: the most ids (so row locks) one transaction may cover. */
+  /** The most rows one transaction may delete (so row locks): `--batch-size`, or the parser's default ceiling. */
   max: number;
   min: number;
   /** Each batch aims at this duration (pt-online-schema-change's --chunk-time, GitLab's batch optimizer). */
   targetMs: number;
+  /** Matching rows per id before any batch has run: the plan's `matching / (watermark - firstId + 1)`. */
+  density: number;
+}
+
+/** Rows the first batch aims at: small enough to be quick anywhere; growth takes it to the ceiling within a few batches. */
+export const FIRST_BATCH_ROWS = 10_000;
+
+/** The first batch's row target under a ceiling of `max` rows. */
+export function firstBatchRows(max: number): number {
+  return Math.min(max, FIRST_BATCH_ROWS);
 }
 
 /**
- * Adapts the batch size (ids per transaction) to how the database is doing: a batch much slower
- * than the target shrinks the next one in proportion, a fast one lets it grow back by at most 20%,
- * never above the requested size; a lock timeout halves it.
+ * No batch covers more ids than this many times its row target, whatever the density says, so a
+ * sparse status whose rows bunch up can never lock more than this multiple of the target.
+ */
+export const MAX_SPAN_FACTOR = 10;
+
+/**
+ * Sizes batches by time and by rows, not by ids. Each batch aims at `rows` rows: a batch faster than
+ * the target lets the next grow in proportion (at most doubling, never above `max`); one much slower
+ * shrinks it in proportion; a lock timeout halves it. The id span a batch covers is the row target
+ * divided by the density of matching rows the last batch found, so a sparse status (ERROR is one row
+ * in seven) takes as few transactions as a dense one, with the same number of row locks.
  */
 export class BatchSizer {
-  size: number;
+  rows: number;
+  private density: number;
 
   constructor(private readonly settings: SizerSettings) {
-    this.size = settings.max;
+    this.rows = Math.max(settings.min, firstBatchRows(settings.max));
+    this.density = clampDensity(settings.density);
   }
 
-  /** Records a batch's duration; returns a note when the size changed. */
-  record(durationMs: number): string | null {
+  /** Ids the next batch covers. */
+  get span(): number {
+    return Math.min(Math.ceil(this.rows / this.density), this.rows * MAX_SPAN_FACTOR);
+  }
+
+  /** Records a batch: the ids it covered, the rows it deleted and how long it took; returns a note when the size dropped. */
+  record(span: number, rows: number, durationMs: number): string | null {
     const { targetMs, min, max } = this.settings;
-    const before = this.size;
-    if (durationMs > targetMs * 1.5) this.size = Math.max(min, Math.floor((this.size * targetMs) / durationMs));
-    else if (durationMs < targetMs / 2) this.size = Math.min(max, Math.ceil(this.size * 1.2));
-    if (this.size < before) {
-      return `batch size lowered to ${formatCount(this.size)} after a batch took ${formatDuration(durationMs)} (target ${formatDuration(targetMs)})`;
+    // A batch that found nothing says only that the rows are sparser than thought: widen, within the span cap.
+    this.density = clampDensity(rows > 0 ? rows / span : this.density / 2);
+    const before = this.rows;
+    if (durationMs > targetMs * 1.5) this.rows = Math.max(min, Math.floor((this.rows * targetMs) / durationMs));
+    else if (durationMs < targetMs * 0.8) this.rows = Math.min(max, Math.ceil(this.rows * Math.min(2, targetMs / Math.max(durationMs, 1))));
+    if (this.rows < before) {
+      return `batch size lowered to ${formatCount(this.rows)} rows after a batch took ${formatDuration(durationMs)} (target ${formatDuration(targetMs)})`;
     }
     return null;
   }
 
   /** After a lock or statement timeout: halve, so the retry holds fewer locks for less time. */
   shrink(): void {
-    this.size = Math.max(this.settings.min, Math.floor(this.size / 2));
+    this.rows = Math.max(this.settings.min, Math.floor(this.rows / 2));
   }
+}
+
+function clampDensity(density: number): number {
+  return Number.isFinite(density) && density > 0 ? Math.min(1, density) : 1 / MAX_SPAN_FACTOR;
 }

@@ -24,9 +24,13 @@ export interface ClearArgs {
   version: boolean;
 }
 
-export const DEFAULT_BATCH_SIZE = 10_000;
 /** Past this a single batch transaction holds too many row locks for too long (see the benchmark). */
 export const MAX_BATCH_SIZE = 100_000;
+/**
+ * Without `--batch-size`, the ceiling: batches start at 10,000 rows and grow towards the target
+ * duration (CLEAR_TELEMETRY_TARGET_BATCH_MS) up to it. With it, the given size is the ceiling.
+ */
+export const DEFAULT_BATCH_SIZE = MAX_BATCH_SIZE;
 
 const OPTIONS = {
   status: { type: 'string' },
@@ -56,7 +60,7 @@ export function usage(program: string): string {
     '  --older-than AGE  only rows created more than AGE before the preview: 30m, 6h, 7d; 0 includes the newest',
     '                    (without it, PENDING rows younger than CLEAR_TELEMETRY_PENDING_MIN_AGE are kept)',
     '  --limit N         delete at most N rows, oldest first',
-    `  --batch-size N    rows per batch transaction, 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')} (default ${DEFAULT_BATCH_SIZE.toLocaleString('en-US')})`,
+    `  --batch-size N    the most rows per batch transaction, 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')} (default: sized by time, up to ${DEFAULT_BATCH_SIZE.toLocaleString('en-US')})`,
     '  --dry-run         show the summary and the plan, delete nothing',
     '  --force           skip the confirmation (terminal); lets a break-glass user approve their own request (Slack)',
     '  --show-summary    print the count of every status',

@@ -16,6 +16,14 @@ export function howItRan(outcome: Pick<PurgeOutcome, 'durationMs' | 'method' | '
 }
 
 /**
+ * "about 7 batches of up to 100,000 rows": batches are sized as they go (by time, and by the
+ * density of matching ids), so their number is an estimate and their size a ceiling.
+ */
+export function batchesSentence(plan: Pick<Plan, 'batches' | 'batchSize'>): string {
+  return `about ${formatCount(plan.batches)} ${plan.batches === 1 ? 'batch' : 'batches'} of up to ${formatCount(plan.batchSize)} rows`;
+}
+
+/**
  * After a completed run that deleted fewer rows than were previewed: why the rest are still there.
  * Empty when it deleted them all.
  */

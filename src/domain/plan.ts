@@ -1,4 +1,5 @@
 import { formatCount } from './format.js';
+import { firstBatchRows } from './batch-sizer.js';
 import type { PaceSettings } from './pace.js';
 import type { AgeCutoff, Census, PurgeMethod, StatusCensus, WebhookQueue } from './ports.js';
 import { WEBHOOK_STATUSES, type StatusFilter } from './statuses.js';
@@ -112,7 +113,7 @@ export async function planPurge(
 /** The plan cut at the `limit`th row: the rows above `lastId` are out of it. */
 function withWatermark(plan: Plan, { lastId, newest }: { lastId: number; newest: Date }, limit: number, request: PlanRequest, policy: PlanPolicy): Plan {
   const { method, reason } = chooseMethod(limit, request, policy);
-  const batches = plannedBatches({ method, matching: limit, firstId: plan.firstId, watermark: lastId, batchSize: plan.batchSize });
+  const batches = plannedBatches({ method, matching: limit, batchSize: plan.batchSize });
   return {
     ...plan,
     matching: limit,
@@ -150,7 +151,7 @@ export function makePlan(
   const { method, reason } = chooseMethod(matching, request, policy);
   const watermark = matchingRows.length > 0 ? Math.max(...matchingRows.map((row) => row.eligibleMaxId ?? row.maxId)) : null;
   const firstId = matchingRows.length > 0 ? Math.min(...matchingRows.map((row) => row.eligibleMinId ?? row.minId)) : null;
-  const batches = plannedBatches({ method, matching, firstId, watermark, batchSize: request.batchSize });
+  const batches = plannedBatches({ method, matching, batchSize: request.batchSize });
   return {
     status: request.status,
     summary: summarize(statuses),
@@ -188,7 +189,7 @@ function chooseMethod(matching: number, request: Pick<PlanRequest, 'useCursor' |
   }
   return {
     method: 'batch',
-    reason: `${formatCount(matching)} rows is over ${limit}, so batches of ${formatCount(request.batchSize)} keep each transaction short`,
+    reason: `${formatCount(matching)} rows is over ${limit}, so batches of up to ${formatCount(request.batchSize)} rows keep each transaction short`,
   };
 }
 
@@ -200,15 +201,22 @@ export function summarize(census: readonly StatusCensus[]): StatusSummary {
   return { rows, total: sum(rows.map((row) => row.count)) };
 }
 
-/** The plan's batch count: one statement is one batch; batches walk id ranges from the first matching id. */
-export function plannedBatches(plan: Pick<Plan, 'method' | 'matching' | 'firstId' | 'watermark' | 'batchSize'>): number {
-  return plan.method === 'native' ? Math.min(1, plan.matching) : countBatches(plan.firstId, plan.watermark, plan.batchSize);
+/** The plan's batch count, an estimate for batches: one statement is one batch. */
+export function plannedBatches(plan: Pick<Plan, 'method' | 'matching' | 'batchSize'>): number {
+  return plan.method === 'native' ? Math.min(1, plan.matching) : estimateBatches(plan.matching, firstBatchRows(plan.batchSize), plan.batchSize);
 }
 
-/** Batches walk fixed id ranges of `batchSize` ids from the first matching id to the watermark. */
-export function countBatches(fromId: number | null, watermark: number | null, batchSize: number): number {
-  if (fromId === null || watermark === null || fromId > watermark) return 0;
-  return Math.ceil((watermark - fromId + 1) / batchSize);
+/**
+ * Batches left for `rows` rows when the next aims at `next` rows and each may double up to `max`
+ * (the batch sizer's growth when the database keeps up). A slower database makes more: an estimate.
+ */
+export function estimateBatches(rows: number, next: number, max: number): number {
+  let batches = 0;
+  for (let left = rows, size = Math.max(1, next); left > 0; size = Math.min(max, size * 2)) {
+    left -= size;
+    batches += 1;
+  }
+  return batches;
 }
 
 /**

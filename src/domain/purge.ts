@@ -1,16 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchRetry, transientProblem, type RetryLimits } from './batch-retry.js';
-import { BatchSizer } from './batch-sizer.js';
+import { BatchSizer, firstBatchRows } from './batch-sizer.js';
 import { formatCount, formatDuration } from './format.js';
 import { BatchPacer, type PaceSettings } from './pace.js';
-import { countBatches, type Plan } from './plan.js';
+import { estimateBatches, type Plan } from './plan.js';
 import type { PurgeMethod } from './ports.js';
 import type { Checkpoint, PurgePosition, PurgeProgress, Timeouts, WebhookQueue } from './ports.js';
 
 export interface PurgeSettings extends PaceSettings, RetryLimits {
   batchTimeouts: Timeouts;
   nativeTimeouts: Timeouts;
-  /** Each batch aims at this duration; slower ones shrink the next (never above --batch-size). */
+  /** Each batch aims at this duration: faster ones grow the next (never above --batch-size), slower ones shrink it. */
   targetBatchMs: number;
   minBatchSize: number;
 }
@@ -76,7 +76,7 @@ class PurgeRun {
     this.clock = options.clock ?? Date.now;
     this.startedAt = this.clock();
     this.pacer = new BatchPacer(settings);
-    this.sizer = new BatchSizer({ max: plan.batchSize, min: Math.min(settings.minBatchSize, plan.batchSize), targetMs: settings.targetBatchMs });
+    this.sizer = new BatchSizer({ max: plan.batchSize, min: Math.min(settings.minBatchSize, plan.batchSize), targetMs: settings.targetBatchMs, density: planDensity(plan) });
     this.position = options.resumeFrom ?? { lastId: null, deleted: 0, batches: 0 };
     this.resumedDeleted = this.position.deleted;
     this.method = options.resumeFrom ? 'batch' : plan.method;
@@ -119,14 +119,14 @@ class PurgeRun {
     }
   }
 
-  /** Walks the primary key in id ranges, from the first matching id to the watermark. */
+  /** Walks the primary key in id ranges sized to hold about the sizer's rows, from the first matching id to the watermark. */
   private async deleteInBatches(watermark: number): Promise<PurgeOutcome> {
     const { signal } = this.options;
     const retry = new BatchRetry(this.settings, this.sizer);
     for (let fromId = this.nextId(); fromId <= watermark; fromId = this.nextId()) {
       await this.options.gate?.();
       if (signal?.aborted) return this.finish('stopped');
-      const toId = Math.min(fromId + this.sizer.size - 1, watermark);
+      const toId = Math.min(fromId + this.sizer.span - 1, watermark);
       // Timed from when the database work starts: a wait for the pace's turn is not a slow database.
       let started = this.clock();
       let deleted: number;
@@ -144,7 +144,7 @@ class PurgeRun {
       retry.succeeded();
       this.lastBatchMs = this.clock() - started;
       this.position = { lastId: toId, deleted: this.position.deleted + deleted, batches: this.position.batches + 1 };
-      const resized = this.sizer.record(this.lastBatchMs);
+      const resized = this.sizer.record(toId - fromId + 1, deleted, this.lastBatchMs);
       if (resized) await this.options.onEvent?.({ type: 'resized', reason: resized });
       await this.emitProgress();
       if (toId < watermark) await this.pacer.pause(this.lastBatchMs, signal);
@@ -172,7 +172,7 @@ class PurgeRun {
   private progress(): PurgeProgress {
     return progressAt(this.plan, this.position, {
       method: this.method,
-      batchSize: this.sizer.size,
+      batchSize: this.sizer.rows,
       elapsedMs: this.clock() - this.startedAt,
       deletedHere: this.position.deleted - this.resumedDeleted,
       lastBatchMs: this.lastBatchMs ?? 0,
@@ -193,6 +193,11 @@ class PurgeRun {
   }
 }
 
+/** Matching rows per id across the plan's key range. */
+function planDensity({ matching, firstId, watermark }: Plan): number {
+  return firstId !== null && watermark !== null && watermark >= firstId ? matching / (watermark - firstId + 1) : 1;
+}
+
 /** Where the next batch starts. */
 function nextId(plan: Plan, position: PurgePosition): number {
   return position.lastId === null ? (plan.firstId ?? Number.POSITIVE_INFINITY) : position.lastId + 1;
@@ -201,7 +206,7 @@ function nextId(plan: Plan, position: PurgePosition): number {
 /** The run as it stands right now; by default, as a run about to start or resume from `position`. */
 interface RunSoFar {
   method: PurgeMethod;
-  /** Ids the next batch will cover. */
+  /** Rows the next batch aims at. */
   batchSize: number;
   elapsedMs: number;
   /** Deleted since this start or resume (the rate counts only these). */
@@ -211,7 +216,7 @@ interface RunSoFar {
 
 /** Progress at a position: the one derivation, for a run under way and for one about to start or resume. */
 export function progressAt(plan: Plan, position: PurgePosition, run?: RunSoFar): PurgeProgress {
-  const { method, batchSize, elapsedMs, deletedHere, lastBatchMs } = run ?? { method: plan.method, batchSize: plan.batchSize, elapsedMs: 0, deletedHere: 0, lastBatchMs: 0 };
+  const { method, batchSize, elapsedMs, deletedHere, lastBatchMs } = run ?? { method: plan.method, batchSize: firstBatchRows(plan.batchSize), elapsedMs: 0, deletedHere: 0, lastBatchMs: 0 };
   const { deleted, batches, lastId } = position;
   const total = Math.max(plan.matching, deleted);
   const rowsPerSecond = elapsedMs > 0 ? (deletedHere * 1_000) / elapsedMs : 0;
@@ -222,7 +227,8 @@ export function progressAt(plan: Plan, position: PurgePosition, run?: RunSoFar):
     total,
     percent: total > 0 ? (deleted / total) * 100 : 100,
     batchesDone: batches,
-    batchesTotal: method === 'native' ? 1 : batches + countBatches(nextId(plan, position), plan.watermark, batchSize),
+    // An estimate: batches are sized as they go. It counts only what is left, so it never jumps back.
+    batchesTotal: method === 'native' ? 1 : batches + estimateBatches(remaining, batchSize, plan.batchSize),
     batchSize,
     rowsPerSecond,
     etaMs: remaining === 0 ? 0 : rowsPerSecond > 0 ? (remaining / rowsPerSecond) * 1_000 : null,

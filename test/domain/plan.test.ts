@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countBatches, ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../src/domain/plan.js';
+import { estimateBatches, ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../src/domain/plan.js';
 import type { Census } from '../../src/domain/ports.js';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
@@ -25,7 +25,7 @@ describe('makePlan', () => {
       oldest: day(21),
       newest: day(28),
       method: 'batch',
-      methodReason: '400,000 rows is over 50,000, so batches of 10,000 keep each transaction short',
+      methodReason: '400,000 rows is over 50,000, so batches of up to 10,000 rows keep each transaction short',
       batches: 40,
       batchSize: 10_000,
       plannedAt: now,
@@ -44,7 +44,7 @@ describe('makePlan', () => {
 
   it('treats ALL as every status, still bounded by the watermark', () => {
     const plan = makePlan(census, { status: 'ALL', batchSize: 50_000, useCursor: false }, policy, now);
-    expect(plan).toMatchObject({ matching: 970_003, watermark: 1_000_000, firstId: 1, oldest: day(1), newest: day(28), batches: 20 });
+    expect(plan).toMatchObject({ matching: 970_003, watermark: 1_000_000, firstId: 1, oldest: day(1), newest: day(28), batches: 22 });
   });
 
   it('has nothing to do on an empty table', () => {
@@ -54,8 +54,9 @@ describe('makePlan', () => {
 
   it('slows the estimate to a configured ceiling', () => {
     const plan = makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: false }, { ...policy, maxRowsPerSecond: 1_000 }, now);
-    // ERROR rows are spread over ids 17..599,998: 60 ranges of 10,000 ids, and nothing above is touched.
-    expect(plan).toMatchObject({ firstId: 17, watermark: 599_998, batches: 60 });
+    // ERROR rows are spread over ids 17..599,998, nothing above is touched; batches hold about
+    // 10,000 rows each (about 66,000 ids), however thinly ERROR is spread.
+    expect(plan).toMatchObject({ firstId: 17, watermark: 599_998, batches: 9 });
     // 90,000 ERROR rows at 1,000 rows/s: the ceiling's time, which the rests fit inside.
     expect(plan.estimatedMs).toBe(90_000);
   });
@@ -132,13 +133,14 @@ describe('makePlan at its edges', () => {
   });
 });
 
-describe('countBatches', () => {
-  it('counts id ranges from the first id to the watermark, both included', () => {
-    expect(countBatches(5, 5, 10)).toBe(1);
-    expect(countBatches(1, 10, 10)).toBe(1);
-    expect(countBatches(1, 11, 10)).toBe(2);
-    expect(countBatches(6, 5, 10)).toBe(0);
-    expect(countBatches(null, 5, 10)).toBe(0);
-    expect(countBatches(1, null, 10)).toBe(0);
+describe('estimateBatches', () => {
+  it('counts batches that double from the first row target up to the ceiling', () => {
+    expect(estimateBatches(0, 10, 100)).toBe(0);
+    expect(estimateBatches(10, 10, 10)).toBe(1);
+    expect(estimateBatches(11, 10, 10)).toBe(2);
+    // 10 + 20 + 40 + 80 = 150, then 100 at a time.
+    expect(estimateBatches(150, 10, 100)).toBe(4);
+    expect(estimateBatches(151, 10, 100)).toBe(5);
+    expect(estimateBatches(350, 10, 100)).toBe(6);
   });
 });

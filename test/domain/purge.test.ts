@@ -248,9 +248,9 @@ describe('stopping and failing', () => {
   });
 
   it('reaches the ceiling on a sparse status, and never mistakes the wait for a slow batch', async () => {
-    // One row in five matches: 100 ERROR rows over 500 ids, batches of 50 ids (10 rows each).
+    // One row in five matches: 100 ERROR rows over 500 ids, batches of 10 rows (so 50 ids each).
     await insertWebhooks(scratch.db.client, Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? 'ERROR' : 'DONE')));
-    const plan = await planFor('ERROR', 50);
+    const plan = await planFor('ERROR', 10);
     const events: PurgeEvent[] = [];
     const outcome = await purge(plan, scratch.queue, { ...settings, maxRowsPerSecond: 200, targetBatchMs: 100 }, { onEvent: (event) => void events.push(event) });
     expect(outcome).toMatchObject({ state: 'completed', deleted: 100, batches: 10 });
