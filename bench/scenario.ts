@@ -1,7 +1,8 @@
 /**
  * One benchmark scenario in a process of its own, so its peak RSS is its own. Prints one JSON line.
- * Usage: tsx bench/scenario.ts <databaseUrl> <kind> <status> <batchSize>
+ * Usage: node dist/bench/scenario.js <databaseUrl> <kind> <status> <batchSize>
  *   kind: floor | native | batch | keyset | recorded | aged (batch, with PENDING's minimum age)
+ *   batchSize: the --batch-size ceiling; 0 means the flag is not given (batches sized by time)
  */
 import pg from 'pg';
 import { initORM } from '../src/db/init-orm.js';
@@ -13,9 +14,12 @@ import type { BatchRequest } from '../src/domain/ports.js';
 import { runFromTerminal } from '../src/cli/terminal-run.js';
 import { createLog } from '../src/log.js';
 import type { StatusFilter } from '../src/domain/statuses.js';
+import { DEFAULT_BATCH_SIZE } from '../src/domain/clear-args.js';
 
-const [url = '', kind = 'batch', status = 'PENDING', size = '10000'] = process.argv.slice(2);
-const batchSize = Number(size);
+const [url = '', kind = 'batch', status = 'PENDING', size = '0'] = process.argv.slice(2);
+const batchSize = Number(size) || DEFAULT_BATCH_SIZE;
+/** The keyset alternative needs a fixed size. */
+const keysetSize = Number(size) || 10_000;
 
 interface Result {
   deleted: number;
@@ -55,7 +59,7 @@ async function keyset(): Promise<Result> {
     const bound = await client.query<{ last: number | null }>(
       `select max(id) as last from (select id from assignments_learnpackwebhook
          where id >= $1 and id <= $2 and status = $3 order by id limit $4) b`,
-      [fromId, wm, status, batchSize],
+      [fromId, wm, status, keysetSize],
     );
     const last = bound.rows[0]?.last ?? null;
     if (last === null) {
