@@ -189,7 +189,7 @@ function chooseMethod(matching: number, request: Pick<PlanRequest, 'useCursor' |
   }
   return {
     method: 'batch',
-    reason: `${formatCount(matching)} rows is over ${limit}, so batches of up to ${formatCount(request.batchSize)} rows keep each transaction short`,
+    reason: `${formatCount(matching)} rows is over ${limit}, so batches sized to a short transaction each keep the locks brief`,
   };
 }
 

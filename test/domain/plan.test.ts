@@ -25,7 +25,7 @@ describe('makePlan', () => {
       oldest: day(21),
       newest: day(28),
       method: 'batch',
-      methodReason: '400,000 rows is over 50,000, so batches of up to 10,000 rows keep each transaction short',
+      methodReason: '400,000 rows is over 50,000, so batches sized to a short transaction each keep the locks brief',
       batches: 40,
       batchSize: 10_000,
       plannedAt: now,
