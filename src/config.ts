@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { accessList, type AccessList } from './domain/access.js';
-import type { PlanPolicy } from './domain/plan.js';
+import { DEFAULT_ARCHIVE_DAYS, type PlanPolicy } from './domain/plan.js';
 import type { Target } from './domain/describe.js';
 import { databaseLabel } from './db/database-label.js';
 import type { PurgeSettings } from './domain/purge.js';
 import type { RunSettings } from './domain/run-request.js';
-import { duration, idList, parseEnv, postgresUrl, token, wholeNumber, type Env } from './env-values.js';
+import { duration, idList, oneOf, parseEnv, postgresUrl, token, wholeNumber, type Env } from './env-values.js';
 
 export type { Env };
 
@@ -57,6 +57,8 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       CLEAR_TELEMETRY_CENSUS_TIMEOUT: duration(60_000, 's'),
       CLEAR_TELEMETRY_PENDING_MIN_AGE: duration(600_000, 'm', { zero: true }),
       CLEAR_TELEMETRY_MAX_ROWS: wholeNumber(0),
+      CLEAR_TELEMETRY_ARCHIVE: oneOf(['always', 'optional', 'never'], 'optional'),
+      CLEAR_TELEMETRY_ARCHIVE_DAYS: wholeNumber(DEFAULT_ARCHIVE_DAYS, 1, 365),
       CLEAR_TELEMETRY_MAX_REPLICA_LAG: duration(10_000, 's'),
       CLEAR_TELEMETRY_MAX_REPLICA_LAG_BYTES: wholeNumber(256 * 1_024 * 1_024, 0, Number.MAX_SAFE_INTEGER),
     },
@@ -73,6 +75,8 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       nativeMaxRows: vars.CLEAR_TELEMETRY_NATIVE_MAX_ROWS,
       pendingMinAgeMs: vars.CLEAR_TELEMETRY_PENDING_MIN_AGE,
       maxRows: vars.CLEAR_TELEMETRY_MAX_ROWS > 0 ? vars.CLEAR_TELEMETRY_MAX_ROWS : null,
+      archiveMode: vars.CLEAR_TELEMETRY_ARCHIVE,
+      archiveDays: vars.CLEAR_TELEMETRY_ARCHIVE_DAYS,
       ...pace,
     },
     purge: {

@@ -33,6 +33,22 @@ export function wholeNumber(fallback: number, min = 0, max = Number.MAX_SAFE_INT
     });
 }
 
+/** One of a few words, any case; unset means `fallback`. */
+export function oneOf<const T extends string>(words: readonly T[], fallback: T) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback;
+      const word = words.find((candidate) => candidate === value.trim().toLowerCase());
+      if (word === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be ${words.slice(0, -1).join(', ')} or ${words.at(-1)} (got '${value}')` });
+        return z.NEVER;
+      }
+      return word;
+    });
+}
+
 /** Parses the named variables; unset and empty are the same. */
 export function parseEnv<Shape extends z.ZodRawShape>(shape: Shape, env: Env): Readonly<z.output<z.ZodObject<Shape>>> {
   const input = Object.fromEntries(Object.keys(shape).map((key) => [key, env[key]?.trim() || undefined]));

@@ -22,6 +22,8 @@ import { MikroNoticeOutbox } from './db/notice-outbox.js';
 import { PgHealthProbe } from './db/health-probe.js';
 import { PgRunLiveness } from './db/run-lock.js';
 import { Janitor } from './janitor.js';
+import { MikroArchiveStore } from './db/archive-store.js';
+import { expireArchives } from './domain/archive-expiry.js';
 import { RequestRunner, type RunnerDeps } from './domain/run-request.js';
 import { SharedCensus } from './domain/shared-census.js';
 import { summarize, type StatusSummary } from './domain/plan.js';
@@ -106,10 +108,13 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const port = ops ? ops.port : ((server as { address(): AddressInfo }).address().port ?? null);
   // The janitor: every process, every few seconds. Finds runs whose process died, starts queued
   // requests when the table is free, closes expired previews, delivers notices nobody delivered.
+  const archive = new MikroArchiveStore(orm.em);
   const janitor = new Janitor(async () => {
     await runner.sweep();
     await expireDueRequests(deps);
     await slack.redeliver();
+    const expired = await expireArchives(archive, deps.ledger);
+    if (expired > 0) log.info({ rows: expired }, 'expired archived rows');
   }, options.janitorEveryMs ?? purgeConfig.run.janitorEveryMs, log);
   janitor.start();
   log.info({ mode: slackConfig.mode, port, runnerId, sharedLimits: Boolean(connection) }, 'clear-telemetry is listening');
@@ -183,6 +188,7 @@ function slackRunner(runOrm: MikroORM, databaseUrl: string, config: PurgeConfig,
     queue: meteredQueue(new MikroWebhookQueue(runOrm.em), metrics),
     health: new PgHealthProbe(runOrm.em),
     liveness: new PgRunLiveness(databaseUrl),
+    archive: new MikroArchiveStore(runOrm.em),
     settings: config.purge,
     run: config.run,
     ...deps,

@@ -6,7 +6,7 @@ import { type PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
 import { closedSentence, mention, namePeople, slackDate, targetLine, webhooks } from './sentences.js';
-import { livePendingAgeMs, type Target, gateSentences, batchesSentence } from '../../src/domain/describe.js';
+import { livePendingAgeMs, type Target, gateSentences, batchesSentence, undoSentence } from '../../src/domain/describe.js';
 import { ACTION } from './ids.js';
 
 /**
@@ -90,6 +90,7 @@ export function planSection(plan: Plan): KnownBlock {
       : `*Batches:* one statement (falls back to batches of up to ${formatCount(plan.batchSize)} rows if it times out)`,
   );
   lines.push(`*Estimated time:* ${formatDuration(plan.estimatedMs)}`);
+  lines.push(`*Undo:* ${undoSentence(plan.undo)}`);
   return section(lines.join('\n'));
 }
 
@@ -141,7 +142,7 @@ function decisionButtons(plan: Plan, requestId: number): ActionsBlock {
           text: {
             type: 'mrkdwn',
             text: clip(
-              `This deletes ${webhooks(plan, plan.matching, false)} with id ≤ ${formatCount(plan.watermark ?? 0)}. It cannot be undone.`,
+              `This deletes ${webhooks(plan, plan.matching, false)} with id ≤ ${formatCount(plan.watermark ?? 0)}. ${plan.undo.kind === 'archive' ? `They are archived, restorable for ${formatCount(plan.undo.days)} days.` : 'It cannot be undone.'}`,
               300,
             ),
           },

@@ -1,4 +1,4 @@
-import type { ActionsBlock } from '@slack/types';
+import type { ActionsBlock, KnownBlock } from '@slack/types';
 import { formatCount, formatDuration, formatPercent, formatRate } from '../../src/domain/format.js';
 import type { RunNote } from '../../src/domain/run-ports.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
@@ -56,6 +56,7 @@ export function resultMessage(request: PurgeRequestRecord, target?: Target): Sla
       ...(request.fallbackReason ? [`Fell back to batches: ${request.fallbackReason}`] : []),
       `Watermark id ≤ ${formatCount(request.plan.watermark ?? 0)}: nothing newer was touched · Request #${request.id}`,
     ),
+    ...archivedNote(request),
     ...(resumable
       ? [
           section(`*Resume* continues after id ${formatCount(request.position.lastId ?? 0)} with the same watermark (an approver).`),
@@ -63,6 +64,18 @@ export function resultMessage(request: PurgeRequestRecord, target?: Target): Sla
         ]
       : []),
   ]);
+}
+
+/** An archived run's deleted rows can come back: for how long, and how. */
+function archivedNote(request: PurgeRequestRecord): KnownBlock[] {
+  const { undo } = request.plan;
+  if (undo.kind !== 'archive' || request.position.deleted === 0) return [];
+  return [
+    section(
+      `:package: *Archived:* the ${formatCount(request.position.deleted)} deleted rows are restorable for ${formatCount(undo.days)} days: ` +
+        `\`clear-telemetry restore --request ${request.id}\` (a terminal) puts them back with their ids.`,
+    ),
+  ];
 }
 
 function runButtons(request: PurgeRequestRecord, paused: boolean): ActionsBlock {

@@ -13,6 +13,7 @@ import { formatTimestamp } from '../domain/format.js';
 import { createLog } from '../log.js';
 import { confirm } from './confirm.js';
 import { runFromTerminal } from './terminal-run.js';
+import { restoreFromTerminal } from './terminal-restore.js';
 import { createProgressDisplay } from './progress-display.js';
 import { EXIT, PROGRAM, type CliIo } from './cli-io.js';
 import * as text from './terminal-text.js';
@@ -68,6 +69,14 @@ async function clearTelemetry(args: ClearArgs, orm: MikroORM, database: Database
   if (args.json && args.command === 'history') warn(text.targetLine(target));
   else say(text.targetLine(target));
   const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: config.censusTimeoutMs });
+  if (args.command === 'restore' && args.requestId !== null) {
+    if (!(await ledgerExists(orm))) {
+      warn("clear-telemetry: the bot's ledger is not in this database, so there is no archive to restore from (run npm run migrate).");
+      return EXIT.failure;
+    }
+    const log = createLog(env.LOG_LEVEL ?? 'silent', io.stderr);
+    return restoreFromTerminal(args.requestId, args, { orm, databaseUrl, queue, config, io, log, target, signal });
+  }
   if (args.command !== 'purge') return lookBack(args, orm, queue, config, say);
   const plan = await planPurge((cutoff) => queue.census(cutoff), queue, args, config.plan, new Date());
   if (plan.matching === 0) {
@@ -83,6 +92,10 @@ async function clearTelemetry(args: ClearArgs, orm: MikroORM, database: Database
   }
   // Said before the question, so nobody answers yes to a run they believe is recorded.
   const recorded = await ledgerExists(orm);
+  if (!recorded && plan.undo.kind === 'archive') {
+    warn(text.ARCHIVE_NEEDS_LEDGER);
+    return EXIT.usage;
+  }
   if (!recorded) warn(text.UNRECORDED_WARNING);
   if (!args.force) {
     if (!io.stdin.isTTY) {

@@ -2,6 +2,7 @@ import { userInfo, hostname } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { PurgeConfig } from '../config.js';
 import { PgHealthProbe } from '../db/health-probe.js';
+import { MikroArchiveStore } from '../db/archive-store.js';
 import { MikroRequestLedger } from '../db/request-ledger.js';
 import { PgRunLiveness } from '../db/run-lock.js';
 import type { Plan } from '../domain/plan.js';
@@ -36,20 +37,22 @@ export type TerminalRun = { busy: PurgeRequestRecord | null } | RunSummary;
  * and leaves an audit row naming the OS user. Without the bot's tables (never migrated) it runs
  * unrecorded, and says so.
  */
-export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: TerminalRunDeps): Promise<TerminalRun> {
+export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: TerminalRunDeps, restoreOf: number | null = null): Promise<TerminalRun> {
   if (!deps.recorded) return unrecorded(plan, deps);
   const ledger = new MikroRequestLedger(deps.orm.em);
   const who = `terminal:${userInfo().username}@${hostname()}`;
   // A terminal run that was killed leaves its row running; without the Slack app's janitor, this is
   // where it gets declared interrupted.
   await ledger.interruptStale(deps.config.run.staleAfterMs);
-  const request = await ledger.create({ source: 'terminal', plan, force: true, useCursor, requesterId: who, teamId: null, channelId: null, expiresAt: null });
+  const kind = restoreOf === null ? 'purge' : 'restore';
+  const request = await ledger.create({ source: 'terminal', kind, restoreOf, plan, force: true, useCursor, requesterId: who, teamId: null, channelId: null, expiresAt: null });
   await ledger.approve(request.id, who, true, new Date());
   const runner = new RequestRunner({
     ledger,
     queue: deps.queue,
     health: new PgHealthProbe(deps.orm.em),
     liveness: new PgRunLiveness(deps.databaseUrl),
+    archive: new MikroArchiveStore(deps.orm.em),
     settings: deps.config.purge,
     run: deps.config.run,
     reporter: terminalReporter(deps),
@@ -65,7 +68,7 @@ export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: Term
   }
   // Approved a moment ago by this process: anything else means the ledger row was changed under us.
   if (finished === 'not-approved' || finished === null) throw new Error(`request #${request.id} was changed in the ledger by someone else before it could start`);
-  return summaryOf(finished);
+  return { ...summaryOf(finished), skipped: finished.skipped };
 }
 
 async function unrecorded(plan: Plan, deps: TerminalRunDeps): Promise<RunSummary> {

@@ -4,7 +4,7 @@ import type { PurgeOutcome } from '../domain/purge.js';
 import type { PurgeProgress } from '../domain/ports.js';
 import type { PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
-import { howItRan, livePendingAgeMs, shortfall, statusPhrase, type Target, gateSentences, batchesSentence } from '../domain/describe.js';
+import { howItRan, livePendingAgeMs, shortfall, statusPhrase, type Target, gateSentences, batchesSentence, undoSentence } from '../domain/describe.js';
 
 /** The terminal's words, kept to the Django command's lines so existing runbooks still read true. */
 
@@ -41,6 +41,7 @@ export function planLines(plan: Plan): string[] {
   lines.push(...gateSentences(plan).map((sentence) => `  ${sentence}`));
   const batches = plan.method === 'batch' ? `, ${batchesSentence(plan)}` : '';
   lines.push(`  Method: ${plan.method}${batches} (${plan.methodReason})`);
+  lines.push(`  Undo: ${undoSentence(plan.undo)}`);
   lines.push(`  Estimated time: ${formatDuration(plan.estimatedMs)}`);
   return lines;
 }
@@ -63,6 +64,9 @@ export function confirmQuestion(plan: Plan, target: Target): string {
 
 export const UNRECORDED_WARNING =
   "Warning: the bot's ledger table is missing (run `npm run migrate`), so this run is not recorded and does not take the one-runner lock.";
+
+export const ARCHIVE_NEEDS_LEDGER =
+  "clear-telemetry: --archive needs the bot's tables, which are missing (run `npm run migrate`): nothing was deleted.";
 
 export const STOPPING_LINE = 'Stopping after the current batch (press Ctrl-C again to quit at once)...';
 
@@ -87,6 +91,8 @@ export interface RunSummary {
   durationMs: number;
   method: PurgeOutcome['method'];
   error: string | null;
+  /** A restore's rows whose id is taken again (left in the archive). */
+  skipped?: number;
 }
 
 export function busyLine(running: PurgeRequestRecord | null): string {

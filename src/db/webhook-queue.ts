@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AgeCutoff, BatchRequest, Census, Checkpoint, NativeDeleteRequest, Timeouts, WebhookQueue } from '../domain/ports.js';
 import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
 import { withDbErrors } from './db-errors.js';
-import { REQUEST_TABLE } from './entities/purge-request.js';
+import { setLocalTimeouts } from './local-timeouts.js';
+import { ARCHIVE_TABLE, REQUEST_TABLE } from './entities/purge-request.js';
 import { LostOwnershipError } from '../errors.js';
 
 const TABLE = `"${WEBHOOK_TABLE}"`;
@@ -86,6 +87,16 @@ function bounded(sql: string, params: unknown[], snapshot: string | null, cutoff
  */
 const WHILE_OWNED = `exists (select 1 from "${REQUEST_TABLE}" where id = ? and state = 'running' and runner_id = ? for update)`;
 
+/**
+ * Undo: the deleted rows, whole (`to_jsonb` of every column, whatever the Django table has grown),
+ * inserted into the archive by the same statement that deletes them, so a crash can neither lose a
+ * deleted row nor archive it twice. The insert's row count is the delete's.
+ */
+function archiving(deleteSql: string): string {
+  return `with gone as (${deleteSql} returning *)
+    insert into "${ARCHIVE_TABLE}" (request_id, row_id, row) select ?, gone.id, to_jsonb(gone) from gone`;
+}
+
 /** The batch added to the run's position; no row when the runner no longer owns the request. */
 const CHECKPOINT_SQL = `update "${REQUEST_TABLE}" set deleted_count = deleted_count + ?, batches_done = batches_done + 1, last_deleted_id = ?,
     heartbeat_at = now(), updated_at = now() where id = ? and state = 'running' and runner_id = ?`;
@@ -129,10 +140,12 @@ export class MikroWebhookQueue implements WebhookQueue {
         await tx.execute('select pg_advisory_xact_lock(?, ?)', [CENSUS_LOCK_KEY, 1]);
         const counted = await tx.execute<CensusRow[]>(CENSUS_SQL, cutoffParams(cutoff));
         const [hidden] = await tx.execute<{ hidden: boolean }[]>('select coalesce(bool_or(sent_lsn is null), false) as hidden from pg_stat_replication');
-        return { counted, replicaLagHidden: hidden?.hidden === true };
+        // The size on disk, TOAST included, from the file sizes: no scan.
+        const [size] = await tx.execute<{ bytes: string | number | null }[]>('select pg_table_size(to_regclass(?)) as bytes', [WEBHOOK_TABLE]);
+        return { counted, replicaLagHidden: hidden?.hidden === true, tableBytes: size?.bytes ?? null };
       }),
     );
-    const { counted: rows, replicaLagHidden } = result;
+    const { counted: rows, replicaLagHidden, tableBytes } = result;
     const statuses = rows.map((row) => ({
       status: row.status,
       count: Number(row.count),
@@ -146,7 +159,7 @@ export class MikroWebhookQueue implements WebhookQueue {
       eligibleMaxId: row.eligible_max_id,
       eligibleNewest: row.eligible_newest === null ? null : new Date(row.eligible_newest),
     }));
-    return { statuses, snapshot: rows[0]?.snapshot ?? null, cutoff, replicaLagHidden };
+    return { statuses, snapshot: rows[0]?.snapshot ?? null, cutoff, replicaLagHidden, tableBytes: tableBytes === null ? null : Number(tableBytes) };
   }
 
   /** Walks the key index from `fromId`, filtering as a delete would; with `--limit`, the plan's watermark. */
@@ -184,16 +197,17 @@ export class MikroWebhookQueue implements WebhookQueue {
   private async deleteAndCheckpoint(sql: string, params: unknown[], lastId: number, timeouts: Timeouts, checkpoint: Checkpoint | undefined): Promise<number> {
     return withDbErrors(() =>
       this.em.fork().transactional(async (tx) => {
-        await tx.execute(`select set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)`, [
-          `${timeouts.statementMs}ms`,
-          `${timeouts.lockMs}ms`,
-        ]);
+        await setLocalTimeouts(tx, timeouts);
         if (!checkpoint) return (await tx.execute<{ affectedRows: number }>(sql, params, 'run')).affectedRows;
         const { requestId, runnerId } = checkpoint;
-        const { affectedRows: deleted } = await tx.execute<{ affectedRows: number }>(`${sql} and ${WHILE_OWNED}`, [...params, requestId, runnerId], 'run');
-        const { affectedRows: owned } = await tx.execute<{ affectedRows: number }>(CHECKPOINT_SQL, [deleted, lastId, requestId, runnerId], 'run');
+        const owned = `${sql} and ${WHILE_OWNED}`;
+        const ownedParams: unknown[] = [...params, requestId, runnerId];
+        const { affectedRows: deleted } = checkpoint.archive
+          ? await tx.execute<{ affectedRows: number }>(archiving(owned), [...ownedParams, requestId], 'run')
+          : await tx.execute<{ affectedRows: number }>(owned, ownedParams, 'run');
+        const { affectedRows: stillOwned } = await tx.execute<{ affectedRows: number }>(CHECKPOINT_SQL, [deleted, lastId, requestId, runnerId], 'run');
         // Not owned: nothing was deleted, and throwing rolls back anyway.
-        if (owned !== 1) throw await lostOwnership(tx, checkpoint);
+        if (stillOwned !== 1) throw await lostOwnership(tx, checkpoint);
         return deleted;
       }),
     );

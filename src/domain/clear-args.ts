@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { STATUS_FILTERS, isStatusFilter, type StatusFilter } from './statuses.js';
 
 /** What was asked: a purge (the Django command's flags), what is going on, or what happened. */
-export type Subcommand = 'purge' | 'status' | 'history';
+export type Subcommand = 'purge' | 'status' | 'history' | 'restore';
 
 /** The flags of the Django command `clear_learnpack_telemetry_queue`, shared by the terminal and Slack. */
 export interface ClearArgs {
@@ -20,6 +20,10 @@ export interface ClearArgs {
   olderThanMs: number | null;
   /** `--limit`: delete at most this many rows, oldest ids first. Null: no limit. */
   limit: number | null;
+  /** `restore`: the archived purge whose rows come back (`restore 12`, or `restore --request 12`). */
+  requestId: number | null;
+  /** `--archive`: keep what is deleted, restorable (CLEAR_TELEMETRY_ARCHIVE decides whether it may, or must). */
+  archive: boolean;
   help: boolean;
   version: boolean;
 }
@@ -41,6 +45,8 @@ const OPTIONS = {
   'use-cursor': { type: 'boolean' },
   'older-than': { type: 'string' },
   limit: { type: 'string' },
+  archive: { type: 'boolean' },
+  request: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -52,14 +58,16 @@ const STATUS_LIST = `${STATUS_FILTERS.slice(0, -1).join(', ')} or ${STATUS_FILTE
 
 export function usage(program: string): string {
   return [
-    `Usage: ${program} [--status STATUS] [--older-than AGE] [--limit N] [--batch-size N] [--dry-run] [--force] [--show-summary] [--use-cursor] [--json]`,
+    `Usage: ${program} [--status STATUS] [--older-than AGE] [--limit N] [--archive] [--batch-size N] [--dry-run] [--force] [--show-summary] [--use-cursor] [--json]`,
     `       ${program} status            what is running, queued, awaiting approval or resumable, and the table's counts`,
     `       ${program} history [--limit N] [--json]   the last N requests (default ${HISTORY_DEFAULT}, at most ${HISTORY_MAX})`,
+    `       ${program} restore --request N [--dry-run] [--force]   put back what archived request N deleted`,
     '',
     `  --status STATUS   which webhooks to delete: ${STATUS_LIST} (default PENDING)`,
     '  --older-than AGE  only rows created more than AGE before the preview: 30m, 6h, 7d; 0 includes the newest',
     '                    (without it, PENDING rows younger than CLEAR_TELEMETRY_PENDING_MIN_AGE are kept)',
     '  --limit N         delete at most N rows, oldest first',
+    '  --archive         keep what is deleted in clear_telemetry_archive, restorable for CLEAR_TELEMETRY_ARCHIVE_DAYS',
     `  --batch-size N    the most rows per batch transaction, 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')} (default: sized by time, up to ${DEFAULT_BATCH_SIZE.toLocaleString('en-US')})`,
     '  --dry-run         show the summary and the plan, delete nothing',
     '  --force           skip the confirmation (terminal); lets a break-glass user approve their own request (Slack)',
@@ -88,8 +96,12 @@ export function parseClearArgs(argv: readonly string[]): ClearArgs {
         help = true;
         continue;
       }
-      if (index === 0 && (word === 'status' || word === 'history')) {
+      if (index === 0 && (word === 'status' || word === 'history' || word === 'restore')) {
         command = word;
+        continue;
+      }
+      if (command === 'restore' && index === 1 && !seen.has('request')) {
+        seen.set('request', token.value.replace(/^#/, ''));
         continue;
       }
       throw new UsageError(`Unexpected argument '${token.value}'. Flags start with --, for example --status ERROR.`);
@@ -115,6 +127,8 @@ export function parseClearArgs(argv: readonly string[]): ClearArgs {
     useCursor: seen.has('use-cursor'),
     olderThanMs: seen.has('older-than') ? parseAge(seen.get('older-than')) : null,
     limit: seen.has('limit') ? parseLimit(seen.get('limit')) : null,
+    archive: seen.has('archive'),
+    requestId: null,
     help,
     version: seen.has('version'),
   };
@@ -169,15 +183,30 @@ function parseBatchSize(value: string | undefined): number {
 export const HISTORY_DEFAULT = 10;
 export const HISTORY_MAX = 50;
 
-/** `status` takes no flags; `history` takes --limit (at most HISTORY_MAX) and --json. */
+const SUBCOMMAND_FLAGS: Record<Exclude<Subcommand, 'purge'>, OptionName[]> = {
+  status: ['json', 'help'],
+  history: ['limit', 'json', 'help'],
+  restore: ['request', 'dry-run', 'force', 'help'],
+};
+
+/** `status` takes no flags; `history` takes --limit (at most HISTORY_MAX) and --json; `restore` a request id. */
 function subcommandArgs(command: Exclude<Subcommand, 'purge'>, seen: ReadonlyMap<OptionName, string | undefined>, help: boolean): ClearArgs {
-  const allowed: OptionName[] = command === 'history' ? ['limit', 'json', 'help'] : ['json', 'help'];
-  const stray = [...seen.keys()].find((name) => !allowed.includes(name));
+  const stray = [...seen.keys()].find((name) => !SUBCOMMAND_FLAGS[command].includes(name));
   if (stray) throw new UsageError(`${flag(stray)} does not apply to ${command}.`);
   const limit = seen.has('limit') ? parseLimit(seen.get('limit')) : HISTORY_DEFAULT;
   if (limit > HISTORY_MAX) throw new UsageError(`history shows at most ${HISTORY_MAX} requests (got --limit ${limit}).`);
+  const requestId = command === 'restore' && !help ? parseRequestId(seen.get('request')) : null;
   // A purge's defaults for the rest: the subcommands read none of them.
-  return { ...parseClearArgs([]), command, json: seen.has('json'), limit, help };
+  return { ...parseClearArgs([]), command, json: seen.has('json'), limit, requestId, dryRun: seen.has('dry-run'), force: seen.has('force'), help };
+}
+
+/** `restore 12`, `restore #12` or `restore --request 12`. */
+function parseRequestId(value: string | undefined): number {
+  const id = value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new UsageError(`restore needs the number of an archived purge, for example restore --request 12${value === undefined ? '' : ` (got '${value}')`}.`);
+  }
+  return id;
 }
 
 const AGE_UNITS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

@@ -1,4 +1,4 @@
-import { formatAge, formatCount, formatDuration, formatTimestamp } from './format.js';
+import { formatAge, formatBytes, formatCount, formatDuration, formatTimestamp } from './format.js';
 import type { PurgeOutcome } from './purge.js';
 import type { Plan } from './plan.js';
 import type { RunNote } from './run-ports.js';
@@ -13,6 +13,20 @@ export function howItRan(outcome: Pick<PurgeOutcome, 'durationMs' | 'method' | '
   const batches = `${formatCount(outcome.batches)} ${outcome.batches === 1 ? 'batch' : 'batches'}`;
   const over = outcome.spanMs !== undefined && outcome.spanMs - outcome.durationMs >= 1_000 ? ` of deleting over ${formatDuration(outcome.spanMs)}` : '';
   return `in ${formatDuration(outcome.durationMs)}${over} (${outcome.method}, ${batches})`;
+}
+
+/**
+ * What can be undone, the same words in the preview, the terminal's plan and the confirmation:
+ * "restorable for 7 days (about 1.2 GB of archive, estimated from the average row size)".
+ */
+export function undoSentence(undo: Plan['undo']): string {
+  if (undo.kind === 'none') {
+    return undo.forbidden
+      ? 'none; archiving is turned off here (CLEAR_TELEMETRY_ARCHIVE=never), so deleted rows cannot be restored'
+      : 'none; deleted rows cannot be restored (--archive keeps them, restorable)';
+  }
+  const size = undo.bytes === null ? '' : ` (about ${formatBytes(undo.bytes)} of archive, estimated from the average row size)`;
+  return `restorable for ${formatCount(undo.days)} ${undo.days === 1 ? 'day' : 'days'}${size}`;
 }
 
 /**

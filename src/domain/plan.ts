@@ -1,5 +1,6 @@
 import { formatCount } from './format.js';
 import { firstBatchRows } from './batch-sizer.js';
+import { UsageError } from '../errors.js';
 import type { PaceSettings } from './pace.js';
 import type { AgeCutoff, Census, PurgeMethod, StatusCensus, WebhookQueue } from './ports.js';
 import { WEBHOOK_STATUSES, type StatusFilter } from './statuses.js';
@@ -48,7 +49,16 @@ export interface Plan {
   batches: number;
   estimatedMs: number;
   plannedAt: Date;
+  /** What can be undone: the deleted rows archived for some days, or nothing. */
+  undo: Undo;
 }
+
+/** Archiving (`--archive`): required, allowed or forbidden (CLEAR_TELEMETRY_ARCHIVE). */
+export type ArchiveMode = 'always' | 'optional' | 'never';
+
+export type Undo =
+  | { kind: 'archive'; days: number; /** Estimated from the table's average row size; null when unknown. */ bytes: number | null }
+  | { kind: 'none'; /** CLEAR_TELEMETRY_ARCHIVE=never: nobody may archive here. */ forbidden: boolean };
 
 export interface PlanCutoff extends AgeCutoff {
   /** The age asked for (`--older-than`) or PENDING's minimum age. */
@@ -62,6 +72,8 @@ export interface PlanRequest {
   useCursor: boolean;
   olderThanMs?: number | null;
   limit?: number | null;
+  /** `--archive`: keep what is deleted, restorable. */
+  archive?: boolean;
 }
 
 export interface PlanPolicy extends PaceSettings {
@@ -71,6 +83,9 @@ export interface PlanPolicy extends PaceSettings {
   pendingMinAgeMs?: number;
   /** Requests for more rows need a break-glass approver (null: no cap). */
   maxRows?: number | null;
+  archiveMode?: ArchiveMode;
+  /** How long archived rows stay restorable. */
+  archiveDays?: number;
 }
 
 /**
@@ -125,6 +140,7 @@ function withWatermark(plan: Plan, { lastId, newest }: { lastId: number; newest:
     batches,
     overCap: overCap(limit, policy),
     estimatedMs: estimateMs(limit, batches, method, policy),
+    undo: plan.undo.kind === 'archive' && plan.undo.bytes !== null ? { ...plan.undo, bytes: Math.round((plan.undo.bytes * limit) / plan.matching) } : plan.undo,
   };
 }
 
@@ -135,7 +151,7 @@ function withWatermark(plan: Plan, { lastId, newest }: { lastId: number; newest:
 export const ESTIMATED_ROWS_PER_SECOND = 100_000;
 
 export function makePlan(
-  { statuses, snapshot, cutoff: censusCutoff, replicaLagHidden = false }: Census,
+  { statuses, snapshot, cutoff: censusCutoff, replicaLagHidden = false, tableBytes = null }: Census,
   request: PlanRequest,
   policy: PlanPolicy,
   now: Date,
@@ -173,7 +189,30 @@ export function makePlan(
     batches,
     estimatedMs: estimateMs(matching, batches, method, policy),
     plannedAt: now,
+    undo: planUndo(request, policy, matching, averageRowBytes(tableBytes, statuses)),
   };
+}
+
+/**
+ * Whether the run archives what it deletes: `--archive`, or always under CLEAR_TELEMETRY_ARCHIVE=always.
+ * Under `never` asking for it is refused before anything is counted or touched.
+ */
+export function planUndo(request: Pick<PlanRequest, 'archive'>, policy: Pick<PlanPolicy, 'archiveMode' | 'archiveDays'>, matching: number, avgRowBytes: number | null): Undo {
+  const mode = policy.archiveMode ?? 'optional';
+  if (mode === 'never') {
+    if (request.archive) throw new UsageError('--archive is turned off here (CLEAR_TELEMETRY_ARCHIVE=never): deleted rows cannot be kept. Run it without --archive.');
+    return { kind: 'none', forbidden: true };
+  }
+  if (mode === 'optional' && !request.archive) return { kind: 'none', forbidden: false };
+  return { kind: 'archive', days: policy.archiveDays ?? DEFAULT_ARCHIVE_DAYS, bytes: avgRowBytes === null ? null : Math.round(matching * avgRowBytes) };
+}
+
+export const DEFAULT_ARCHIVE_DAYS = 7;
+
+/** The table's bytes per row, from its size on disk and the census's own count (no statistics needed). */
+function averageRowBytes(tableBytes: number | null, statuses: readonly StatusCensus[]): number | null {
+  const rows = sum(statuses.map((row) => row.count));
+  return tableBytes === null || rows === 0 ? null : tableBytes / rows;
 }
 
 /**

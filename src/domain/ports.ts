@@ -43,6 +43,8 @@ export interface Census {
   cutoff: AgeCutoff | null;
   /** Streaming replicas exist whose lag this database user may not see (no pg_monitor): the run cannot wait for them. */
   replicaLagHidden?: boolean;
+  /** The table's size on disk, TOAST included: over the census's row count, it sizes an archive. */
+  tableBytes?: number | null;
 }
 
 /** Per-transaction limits, set with `SET LOCAL` semantics so they never leak to other work. */
@@ -59,6 +61,8 @@ export interface Timeouts {
 export interface Checkpoint {
   requestId: number;
   runnerId: string;
+  /** Move each deleted row into the archive under `requestId`, in the delete's own statement. */
+  archive?: boolean;
 }
 
 /** One batch: the matching rows whose ids lie in `fromId..toId` (both inclusive, never above the watermark). */

@@ -7,6 +7,11 @@ export interface PurgeRequestRecord {
   id: number;
   state: RequestState;
   source: 'slack' | 'terminal';
+  /** A purge, or a restore of what an archived purge (`restoreOf`) deleted. */
+  kind: 'purge' | 'restore';
+  restoreOf: number | null;
+  /** A restore's rows left in the archive because their id was taken again since the purge. */
+  skipped: number;
   plan: Plan;
   force: boolean;
   useCursor: boolean;
@@ -37,7 +42,8 @@ export interface PurgeRequestRecord {
 }
 
 /** What a new request needs; the ledger fills in the rest. */
-export type NewPurgeRequest = Pick<PurgeRequestRecord, 'source' | 'plan' | 'force' | 'useCursor' | 'requesterId' | 'teamId' | 'channelId' | 'expiresAt'>;
+export type NewPurgeRequest = Pick<PurgeRequestRecord, 'source' | 'plan' | 'force' | 'useCursor' | 'requesterId' | 'teamId' | 'channelId' | 'expiresAt'> &
+  Partial<Pick<PurgeRequestRecord, 'kind' | 'restoreOf'>>;
 
 export type EndState = 'succeeded' | 'stopped' | 'failed' | 'interrupted';
 

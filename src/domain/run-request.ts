@@ -5,7 +5,8 @@ import { HealthGate } from './health-gate.js';
 import { interruptStaleRuns, startHeartbeat } from './run-heartbeat.js';
 import type { HealthProbe, WebhookQueue } from './ports.js';
 import type { RequestLedger, RunLiveness, RunLog, RunReporter, RunResult } from './run-ports.js';
-import { purge, type PurgeEvent, type PurgeOutcome, type PurgeSettings } from './purge.js';
+import { purge, type PurgeEvent, type PurgeOptions, type PurgeOutcome, type PurgeSettings } from './purge.js';
+import { restore, type ArchiveStore } from './restore.js';
 import type { PurgeRequestRecord } from './request.js';
 import { RunGate } from './run-gate.js';
 
@@ -39,6 +40,8 @@ export interface RunnerDeps {
   takesQueued?: boolean;
   /** Holds a run's liveness lock while it runs, so a starved run is never declared dead. */
   liveness?: RunLiveness;
+  /** Where archived purges keep their rows: restore requests read it. */
+  archive?: ArchiveStore;
 }
 
 /** Why a run was told to end early: a person's Stop, this process shutting down, or another runner taking over. */
@@ -181,13 +184,17 @@ export class RequestRunner {
     const gate = new RunGate(request, { ledger, reporter, log, runnerId, health }, run.stop.signal, (reason) => this.end(run, reason));
     let outcome: PurgeOutcome;
     try {
-      outcome = await purge(request.plan, this.deps.queue, this.deps.settings, {
+      const options = {
         signal: run.stop.signal,
-        checkpoint: { requestId: id, runnerId },
+        checkpoint: { requestId: id, runnerId, archive: request.plan.undo.kind === 'archive' },
         resumeFrom: resumed ? request.position : undefined,
         gate: () => gate.pass(),
-        onEvent: (event) => this.report(request, event, health),
-      });
+        onEvent: (event: PurgeEvent) => this.report(request, event, health),
+      };
+      outcome =
+        request.kind === 'restore'
+          ? await this.restoreRun(request, options)
+          : await purge(request.plan, this.deps.queue, this.deps.settings, options);
     } finally {
       stopHeartbeat();
     }
@@ -199,6 +206,13 @@ export class RequestRunner {
     const finished = await retryTransient(() => ledger.finish(id, runnerId, this.result(outcome, run), this.deps.clock()));
     log.info({ requestId: id, state: finished?.state, deleted: outcome.deleted, durationMs: outcome.durationMs, err: outcome.error ?? undefined }, 'run finished');
     if (finished) reporter.finished(finished);
+  }
+
+  /** A restore request: the archived purge's rows back, through the same gate, heartbeat and ledger. */
+  private async restoreRun(request: PurgeRequestRecord, options: PurgeOptions): Promise<PurgeOutcome> {
+    const { archive } = this.deps;
+    if (!archive || request.restoreOf === null) throw new Error(`request #${request.id} is a restore, and this process has no archive to restore from`);
+    return restore(request.plan, request.restoreOf, archive, this.deps.settings, options);
   }
 
   private report(request: PurgeRequestRecord, event: PurgeEvent, health: HealthGate): void {

@@ -38,6 +38,7 @@ const plan: Plan = {
   batches: 3,
   estimatedMs: 10,
   plannedAt: now,
+  undo: { kind: 'none', forbidden: false },
 };
 const asked: NewPurgeRequest = {
   source: 'slack',

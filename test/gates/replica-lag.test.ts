@@ -29,7 +29,7 @@ beforeAll(async () => {
 }, 120_000);
 
 beforeEach(async () => {
-  if (bin) await withClient(url, (client) => client.query('truncate assignments_learnpackwebhook restart identity; truncate clear_telemetry_request, clear_telemetry_notice'));
+  if (bin) await withClient(url, (client) => client.query('truncate assignments_learnpackwebhook restart identity; truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice'));
 });
 
 afterAll(async () => {

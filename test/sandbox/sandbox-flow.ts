@@ -48,7 +48,7 @@ export function useSandbox(mode: 'socket' | 'http'): SandboxContext {
     ctx.browser = await launchBrowser();
   }, 90_000);
   beforeEach(async () => {
-    await ctx.db.client.query('truncate clear_telemetry_request, clear_telemetry_notice restart identity');
+    await ctx.db.client.query('truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice restart identity');
     await truncateWebhooks(ctx.db.client);
     await seedWebhooks(ctx.db.client, 40_000, 20_000);
     ctx.sandbox.standIn.messages.clear();

@@ -32,6 +32,7 @@ function plan(overrides: Partial<Plan> = {}): Plan {
     batches: 40,
     estimatedMs: 4_400,
     plannedAt: at,
+    undo: { kind: 'none', forbidden: false },
     ...overrides,
   };
 }
@@ -41,6 +42,9 @@ function request(overrides: Partial<PurgeRequestRecord> = {}): PurgeRequestRecor
     id: 42,
     state: 'running',
     source: 'slack',
+    kind: 'purge',
+    restoreOf: null,
+    skipped: 0,
     plan: plan(),
     force: false,
     useCursor: false,
@@ -104,6 +108,21 @@ describe('rendered messages', () => {
     expect(JSON.stringify(message.blocks)).toContain(
       `\`██████░░░░░░░░░░░░░░\` *31.3%*\\n*125,000* of *400,000* deleted · ids up to ${(progress.lastId ?? 0).toLocaleString('en-US')} of 1,000,000 covered · 104,233 rows/s · about 2.6 s left`,
     );
+  });
+
+  it('says what can be undone, in the preview, the confirmation and the result', () => {
+    const archived = plan({ undo: { kind: 'archive', days: 7, bytes: 1_288_490_189 } });
+    const preview = JSON.stringify(previewMessage(archived, previewOptions).blocks);
+    expect(preview).toContain('*Undo:* restorable for 7 days (about 1.2 GB of archive, estimated from the average row size)');
+    expect(preview).toContain('They are archived, restorable for 7 days.');
+    expect(JSON.stringify(previewMessage(plan(), previewOptions).blocks)).toContain('*Undo:* none; deleted rows cannot be restored (--archive keeps them, restorable)');
+    expect(JSON.stringify(previewMessage(plan({ undo: { kind: 'none', forbidden: true } }), previewOptions).blocks)).toContain(
+      '*Undo:* none; archiving is turned off here (CLEAR_TELEMETRY_ARCHIVE=never), so deleted rows cannot be restored',
+    );
+    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain(
+      ':package: *Archived:* the 400,000 deleted rows are restorable for 7 days: `clear-telemetry restore --request 42` (a terminal) puts them back with their ids.',
+    );
+    expect(JSON.stringify(resultMessage(ended('succeeded')).blocks)).not.toContain('Archived');
   });
 
   it('gives the result in one line: what, how long, how, who asked and who approved', () => {

@@ -2,6 +2,8 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { REQUEST_STATES } from '../../domain/request-states.js';
 
 export const REQUEST_TABLE = 'clear_telemetry_request';
+/** What archived purges deleted, one jsonb row each, until restored or expired. */
+export const ARCHIVE_TABLE = 'clear_telemetry_archive';
 
 /**
  * The ledger: one row per request, holding its parameters, the plan that was approved, who asked
@@ -22,6 +24,9 @@ export const PurgeRequest = defineEntity({
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     source: p.string(),
+    /** A purge, or a restore of an archived purge's rows (`restoreOf`). */
+    kind: p.string().default('purge'),
+    restoreOf: p.integer().nullable(),
     targetTable: p.string(),
     state: p.enum([...REQUEST_STATES]),
 
@@ -42,6 +47,11 @@ export const PurgeRequest = defineEntity({
     keptCount: p.integer().default(0),
     rowLimit: p.integer().nullable(),
     overCap: p.integer().nullable(),
+    /** Each batch moves its rows into clear_telemetry_archive in the same statement (`--archive`). */
+    archive: p.boolean().default(false),
+    /** How long the archive stays restorable, as the preview promised. */
+    archiveDays: p.integer().nullable(),
+    archiveBytes: p.bigint('number').nullable(),
     estimatedMs: p.integer().default(0),
     matchingCount: p.integer(),
     totalCount: p.integer(),
@@ -73,6 +83,8 @@ export const PurgeRequest = defineEntity({
     heartbeatAt: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),
     deletedCount: p.integer().default(0),
+    /** A restore's rows whose id was taken again since the purge: left in the archive, not restored. */
+    skippedCount: p.integer().default(0),
     /** Milliseconds spent deleting, summed over every start and resume. */
     activeMs: p.integer().default(0),
     batchesDone: p.integer().default(0),

@@ -6,6 +6,7 @@ import { Migration20261129010000 } from './Migration20261129010000.js';
 import { Migration20261129060000 } from './Migration20261129060000.js';
 import { Migration20261129070000 } from './Migration20261129070000.js';
 import { Migration20261129080000 } from './Migration20261129080000.js';
+import { Migration20261129120000 } from './Migration20261129120000.js';
 
 /** Every migration, in order. Listed in code so tsc, tsx and vitest all load the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -23,4 +24,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129070000', class: Migration20261129070000 },
   // The plan's age cut-off (--older-than, PENDING's minimum age), the rows it keeps, --limit and the row cap.
   { name: 'Migration20261129080000', class: Migration20261129080000 },
+  // Undo: whether a purge archives what it deletes, and the archive itself.
+  { name: 'Migration20261129120000', class: Migration20261129120000 },
 ];

@@ -1,0 +1,68 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { PurgeConfig } from '../config.js';
+import { MikroArchiveStore } from '../db/archive-store.js';
+import { MikroRequestLedger } from '../db/request-ledger.js';
+import { restoreLines, restoreOutcomeLine, restoreRefusal } from '../domain/restore-text.js';
+import { restorePlan } from '../domain/restore.js';
+import type { WebhookQueue } from '../domain/ports.js';
+import type { Log } from '../log.js';
+import { confirm } from './confirm.js';
+import { EXIT, type CliIo } from './cli-io.js';
+import { createProgressDisplay } from './progress-display.js';
+import { runFromTerminal } from './terminal-run.js';
+import * as text from './terminal-text.js';
+
+interface RestoreDeps {
+  orm: MikroORM;
+  databaseUrl: string;
+  queue: WebhookQueue;
+  config: PurgeConfig;
+  io: CliIo;
+  log: Log;
+  target: Parameters<typeof text.targetLine>[0];
+  signal?: AbortSignal;
+}
+
+/**
+ * `clear-telemetry restore --request N`: what an archived purge deleted, put back with its original
+ * ids, as a recorded request with the same confirmation as a purge (a terminal's yes, or --force).
+ */
+export async function restoreFromTerminal(purgeId: number, options: { dryRun: boolean; force: boolean }, deps: RestoreDeps): Promise<number> {
+  const { io } = deps;
+  const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
+  const ledger = new MikroRequestLedger(deps.orm.em);
+  const purge = await ledger.get(purgeId);
+  const survey = purge ? await new MikroArchiveStore(deps.orm.em).survey(purgeId) : null;
+  const refusal = restoreRefusal(purgeId, purge, survey);
+  if (refusal !== null || !purge || !survey) {
+    io.stderr.write(`clear-telemetry: ${refusal ?? `request #${purgeId} is not in the ledger`}\n`);
+    return EXIT.failure;
+  }
+  say(...restoreLines(purge, survey));
+  if (options.dryRun) {
+    say(text.DRY_RUN_LINE.replace('deleted', 'restored'));
+    return EXIT.ok;
+  }
+  if (!options.force) {
+    if (!io.stdin.isTTY) {
+      io.stderr.write(`${text.NOT_A_TERMINAL}\n`);
+      return EXIT.usage;
+    }
+    const answer = await confirm(`Restore ${survey.rows.toLocaleString('en-US')} rows archived by request #${purgeId} into ${text.targetLine(deps.target).replace('Database: ', '')}? (yes/no): `, io.stdin, io.stdout, deps.signal);
+    if (answer !== 'yes') {
+      say(text.CANCELLED_LINE);
+      return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;
+    }
+  }
+  const display = createProgressDisplay(io.stdout);
+  const outcome = await runFromTerminal(restorePlan(purge.plan, survey, new Date()), false, { ...deps, display, recorded: true }, purgeId);
+  await display.finish();
+  if ('busy' in outcome) {
+    io.stderr.write(`${text.busyLine(outcome.busy)}\n`);
+    return EXIT.busy;
+  }
+  const line = restoreOutcomeLine(purgeId, outcome);
+  if (outcome.state === 'completed') say(line);
+  else io.stderr.write(`${line}\n`);
+  return { completed: EXIT.ok, stopped: EXIT.interrupted, failed: EXIT.failure }[outcome.state];
+}
