@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { isListening, startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded-postgres.js';
 import { prepareDatabase } from '../db/prepare-database.js';
+import { ensureBuilt } from './helpers/ensure-built.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,6 +20,7 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   console.log(`Tests run in a shuffled order: TEST_SEED=${process.env.TEST_SEED} npm test repeats it.`);
+  ensureBuilt();
   const embedded = await chooseServer();
   // Imported only now: the helpers read TEST_ADMIN_DATABASE_URL when they load.
   const { createDatabase, dropDatabase, uniqueName } = await import('./helpers/scratch-db.js');

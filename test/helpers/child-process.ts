@@ -20,12 +20,12 @@ export interface Running {
 
 /**
  * Starts a command of the project as a real child process with its own environment. The bin runs the
- * TypeScript source (CLEAR_TELEMETRY_SOURCE), so the tests try the code as it is, not the last build.
+ * built JavaScript, as installed; the test setup rebuilt it if the source changed since.
  */
 export function start(command: string, args: readonly string[], env: Record<string, string | undefined>): Running {
   const child = spawn(command, args, {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CLEAR_TELEMETRY_SOURCE: '1', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
