@@ -38,7 +38,7 @@ if (![ROWS, PENDING, REPEAT].every((n) => Number.isSafeInteger(n) && n >= 0) || 
 
 interface Scenario {
   label: string;
-  kind: 'floor' | 'native' | 'batch' | 'keyset' | 'recorded' | 'aged';
+  kind: 'floor' | 'native' | 'batch' | 'keyset' | 'recorded' | 'aged' | 'archive-floor' | 'archived' | 'restore';
   status: 'PENDING' | 'ERROR';
   /** --batch-size; 0: not given (sized by time, up to 100,000 rows). */
   batch: number;
@@ -65,7 +65,14 @@ function compareRevision(): string | null {
 const previous = compareRevision();
 const scenarios: Scenario[] = (['PENDING', 'ERROR'] as const).flatMap((status) => [
   ...FOR_EACH_STATUS.map((scenario) => ({ ...scenario, status })),
-  ...(status === 'PENDING' ? [{ label: 'batch, keeping PENDING rows under 10 min old', kind: 'aged', status, batch: 0 } as const] : []),
+  ...(status === 'PENDING'
+    ? ([
+        { label: 'batch, keeping PENDING rows under 10 min old', kind: 'aged', status, batch: 0 },
+        { label: 'archive floor: one delete … returning * into the archive', kind: 'archive-floor', status, batch: 0 },
+        { label: 'recorded run with --archive (× its archive floor)', kind: 'archived', status, batch: 0 },
+        { label: 'restore of those archived rows', kind: 'restore', status, batch: 0 },
+      ] as const)
+    : []),
   // The earlier code as a user ran it: no --batch-size, which was then 10,000 ids.
   ...(previous ? [{ label: `recorded run at ${previous}`, kind: 'recorded', status, batch: 10_000, from: previous } as const] : []),
 ]);
@@ -193,12 +200,13 @@ console.log(`\nDeletion: median of ${REPEAT} runs each; peak RSS is the highest 
 console.log('| status | method | batch size | rows deleted | batches | seconds | rows/s | × floor | slowest batch tx | peak RSS |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
-  const floor = results.find((f) => f.kind === 'floor' && f.status === r.status);
-  const ratio = floor ? (r.ms / floor.ms).toFixed(2) : '?';
-  const size = r.kind === 'floor' || r.kind === 'native' ? '-' : r.batch ? formatCount(r.batch) : 'by time';
+  // An archived run against the archive's own floor; the archive's floor against the plain DELETE.
+  const floor = results.find((f) => f.kind === (r.kind === 'archived' ? 'archive-floor' : 'floor') && f.status === r.status);
+  const ratio = floor && r.kind !== 'restore' ? `${(r.ms / floor.ms).toFixed(2)}×` : '-';
+  const size = ['floor', 'native', 'archive-floor'].includes(r.kind) ? '-' : r.batch ? formatCount(r.batch) : 'by time';
   const rss = r.from ? '(tsx)' : `${r.peakRssMiB.toFixed(0)} MiB`;
   console.log(
     `| ${r.status} | ${r.label} | ${size} | ${formatCount(r.deleted)} | ${formatCount(r.batches)} | ${(r.ms / 1000).toFixed(2)} | ` +
-      `${formatCount(Math.round((r.deleted * 1000) / r.ms))} | ${ratio}× | ${formatCount(Math.round(r.slowestBatchMs))} ms | ${rss} |`,
+      `${formatCount(Math.round((r.deleted * 1000) / r.ms))} | ${ratio} | ${formatCount(Math.round(r.slowestBatchMs))} ms | ${rss} |`,
   );
 }

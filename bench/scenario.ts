@@ -2,6 +2,8 @@
  * One benchmark scenario in a process of its own, so its peak RSS is its own. Prints one JSON line.
  * Usage: node dist/bench/scenario.js <databaseUrl> <kind> <status> <batchSize>
  *   kind: floor | native | batch | keyset | recorded | aged (batch, with PENDING's minimum age)
+ *         | archive-floor (one `with gone as (delete … returning *) insert into the archive …`)
+ *         | archived (the recorded run with --archive) | restore (an archived run, untimed, then its restore)
  *   batchSize: the --batch-size ceiling; 0 means the flag is not given (batches sized by time)
  */
 import pg from 'pg';
@@ -10,7 +12,11 @@ import { MikroWebhookQueue } from '../src/db/webhook-queue.js';
 import { loadPurgeConfig } from '../src/config.js';
 import { planPurge } from '../src/domain/plan.js';
 import { purge } from '../src/domain/purge.js';
-import type { BatchRequest } from '../src/domain/ports.js';
+import type { BatchRequest, WebhookQueue } from '../src/domain/ports.js';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { MikroRequestLedger } from '../src/db/request-ledger.js';
+import { MikroArchiveStore } from '../src/db/archive-store.js';
+import { restorePlan } from '../src/domain/restore.js';
 import { runFromTerminal } from '../src/cli/terminal-run.js';
 import { createLog } from '../src/log.js';
 import type { StatusFilter } from '../src/domain/statuses.js';
@@ -115,28 +121,63 @@ async function engine(method: 'native' | 'batch', aged = false): Promise<Result>
  * request run by the RequestRunner, each batch committed together with its position, heartbeats
  * and the health gate), without its screen.
  */
-async function recorded(): Promise<Result> {
+async function recorded(archive = false): Promise<Result> {
   const orm = await initORM(url);
   const config = loadPurgeConfig(process.env);
   const queue = new MikroWebhookQueue(orm.em);
   let slowest = 0;
   const timed = { ...queueOf(queue), deleteBatch: time(queue.deleteBatch.bind(queue), (ms) => (slowest = Math.max(slowest, ms))) };
-  const plan = await planPurge(queue.census.bind(queue), queue, { status: status as StatusFilter, batchSize, useCursor: false }, { ...config.plan, nativeMaxRows: 0, pendingMinAgeMs: 0 }, new Date());
-  const quiet = () => undefined;
+  const plan = await planPurge(queue.census.bind(queue), queue, { status: status as StatusFilter, batchSize, useCursor: false, archive }, { ...config.plan, nativeMaxRows: 0, pendingMinAgeMs: 0 }, new Date());
   const started = performance.now();
-  const run = await runFromTerminal(plan, false, {
-    orm,
-    databaseUrl: url,
-    queue: timed,
-    config,
-    display: { update: quiet, note: quiet, finish: () => Promise.resolve() },
-    recorded: true,
-    log: createLog('silent'),
-  });
+  const run = await runFromTerminal(plan, false, terminalDeps(orm, config, timed));
   const ms = performance.now() - started;
   await orm.close(true);
   if ('busy' in run || run.state !== 'completed') throw new Error(`run ended ${'busy' in run ? 'busy' : `${run.state}: ${run.error}`}`);
   return { deleted: run.deleted, ms, slowestBatchMs: slowest, batches: run.batches };
+}
+
+function terminalDeps(orm: MikroORM, config: ReturnType<typeof loadPurgeConfig>, queue: WebhookQueue) {
+  const quiet = () => undefined;
+  return { orm, databaseUrl: url, queue, config, display: { update: quiet, note: quiet, finish: () => Promise.resolve() }, recorded: true, log: createLog('silent') };
+}
+
+/** The archive's floor: one statement that deletes the rows and inserts them, whole, into the archive (request 0's). */
+async function archiveFloor(): Promise<Result> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(
+    `insert into clear_telemetry_request (id, created_at, updated_at, source, target_table, state, status_filter, batch_size, use_cursor, force, method, method_reason,
+       matching_count, total_count, status_counts, planned_at, requester_id)
+     values (1000000, now(), now(), 'terminal', 'bench', 'succeeded', $1, 1, false, true, 'native', 'bench', 0, 0, '[]', now(), 'bench')`,
+    [status],
+  );
+  const { rows } = await client.query<{ wm: number }>('select max(id) as wm from assignments_learnpackwebhook');
+  const started = performance.now();
+  const result = await client.query(
+    `with gone as (delete from assignments_learnpackwebhook where id <= $1 and status = $2 returning *)
+     insert into clear_telemetry_archive (request_id, row_id, row) select 1000000, gone.id, to_jsonb(gone) from gone`,
+    [rows[0]?.wm, status],
+  );
+  const ms = performance.now() - started;
+  await client.end();
+  return { deleted: result.rowCount ?? 0, ms, slowestBatchMs: ms, batches: 1 };
+}
+
+/** An archived recorded run (untimed), then the restore of what it archived (timed). */
+async function restoreRun(): Promise<Result> {
+  await recorded(true);
+  const orm = await initORM(url);
+  const config = loadPurgeConfig(process.env);
+  const queue = new MikroWebhookQueue(orm.em);
+  const purged = await new MikroRequestLedger(orm.em).get(1);
+  if (!purged) throw new Error('the archived run left no request #1');
+  const survey = await new MikroArchiveStore(orm.em).survey(1);
+  const started = performance.now();
+  const run = await runFromTerminal(restorePlan(purged.plan, survey, new Date()), false, terminalDeps(orm, config, queueOf(queue)), 1);
+  const ms = performance.now() - started;
+  await orm.close(true);
+  if ('busy' in run || run.state !== 'completed') throw new Error(`restore ended ${'busy' in run ? 'busy' : `${run.state}: ${run.error}`}`);
+  return { deleted: run.deleted, ms, slowestBatchMs: 0, batches: run.batches };
 }
 
 function queueOf(queue: MikroWebhookQueue) {
@@ -154,6 +195,16 @@ function time<A extends unknown[], R>(work: (...args: A) => Promise<R>, record: 
   };
 }
 
-const run = { floor, keyset, recorded, native: () => engine('native'), batch: () => engine('batch'), aged: () => engine('batch', true) }[kind as 'floor'];
+const run = {
+  floor,
+  keyset,
+  recorded: () => recorded(),
+  native: () => engine('native'),
+  batch: () => engine('batch'),
+  aged: () => engine('batch', true),
+  'archive-floor': archiveFloor,
+  archived: () => recorded(true),
+  restore: restoreRun,
+}[kind as 'floor'];
 const result = await run();
 console.log(JSON.stringify({ ...result, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));

@@ -28,7 +28,7 @@ const RESTORE_SQL = `
     on conflict do nothing
     returning id
   ), cleared as (
-    delete from ${ARCHIVE} a using back where a.request_id = ? and a.row_id = back.id and a.id in (select id from batch)
+    delete from ${ARCHIVE} a using batch, back where a.id = batch.id and batch.row_id = back.id
   )
   select (select count(*) from batch)::int as seen, (select count(*) from back)::int as restored, (select max(id) from batch) as last_id`;
 
@@ -77,7 +77,7 @@ export class MikroArchiveStore implements ArchiveStore {
     return withDbErrors(() =>
       this.em.fork().transactional(async (tx) => {
         await setLocalTimeouts(tx, timeouts);
-        const [row] = await tx.execute<{ seen: number; restored: number; last_id: string | null }[]>(RESTORE_SQL, [purgeId, afterId, toId, requestId, runnerId, limit, purgeId]);
+        const [row] = await tx.execute<{ seen: number; restored: number; last_id: string | null }[]>(RESTORE_SQL, [purgeId, afterId, toId, requestId, runnerId, limit]);
         const batch = { seen: row?.seen ?? 0, restored: row?.restored ?? 0, lastArchiveId: row?.last_id === null || row?.last_id === undefined ? null : Number(row.last_id) };
         const { affectedRows } = await tx.execute<{ affectedRows: number }>(
           CHECKPOINT_SQL,
