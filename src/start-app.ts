@@ -108,12 +108,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const port = ops ? ops.port : ((server as { address(): AddressInfo }).address().port ?? null);
   // The janitor: every process, every few seconds. Finds runs whose process died, starts queued
   // requests when the table is free, closes expired previews, delivers notices nobody delivered.
-  const archive = new MikroArchiveStore(orm.em);
   const janitor = new Janitor(async () => {
     await runner.sweep();
     await expireDueRequests(deps);
     await slack.redeliver();
-    const expired = await expireArchives(archive, deps.ledger);
+    const expired = await expireArchives(deps.archive, deps.ledger);
     if (expired > 0) log.info({ rows: expired }, 'expired archived rows');
   }, options.janitorEveryMs ?? purgeConfig.run.janitorEveryMs, log);
   janitor.start();
@@ -162,6 +161,7 @@ function commandDeps(
     planPolicy: purgeConfig.plan,
     queue,
     ledger: meteredLedger(new MikroRequestLedger(orm.em), metrics),
+    archive: new MikroArchiveStore(orm.em),
     previews: new PreviewLimits(previewLimits),
     census: new SharedCensus((cutoff) => queue.census(cutoff), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),
   };

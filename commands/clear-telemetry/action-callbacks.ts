@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, RespondFn, SlackActi
 import { cancelRequest, confirmRequest, pauseRequest, resumeRequest, stopRequest, type Click } from './decide-request.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { requestIdFrom } from './ids.js';
+import { openRestore } from './open-restore.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type Decide = (deps: ClearTelemetryDeps, click: Click, respond: RespondFn) => Promise<void>;
@@ -28,6 +29,12 @@ export const stopCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, s
 export const pauseCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, pauseRequest(true));
 export const continueCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, pauseRequest(false));
 export const resumeCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, resumeRequest);
+/** Restore on an archived run's result: a new restore request, previewed in the same channel. */
+export const restoreCallback = (deps: ClearTelemetryDeps) =>
+  buttonCallback(deps, async (deps, click, respond) => {
+    if (click.requestId === null || click.channelId === null) return;
+    await openRestore(deps, { purgeId: click.requestId, userId: click.userId, channelId: click.channelId, teamId: null }, respond);
+  });
 
 /** A button this version does not know: acked (done before any listener), logged, nothing else. */
 export const unknownActionCallback =

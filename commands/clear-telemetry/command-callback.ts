@@ -5,7 +5,8 @@ import { VERSION } from '../../src/version.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { openRequest } from './open-request.js';
 import { lookBack } from './look-back.js';
-import { ephemeral, errorText, restoreInTerminalText, usageText } from './ephemeral.js';
+import { ephemeral, errorText, usageText } from './ephemeral.js';
+import { openRestore } from './open-restore.js';
 
 /** /clear-telemetry: parse and check the channel without I/O, ack at once, then do the work. */
 export function commandCallback(deps: ClearTelemetryDeps) {
@@ -25,8 +26,10 @@ export function commandCallback(deps: ClearTelemetryDeps) {
     if (channels && !channels.includes(command.channel_id)) {
       return ack(ephemeral(`This command is not enabled in this channel. Use it in ${channels.map((id) => `<#${id}>`).join(', ')}.`));
     }
-    if (args.command === 'restore') return ack(ephemeral(restoreInTerminalText(args.requestId)));
     await ack();
+    if (args.command === 'restore' && args.requestId !== null) {
+      return openRestore(deps, { purgeId: args.requestId, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id || null }, respond);
+    }
     if (args.command !== 'purge') return lookBack(deps, args, command.user_id, respond);
     await openRequest(deps, { args, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id || null }, respond);
   };

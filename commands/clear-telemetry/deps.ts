@@ -2,6 +2,7 @@ import type { AccessList, GroupMembers } from '../../src/domain/access.js';
 import type { PlanPolicy } from '../../src/domain/plan.js';
 import type { Target } from '../../src/domain/describe.js';
 import type { WebhookQueue } from '../../src/domain/ports.js';
+import type { ArchiveStore } from '../../src/domain/restore.js';
 import type { RequestLedger } from '../../src/domain/run-ports.js';
 import type { SharedCensus } from '../../src/domain/shared-census.js';
 import type { RequestRunner } from '../../src/domain/run-request.js';
@@ -24,6 +25,8 @@ export interface ClearTelemetryDeps {
   target: Target;
   queue: WebhookQueue;
   ledger: RequestLedger;
+  /** What archived purges kept: a restore's preview surveys it. */
+  archive: ArchiveStore;
   slack: SlackGateway;
   groupMembers: GroupMembers;
   runner: RequestRunner;

@@ -36,14 +36,3 @@ export function errorText(error: unknown, approvers?: AccessList): string {
   }
 }
 
-/**
- * `/clear-telemetry restore N`: restores run from the terminal for now, where the same approval
- * rules as a purge's are a confirmation prompt; this says exactly what to type.
- */
-export function restoreInTerminalText(requestId: number | null): string {
-  const id = requestId ?? 'N';
-  return (
-    `Restores run from the terminal for now: \`clear-telemetry restore --request ${id}\` with DATABASE_URL set. ` +
-    'It shows how many archived rows come back and which of their ids are taken again, asks to confirm, and records the restore in the ledger (it appears in `/clear-telemetry history`).'
-  );
-}

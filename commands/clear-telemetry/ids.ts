@@ -8,6 +8,7 @@ export const ACTION = {
   pause: 'clear_telemetry_pause',
   continue: 'clear_telemetry_continue',
   resume: 'clear_telemetry_resume',
+  restore: 'clear_telemetry_restore',
 } as const;
 
 /** The ledger's ids are PostgreSQL `integer`s. */

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { cancelCallback, confirmCallback, continueCallback, pauseCallback, resumeCallback, stopCallback, unknownActionCallback } from './action-callbacks.js';
+import { cancelCallback, confirmCallback, continueCallback, pauseCallback, resumeCallback, restoreCallback, stopCallback, unknownActionCallback } from './action-callbacks.js';
 import { commandCallback } from './command-callback.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ACTION, COMMAND, UNKNOWN_ACTION } from './ids.js';
@@ -13,6 +13,7 @@ export function registerClearTelemetry(app: App, deps: ClearTelemetryDeps): void
   app.action(ACTION.pause, pauseCallback(deps));
   app.action(ACTION.continue, continueCallback(deps));
   app.action(ACTION.resume, resumeCallback(deps));
+  app.action(ACTION.restore, restoreCallback(deps));
   // Slack shows the clicker an error when a click is not acked within 3 s: ack it, log it, do nothing.
   app.action(UNKNOWN_ACTION, unknownActionCallback(deps));
 }

@@ -95,7 +95,7 @@ async function whileCounting<T>(respond: RespondFn, work: () => Promise<T>): Pro
   }
 }
 
-async function post(deps: ClearTelemetryDeps, channelId: string, message: Parameters<ClearTelemetryDeps['slack']['post']>[1]): Promise<string> {
+export async function post(deps: ClearTelemetryDeps, channelId: string, message: Parameters<ClearTelemetryDeps['slack']['post']>[1]): Promise<string> {
   try {
     return await deps.slack.post(channelId, message);
   } catch (error) {

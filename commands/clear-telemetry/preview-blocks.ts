@@ -3,9 +3,10 @@ import type { AccessList } from '../../src/domain/access.js';
 import { formatCount, formatDuration, formatTimestamp } from '../../src/domain/format.js';
 import type { Plan, StatusSummary } from '../../src/domain/plan.js';
 import { type PurgeRequestRecord } from '../../src/domain/request.js';
+import type { ArchiveSurvey } from '../../src/domain/restore.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
-import { closedSentence, mention, namePeople, slackDate, targetLine, webhooks } from './sentences.js';
+import { closedSentence, mention, namePeople, slackDate, targetLine, verbOf, webhooks } from './sentences.js';
 import { livePendingAgeMs, type Target, gateSentences, batchesSentence, undoSentence } from '../../src/domain/describe.js';
 import { ACTION } from './ids.js';
 
@@ -55,6 +56,26 @@ export function previewMessage(plan: Plan, options: PreviewOptions): SlackMessag
   ]);
 }
 
+/** What a restore would put back, for a second person to approve: the rows, their ids, the ids taken again, the expiry. */
+export function restorePreviewMessage(purge: PurgeRequestRecord, survey: ArchiveSurvey, plan: Plan, options: PreviewOptions & { requestId: number }): SlackMessage {
+  const verb = verbOf({ kind: 'restore', restoreOf: purge.id });
+  const lines = [
+    `*Archived rows:* ${formatCount(survey.rows)}, ids ${formatCount(survey.minRowId ?? 0)} to ${formatCount(survey.maxRowId ?? 0)}, each with its original id and every column as archived`,
+    ...(survey.taken > 0 ? [`*Taken again:* ${formatCount(survey.taken)} of these ids hold new rows now; those are skipped, counted, and stay in the archive`] : []),
+    ...(survey.expiresAt ? [`*Archive expires:* ${slackDate(survey.expiresAt)}`] : []),
+  ];
+  const back = survey.rows - survey.taken;
+  return message(`${verb.what(plan, back, false)} would be restored: approval needed (request #${options.requestId}).`, [
+    header('Clear telemetry: restore, approval needed'),
+    context(targetLine(options.target)),
+    section(`${mention(options.requesterId)} asks to restore ${verb.what(plan, back)} into \`assignments_learnpackwebhook\`.`),
+    section(nextStep(options)),
+    section(lines.join('\n')),
+    context(`Request #${options.requestId} · restores request #${purge.id}`),
+    decisionButtons(plan, options.requestId, 'restore'),
+  ]);
+}
+
 export function nothingToDeleteMessage(plan: Plan, requesterId: string, target: Target): SlackMessage {
   const status = plan.status === 'ALL' ? 'webhooks' : `webhooks with status *${plan.status}*`;
   return message(`Nothing to delete: no ${plan.status === 'ALL' ? 'webhooks' : `webhooks with status ${plan.status}`}.`, [
@@ -70,8 +91,8 @@ export function closedMessage(request: PurgeRequestRecord): SlackMessage {
   const sentence = closedSentence(request);
   return message(sentence, [
     header(`Clear telemetry: ${request.state === 'expired' ? 'expired' : 'cancelled'}`),
-    section(`${sentence} It asked to delete ${webhooks(request.plan)} for ${mention(request.requesterId)}.`),
-    planSection(request.plan),
+    section(`${sentence} It asked to ${verbOf(request).base} ${verbOf(request).what(request.plan)} for ${mention(request.requesterId)}.`),
+    ...(request.kind === 'restore' ? [] : [planSection(request.plan)]),
     context(`Request #${request.id}`),
   ]);
 }
@@ -129,26 +150,29 @@ function livePendingWarning(plan: Plan): KnownBlock[] {
   ];
 }
 
-function decisionButtons(plan: Plan, requestId: number): ActionsBlock {
+function decisionButtons(plan: Plan, requestId: number, kind: 'purge' | 'restore' = 'purge'): ActionsBlock {
   const value = String(requestId);
+  const restore = kind === 'restore';
   return {
     type: 'actions',
     block_id: `clear_telemetry_decision_${requestId}`,
     elements: [
       {
-        ...button('Approve and delete', ACTION.confirm, value, 'danger'),
+        ...button(restore ? 'Approve and restore' : 'Approve and delete', ACTION.confirm, value, restore ? 'primary' : 'danger'),
         confirm: {
-          title: { type: 'plain_text', text: clip(`Delete ${formatCount(plan.matching)} webhooks?`, 100) },
+          title: { type: 'plain_text', text: clip(`${restore ? 'Restore' : 'Delete'} ${formatCount(plan.matching)} webhooks?`, 100) },
           text: {
             type: 'mrkdwn',
             text: clip(
-              `This deletes ${webhooks(plan, plan.matching, false)} with id ≤ ${formatCount(plan.watermark ?? 0)}. ${plan.undo.kind === 'archive' ? `They are archived, restorable for ${formatCount(plan.undo.days)} days.` : 'It cannot be undone.'}`,
+              restore
+                ? `This inserts ${webhooks(plan, plan.matching, false)} back with their original ids; ids taken again are skipped.`
+                : `This deletes ${webhooks(plan, plan.matching, false)} with id ≤ ${formatCount(plan.watermark ?? 0)}. ${plan.undo.kind === 'archive' ? `They are archived, restorable for ${formatCount(plan.undo.days)} days.` : 'It cannot be undone.'}`,
               300,
             ),
           },
-          confirm: { type: 'plain_text', text: 'Delete' },
+          confirm: { type: 'plain_text', text: restore ? 'Restore' : 'Delete' },
           deny: { type: 'plain_text', text: 'Back' },
-          style: 'danger',
+          ...(restore ? {} : { style: 'danger' as const }),
         },
       },
       button('Cancel', ACTION.cancel, value),

@@ -5,7 +5,7 @@ import type { PurgeProgress } from '../../src/domain/ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, context, header, message, section } from './block-kit.js';
-import { noteText, people, resultSentence, targetLine, webhooks } from './sentences.js';
+import { noteText, people, resultSentence, targetLine, verbOf } from './sentences.js';
 import { NOTE_LABEL } from '../../src/domain/describe.js';
 import type { Target } from '../../src/domain/describe.js';
 import { ACTION } from './ids.js';
@@ -18,13 +18,14 @@ export function progressMessage(request: PurgeRequestRecord, progress: PurgeProg
   const eta = progress.etaMs === null ? '' : ` · about ${formatDuration(progress.etaMs)} left`;
   // Ids covered, not batches: batch sizes adapt, so a batch count would jump about.
   const covered = progress.lastId === null ? 'starting' : `ids up to ${formatCount(progress.lastId)} of ${formatCount(plan.watermark ?? 0)} covered`;
+  const verb = verbOf(request);
   const line =
     `\`${bar(progress.deleted, progress.total)}\` *${formatPercent(progress.deleted, progress.total)}*\n` +
-    `*${formatCount(progress.deleted)}* of *${formatCount(progress.total)}* deleted · ${covered} · ${formatRate(progress.rowsPerSecond)}${eta}`;
+    `*${formatCount(progress.deleted)}* of *${formatCount(progress.total)}* ${verb.done} · ${covered} · ${formatRate(progress.rowsPerSecond)}${eta}`;
   const held = note?.kind === 'paused' || note?.kind === 'held';
-  return message(`${held ? 'Paused' : 'Deleting'}: ${formatCount(progress.deleted)} of ${webhooks(plan, progress.total, false)}.`, [
-    header(held ? 'Clear telemetry: paused' : 'Clear telemetry: deleting'),
-    section(`Deleting ${webhooks(plan)} (id ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`),
+  return message(`${held ? 'Paused' : verb.ing}: ${formatCount(progress.deleted)} of ${verb.what(plan, progress.total, false)}.`, [
+    header(held ? 'Clear telemetry: paused' : `Clear telemetry: ${verb.ing.toLowerCase()}`),
+    section(`${verb.ing} ${verb.what(plan)} (${request.kind === 'restore' ? 'archive ids' : 'id'} ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`),
     section(line),
     context(...(note ? [`${NOTE_LABEL[note.kind]}: ${noteText(note)}`] : []), `Request #${request.id}`),
     runButtons(request, note?.kind === 'paused'),
@@ -36,9 +37,9 @@ export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestR
   const text = `Queued behind ${behind ? `request #${behind.id}` : 'another run'}: it starts when that one finishes.`;
   return message(text, [
     header('Clear telemetry: queued'),
-    section(`${webhooks(request.plan)} (id ≤ ${formatCount(request.plan.watermark ?? 0)}) · ${people(request)}`),
+    section(`${verbOf(request).what(request.plan)} (id ≤ ${formatCount(request.plan.watermark ?? 0)}) · ${people(request)}`),
     section(text),
-    planSection(request.plan),
+    ...(request.kind === 'restore' ? [] : [planSection(request.plan)]),
     context(`Request #${request.id}`),
     { type: 'actions', block_id: `clear_telemetry_queued_${request.id}`, elements: [button('Cancel', ACTION.cancel, String(request.id))] },
   ]);
@@ -49,12 +50,14 @@ export function resultMessage(request: PurgeRequestRecord, target?: Target): Sla
   const title = { succeeded: 'done', stopped: 'stopped', failed: 'failed', interrupted: 'interrupted' }[runAccount(request).endState];
   const resumable = request.state === 'failed' || request.state === 'interrupted';
   return message(resultSentence(request), [
-    header(`Clear telemetry: ${title}`),
+    header(`Clear telemetry: ${request.kind === 'restore' ? `restore ${title}` : title}`),
     ...(target ? [context(targetLine(target))] : []),
     section(`${resultSentence(request, true)} · ${people(request)}`),
     context(
       ...(request.fallbackReason ? [`Fell back to batches: ${request.fallbackReason}`] : []),
-      `Watermark id ≤ ${formatCount(request.plan.watermark ?? 0)}: nothing newer was touched · Request #${request.id}`,
+      request.kind === 'restore'
+        ? `Rows archived by request #${request.restoreOf ?? '?'} · Request #${request.id}`
+        : `Watermark id ≤ ${formatCount(request.plan.watermark ?? 0)}: nothing newer was touched · Request #${request.id}`,
     ),
     ...archivedNote(request),
     ...(resumable
@@ -73,8 +76,9 @@ function archivedNote(request: PurgeRequestRecord): KnownBlock[] {
   return [
     section(
       `:package: *Archived:* the ${formatCount(request.position.deleted)} deleted rows are restorable for ${formatCount(undo.days)} days: ` +
-        `\`clear-telemetry restore --request ${request.id}\` (a terminal) puts them back with their ids.`,
+        `*Restore* (or \`/clear-telemetry restore ${request.id}\`) previews putting them back with their ids, for a second person to approve.`,
     ),
+    { type: 'actions', block_id: `clear_telemetry_restore_${request.id}`, elements: [button('Restore', ACTION.restore, String(request.id))] },
   ];
 }
 

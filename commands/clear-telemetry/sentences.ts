@@ -18,6 +18,32 @@ export function webhooks(plan: Pick<Plan, 'matching' | 'status'>, count = plan.m
   return `${mark(formatCount(count))} webhooks ${statusPhrase(plan.status, mark)}`;
 }
 
+/** What a request does to its rows, in words: a purge deletes them, a restore puts archived ones back. */
+export interface Verb {
+  /** delete / restore */
+  base: string;
+  /** Deleting / Restoring */
+  ing: string;
+  /** Deleted / Restored, and deleted / restored */
+  ed: string;
+  done: string;
+  /** "*90,000* webhooks with status *ERROR*", and for a restore "… archived by request #12". */
+  what(plan: Pick<Plan, 'matching' | 'status'>, count?: number, strong?: boolean): string;
+}
+
+export function verbOf(request: Pick<PurgeRequestRecord, 'kind' | 'restoreOf'>): Verb {
+  if (request.kind === 'restore') {
+    return {
+      base: 'restore',
+      ing: 'Restoring',
+      ed: 'Restored',
+      done: 'restored',
+      what: (plan, count, strong) => `${webhooks(plan, count, strong)} archived by request #${request.restoreOf ?? '?'}`,
+    };
+  }
+  return { base: 'delete', ing: 'Deleting', ed: 'Deleted', done: 'deleted', what: webhooks };
+}
+
 /**
  * A time each reader sees in their own time zone (Slack's date formatting,
  * https://docs.slack.dev/messaging/formatting-message-text#date-formatting), with UTC as the fallback.
@@ -47,32 +73,33 @@ export function noteText(note: RunNote): string {
 export function resultSentence(request: PurgeRequestRecord, bold = false): string {
   const b = (text: string) => (bold ? `*${text}*` : text);
   const { plan, position } = request;
-  const what = `webhooks ${statusPhrase(plan.status, b)}`;
+  const verb = verbOf(request);
+  const what = verb.what(plan, position.deleted, bold).replace(/^\S+ /, '');
   const sofar = `${b(formatCount(position.deleted))} of ${b(formatCount(plan.matching))} ${what}`;
   const left = Math.max(0, plan.matching - position.deleted);
   const account = runAccount(request);
   const how = howItRan(account);
   const error = clip(request.error ?? 'unknown error', 500).replace(/\.$/, '');
+  const skipped = request.skipped > 0 ? `; skipped ${formatCount(request.skipped)} whose id is taken again (left in the archive)` : '';
   switch (account.endState) {
     case 'succeeded': {
-      const kept = shortfall(plan.matching, position.deleted);
-      return `Deleted ${b(formatCount(position.deleted))} ${what} ${how}${kept ? ` (${kept})` : ''}`;
+      const kept = request.kind === 'restore' ? '' : shortfall(plan.matching, position.deleted);
+      return `${verb.ed} ${b(formatCount(position.deleted))} ${what} ${how}${kept ? ` (${kept})` : ''}${skipped}`;
     }
     case 'stopped':
-      return `Stopped${request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : ''} after ${sofar} ${how}. Run /clear-telemetry again to delete the remaining ${formatCount(left)}`;
+      return `Stopped${request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : ''} after ${sofar} ${how}. Run /clear-telemetry again to ${verb.base} the remaining ${formatCount(left)}`;
     case 'failed':
-      return `Failed after deleting ${sofar} ${how}: ${error}. Deleted rows stay deleted`;
+      return `Failed after ${verb.ing.toLowerCase()} ${sofar} ${how}: ${error}. ${verb.ed} rows stay ${verb.done}`;
     case 'interrupted':
-      return `Interrupted after deleting ${sofar}: ${error}`;
+      return `Interrupted after ${verb.ing.toLowerCase()} ${sofar}: ${error}`;
   }
 }
 
 /** From the first start to the end, downtime included. */
 export function closedSentence(request: PurgeRequestRecord): string {
-  if (request.state === 'expired') {
-    return `Expired ${slackDate(request.expiresAt ?? request.decidedAt ?? new Date())} without approval. Nothing was deleted. Run /clear-telemetry again for a fresh preview.`;
-  }
-  return `Cancelled by ${mention(request.decidedBy ?? '')}. Nothing was deleted. Run /clear-telemetry again for a fresh preview.`;
+  const nothing = `Nothing was ${verbOf(request).done}. Run /clear-telemetry again for a fresh preview.`;
+  if (request.state === 'expired') return `Expired ${slackDate(request.expiresAt ?? request.decidedAt ?? new Date())} without approval. ${nothing}`;
+  return `Cancelled by ${mention(request.decidedBy ?? '')}. ${nothing}`;
 }
 
 export function people(request: PurgeRequestRecord): string {

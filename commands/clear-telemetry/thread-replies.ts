@@ -3,7 +3,7 @@ import type { RunNote } from '../../src/domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { message, section } from './block-kit.js';
-import { closedSentence, mention, noteText, people, resultSentence } from './sentences.js';
+import { closedSentence, mention, noteText, people, resultSentence, verbOf } from './sentences.js';
 import { batchesSentence, NOTE_LABEL } from '../../src/domain/describe.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
@@ -20,11 +20,13 @@ export const threadReply = {
   },
   started(request: PurgeRequestRecord): SlackMessage {
     const { plan, position } = request;
+    const verb = verbOf(request);
     if (position.lastId !== null) {
       return textMessage(
-        `:arrow_forward: Resumed after id ${formatCount(position.lastId)} (${formatCount(position.deleted)} of ${formatCount(plan.matching)} already deleted), same watermark id ≤ ${formatCount(plan.watermark ?? 0)}.`,
+        `:arrow_forward: Resumed after ${request.kind === 'restore' ? 'archive ' : ''}id ${formatCount(position.lastId)} (${formatCount(position.deleted)} of ${formatCount(plan.matching)} already ${verb.done}), same watermark id ≤ ${formatCount(plan.watermark ?? 0)}.`,
       );
     }
+    if (request.kind === 'restore') return textMessage(`:arrow_forward: Started restoring ${verb.what(plan, plan.matching, false)}, with their original ids (any id taken again is skipped).`);
     const how = plan.method === 'batch' ? `batch, ${batchesSentence(plan)}` : 'one statement';
     return textMessage(
       `:arrow_forward: Started deleting ${formatCount(plan.matching)} webhooks with status ${plan.status}, id ≤ ${formatCount(plan.watermark ?? 0)} (${how}).`,

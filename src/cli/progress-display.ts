@@ -15,14 +15,20 @@ export interface ProgressDisplay {
 export type Output = NodeJS.WritableStream & { isTTY?: boolean };
 
 /** A live bar on a terminal; otherwise (cron, pipes, CI) plain timestamped lines, at most one a second. */
-export function createProgressDisplay(out: Output): ProgressDisplay {
-  return out.isTTY ? new ProgressBar(out) : new ProgressLines(out);
+export function createProgressDisplay(out: Output, action: Action = 'delete'): ProgressDisplay {
+  return out.isTTY ? new ProgressBar(out, action) : new ProgressLines(out, action);
 }
+
+/** What the rows are going through: a purge deletes them, a restore puts them back. */
+export type Action = 'delete' | 'restore';
 
 class ProgressLines implements ProgressDisplay {
   private readonly throttle: LatestWins<PurgeProgress>;
 
-  constructor(private readonly out: Output) {
+  constructor(
+    private readonly out: Output,
+    private readonly action: Action,
+  ) {
     this.throttle = new LatestWins({ id: 'terminal-progress', minTime: 1_000, send: (progress) => this.print(progress) });
   }
 
@@ -41,7 +47,7 @@ class ProgressLines implements ProgressDisplay {
   }
 
   private print(progress: PurgeProgress): void {
-    this.write(progressLine(progress));
+    this.write(progressLine(progress, this.action));
   }
 
   /** Log files and cron mail need to say when. */
@@ -58,10 +64,13 @@ class ProgressBar implements ProgressDisplay {
   private readonly bars: cliProgress.MultiBar;
   private bar: cliProgress.SingleBar | null = null;
 
-  constructor(private readonly out: Output) {
+  constructor(
+    private readonly out: Output,
+    action: Action,
+  ) {
     this.bars = new cliProgress.MultiBar(
       {
-        format: 'Deleting [{bar}] {percentage}% | {deletedText}/{totalText} | ids {ids} | {rate} | ETA {etaText}',
+        format: `${action === 'restore' ? 'Restoring' : 'Deleting'} [{bar}] {percentage}% | {deletedText}/{totalText} | ids {ids} | {rate} | ETA {etaText}`,
         stream: out,
         hideCursor: true,
         clearOnComplete: true,

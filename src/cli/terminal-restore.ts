@@ -54,7 +54,7 @@ export async function restoreFromTerminal(purgeId: number, options: { dryRun: bo
       return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;
     }
   }
-  const display = createProgressDisplay(io.stdout);
+  const display = createProgressDisplay(io.stdout, 'restore');
   const outcome = await runFromTerminal(restorePlan(purge.plan, survey, new Date()), false, { ...deps, display, recorded: true }, purgeId);
   await display.finish();
   if ('busy' in outcome) {

@@ -74,10 +74,10 @@ export const NOT_A_TERMINAL =
   'Refusing to delete without confirmation: standard input is not a terminal, so nobody can answer the prompt.\n' +
   'Re-run with --force to delete without asking (for cron and scripts), or with --dry-run to only look.';
 
-export function progressLine(p: PurgeProgress): string {
+export function progressLine(p: PurgeProgress, action: 'delete' | 'restore' = 'delete'): string {
   const eta = p.etaMs === null ? '' : ` - ETA ${formatDuration(p.etaMs)}`;
   return (
-    `Deleted ${formatCount(p.deleted)}/${formatCount(p.total)} records (${formatPercent(p.deleted, p.total)}) - ` +
+    `${action === 'restore' ? 'Restored' : 'Deleted'} ${formatCount(p.deleted)}/${formatCount(p.total)} records (${formatPercent(p.deleted, p.total)}) - ` +
     `Remaining: ${formatCount(p.total - p.deleted)} - batch ${formatCount(p.batchesDone)}/${formatCount(p.batchesTotal)} - ` +
     `${formatRate(p.rowsPerSecond)}${eta}`
   );

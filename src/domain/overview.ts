@@ -49,6 +49,9 @@ export interface HistoryEntry {
   requester: string;
   approver: string | null;
   status: string;
+  /** A purge, or a restore of an archived purge's rows. */
+  kind: PurgeRequestRecord['kind'];
+  restoreOf: number | null;
   method: string;
   deleted: number;
   previewed: number;
@@ -69,6 +72,8 @@ export function historyEntry(request: PurgeRequestRecord): HistoryEntry {
     requester: request.requesterId,
     approver: request.approverId,
     status: request.plan.status,
+    kind: request.kind,
+    restoreOf: request.restoreOf,
     method: ran ? account.method : request.plan.method,
     deleted: request.position.deleted,
     previewed: request.plan.matching,
@@ -135,7 +140,7 @@ export function historyLine(entry: HistoryEntry, request: PurgeRequestRecord, wo
   const duration = entry.durationMs === null ? '' : ` · ${formatDuration(entry.durationMs)}`;
   const link = words.link(request);
   return (
-    `#${entry.id} · ${words.date(request.createdAt)} · ${words.who(entry.requester)}${approver} · ${entry.status} · ${entry.method} · ` +
+    `#${entry.id} · ${words.date(request.createdAt)} · ${words.who(entry.requester)}${approver} · ${entry.kind === 'restore' ? `restore of #${entry.restoreOf ?? '?'} · ` : ''}${entry.status} · ${entry.method} · ` +
     `${formatCount(entry.deleted)} of ${formatCount(entry.previewed)}${duration} · ${entry.state.replace('_', ' ')}${link ? ` · ${link}` : ''}`
   );
 }

@@ -80,6 +80,7 @@ describe('an archived purge and its restore', () => {
     expect(lines[1]).toBe("Restore 150 LearnPackWebhook records with status 'ERROR' archived by request #1");
     expect(lines).toContain('  Ids: 1 to 199, each row with its original id and every column as it was');
     expect(lines.at(-1)).toMatch(/^Restored 150 LearnPackWebhook records archived by request #1 in [\d.,]+ (ms|s)\.$/);
+    expect(restored.stdout).toMatch(/Z Restored [\d,]+\/150 records/);
 
     expect(await tableRows()).toEqual(before);
     const { rows: seqAfter } = await scratch.db.client.query<{ next: string }>('select last_value::text as next from assignments_learnpackwebhook_id_seq');
@@ -91,6 +92,9 @@ describe('an archived purge and its restore', () => {
       { id: 1, kind: 'purge', restore_of: null, state: 'succeeded', deleted_count: 150, skipped_count: 0 },
       { id: 2, kind: 'restore', restore_of: 1, state: 'succeeded', deleted_count: 150, skipped_count: 0 },
     ]);
+
+    const history = await runBin(['history'], env);
+    expect(history.stdout.split('\n')[1]).toMatch(/^#2 · .* · restore of #1 · ERROR · batch · 150 of 150 · .* · succeeded$/);
 
     const again = await runBin(['restore', '1', '--force'], env);
     expect(again).toMatchObject({ code: 1, stderr: "clear-telemetry: request #1's archive is empty: its rows were restored already, or their 7 days are over.\n" });

@@ -21,12 +21,7 @@ function newest(dir: string): number {
  * file is newer than the build (an edit since the last `npm run build`), this builds first (about 8 s).
  */
 export function ensureBuilt(): void {
-  let built = 0;
-  try {
-    built = statSync(BUILT).mtimeMs;
-  } catch {
-    built = 0;
-  }
+  const built = statSync(BUILT, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (built > Math.max(...SOURCES.map((dir) => newest(join(PROJECT_ROOT, dir))))) return;
   console.log('The source is newer than dist/: npm run build, so the tests run the bin as it ships.');
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' });

@@ -120,8 +120,9 @@ describe('rendered messages', () => {
       '*Undo:* none; archiving is turned off here (CLEAR_TELEMETRY_ARCHIVE=never), so deleted rows cannot be restored',
     );
     expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain(
-      ':package: *Archived:* the 400,000 deleted rows are restorable for 7 days: `clear-telemetry restore --request 42` (a terminal) puts them back with their ids.',
+      ':package: *Archived:* the 400,000 deleted rows are restorable for 7 days: *Restore* (or `/clear-telemetry restore 42`) previews putting them back with their ids, for a second person to approve.',
     );
+    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain('"action_id":"clear_telemetry_restore","value":"42"');
     expect(JSON.stringify(resultMessage(ended('succeeded')).blocks)).not.toContain('Archived');
   });
 

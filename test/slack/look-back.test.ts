@@ -92,19 +92,6 @@ const reply = async (text: string) => {
 };
 const link = (id: number) => `<https://example.slack.com/archives/COPS/p170000000000000${id}|message>`;
 
-describe('/clear-telemetry restore', () => {
-  it('says how to restore from the terminal, in the ack, and touches nothing', async () => {
-    const response = await slashCommand(ctx.port, 'restore 12');
-    expect(((await response.json()) as { text: string }).text).toBe(
-      'Restores run from the terminal for now: `clear-telemetry restore --request 12` with DATABASE_URL set. ' +
-        'It shows how many archived rows come back and which of their ids are taken again, asks to confirm, and records the restore in the ledger (it appears in `/clear-telemetry history`).',
-    );
-    const { rows } = await ctx.db.client.query<{ n: number }>('select count(*)::int as n from clear_telemetry_request');
-    expect(rows[0]?.n).toBe(0);
-    expect(ctx.slack.of('chat.postMessage')).toEqual([]);
-  });
-});
-
 describe('/clear-telemetry status', () => {
   it('shows the run, the queue, what awaits approval, what can be resumed and the table, to the asker only', async () => {
     await insertWebhooks(ctx.db.client, ['DONE', 'ERROR', 'ERROR']);

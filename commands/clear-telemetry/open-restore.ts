@@ -1,0 +1,52 @@
+import type { RespondFn } from '@slack/bolt';
+import { isAllowed } from '../../src/domain/access.js';
+import { restoreRefusal } from '../../src/domain/restore-text.js';
+import { restorePlan } from '../../src/domain/restore.js';
+import { NotAllowedError } from '../../src/errors.js';
+import type { ClearTelemetryDeps } from './deps.js';
+import { ephemeral, errorText } from './ephemeral.js';
+import { post } from './open-request.js';
+import { restorePreviewMessage } from './preview-blocks.js';
+
+export interface RestoreInput {
+  /** The archived purge whose rows would come back. */
+  purgeId: number;
+  userId: string;
+  channelId: string;
+  teamId: string | null;
+}
+
+/**
+ * `/clear-telemetry restore N`, or the Restore button on an archived run's result: surveys the
+ * archive, records a restore request and posts its preview in the channel, for a second person to
+ * approve with the same rules as a purge. Problems go back to the asker only.
+ */
+export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput, respond: RespondFn): Promise<void> {
+  const { purgeId, userId, channelId } = input;
+  try {
+    if (!(await isAllowed(deps.access.requesters, userId, deps.groupMembers))) {
+      throw new NotAllowedError('You are not allowed to request a restore (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.');
+    }
+    const purge = await deps.ledger.get(purgeId);
+    const survey = purge && purge.kind === 'purge' && purge.plan.undo.kind === 'archive' ? await deps.archive.survey(purgeId) : null;
+    const refusal = restoreRefusal(purgeId, purge, survey);
+    if (refusal !== null || !purge || !survey) throw new NotAllowedError(`Cannot restore: ${refusal ?? `request #${purgeId} is not in the ledger.`}`);
+    const now = deps.clock();
+    const plan = restorePlan(purge.plan, survey, now);
+    const expiresAt = new Date(now.getTime() + deps.access.approvalTtlMs);
+    const request = await deps.ledger.create({ source: 'slack', kind: 'restore', restoreOf: purgeId, plan, force: false, useCursor: false, requesterId: userId, teamId: input.teamId, channelId, expiresAt });
+    let ts: string;
+    try {
+      const options = { requestId: request.id, requesterId: userId, approvers: deps.access.approvers, expiresAt, selfApproval: null, now, target: deps.target };
+      ts = await post(deps, channelId, restorePreviewMessage(purge, survey, plan, options));
+    } catch (error) {
+      await deps.ledger.remove(request.id);
+      throw error;
+    }
+    await deps.ledger.attachMessage(request.id, channelId, ts);
+    deps.log.info({ requestId: request.id, restoreOf: purgeId, requester: userId, channel: channelId, rows: survey.rows }, 'restore requested');
+  } catch (error) {
+    deps.log.warn({ err: error, user: userId, channel: channelId }, 'restore refused');
+    await respond(ephemeral(errorText(error)));
+  }
+}
