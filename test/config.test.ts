@@ -27,7 +27,7 @@ describe('loadPurgeConfig', () => {
   it('has safe defaults', () => {
     expect(loadPurgeConfig({})).toEqual({
       censusTimeoutMs: 60_000,
-      plan: { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 10, pendingMinAgeMs: 600_000, maxRows: null },
+      plan: { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 10, pendingMinAgeMs: 600_000, maxRows: null, archiveMode: 'optional', archiveDays: 7 },
       purge: {
         maxRowsPerSecond: 0,
         batchPauseMs: 0,
@@ -60,8 +60,19 @@ describe('loadPurgeConfig', () => {
       CLEAR_TELEMETRY_MAX_ROWS: '1,000,000',
       CLEAR_TELEMETRY_MAX_REPLICA_LAG: '30s',
       CLEAR_TELEMETRY_MAX_REPLICA_LAG_BYTES: '1_048_576',
+      CLEAR_TELEMETRY_ARCHIVE: 'Always',
+      CLEAR_TELEMETRY_ARCHIVE_DAYS: '30',
     });
-    expect(config.plan).toEqual({ nativeMaxRows: 100_000, maxRowsPerSecond: 20_000, batchPauseMs: 0, batchPausePercent: 10, pendingMinAgeMs: 0, maxRows: 1_000_000 });
+    expect(config.plan).toEqual({
+      nativeMaxRows: 100_000,
+      maxRowsPerSecond: 20_000,
+      batchPauseMs: 0,
+      batchPausePercent: 10,
+      pendingMinAgeMs: 0,
+      maxRows: 1_000_000,
+      archiveMode: 'always',
+      archiveDays: 30,
+    });
     expect(config.run).toMatchObject({ maxReplicaLagMs: 30_000, maxReplicaLagBytes: 1_048_576 });
     expect(config.purge.batchTimeouts.lockMs).toBe(500);
   });
@@ -69,6 +80,7 @@ describe('loadPurgeConfig', () => {
   it.each([
     [{ CLEAR_TELEMETRY_BATCH_PAUSE_MS: 'soon' }, "CLEAR_TELEMETRY_BATCH_PAUSE_MS must be a whole number from 0 to 60000 (got 'soon')"],
     [{ CLEAR_TELEMETRY_LOCK_TIMEOUT_MS: '1' }, "CLEAR_TELEMETRY_LOCK_TIMEOUT_MS must be a whole number of at least 10 (got '1')"],
+    [{ CLEAR_TELEMETRY_ARCHIVE: 'sometimes' }, "CLEAR_TELEMETRY_ARCHIVE must be always, optional or never (got 'sometimes')"],
   ])('names the variable: %j', (env, message) => {
     expect(() => loadPurgeConfig(env)).toThrow(new ConfigError(message));
   });

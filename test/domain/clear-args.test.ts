@@ -13,6 +13,8 @@ const defaults = {
   force: false,
   showSummary: false,
   useCursor: false,
+  archive: false,
+  requestId: null,
   help: false,
   version: false,
 };
@@ -39,6 +41,10 @@ describe('parseClearArgs', () => {
     [['status'], { command: 'status', limit: 10 }],
     [['history'], { command: 'history', limit: 10 }],
     [['history', '--limit', '50', '--json'], { command: 'history', limit: 50, json: true }],
+    [['--status', 'ERROR', '--archive'], { status: 'ERROR', archive: true }],
+    [['restore', '--request', '12'], { command: 'restore', limit: 10, requestId: 12 }],
+    [['restore', '12', '--dry-run'], { command: 'restore', limit: 10, requestId: 12, dryRun: true }],
+    [['restore', '#7', '--force'], { command: 'restore', limit: 10, requestId: 7, force: true }],
   ])('%j', (argv, expected) => {
     expect(parseClearArgs(argv)).toEqual({ ...defaults, ...expected });
   });
@@ -91,13 +97,17 @@ describe('usage', () => {
     [['status', '--force'], '--force does not apply to status.'],
     [['history', '--status', 'ERROR'], '--status does not apply to history.'],
     [['--force', 'status'], "Unexpected argument 'status'. Flags start with --, for example --status ERROR."],
+    [['restore'], 'restore needs the number of an archived purge, for example restore --request 12.'],
+    [['restore', 'latest'], "restore needs the number of an archived purge, for example restore --request 12 (got 'latest')."],
+    [['restore', '3', '--status', 'ERROR'], '--status does not apply to restore.'],
+    [['restore', '3', '--archive'], '--archive does not apply to restore.'],
   ])('rejects %j: %s', (argv, message) => {
     expect(() => parseClearArgs(argv)).toThrow(new UsageError(message));
   });
 
   it('names the program, the subcommands and every flag', () => {
     const text = usage('/clear-telemetry');
-    for (const flag of ['--status', '--older-than', '--limit', '--json', 'status', 'history', '--batch-size', '--dry-run', '--force', '--show-summary', '--use-cursor', '--help']) {
+    for (const flag of ['--status', '--older-than', '--limit', '--archive', '--json', 'status', 'history', 'restore --request N', '--batch-size', '--dry-run', '--force', '--show-summary', '--use-cursor', '--help']) {
       expect(text).toContain(flag);
     }
     expect(text.startsWith('Usage: /clear-telemetry')).toBe(true);
