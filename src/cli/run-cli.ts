@@ -19,7 +19,7 @@ const HELP = [
 ].join('\n');
 
 /**
- * The \`clear-telemetry\` terminal command: argv in, exit code out. Help, the version and usage errors
+ * The `clear-telemetry` terminal command: argv in, exit code out. Help, the version and usage errors
  * are answered before the database code (MikroORM, pg) is even loaded.
  */
 export async function runCli(argv: readonly string[], io: CliIo, env: Env, signal?: AbortSignal): Promise<number> {

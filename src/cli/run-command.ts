@@ -19,8 +19,8 @@ import { EXIT, PROGRAM, type CliIo } from './cli-io.js';
 import * as text from './terminal-text.js';
 
 /**
- * Everything past the arguments: the database, the ledger and the engine. \`run-cli.ts\` imports it
- * only once the arguments are valid, so \`--help\`, \`--version\` and usage errors load none of it.
+ * Everything past the arguments: the database, the ledger and the engine. `run-cli.ts` imports it
+ * only once the arguments are valid, so `--help`, `--version` and usage errors load none of it.
  */
 export async function runCommand(args: ClearArgs, io: CliIo, env: Env, signal?: AbortSignal): Promise<number> {
   try {
