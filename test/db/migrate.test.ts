@@ -48,6 +48,7 @@ describe('npm run migrate', () => {
       'assignments_assignmenttelemetry',
       'assignments_learnpackwebhook',
       'auth_user',
+      'clear_telemetry_archive',
       'clear_telemetry_migrations',
       'clear_telemetry_notice',
       'clear_telemetry_request',
