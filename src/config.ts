@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { accessList, type AccessList } from './domain/access.js';
-import { DEFAULT_ARCHIVE_DAYS, type PlanPolicy } from './domain/plan.js';
+import type { PlanPolicy } from './domain/plan.js';
+import { DEFAULT_ARCHIVE_DAYS } from './domain/undo.js';
 import type { Target } from './domain/describe.js';
 import { databaseLabel } from './db/database-label.js';
 import type { PurgeSettings } from './domain/purge.js';

@@ -1,7 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import { isAllowed } from '../../src/domain/access.js';
-import { restoreRefusal } from '../../src/domain/restore-text.js';
-import { restorePlan } from '../../src/domain/restore.js';
+import { restorePlan, surveyRestore } from '../../src/domain/restore.js';
 import { NotAllowedError } from '../../src/errors.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './ephemeral.js';
@@ -27,10 +26,9 @@ export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput,
     if (!(await isAllowed(deps.access.requesters, userId, deps.groupMembers))) {
       throw new NotAllowedError('You are not allowed to request a restore (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.');
     }
-    const purge = await deps.ledger.get(purgeId);
-    const survey = purge && purge.kind === 'purge' && purge.plan.undo.kind === 'archive' ? await deps.archive.survey(purgeId) : null;
-    const refusal = restoreRefusal(purgeId, purge, survey);
-    if (refusal !== null || !purge || !survey) throw new NotAllowedError(`Cannot restore: ${refusal ?? `request #${purgeId} is not in the ledger.`}`);
+    const surveyed = await surveyRestore(deps.ledger, deps.archive, purgeId);
+    if ('refusal' in surveyed) throw new NotAllowedError(`Cannot restore: ${surveyed.refusal}`);
+    const { purge, survey } = surveyed;
     const now = deps.clock();
     const plan = restorePlan(purge.plan, survey, now);
     const expiresAt = new Date(now.getTime() + deps.access.approvalTtlMs);

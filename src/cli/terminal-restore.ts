@@ -2,11 +2,12 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { PurgeConfig } from '../config.js';
 import { MikroArchiveStore } from '../db/archive-store.js';
 import { MikroRequestLedger } from '../db/request-ledger.js';
-import { restoreLines, restoreOutcomeLine, restoreRefusal } from '../domain/restore-text.js';
-import { restorePlan } from '../domain/restore.js';
+import { restoreLines, restoreOutcomeLine } from '../domain/restore-text.js';
+import { restorePlan, surveyRestore } from '../domain/restore.js';
 import type { WebhookQueue } from '../domain/ports.js';
 import type { Log } from '../log.js';
 import { confirm } from './confirm.js';
+import { formatCount } from '../domain/format.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';
 import { runFromTerminal } from './terminal-run.js';
@@ -30,17 +31,15 @@ interface RestoreDeps {
 export async function restoreFromTerminal(purgeId: number, options: { dryRun: boolean; force: boolean }, deps: RestoreDeps): Promise<number> {
   const { io } = deps;
   const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
-  const ledger = new MikroRequestLedger(deps.orm.em);
-  const purge = await ledger.get(purgeId);
-  const survey = purge ? await new MikroArchiveStore(deps.orm.em).survey(purgeId) : null;
-  const refusal = restoreRefusal(purgeId, purge, survey);
-  if (refusal !== null || !purge || !survey) {
-    io.stderr.write(`clear-telemetry: ${refusal ?? `request #${purgeId} is not in the ledger`}\n`);
+  const surveyed = await surveyRestore(new MikroRequestLedger(deps.orm.em), new MikroArchiveStore(deps.orm.em), purgeId);
+  if ('refusal' in surveyed) {
+    io.stderr.write(`clear-telemetry: ${surveyed.refusal}\n`);
     return EXIT.failure;
   }
+  const { purge, survey } = surveyed;
   say(...restoreLines(purge, survey));
   if (options.dryRun) {
-    say(text.DRY_RUN_LINE.replace('deleted', 'restored'));
+    say(text.RESTORE_DRY_RUN_LINE);
     return EXIT.ok;
   }
   if (!options.force) {
@@ -48,7 +47,7 @@ export async function restoreFromTerminal(purgeId: number, options: { dryRun: bo
       io.stderr.write(`${text.NOT_A_TERMINAL}\n`);
       return EXIT.usage;
     }
-    const answer = await confirm(`Restore ${survey.rows.toLocaleString('en-US')} rows archived by request #${purgeId} into ${text.targetLine(deps.target).replace('Database: ', '')}? (yes/no): `, io.stdin, io.stdout, deps.signal);
+    const answer = await confirm(`Restore ${formatCount(survey.rows)} rows archived by request #${purgeId} into ${text.targetLine(deps.target).replace('Database: ', '')}? (yes/no): `, io.stdin, io.stdout, deps.signal);
     if (answer !== 'yes') {
       say(text.CANCELLED_LINE);
       return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;

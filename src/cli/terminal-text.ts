@@ -12,6 +12,7 @@ const MODEL = 'LearnPackWebhook';
 const RULE = '-'.repeat(40);
 
 export const DRY_RUN_LINE = 'DRY RUN MODE - No records will be deleted';
+export const RESTORE_DRY_RUN_LINE = 'DRY RUN MODE - No records will be restored';
 export const CANCELLED_LINE = 'Operation cancelled';
 
 const quoted = (status: string) => `'${status}'`;

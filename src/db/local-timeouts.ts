@@ -1,7 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Timeouts } from '../domain/ports.js';
 
-/** `SET LOCAL` for a transaction's statement and lock timeouts, so nothing leaks into the pool. */
-export async function setLocalTimeouts(tx: EntityManager, timeouts: Timeouts): Promise<void> {
-  await tx.execute(`select set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)`, [`${timeouts.statementMs}ms`, `${timeouts.lockMs}ms`]);
+/**
+ * `SET LOCAL` for a transaction's statement and lock timeouts (and any other settings), in one round
+ * trip, so nothing leaks into the pool.
+ */
+export async function setLocalTimeouts(tx: EntityManager, timeouts: Timeouts, settings: Record<string, string> = {}): Promise<void> {
+  const all = { statement_timeout: `${timeouts.statementMs}ms`, lock_timeout: `${timeouts.lockMs}ms`, ...settings };
+  const names = Object.keys(all);
+  await tx.execute(`select ${names.map(() => 'set_config(?, ?, true)').join(', ')}`, names.flatMap((name) => [name, all[name as keyof typeof all]]));
 }

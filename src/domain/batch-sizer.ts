@@ -19,6 +19,19 @@ export function firstBatchRows(max: number): number {
 }
 
 /**
+ * Batches left for `rows` rows when the next aims at `next` rows and each may double up to `max`
+ * (the batch sizer's growth when the database keeps up). A slower database makes more: an estimate.
+ */
+export function estimateBatches(rows: number, next: number, max: number): number {
+  let batches = 0;
+  for (let left = rows, size = Math.max(1, next); left > 0; size = Math.min(max, size * 2)) {
+    left -= size;
+    batches += 1;
+  }
+  return batches;
+}
+
+/**
  * No batch covers more ids than this many times its row target, whatever the density says, so a
  * sparse status whose rows bunch up can never lock more than this multiple of the target.
  */

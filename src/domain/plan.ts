@@ -1,6 +1,6 @@
 import { formatCount } from './format.js';
-import { firstBatchRows } from './batch-sizer.js';
-import { UsageError } from '../errors.js';
+import { estimateBatches, firstBatchRows } from './batch-sizer.js';
+import { planUndo, undoFor, type Undo, type UndoPolicy } from './undo.js';
 import type { PaceSettings } from './pace.js';
 import type { AgeCutoff, Census, PurgeMethod, StatusCensus, WebhookQueue } from './ports.js';
 import { WEBHOOK_STATUSES, type StatusFilter } from './statuses.js';
@@ -53,13 +53,6 @@ export interface Plan {
   undo: Undo;
 }
 
-/** Archiving (`--archive`): required, allowed or forbidden (CLEAR_TELEMETRY_ARCHIVE). */
-export type ArchiveMode = 'always' | 'optional' | 'never';
-
-export type Undo =
-  | { kind: 'archive'; days: number; /** Estimated from the table's average row size; null when unknown. */ bytes: number | null }
-  | { kind: 'none'; /** CLEAR_TELEMETRY_ARCHIVE=never: nobody may archive here. */ forbidden: boolean };
-
 export interface PlanCutoff extends AgeCutoff {
   /** The age asked for (`--older-than`) or PENDING's minimum age. */
   ageMs: number;
@@ -76,16 +69,13 @@ export interface PlanRequest {
   archive?: boolean;
 }
 
-export interface PlanPolicy extends PaceSettings {
+export interface PlanPolicy extends PaceSettings, UndoPolicy {
   /** At or below this many matching rows one statement is used; above it, batches. */
   nativeMaxRows: number;
   /** PENDING rows younger than this are kept unless `--older-than` says otherwise (0: none). */
   pendingMinAgeMs?: number;
   /** Requests for more rows need a break-glass approver (null: no cap). */
   maxRows?: number | null;
-  archiveMode?: ArchiveMode;
-  /** How long archived rows stay restorable. */
-  archiveDays?: number;
 }
 
 /**
@@ -140,7 +130,7 @@ function withWatermark(plan: Plan, { lastId, newest }: { lastId: number; newest:
     batches,
     overCap: overCap(limit, policy),
     estimatedMs: estimateMs(limit, batches, method, policy),
-    undo: plan.undo.kind === 'archive' && plan.undo.bytes !== null ? { ...plan.undo, bytes: Math.round((plan.undo.bytes * limit) / plan.matching) } : plan.undo,
+    undo: undoFor(plan.undo, limit, plan.matching),
   };
 }
 
@@ -189,30 +179,8 @@ export function makePlan(
     batches,
     estimatedMs: estimateMs(matching, batches, method, policy),
     plannedAt: now,
-    undo: planUndo(request, policy, matching, averageRowBytes(tableBytes, statuses)),
+    undo: planUndo(request.archive, policy, matching, { bytes: tableBytes, rows: sum(statuses.map((row) => row.count)) }),
   };
-}
-
-/**
- * Whether the run archives what it deletes: `--archive`, or always under CLEAR_TELEMETRY_ARCHIVE=always.
- * Under `never` asking for it is refused before anything is counted or touched.
- */
-export function planUndo(request: Pick<PlanRequest, 'archive'>, policy: Pick<PlanPolicy, 'archiveMode' | 'archiveDays'>, matching: number, avgRowBytes: number | null): Undo {
-  const mode = policy.archiveMode ?? 'optional';
-  if (mode === 'never') {
-    if (request.archive) throw new UsageError('--archive is turned off here (CLEAR_TELEMETRY_ARCHIVE=never): deleted rows cannot be kept. Run it without --archive.');
-    return { kind: 'none', forbidden: true };
-  }
-  if (mode === 'optional' && !request.archive) return { kind: 'none', forbidden: false };
-  return { kind: 'archive', days: policy.archiveDays ?? DEFAULT_ARCHIVE_DAYS, bytes: avgRowBytes === null ? null : Math.round(matching * avgRowBytes) };
-}
-
-export const DEFAULT_ARCHIVE_DAYS = 7;
-
-/** The table's bytes per row, from its size on disk and the census's own count (no statistics needed). */
-function averageRowBytes(tableBytes: number | null, statuses: readonly StatusCensus[]): number | null {
-  const rows = sum(statuses.map((row) => row.count));
-  return tableBytes === null || rows === 0 ? null : tableBytes / rows;
 }
 
 /**
@@ -243,19 +211,6 @@ export function summarize(census: readonly StatusCensus[]): StatusSummary {
 /** The plan's batch count, an estimate for batches: one statement is one batch. */
 export function plannedBatches(plan: Pick<Plan, 'method' | 'matching' | 'batchSize'>): number {
   return plan.method === 'native' ? Math.min(1, plan.matching) : estimateBatches(plan.matching, firstBatchRows(plan.batchSize), plan.batchSize);
-}
-
-/**
- * Batches left for `rows` rows when the next aims at `next` rows and each may double up to `max`
- * (the batch sizer's growth when the database keeps up). A slower database makes more: an estimate.
- */
-export function estimateBatches(rows: number, next: number, max: number): number {
-  let batches = 0;
-  for (let left = rows, size = Math.max(1, next); left > 0; size = Math.min(max, size * 2)) {
-    left -= size;
-    batches += 1;
-  }
-  return batches;
 }
 
 /**

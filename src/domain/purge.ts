@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchRetry, transientProblem, type RetryLimits } from './batch-retry.js';
-import { BatchSizer, firstBatchRows } from './batch-sizer.js';
+import { BatchSizer, estimateBatches, firstBatchRows } from './batch-sizer.js';
 import { formatCount, formatDuration } from './format.js';
 import { BatchPacer, type PaceSettings } from './pace.js';
-import { estimateBatches, type Plan } from './plan.js';
+import type { Plan } from './plan.js';
 import type { PurgeMethod } from './ports.js';
 import type { Checkpoint, PurgePosition, PurgeProgress, Timeouts, WebhookQueue } from './ports.js';
 

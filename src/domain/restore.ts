@@ -4,6 +4,9 @@ import type { Plan } from './plan.js';
 import type { Checkpoint, PurgePosition, Timeouts } from './ports.js';
 import { progressAt, type PurgeOptions, type PurgeOutcome, type PurgeSettings } from './purge.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PurgeRequestRecord } from './request.js';
+import { restoreRefusal } from './restore-text.js';
+import type { RequestLedger } from './run-ports.js';
 
 /** What an archived purge left restorable. */
 export interface ArchiveSurvey {
@@ -46,6 +49,18 @@ export interface ArchiveStore {
   restoreBatch(request: RestoreBatchRequest): Promise<RestoredBatch>;
   /** Deletes at most `limit` archived rows past their keeping time; returns how many. */
   expire(limit: number): Promise<number>;
+}
+
+/** Request `purgeId` and what its archive still holds, or, in one sentence, why it cannot be restored. */
+export async function surveyRestore(
+  ledger: Pick<RequestLedger, 'get'>,
+  archive: Pick<ArchiveStore, 'survey'>,
+  purgeId: number,
+): Promise<{ purge: PurgeRequestRecord; survey: ArchiveSurvey } | { refusal: string }> {
+  const purge = await ledger.get(purgeId);
+  const survey = purge && purge.kind === 'purge' && purge.plan.undo.kind === 'archive' ? await archive.survey(purgeId) : null;
+  const refusal = restoreRefusal(purgeId, purge, survey);
+  return refusal === null && purge && survey ? { purge, survey } : { refusal: refusal ?? `request #${purgeId} is not in the ledger.` };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { estimateBatches, ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../src/domain/plan.js';
+import { ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../src/domain/plan.js';
+import { estimateBatches } from '../../src/domain/batch-sizer.js';
 import type { Census } from '../../src/domain/ports.js';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
