@@ -1,4 +1,4 @@
-import { usage } from '../../src/domain/clear-args.js';
+import { usage } from '../../src/domain/usage.js';
 import { AlreadyDecidedError, ErrorCode, isCodedError, NotAllowedError } from '../../src/errors.js';
 import type { AccessList } from '../../src/domain/access.js';
 import { describeDecision, namePeople } from './sentences.js';

@@ -1,5 +1,6 @@
 import { VERSION } from '../version.js';
-import { parseClearArgs, usage, type ClearArgs } from '../domain/clear-args.js';
+import { parseClearArgs, type ClearArgs } from '../domain/clear-args.js';
+import { usage } from '../domain/usage.js';
 import { UsageError } from '../errors.js';
 import type { Env } from '../config.js';
 import { EXIT, PROGRAM, type CliIo } from './cli-io.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { usage } from '../../src/domain/clear-args.js';
+import { usage } from '../../src/domain/usage.js';
 import { databaseLabel } from '../../src/db/database-label.js';
 import { createScratchDb, databaseUrl, seedWebhooks, uniqueName, withClient, ADMIN_URL, type ScratchDb } from '../helpers/scratch-db.js';
 import { PROJECT_ROOT, runBin, start } from '../helpers/child-process.js';

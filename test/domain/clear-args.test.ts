@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BATCH_SIZE, parseClearArgs, splitCommandText, usage } from '../../src/domain/clear-args.js';
+import { DEFAULT_BATCH_SIZE, parseClearArgs, splitCommandText } from '../../src/domain/clear-args.js';
+import { usage } from '../../src/domain/usage.js';
 import { UsageError } from '../../src/errors.js';
 
 const defaults = {

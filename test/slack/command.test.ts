@@ -1,6 +1,6 @@
 import { databaseLabel } from '../../src/db/database-label.js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { usage } from '../../src/domain/clear-args.js';
+import { usage } from '../../src/domain/usage.js';
 import { eventually, postSigned, sign, slashCommand } from '../helpers/fake-slack.js';
 import { TEST_LIMITS, useTestApp } from '../helpers/test-app.js';
 import { countByStatus, insertWebhooks } from '../helpers/webhooks.js';

@@ -1,4 +1,4 @@
-import { usage } from '../../src/domain/clear-args.js';
+import { usage } from '../../src/domain/usage.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../commands/clear-telemetry/ids.js';
 import { blockKitViolations } from '../helpers/block-kit-limits.js';
