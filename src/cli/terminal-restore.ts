@@ -31,7 +31,10 @@ interface RestoreDeps {
 export async function restoreFromTerminal(purgeId: number, options: { dryRun: boolean; force: boolean }, deps: RestoreDeps): Promise<number> {
   const { io } = deps;
   const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
-  const surveyed = await surveyRestore(new MikroRequestLedger(deps.orm.em), new MikroArchiveStore(deps.orm.em), purgeId);
+  const ledger = new MikroRequestLedger(deps.orm.em);
+  // A killed run still reads as running until someone notices: as a terminal purge does, notice it here.
+  await ledger.interruptStale(deps.config.run.staleAfterMs);
+  const surveyed = await surveyRestore(ledger, new MikroArchiveStore(deps.orm.em), purgeId);
   if ('refusal' in surveyed) {
     io.stderr.write(`clear-telemetry: ${surveyed.refusal}\n`);
     return EXIT.failure;

@@ -185,6 +185,31 @@ describe('an archived purge and its restore', () => {
   });
 });
 
+describe('restoring a purge whose process died', () => {
+  it('notices the dead run first, then restores what it archived', async () => {
+    const ids = await insertWebhooks(scratch.db.client, ['DONE', 'DONE']);
+    // A purge killed mid-run: still "running", its heartbeat a minute old, its archive holding one row.
+    await scratch.db.client.query(
+      `insert into clear_telemetry_request (created_at, updated_at, source, target_table, state, status_filter, batch_size, use_cursor, force, method, method_reason,
+         matching_count, total_count, status_counts, planned_at, requester_id, runner_id, heartbeat_at, archive, archive_days, deleted_count)
+       values (now(), now(), 'terminal', 'assignments_learnpackwebhook', 'running', 'DONE', 10, false, true, 'batch', 'test', 2, 2, '[]', now(), 'me', 'dead', now() - interval '1 minute', true, 7, 1)`,
+    );
+    await scratch.db.client.query(
+      `with gone as (delete from assignments_learnpackwebhook where id = $1 returning *) insert into clear_telemetry_archive (request_id, row_id, row) select 1, id, to_jsonb(gone) from gone`,
+      [ids[0]],
+    );
+    const restored = await runBin(['restore', '--request', '1', '--force'], { ...env, CLEAR_TELEMETRY_STALE_AFTER: '5s' });
+    expect(restored.stderr).toBe('');
+    expect(restored.stdout.trim().split('\n').at(-1)).toMatch(/^Restored 1 LearnPackWebhook records archived by request #1 in /);
+    expect(await remainingIds(scratch.db.client)).toEqual(ids);
+    const { rows } = await scratch.db.client.query('select id, state from clear_telemetry_request order by id');
+    expect(rows).toEqual([
+      { id: 1, state: 'interrupted' },
+      { id: 2, state: 'succeeded' },
+    ]);
+  });
+});
+
 describe('archive expiry', () => {
   it('removes only rows past their keeping time, a bounded batch at a time, and none while a run goes', async () => {
     await insertWebhooks(scratch.db.client, ['ERROR']);
