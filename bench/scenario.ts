@@ -8,19 +8,20 @@
  */
 import pg from 'pg';
 import { initORM } from '../src/db/init-orm.js';
-import { MikroWebhookQueue } from '../src/db/webhook-queue.js';
+import { SqlWebhookQueue } from '../src/db/webhook-queue.js';
 import { loadPurgeConfig } from '../src/config.js';
 import { planPurge } from '../src/domain/plan.js';
 import { purge } from '../src/domain/purge.js';
 import type { BatchRequest, WebhookQueue } from '../src/domain/ports.js';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { MikroRequestLedger } from '../src/db/request-ledger.js';
-import { MikroArchiveStore } from '../src/db/archive-store.js';
+import { SqlArchiveStore } from '../src/db/archive-store.js';
 import { restorePlan } from '../src/domain/restore.js';
 import { runFromTerminal } from '../src/cli/terminal-run.js';
 import { createLog } from '../src/log.js';
 import type { StatusFilter } from '../src/domain/statuses.js';
 import { DEFAULT_BATCH_SIZE } from '../src/domain/clear-args.js';
+import { mikroSql } from '../src/db/mikro-sql.js';
 
 const [url = '', kind = 'batch', status = 'PENDING', size = '0'] = process.argv.slice(2);
 const batchSize = Number(size) || DEFAULT_BATCH_SIZE;
@@ -86,7 +87,7 @@ async function keyset(): Promise<Result> {
 
 async function engine(method: 'native' | 'batch', aged = false): Promise<Result> {
   const orm = await initORM(url);
-  const queue = new MikroWebhookQueue(orm.em);
+  const queue = new SqlWebhookQueue(mikroSql(orm.em));
   const config = loadPurgeConfig(process.env);
   let slowest = 0;
   const timed = {
@@ -124,7 +125,7 @@ async function engine(method: 'native' | 'batch', aged = false): Promise<Result>
 async function recorded(archive = false): Promise<Result> {
   const orm = await initORM(url);
   const config = loadPurgeConfig(process.env);
-  const queue = new MikroWebhookQueue(orm.em);
+  const queue = new SqlWebhookQueue(mikroSql(orm.em));
   let slowest = 0;
   const timed = { ...queueOf(queue), deleteBatch: time(queue.deleteBatch.bind(queue), (ms) => (slowest = Math.max(slowest, ms))) };
   const plan = await planPurge(queue.census.bind(queue), queue, { status: status as StatusFilter, batchSize, useCursor: false, archive }, { ...config.plan, nativeMaxRows: 0, pendingMinAgeMs: 0 }, new Date());
@@ -138,7 +139,7 @@ async function recorded(archive = false): Promise<Result> {
 
 function terminalDeps(orm: MikroORM, config: ReturnType<typeof loadPurgeConfig>, queue: WebhookQueue) {
   const quiet = () => undefined;
-  return { orm, databaseUrl: url, queue, config, display: { update: quiet, note: quiet, finish: () => Promise.resolve() }, recorded: true, log: createLog('silent') };
+  return { orm, databaseUrl: url, queue, config, display: { update: quiet, note: quiet, finish: () => Promise.resolve() }, log: createLog('silent') };
 }
 
 /** The archive's floor: one statement that deletes the rows and inserts them, whole, into the archive (request 0's). */
@@ -168,10 +169,10 @@ async function restoreRun(): Promise<Result> {
   await recorded(true);
   const orm = await initORM(url);
   const config = loadPurgeConfig(process.env);
-  const queue = new MikroWebhookQueue(orm.em);
+  const queue = new SqlWebhookQueue(mikroSql(orm.em));
   const purged = await new MikroRequestLedger(orm.em).get(1);
   if (!purged) throw new Error('the archived run left no request #1');
-  const survey = await new MikroArchiveStore(orm.em).survey(1);
+  const survey = await new SqlArchiveStore(mikroSql(orm.em)).survey(1);
   const started = performance.now();
   const run = await runFromTerminal(restorePlan(purged.plan, survey, new Date()), false, terminalDeps(orm, config, queueOf(queue)), 1);
   const ms = performance.now() - started;
@@ -180,7 +181,7 @@ async function restoreRun(): Promise<Result> {
   return { deleted: run.deleted, ms, slowestBatchMs: 0, batches: run.batches };
 }
 
-function queueOf(queue: MikroWebhookQueue) {
+function queueOf(queue: SqlWebhookQueue) {
   return { census: queue.census.bind(queue), firstRows: queue.firstRows.bind(queue), deleteAll: queue.deleteAll.bind(queue), deleteBatch: queue.deleteBatch.bind(queue) };
 }
 

@@ -17,12 +17,12 @@ import { applyMigrations, pendingMigrations } from './db/migrate.js';
 import { withDbErrors } from './db/db-errors.js';
 import { healthRoutes, serveOpsRoutes } from './ops-routes.js';
 import { MikroRequestLedger } from './db/request-ledger.js';
-import { MikroWebhookQueue } from './db/webhook-queue.js';
+import { SqlWebhookQueue } from './db/webhook-queue.js';
 import { MikroNoticeOutbox } from './db/notice-outbox.js';
 import { PgHealthProbe } from './db/health-probe.js';
 import { PgRunLiveness } from './db/run-lock.js';
 import { Janitor } from './janitor.js';
-import { MikroArchiveStore } from './db/archive-store.js';
+import { SqlArchiveStore } from './db/archive-store.js';
 import { expireArchives } from './domain/archive-expiry.js';
 import { RequestRunner, type RunnerDeps } from './domain/run-request.js';
 import { SharedCensus } from './domain/shared-census.js';
@@ -37,6 +37,7 @@ import { PREVIEW_LIMITS, SLACK_LIMITS, type PreviewLimitSettings, type SlackLimi
 import { PreviewLimits } from '../commands/clear-telemetry/preview-limits.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { UserGroupDirectory } from './slack/user-groups.js';
+import { mikroSql } from './db/mikro-sql.js';
 
 /** A run needs at most three connections at once: its batch, its heartbeat, and the janitor's sweep. */
 const RUN_POOL_SIZE = 3;
@@ -153,7 +154,7 @@ function commandDeps(
   metrics: Metrics,
   parts: Pick<ClearTelemetryDeps, 'target' | 'slack' | 'runner' | 'groupMembers' | 'clock' | 'log'>,
 ): ClearTelemetryDeps {
-  const queue = new MikroWebhookQueue(orm.em, { censusTimeoutMs: purgeConfig.censusTimeoutMs });
+  const queue = new SqlWebhookQueue(mikroSql(orm.em), { censusTimeoutMs: purgeConfig.censusTimeoutMs });
   const { channels, requesters, approvers, breakGlass, approvalTtlMs } = slackConfig;
   return {
     ...parts,
@@ -161,7 +162,7 @@ function commandDeps(
     planPolicy: purgeConfig.plan,
     queue,
     ledger: meteredLedger(new MikroRequestLedger(orm.em), metrics),
-    archive: new MikroArchiveStore(orm.em),
+    archive: new SqlArchiveStore(mikroSql(orm.em)),
     previews: new PreviewLimits(previewLimits),
     census: new SharedCensus((cutoff) => queue.census(cutoff), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),
   };
@@ -185,10 +186,10 @@ function slackClient(slackConfig: SlackConfig, log: Log, metrics: Metrics): WebC
 function slackRunner(runOrm: MikroORM, databaseUrl: string, config: PurgeConfig, metrics: Metrics, deps: Pick<RunnerDeps, 'reporter' | 'runnerId' | 'clock' | 'log'>): RequestRunner {
   return new RequestRunner({
     ledger: meteredLedger(new MikroRequestLedger(runOrm.em), metrics),
-    queue: meteredQueue(new MikroWebhookQueue(runOrm.em), metrics),
-    health: new PgHealthProbe(runOrm.em),
+    queue: meteredQueue(new SqlWebhookQueue(mikroSql(runOrm.em)), metrics),
+    health: new PgHealthProbe(mikroSql(runOrm.em)),
     liveness: new PgRunLiveness(databaseUrl),
-    archive: new MikroArchiveStore(runOrm.em),
+    archive: new SqlArchiveStore(mikroSql(runOrm.em)),
     settings: config.purge,
     run: config.run,
     ...deps,

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { PurgeConfig } from '../config.js';
-import { MikroArchiveStore } from '../db/archive-store.js';
+import { SqlArchiveStore } from '../db/archive-store.js';
 import { MikroRequestLedger } from '../db/request-ledger.js';
 import { restoreLines, restoreOutcomeLine } from '../domain/restore-text.js';
 import { restorePlan, surveyRestore } from '../domain/restore.js';
@@ -12,6 +12,7 @@ import { EXIT, type CliIo } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';
 import { runFromTerminal } from './terminal-run.js';
 import * as text from './terminal-text.js';
+import { mikroSql } from '../db/mikro-sql.js';
 
 interface RestoreDeps {
   orm: MikroORM;
@@ -34,7 +35,7 @@ export async function restoreFromTerminal(purgeId: number, options: { dryRun: bo
   const ledger = new MikroRequestLedger(deps.orm.em);
   // A killed run still reads as running until someone notices: as a terminal purge does, notice it here.
   await ledger.interruptStale(deps.config.run.staleAfterMs);
-  const surveyed = await surveyRestore(ledger, new MikroArchiveStore(deps.orm.em), purgeId);
+  const surveyed = await surveyRestore(ledger, new SqlArchiveStore(mikroSql(deps.orm.em)), purgeId);
   if ('refusal' in surveyed) {
     io.stderr.write(`clear-telemetry: ${surveyed.refusal}\n`);
     return EXIT.failure;
@@ -57,7 +58,7 @@ export async function restoreFromTerminal(purgeId: number, options: { dryRun: bo
     }
   }
   const display = createProgressDisplay(io.stdout, 'restore');
-  const outcome = await runFromTerminal(restorePlan(purge.plan, survey, new Date()), false, { ...deps, display, recorded: true }, purgeId);
+  const outcome = await runFromTerminal(restorePlan(purge.plan, survey, new Date()), false, { ...deps, display }, purgeId);
   await display.finish();
   if ('busy' in outcome) {
     io.stderr.write(`${text.busyLine(outcome.busy)}\n`);

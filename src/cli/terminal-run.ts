@@ -2,19 +2,19 @@ import { userInfo, hostname } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { PurgeConfig } from '../config.js';
 import { PgHealthProbe } from '../db/health-probe.js';
-import { MikroArchiveStore } from '../db/archive-store.js';
+import { SqlArchiveStore } from '../db/archive-store.js';
 import { MikroRequestLedger } from '../db/request-ledger.js';
 import { PgRunLiveness } from '../db/run-lock.js';
 import type { Plan } from '../domain/plan.js';
 import type { WebhookQueue } from '../domain/ports.js';
 import type { RunReporter } from '../domain/run-ports.js';
-import { purge } from '../domain/purge.js';
 import { runAccount, type PurgeRequestRecord } from '../domain/request.js';
 import { RequestRunner } from '../domain/run-request.js';
 import { NOTE_LABEL } from '../domain/describe.js';
 import type { Log } from '../log.js';
 import type { ProgressDisplay } from './progress-display.js';
 import type { RunSummary } from './terminal-text.js';
+import { mikroSql } from '../db/mikro-sql.js';
 
 export interface TerminalRunDeps {
   orm: MikroORM;
@@ -23,8 +23,6 @@ export interface TerminalRunDeps {
   queue: WebhookQueue;
   config: PurgeConfig;
   display: ProgressDisplay;
-  /** Whether the ledger exists (checked, and warned about, before the confirmation). */
-  recorded: boolean;
   log: Log;
   signal?: AbortSignal;
 }
@@ -34,11 +32,9 @@ export type TerminalRun = { busy: PurgeRequestRecord | null } | RunSummary;
 /**
  * Runs a confirmed plan from the terminal as a recorded request, through the same runner as Slack:
  * it takes the table's single runner slot (refusing while a Slack run is going), keeps a heartbeat,
- * and leaves an audit row naming the OS user. Without the bot's tables (never migrated) it runs
- * unrecorded, and says so.
+ * and leaves an audit row naming the OS user.
  */
 export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: TerminalRunDeps, restoreOf: number | null = null): Promise<TerminalRun> {
-  if (!deps.recorded) return unrecorded(plan, deps);
   const ledger = new MikroRequestLedger(deps.orm.em);
   const who = `terminal:${userInfo().username}@${hostname()}`;
   // A terminal run that was killed leaves its row running; without the Slack app's janitor, this is
@@ -50,9 +46,9 @@ export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: Term
   const runner = new RequestRunner({
     ledger,
     queue: deps.queue,
-    health: new PgHealthProbe(deps.orm.em),
+    health: new PgHealthProbe(mikroSql(deps.orm.em)),
     liveness: new PgRunLiveness(deps.databaseUrl),
-    archive: new MikroArchiveStore(deps.orm.em),
+    archive: new SqlArchiveStore(mikroSql(deps.orm.em)),
     settings: deps.config.purge,
     run: deps.config.run,
     reporter: terminalReporter(deps),
@@ -71,14 +67,6 @@ export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: Term
   return { ...summaryOf(finished), skipped: finished.skipped };
 }
 
-async function unrecorded(plan: Plan, deps: TerminalRunDeps): Promise<RunSummary> {
-  const outcome = await purge(plan, deps.queue, deps.config.purge, {
-    signal: deps.signal,
-    onEvent: (event) => (event.type === 'progress' ? deps.display.update(event) : note(deps, event.reason)),
-  });
-  return { ...outcome, error: outcome.error?.message ?? null };
-}
-
 function terminalReporter(deps: TerminalRunDeps): RunReporter {
   return {
     queued: () => undefined,
@@ -87,11 +75,6 @@ function terminalReporter(deps: TerminalRunDeps): RunReporter {
     note: (_request, runNote) => runNote && deps.display.note(`${NOTE_LABEL[runNote.kind]}: ${runNote.kind === 'paused' ? `paused from Slack by ${runNote.by}` : runNote.text}`),
     finished: () => undefined,
   };
-}
-
-/** A fallback, retry or hold, as one line above the progress. */
-function note(deps: TerminalRunDeps, text: string): void {
-  deps.display.note(`Note: ${text}`);
 }
 
 function summaryOf(request: PurgeRequestRecord): RunSummary {

@@ -1,7 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { HealthProbe, ReplicaLag } from '../domain/ports.js';
-import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
+import { WEBHOOK_TABLE } from './tables.js';
 import { withDbErrors } from './db-errors.js';
+import type { Sql } from './sql.js';
 
 /**
  * What PostgreSQL says about the webhook table's health, as GitLab's batched migrations check it
@@ -10,11 +10,11 @@ import { withDbErrors } from './db-errors.js';
  * the probe sees nothing and never pauses.
  */
 export class PgHealthProbe implements HealthProbe {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   async vacuumRunning(): Promise<boolean> {
     const rows = await withDbErrors(() =>
-      this.em.fork().execute<{ running: boolean }[]>(
+      this.sql.rows<{ running: boolean }>(
         `select exists (select 1 from pg_stat_progress_vacuum where relid = to_regclass(?)) as running`,
         [WEBHOOK_TABLE],
       ),
@@ -28,7 +28,7 @@ export class PgHealthProbe implements HealthProbe {
    */
   async replicas(): Promise<ReplicaLag[]> {
     const rows = await withDbErrors(() =>
-      this.em.fork().execute<{ name: string; lag_ms: number | null; lag_bytes: string | number | null }[]>(
+      this.sql.rows<{ name: string; lag_ms: number | null; lag_bytes: string | number | null }>(
         `select coalesce(nullif(application_name, ''), client_addr::text, 'pid ' || pid) as name,
                 extract(epoch from replay_lag) * 1000 as lag_ms,
                 pg_wal_lsn_diff(sent_lsn, replay_lsn) as lag_bytes

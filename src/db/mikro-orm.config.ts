@@ -1,6 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
-import { LearnpackWebhook, WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
+import { LearnpackWebhook } from './entities/learnpack-webhook.js';
+import { WEBHOOK_TABLE } from './tables.js';
 import { Notice } from './entities/notice.js';
 import { PurgeRequest } from './entities/purge-request.js';
 import { MIGRATIONS } from './migrations/index.js';

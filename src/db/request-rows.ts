@@ -3,7 +3,7 @@ import { plannedBatches, type PlanCutoff } from '../domain/plan.js';
 import type { PurgeMethod } from '../domain/ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
 import type { StatusFilter } from '../domain/statuses.js';
-import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
+import { WEBHOOK_TABLE } from './tables.js';
 import type { PurgeRequest } from './entities/purge-request.js';
 
 export type PurgeRequestRow = InferEntity<typeof PurgeRequest>;

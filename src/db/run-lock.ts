@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type { RunLiveness } from '../domain/run-ports.js';
-import { CONNECT_TIMEOUT_MS, withDbErrors } from './db-errors.js';
+import { withDbErrors } from './db-errors.js';
+import { connectPlain } from './sql.js';
 
 /**
  * The first key of every run's advisory lock (the second is the request id). A constant, positive
@@ -18,14 +18,8 @@ export class PgRunLiveness implements RunLiveness {
   constructor(private readonly databaseUrl: string) {}
 
   async hold(requestId: number): Promise<() => Promise<void>> {
-    const client = new pg.Client({
-      connectionString: this.databaseUrl,
-      application_name: `clear-telemetry run #${requestId}`,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    });
     // A dropped session only means the lock is gone; the heartbeat still speaks for the run.
-    client.on('error', () => undefined);
-    await withDbErrors(() => client.connect());
+    const client = await connectPlain(this.databaseUrl, `clear-telemetry run #${requestId}`);
     try {
       // Never wait for it: a frozen process that lost this request may still hold it, and the run
       // must not hang behind that. Then the heartbeat alone speaks for this run.

@@ -1,10 +1,9 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AgeCutoff, BatchRequest, Census, Checkpoint, NativeDeleteRequest, Timeouts, WebhookQueue } from '../domain/ports.js';
-import { WEBHOOK_TABLE } from './entities/learnpack-webhook.js';
+import { ARCHIVE_TABLE, REQUEST_TABLE, WEBHOOK_TABLE } from './tables.js';
 import { withDbErrors } from './db-errors.js';
 import { setLocalTimeouts } from './local-timeouts.js';
-import { ARCHIVE_TABLE, REQUEST_TABLE } from './entities/purge-request.js';
 import { LostOwnershipError } from '../errors.js';
+import type { Sql } from './sql.js';
 
 const TABLE = `"${WEBHOOK_TABLE}"`;
 
@@ -17,21 +16,25 @@ const CENSUS_LOCK_KEY = 0x0c1e_ce05;
  */
 const YOUNG = `coalesce(created_at >= ?::timestamptz and (?::boolean or status = 'PENDING'), false)`;
 
-/**
- * One grouped scan: counts, key and age range per status, all from one snapshot, which it returns
- * too (`pg_current_snapshot()` is the snapshot of the statement that calls it).
- */
-const CENSUS_SQL = `
-  select status, count(*) as count, min(id) as min_id, max(id) as max_id, min(created_at) as oldest, max(created_at) as newest,
-         count(*) filter (where young) as young, min(id) filter (where not young) as eligible_min_id,
-         max(id) filter (where not young) as eligible_max_id, max(created_at) filter (where not young) as eligible_newest,
-         pg_current_snapshot()::text as snapshot
-  from (select id, status, created_at, ${YOUNG} as young from ${TABLE}) as rows
-  group by status`;
+/** Per status, as one snapshot saw it (`pg_current_snapshot()` is the snapshot of the statement that calls it). */
+const CENSUS_COLUMNS = `status, count(*) as count, min(id) as min_id, max(id) as max_id, min(created_at) as oldest, max(created_at) as newest,
+  pg_current_snapshot()::text as snapshot`;
 
-/** The parameters of YOUNG; with no cut-off, nothing is young. */
-function cutoffParams(cutoff: AgeCutoff | null): [string, boolean] {
-  return cutoff ? [cutoff.before.toISOString(), cutoff.appliesTo === 'all'] : ['infinity', true];
+/** One grouped scan: counts, key and age range per status, all from one snapshot, which it returns too. */
+const CENSUS_SQL = {
+  /** With a cut-off, the rows it keeps counted apart. */
+  cut: `select ${CENSUS_COLUMNS}, count(*) filter (where young) as young, min(id) filter (where not young) as eligible_min_id,
+           max(id) filter (where not young) as eligible_max_id, max(created_at) filter (where not young) as eligible_newest
+        from (select id, status, created_at, ${YOUNG} as young from ${TABLE}) as rows
+        group by status`,
+  /** Without one, every row is eligible: the same figures without the filtered aggregates, which cost a fifth of the scan. */
+  whole: `select ${CENSUS_COLUMNS}, 0 as young, min(id) as eligible_min_id, max(id) as eligible_max_id, max(created_at) as eligible_newest
+          from ${TABLE} group by status`,
+};
+
+/** The parameters of YOUNG. */
+function cutoffParams(cutoff: AgeCutoff): [string, boolean] {
+  return [cutoff.before.toISOString(), cutoff.appliesTo === 'all'];
 }
 
 /**
@@ -102,8 +105,8 @@ const CHECKPOINT_SQL = `update "${REQUEST_TABLE}" set deleted_count = deleted_co
     heartbeat_at = now(), updated_at = now() where id = ? and state = 'running' and runner_id = ?`;
 
 /** Says who owns the request now, for the error of a runner that lost it. */
-async function lostOwnership(tx: EntityManager, { requestId, runnerId }: Checkpoint): Promise<LostOwnershipError> {
-  const [row] = await tx.execute<{ state: string; runner_id: string | null }[]>(`select state, runner_id from "${REQUEST_TABLE}" where id = ?`, [requestId]);
+async function lostOwnership(tx: Sql, { requestId, runnerId }: Checkpoint): Promise<LostOwnershipError> {
+  const [row] = await tx.rows<{ state: string; runner_id: string | null }>(`select state, runner_id from "${REQUEST_TABLE}" where id = ?`, [requestId]);
   return new LostOwnershipError(`request #${requestId} is no longer run by ${runnerId} (it is ${row?.state ?? 'gone'}, runner ${row?.runner_id ?? 'none'})`);
 }
 
@@ -121,10 +124,13 @@ interface CensusRow {
   snapshot: string;
 }
 
-/** The MikroORM adapter behind the domain's `WebhookQueue`. Every statement is parameterised. */
-export class MikroWebhookQueue implements WebhookQueue {
+/**
+ * The domain's `WebhookQueue` in SQL, on MikroORM's pool or on one plain connection (`Sql`). Every
+ * statement is parameterised.
+ */
+export class SqlWebhookQueue implements WebhookQueue {
   constructor(
-    private readonly em: EntityManager,
+    private readonly sql: Sql,
     private readonly options: { censusTimeoutMs: number } = { censusTimeoutMs: 60_000 },
   ) {}
 
@@ -135,13 +141,13 @@ export class MikroWebhookQueue implements WebhookQueue {
    */
   async census(cutoff: AgeCutoff | null): Promise<Census> {
     const result = await withDbErrors(() =>
-      this.em.fork().transactional(async (tx) => {
-        await tx.execute(`select set_config('statement_timeout', ?, true)`, [`${this.options.censusTimeoutMs}ms`]);
-        await tx.execute('select pg_advisory_xact_lock(?, ?)', [CENSUS_LOCK_KEY, 1]);
-        const counted = await tx.execute<CensusRow[]>(CENSUS_SQL, cutoffParams(cutoff));
-        const [hidden] = await tx.execute<{ hidden: boolean }[]>('select coalesce(bool_or(sent_lsn is null), false) as hidden from pg_stat_replication');
+      this.sql.transaction(async (tx) => {
+        await tx.rows(`select set_config('statement_timeout', ?, true)`, [`${this.options.censusTimeoutMs}ms`]);
+        await tx.rows('select pg_advisory_xact_lock(?, ?)', [CENSUS_LOCK_KEY, 1]);
+        const counted = await (cutoff ? tx.rows<CensusRow>(CENSUS_SQL.cut, cutoffParams(cutoff)) : tx.rows<CensusRow>(CENSUS_SQL.whole));
+        const [hidden] = await tx.rows<{ hidden: boolean }>('select coalesce(bool_or(sent_lsn is null), false) as hidden from pg_stat_replication');
         // The size on disk, TOAST included, from the file sizes: no scan.
-        const [size] = await tx.execute<{ bytes: string | number | null }[]>('select pg_table_size(to_regclass(?)) as bytes', [WEBHOOK_TABLE]);
+        const [size] = await tx.rows<{ bytes: string | number | null }>('select pg_table_size(to_regclass(?)) as bytes', [WEBHOOK_TABLE]);
         return { counted, replicaLagHidden: hidden?.hidden === true, tableBytes: size?.bytes ?? null };
       }),
     );
@@ -151,7 +157,7 @@ export class MikroWebhookQueue implements WebhookQueue {
       count: Number(row.count),
       minId: row.min_id,
       maxId: row.max_id,
-      // MikroORM's pg setup returns timestamptz as text; the wire format carries the offset.
+      // MikroORM's pg setup returns timestamptz as text (the wire format carries the offset), plain pg a Date.
       oldest: new Date(row.oldest),
       newest: new Date(row.newest),
       young: Number(row.young),
@@ -166,7 +172,7 @@ export class MikroWebhookQueue implements WebhookQueue {
   async firstRows({ status, fromId, toId, n, snapshot, cutoff }: Parameters<WebhookQueue['firstRows']>[0]): Promise<{ lastId: number; newest: Date } | null> {
     const [where, params] = status === 'ALL' ? bounded('id >= ? and id <= ?', [fromId, toId], snapshot, cutoff) : bounded('id >= ? and id <= ? and status = ?', [fromId, toId, status], snapshot, cutoff);
     const rows = await withDbErrors(() =>
-      this.em.fork().execute<{ rows: string | number; last_id: number | null; newest: string | Date | null }[]>(
+      this.sql.rows<{ rows: string | number; last_id: number | null; newest: string | Date | null }>(
         `select count(*) as rows, max(id) as last_id, max(created_at) as newest
          from (select id, created_at from ${TABLE} where ${where} order by id limit ?) as first_rows`,
         [...params, n],
@@ -196,16 +202,14 @@ export class MikroWebhookQueue implements WebhookQueue {
    */
   private async deleteAndCheckpoint(sql: string, params: unknown[], lastId: number, timeouts: Timeouts, checkpoint: Checkpoint | undefined): Promise<number> {
     return withDbErrors(() =>
-      this.em.fork().transactional(async (tx) => {
+      this.sql.transaction(async (tx) => {
         await setLocalTimeouts(tx, timeouts);
-        if (!checkpoint) return (await tx.execute<{ affectedRows: number }>(sql, params, 'run')).affectedRows;
+        if (!checkpoint) return tx.affected(sql, params);
         const { requestId, runnerId } = checkpoint;
         const owned = `${sql} and ${WHILE_OWNED}`;
         const ownedParams: unknown[] = [...params, requestId, runnerId];
-        const { affectedRows: deleted } = checkpoint.archive
-          ? await tx.execute<{ affectedRows: number }>(archiving(owned), [...ownedParams, requestId], 'run')
-          : await tx.execute<{ affectedRows: number }>(owned, ownedParams, 'run');
-        const { affectedRows: stillOwned } = await tx.execute<{ affectedRows: number }>(CHECKPOINT_SQL, [deleted, lastId, requestId, runnerId], 'run');
+        const deleted = checkpoint.archive ? await tx.affected(archiving(owned), [...ownedParams, requestId]) : await tx.affected(owned, ownedParams);
+        const stillOwned = await tx.affected(CHECKPOINT_SQL, [deleted, lastId, requestId, runnerId]);
         // Not owned: nothing was deleted, and throwing rolls back anyway.
         if (stillOwned !== 1) throw await lostOwnership(tx, checkpoint);
         return deleted;

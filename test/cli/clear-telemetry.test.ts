@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { usage } from '../../src/domain/usage.js';
 import { databaseLabel } from '../../src/db/database-label.js';
@@ -135,20 +135,32 @@ describe('end to end', () => {
     expect(result.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage or no confirmation, 75 another purge is running, 130 stopped (Ctrl-C)');
   });
 
-  it('runs as the JavaScript npm ci builds, and answers --help without loading the database code', async (context) => {
-    const built = resolve(PROJECT_ROOT, 'dist/src/cli/main.js');
-    if (!existsSync(built)) return context.skip('dist/ is not built (npm ci builds it; the test setup rebuilds it)');
+  it('runs the bundle npm ci builds; --help loads no database code, and a dry run no MikroORM', async (context) => {
+    if (!existsSync(resolve(PROJECT_ROOT, 'dist/cli/main.js'))) return context.skip('dist/ is not built (npm ci builds it; the test setup rebuilds it)');
     const source = await runBin(['--help'], { CLEAR_TELEMETRY_SOURCE: '1' });
-    const compiled = await runBin(['--help'], {});
-    expect(compiled, 'dist/ is older than the source: npm run build').toEqual(source);
-    // What --help loaded: no MikroORM, no pg (CommonJS packages land in require's cache when imported).
-    const probe = `const { runCli } = await import(${JSON.stringify(pathToFileURL(resolve(PROJECT_ROOT, 'dist/src/cli/run-cli.js')).href)});
-      const out = { write: () => true };
-      await runCli(['--help'], { stdout: out, stderr: out, stdin: process.stdin }, {});
-      const loaded = Object.keys((await import('node:module')).createRequire(import.meta.url).cache);
-      console.log(JSON.stringify(loaded.filter((path) => /node_modules[\\/](@mikro-orm|pg|knex|@slack)[\\/]/.test(path)).length));`;
-    const loaded = await start(process.execPath, ['--input-type=module', '-e', probe], {}).done;
-    expect(loaded).toMatchObject({ code: 0, stdout: '0\n' });
+    const bundled = await runBin(['--help'], {});
+    expect(bundled, 'dist/ is older than the source: npm run build').toEqual(source);
+    // The packages a run of the bin loaded (CommonJS packages land in require's cache, imported or required).
+    const dir = mkdtempSync(join(tmpdir(), 'ct-loaded-'));
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'loaded.json'))},
+        JSON.stringify([...new Set(Object.keys(require.cache).map((path) => /node_modules[\\/]((@[^\\/]+[\\/])?[^\\/]+)/.exec(path)?.[1]).filter(Boolean))])));`,
+    );
+    const loaded = async (args: string[]) => {
+      const run = await start(process.execPath, ['--require', probe, 'bin/clear-telemetry.js', ...args], env).done;
+      expect(run.code, run.stderr).toBe(0);
+      return (JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).map((name) => name.replaceAll('\\', '/')).sort();
+    };
+    try {
+      expect(await loaded(['--help'])).toEqual([]);
+      const dryRun = await loaded(['--status', 'ERROR', '--dry-run']);
+      expect(dryRun).toContain('pg');
+      expect(dryRun.filter((name) => /^(@mikro-orm|knex|@slack|pino)/.test(name))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints its version', async () => {

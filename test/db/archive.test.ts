@@ -4,7 +4,7 @@
  * Real PostgreSQL, the real bin for the terminal paths.
  */
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MikroArchiveStore } from '../../src/db/archive-store.js';
+import { SqlArchiveStore } from '../../src/db/archive-store.js';
 import { MikroRequestLedger } from '../../src/db/request-ledger.js';
 import { PgRunLiveness } from '../../src/db/run-lock.js';
 import { PgHealthProbe } from '../../src/db/health-probe.js';
@@ -16,6 +16,7 @@ import { runBin, start } from '../helpers/child-process.js';
 import { seedWebhooks } from '../helpers/scratch-db.js';
 import { useScratchOrm } from '../helpers/scratch-orm.js';
 import { insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+import { mikroSql } from '../../src/db/mikro-sql.js';
 
 const scratch = useScratchOrm();
 let env: Record<string, string>;
@@ -163,9 +164,9 @@ describe('an archived purge and its restore', () => {
     const runner = new RequestRunner({
       ledger,
       queue: scratch.queue,
-      health: new PgHealthProbe(scratch.orm.em),
+      health: new PgHealthProbe(mikroSql(scratch.orm.em)),
       liveness: new PgRunLiveness(scratch.db.url),
-      archive: new MikroArchiveStore(scratch.orm.em),
+      archive: new SqlArchiveStore(mikroSql(scratch.orm.em)),
       settings: config.purge,
       run: config.run,
       reporter: { queued: quiet, started: quiet, progress: quiet, note: quiet, finished: quiet },
@@ -223,7 +224,7 @@ describe('archive expiry', () => {
       `insert into clear_telemetry_archive (request_id, row_id, row, archived_at)
        select 1, n, jsonb_build_object('id', n), case when n <= 25 then now() - interval '8 days' else now() - interval '1 hour' end from generate_series(1, 30) as n`,
     );
-    const store = new MikroArchiveStore(scratch.orm.em);
+    const store = new SqlArchiveStore(mikroSql(scratch.orm.em));
     expect(await store.expire(10)).toBe(10);
     const ledger = new MikroRequestLedger(scratch.orm.em);
     await scratch.db.client.query(

@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MikroRequestLedger } from '../../src/db/request-ledger.js';
-import { MikroWebhookQueue } from '../../src/db/webhook-queue.js';
+import { SqlWebhookQueue } from '../../src/db/webhook-queue.js';
 import { LostOwnershipError } from '../../src/errors.js';
 import { insertWebhooks, remainingIds } from '../helpers/webhooks.js';
 import { PgRunLiveness } from '../../src/db/run-lock.js';
@@ -8,6 +8,7 @@ import type { Plan } from '../../src/domain/plan.js';
 import type { NewPurgeRequest } from '../../src/domain/request.js';
 import type { RunResult } from '../../src/domain/run-ports.js';
 import { useScratchOrm } from '../helpers/scratch-orm.js';
+import { mikroSql } from '../../src/db/mikro-sql.js';
 
 /**
  * The ledger's conditional updates, one by one, on real PostgreSQL: each state change happens only
@@ -263,7 +264,7 @@ describe('a batch with a checkpoint', () => {
 
   it('deletes and moves the position in one transaction, only while this runner owns the request', async () => {
     const ids = await insertWebhooks(scratch.db.client, ['ERROR', 'ERROR', 'DONE', 'ERROR', 'ERROR', 'ERROR']);
-    const queue = new MikroWebhookQueue(scratch.orm.em);
+    const queue = new SqlWebhookQueue(mikroSql(scratch.orm.em));
     const id = await running('R1');
 
     expect(await queue.deleteBatch({ status: 'ERROR', fromId: 1, toId: 3, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).toBe(2);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 
 const SOURCES = ['src', 'commands', 'db', 'sandbox', 'bench'];
-const BUILT = join(PROJECT_ROOT, 'dist/src/cli/main.js');
+const BUILT = join(PROJECT_ROOT, 'dist/cli/main.js');
 
 function newest(dir: string): number {
   let latest = 0;

@@ -1,9 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { initORM } from '../../src/db/init-orm.js';
-import { MikroWebhookQueue } from '../../src/db/webhook-queue.js';
+import { SqlWebhookQueue } from '../../src/db/webhook-queue.js';
 import type { PurgeSettings } from '../../src/domain/purge.js';
 import { createScratchDb, type ScratchDb } from './scratch-db.js';
+import { mikroSql } from '../../src/db/mikro-sql.js';
 
 /** Settings that let the engine run flat out in tests: no pacing, no rests, no retries. */
 export const UNPACED: PurgeSettings = {
@@ -21,7 +22,7 @@ export const UNPACED: PurgeSettings = {
 export interface ScratchOrm {
   db: ScratchDb;
   orm: MikroORM;
-  queue: MikroWebhookQueue;
+  queue: SqlWebhookQueue;
 }
 
 /** A scratch database for one test file, with MikroORM and the webhook queue on it; dropped after the file. */
@@ -30,7 +31,7 @@ export function useScratchOrm(): ScratchOrm {
   beforeAll(async () => {
     ctx.db = await createScratchDb(inject('templateDb'));
     ctx.orm = await initORM(ctx.db.url);
-    ctx.queue = new MikroWebhookQueue(ctx.orm.em);
+    ctx.queue = new SqlWebhookQueue(mikroSql(ctx.orm.em));
   });
   afterAll(async () => {
     await ctx.orm?.close(true);

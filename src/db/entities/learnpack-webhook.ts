@@ -1,7 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-
-/** Owned by the Django app: the bot reads and deletes rows, and never creates, alters or migrates it. */
-export const WEBHOOK_TABLE = 'assignments_learnpackwebhook';
+import { WEBHOOK_TABLE } from '../tables.js';
 
 /**
  * Only the columns the bot reads. The table keeps growing columns (asset_id, package_slug, ...) and

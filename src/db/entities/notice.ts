@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-export const NOTICE_TABLE = 'clear_telemetry_notice';
+import { NOTICE_TABLE } from '../tables.js';
 
 /**
  * The outbox of Slack messages that must not be lost: audit thread replies and final edits. A

@@ -1,9 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { REQUEST_STATES } from '../../domain/request-states.js';
 
-export const REQUEST_TABLE = 'clear_telemetry_request';
-/** What archived purges deleted, one jsonb row each, until restored or expired. */
-export const ARCHIVE_TABLE = 'clear_telemetry_archive';
+import { REQUEST_TABLE } from '../tables.js';
 
 /**
  * The ledger: one row per request, holding its parameters, the plan that was approved, who asked

@@ -1,0 +1,13 @@
+/**
+ * The tables' names, apart from the entities, so code that runs plain SQL (the preview's census on
+ * a bare `pg` connection) does not load MikroORM to learn them.
+ */
+
+/** Owned by the Django app: the bot reads and deletes rows, and never creates, alters or migrates it. */
+export const WEBHOOK_TABLE = 'assignments_learnpackwebhook';
+/** The ledger: one row per request. */
+export const REQUEST_TABLE = 'clear_telemetry_request';
+/** What archived purges deleted, one jsonb row each, until restored or expired. */
+export const ARCHIVE_TABLE = 'clear_telemetry_archive';
+/** The outbox of Slack messages that must not be lost. */
+export const NOTICE_TABLE = 'clear_telemetry_notice';
