@@ -62,7 +62,7 @@ async function purgeCommand(args: ClearArgs, deps: PurgeDeps): Promise<number> {
   try {
     const sql = clientSql(client);
     const queue = new SqlWebhookQueue(sql, { censusTimeoutMs: config.censusTimeoutMs });
-    plan = await planPurge((cutoff) => queue.census(cutoff), queue, args, config.plan, new Date());
+    plan = await planPurge((cutoff) => counting(queue.census(cutoff), args), queue, args, config.plan, new Date());
     if (plan.matching === 0) {
       say(text.nothingFoundLine(plan.status));
       if (args.showSummary) say(...text.summaryLines(plan.summary));
@@ -81,9 +81,6 @@ async function purgeCommand(args: ClearArgs, deps: PurgeDeps): Promise<number> {
       return EXIT.usage;
     }
     if (!recorded) warn(text.UNRECORDED_WARNING);
-    // The ledger's code loads while the person reads the plan.
-    const ledgerCommand = recorded ? import('./ledger-command.js') : null;
-    ledgerCommand?.catch(() => undefined);
     if (!args.force) {
       if (!io.stdin.isTTY) {
         warn(text.NOT_A_TERMINAL);
@@ -95,12 +92,22 @@ async function purgeCommand(args: ClearArgs, deps: PurgeDeps): Promise<number> {
         return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;
       }
     }
-    if (!ledgerCommand) return await report(args, plan, deps, (display) => unrecorded(plan, queue, config, display, signal));
+    if (!recorded) return await report(args, plan, deps, (display) => unrecorded(plan, queue, config, display, signal));
   } finally {
     await client.end().catch(() => undefined);
   }
   const { recordedRun } = await import('./ledger-command.js');
   return report(args, plan, deps, (display) => recordedRun(plan, args.useCursor, { ...deps, display }));
+}
+
+/**
+ * A purge that may delete needs the ledger's code, MikroORM and knex (half a second to load): it
+ * starts loading once the census is on its way, so Node compiles while PostgreSQL counts. A dry run
+ * never loads it.
+ */
+function counting<T>(census: Promise<T>, args: ClearArgs): Promise<T> {
+  if (!args.dryRun) void import('./ledger-command.js').catch(() => undefined);
+  return census;
 }
 
 /** Runs the confirmed plan under a progress bar, then says how it ended (and, with --json, as one JSON object). */
