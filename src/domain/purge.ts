@@ -176,6 +176,7 @@ class PurgeRun {
       elapsedMs: this.clock() - this.startedAt,
       deletedHere: this.position.deleted - this.resumedDeleted,
       lastBatchMs: this.lastBatchMs ?? 0,
+      maxRowsPerSecond: this.settings.maxRowsPerSecond,
     });
   }
 
@@ -212,15 +213,18 @@ interface RunSoFar {
   /** Deleted since this start or resume (the rate counts only these). */
   deletedHere: number;
   lastBatchMs: number;
+  /** The rows-per-second ceiling (0: none): the first batches run before it bites, so the ETA never assumes faster. */
+  maxRowsPerSecond?: number;
 }
 
 /** Progress at a position: the one derivation, for a run under way and for one about to start or resume. */
 export function progressAt(plan: Plan, position: PurgePosition, run?: RunSoFar): PurgeProgress {
-  const { method, batchSize, elapsedMs, deletedHere, lastBatchMs } = run ?? { method: plan.method, batchSize: firstBatchRows(plan.batchSize), elapsedMs: 0, deletedHere: 0, lastBatchMs: 0 };
+  const { method, batchSize, elapsedMs, deletedHere, lastBatchMs, maxRowsPerSecond = 0 } = run ?? { method: plan.method, batchSize: firstBatchRows(plan.batchSize), elapsedMs: 0, deletedHere: 0, lastBatchMs: 0 };
   const { deleted, batches, lastId } = position;
   const total = Math.max(plan.matching, deleted);
   const rowsPerSecond = elapsedMs > 0 ? (deletedHere * 1_000) / elapsedMs : 0;
   const remaining = total - deleted;
+  const etaRate = maxRowsPerSecond > 0 ? Math.min(rowsPerSecond, maxRowsPerSecond) : rowsPerSecond;
   return {
     method,
     deleted,
@@ -231,7 +235,7 @@ export function progressAt(plan: Plan, position: PurgePosition, run?: RunSoFar):
     batchesTotal: method === 'native' ? 1 : batches + estimateBatches(remaining, batchSize, plan.batchSize),
     batchSize,
     rowsPerSecond,
-    etaMs: remaining === 0 ? 0 : rowsPerSecond > 0 ? (remaining / rowsPerSecond) * 1_000 : null,
+    etaMs: remaining === 0 ? 0 : etaRate > 0 ? (remaining / etaRate) * 1_000 : null,
     elapsedMs,
     lastId,
     lastBatchMs,

@@ -139,7 +139,7 @@ export async function restore(plan: Plan, purgeId: number, store: ArchiveStore, 
       sizer.record(batch.seen, batch.seen, lastBatchMs);
       await options.onEvent?.({
         type: 'progress',
-        ...progressAt({ ...plan, matching: plan.matching - skipped }, position, { method: 'batch', batchSize: sizer.rows, elapsedMs: clock() - startedAt, deletedHere: position.deleted - resumed, lastBatchMs }),
+        ...progressAt({ ...plan, matching: plan.matching - skipped }, position, { method: 'batch', batchSize: sizer.rows, elapsedMs: clock() - startedAt, deletedHere: position.deleted - resumed, lastBatchMs, maxRowsPerSecond: settings.maxRowsPerSecond }),
       });
     }
     return finish('completed');

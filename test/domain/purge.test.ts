@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makePlan, type PlanPolicy } from '../../src/domain/plan.js';
-import { purge, type PurgeEvent } from '../../src/domain/purge.js';
+import { progressAt, purge, type PurgeEvent } from '../../src/domain/purge.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
 import type { StatusFilter } from '../../src/domain/statuses.js';
 import { seedWebhooks, withClient } from '../helpers/scratch-db.js';
@@ -276,3 +276,21 @@ async function holdRowLock(url: string, id: number, ms: number): Promise<{ relea
   await ready;
   return { released: done };
 }
+
+describe('the ETA under a rows-per-second ceiling', () => {
+  it('never counts on the speed of the first batches, which run before the ceiling bites', () => {
+    const day = new Date('2026-11-20T00:00:00Z');
+    const census = {
+      statuses: [{ status: 'DONE', count: 480_000, minId: 1, maxId: 600_000, oldest: day, newest: day, young: 0, eligibleMinId: 1, eligibleMaxId: 600_000, eligibleNewest: day }],
+      snapshot: null,
+      cutoff: null,
+    };
+    const plan = makePlan(census, { status: 'DONE', batchSize: 100_000, useCursor: false }, batchesAlways, new Date('2026-11-29T00:00:00Z'));
+    const position = { deleted: 10_000, batches: 1, lastId: 12_500 };
+    // 10,000 rows in 100 ms is 100,000 rows/s: 470,000 left would take 4.7 s at that speed.
+    const run = { method: 'batch', batchSize: 20_000, elapsedMs: 100, deletedHere: 10_000, lastBatchMs: 100 } as const;
+    expect(progressAt(plan, position, run).etaMs).toBeCloseTo(4_700);
+    expect(progressAt(plan, position, { ...run, maxRowsPerSecond: 20_000 }).etaMs).toBeCloseTo(23_500);
+    expect(progressAt(plan, position, { ...run, maxRowsPerSecond: 1_000_000 }).etaMs).toBeCloseTo(4_700);
+  });
+});
