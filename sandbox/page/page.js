@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 // Symbols any system font has, for the few emoji the app uses.
 const EMOJI = {
   warning: '⚠', white_check_mark: '✔', x: '✖', octagonal_sign: '■', arrow_forward: '▶', no_entry_sign: '⊘',
-  hourglass_flowing_sand: '⧗', double_vertical_bar: '‖',
+  hourglass_flowing_sand: '⧗', double_vertical_bar: '‖', package: '▣',
 };
 let state = null;
 let openThread = null;
