@@ -8,7 +8,6 @@ import { describeError } from '../describe-error.js';
 import type { ClearArgs } from '../domain/clear-args.js';
 import { planPurge, type Plan } from '../domain/plan.js';
 import { purge } from '../domain/purge.js';
-import type { WebhookQueue } from '../domain/ports.js';
 import { confirm } from './confirm.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress-display.js';
 import { EXIT, PROGRAM, type CliIo } from './cli-io.js';
@@ -59,43 +58,45 @@ async function purgeCommand(args: ClearArgs, deps: PurgeDeps): Promise<number> {
   const client = await connectChecked(database.databaseUrl);
   deps.connected();
   let plan: Plan;
+  let recorded: boolean;
   try {
     const sql = clientSql(client);
     const queue = new SqlWebhookQueue(sql, { censusTimeoutMs: config.censusTimeoutMs });
     plan = await planPurge((cutoff) => counting(queue.census(cutoff), args), queue, args, config.plan, new Date());
-    if (plan.matching === 0) {
-      say(text.nothingFoundLine(plan.status));
-      if (args.showSummary) say(...text.summaryLines(plan.summary));
-      return EXIT.ok;
-    }
-    say(text.foundLine(plan), ...text.planLines(plan));
-    if (args.showSummary) say(...text.summaryLines(plan.summary));
-    if (args.dryRun) {
-      say(text.DRY_RUN_LINE);
-      return EXIT.ok;
-    }
     // Said before the question, so nobody answers yes to a run they believe is recorded.
-    const recorded = await ledgerExists(sql);
-    if (!recorded && plan.undo.kind === 'archive') {
-      warn(text.ARCHIVE_NEEDS_LEDGER);
-      return EXIT.usage;
-    }
-    if (!recorded) warn(text.UNRECORDED_WARNING);
-    if (!args.force) {
-      if (!io.stdin.isTTY) {
-        warn(text.NOT_A_TERMINAL);
-        return EXIT.usage;
-      }
-      const answer = await confirm(text.confirmQuestion(plan, database.target), io.stdin, io.stdout, signal);
-      if (answer !== 'yes') {
-        say(text.CANCELLED_LINE);
-        return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;
-      }
-    }
-    if (!recorded) return await report(args, plan, deps, (display) => unrecorded(plan, queue, config, display, signal));
+    recorded = plan.matching > 0 && !args.dryRun && (await ledgerExists(sql));
   } finally {
+    // No connection is held open while a person reads the plan.
     await client.end().catch(() => undefined);
   }
+  if (plan.matching === 0) {
+    say(text.nothingFoundLine(plan.status));
+    if (args.showSummary) say(...text.summaryLines(plan.summary));
+    return EXIT.ok;
+  }
+  say(text.foundLine(plan), ...text.planLines(plan));
+  if (args.showSummary) say(...text.summaryLines(plan.summary));
+  if (args.dryRun) {
+    say(text.DRY_RUN_LINE);
+    return EXIT.ok;
+  }
+  if (!recorded && plan.undo.kind === 'archive') {
+    warn(text.ARCHIVE_NEEDS_LEDGER);
+    return EXIT.usage;
+  }
+  if (!recorded) warn(text.UNRECORDED_WARNING);
+  if (!args.force) {
+    if (!io.stdin.isTTY) {
+      warn(text.NOT_A_TERMINAL);
+      return EXIT.usage;
+    }
+    const answer = await confirm(text.confirmQuestion(plan, database.target), io.stdin, io.stdout, signal);
+    if (answer !== 'yes') {
+      say(text.CANCELLED_LINE);
+      return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;
+    }
+  }
+  if (!recorded) return report(args, plan, deps, (display) => unrecorded(plan, database.databaseUrl, config, display, signal));
   const { recordedRun } = await import('./ledger-command.js');
   return report(args, plan, deps, (display) => recordedRun(plan, args.useCursor, { ...deps, display }));
 }
@@ -134,10 +135,16 @@ async function report(args: ClearArgs, plan: Plan, deps: PurgeDeps, run: (displa
 }
 
 /** Without the bot's tables (never migrated) the run is not recorded, and said so before the question. */
-async function unrecorded(plan: Plan, queue: WebhookQueue, config: PurgeConfig, display: ProgressDisplay, signal?: AbortSignal): Promise<text.RunSummary> {
-  const outcome = await purge(plan, queue, config.purge, {
-    signal,
-    onEvent: (event) => (event.type === 'progress' ? display.update(event) : display.note(`Note: ${event.reason}`)),
-  });
-  return { ...outcome, error: outcome.error?.message ?? null };
+async function unrecorded(plan: Plan, databaseUrl: string, config: PurgeConfig, display: ProgressDisplay, signal?: AbortSignal): Promise<text.RunSummary> {
+  const client = await connectChecked(databaseUrl);
+  try {
+    const queue = new SqlWebhookQueue(clientSql(client), { censusTimeoutMs: config.censusTimeoutMs });
+    const outcome = await purge(plan, queue, config.purge, {
+      signal,
+      onEvent: (event) => (event.type === 'progress' ? display.update(event) : display.note(`Note: ${event.reason}`)),
+    });
+    return { ...outcome, error: outcome.error?.message ?? null };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
