@@ -6,6 +6,7 @@ import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { withClient } from '../db/with-client.js';
 import { databaseLabel } from '../src/db/database-label.js';
 import { WEBHOOK_STATUSES } from '../src/domain/statuses.js';
+import { pgConnection } from '../src/db/tls.js';
 
 export interface SandboxDatabase {
   /** The Django database the app purges. */
@@ -71,7 +72,7 @@ export class TableWatch {
   private readonly client: pg.Client;
 
   constructor(url: string) {
-    this.client = new pg.Client({ connectionString: url, application_name: 'clear-telemetry sandbox' });
+    this.client = new pg.Client({ ...pgConnection(url), application_name: 'clear-telemetry sandbox' });
     this.client.on('error', () => undefined);
   }
 

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Migrator } from '@mikro-orm/migrations';
-import pg from 'pg';
 import { withDbErrors } from './db-errors.js';
+import { connectPlain } from './sql.js';
 
 /** One key for every process of this app: replicas starting together apply migrations one at a time. */
 const MIGRATION_LOCK = 'clear-telemetry:migrations';
@@ -22,8 +22,7 @@ export async function migrator(orm: MikroORM): Promise<Migrator> {
  * connection of its own, serialises them, and PostgreSQL releases it if the process dies.
  */
 export async function applyMigrations(orm: MikroORM, databaseUrl: string): Promise<string[]> {
-  const lock = new pg.Client({ connectionString: databaseUrl, application_name: 'clear-telemetry migrate' });
-  await withDbErrors(() => lock.connect());
+  const lock = await connectPlain(databaseUrl, 'clear-telemetry migrate');
   try {
     await withDbErrors(() => lock.query('select pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]));
     const applied = await withDbErrors(async () => (await migrator(orm)).up());

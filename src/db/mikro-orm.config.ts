@@ -4,12 +4,12 @@ import { WEBHOOK_TABLE } from './tables.js';
 import { Notice } from './entities/notice.js';
 import { PurgeRequest } from './entities/purge-request.js';
 import { CONNECT_TIMEOUT_MS } from './db-errors.js';
+import { sslOptions } from './tls.js';
 
 export const MIGRATIONS_TABLE = 'clear_telemetry_migrations';
 
 export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
-  const url = new URL(databaseUrl);
-  const sslmode = url.searchParams.get('sslmode');
+  const ssl = sslOptions(databaseUrl);
   return defineConfig({
     clientUrl: databaseUrl,
     // An explicit list, no folder discovery: tsc, tsx and vitest all see the same entities.
@@ -41,7 +41,7 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
       connection: {
         application_name: 'clear-telemetry',
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-        ...(sslmode && sslmode !== 'disable' ? { ssl: { rejectUnauthorized: sslmode === 'verify-full' } } : {}),
+        ...(ssl ? { ssl } : {}),
       },
     },
     // The purge path never loads entities; the ledger is small. No global identity map.

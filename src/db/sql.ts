@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { CONNECT_TIMEOUT_MS, withDbErrors } from './db-errors.js';
+import { pgConnection } from './tls.js';
 
 /**
  * What the webhook table's statements need from a connection: rows, a row count, a transaction.
@@ -43,11 +44,11 @@ export function clientSql(client: pg.Client): Sql {
 }
 
 /**
- * One plain connection, named in pg_stat_activity like the pool's, with the same connect timeout;
- * TLS comes from DATABASE_URL's own `sslmode`, which pg reads.
+ * One plain connection, named in pg_stat_activity like the pool's, with the same connect timeout
+ * and the same TLS.
  */
 export async function connectPlain(databaseUrl: string, applicationName = 'clear-telemetry'): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const client = new pg.Client({ ...pgConnection(databaseUrl), application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client whose server goes away emits 'error'; the next query reports it instead.
   client.on('error', () => undefined);
   await withDbErrors(() => client.connect());
