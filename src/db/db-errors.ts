@@ -42,6 +42,9 @@ export function translateDbError(error: unknown): unknown {
   if (typeof code === 'string' && UNREACHABLE.has(code)) {
     return new DatabaseUnavailableError(`cannot reach the database (${code}). Check DATABASE_URL and that PostgreSQL is running.`, true, { cause: error });
   }
+  if (/does not support SSL/i.test(error.message)) {
+    return new DatabaseUnavailableError("the server does not offer TLS, which DATABASE_URL's sslmode asks for. Drop sslmode (or set it to disable), or turn ssl on in the server.", false, { cause: error });
+  }
   if (SILENT.test(error.message)) {
     return new DatabaseUnavailableError(`the database did not answer within ${CONNECT_TIMEOUT_MS / 1_000} s. Check DATABASE_URL, and that PostgreSQL is up and not overloaded.`, true, { cause: error });
   }

@@ -91,6 +91,24 @@ describe('refusals and failures', () => {
     }
   }, 40_000);
 
+  it('says so in one line when DATABASE_URL asks for TLS and the server offers none', async () => {
+    // A server that answers PostgreSQL's SSLRequest with 'N', as one without ssl does.
+    const plain = createServer((socket) => socket.once('data', () => socket.write('N')));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const { port } = plain.address() as AddressInfo;
+    try {
+      for (const args of [['--status', 'ERROR', '--dry-run'], ['status']]) {
+        const result = await runBin(args, { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/django?sslmode=require` });
+        expect(result).toMatchObject({ code: 1, stdout: '' });
+        expect(result.stderr).toBe(
+          `clear-telemetry: django@127.0.0.1:${port}: the server does not offer TLS, which DATABASE_URL's sslmode asks for. Drop sslmode (or set it to disable), or turn ssl on in the server.\n`,
+        );
+      }
+    } finally {
+      plain.close();
+    }
+  });
+
   it('says the Django table belongs to the Django app when DATABASE_URL names another database', async () => {
     const name = uniqueName('ct_not_django');
     await withClient(ADMIN_URL, (admin) => admin.query(`create database "${name}"`));
