@@ -1,11 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { FROM_SOURCE, PROJECT_ROOT } from '../src/project-root.js';
+import { readFileSync } from 'node:fs';
+import { FROM_SOURCE, PROJECT_ROOT, projectPath } from '../src/project-root.js';
+
+/** `npm start`'s own command line, read from package.json: `node`, its options, the script. */
+const START = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+const NODE_OPTIONS = START.filter((word) => word.startsWith('--'));
 
 /**
- * The app as `npm start` runs it, the JavaScript built into dist/; when the sandbox itself runs as
- * source (its tests), the app's source through tsx, so both are the same code.
+ * The app as `npm start` runs it (its node options too), the JavaScript built into dist/; when the
+ * sandbox itself runs as source (its tests), the app's source through tsx, so both are the same code.
  */
-const APP_ARGS = FROM_SOURCE ? ['--import', 'tsx', 'src/main.ts'] : ['dist/src/main.js'];
+const APP_ARGS = FROM_SOURCE ? [...NODE_OPTIONS, '--import', 'tsx', 'src/main.ts'] : START.slice(1);
 
 /**
  * The unmodified app; only its environment points it at the stand-in. It can be killed (SIGKILL, a
