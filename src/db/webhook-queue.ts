@@ -146,12 +146,16 @@ export class SqlWebhookQueue implements WebhookQueue {
         await tx.rows('select pg_advisory_xact_lock(?, ?)', [CENSUS_LOCK_KEY, 1]);
         const counted = await (cutoff ? tx.rows<CensusRow>(CENSUS_SQL.cut, cutoffParams(cutoff)) : tx.rows<CensusRow>(CENSUS_SQL.whole));
         const [hidden] = await tx.rows<{ hidden: boolean }>('select coalesce(bool_or(sent_lsn is null), false) as hidden from pg_stat_replication');
-        // The size on disk, TOAST included, from the file sizes: no scan.
-        const [size] = await tx.rows<{ bytes: string | number | null }>('select pg_table_size(to_regclass(?)) as bytes', [WEBHOOK_TABLE]);
-        return { counted, replicaLagHidden: hidden?.hidden === true, tableBytes: size?.bytes ?? null };
+        // The size on disk, TOAST included, from the file sizes (no scan), and the row versions it holds.
+        const [size] = await tx.rows<{ bytes: string | number | null; versions: string | number | null }>(
+          `select pg_table_size(c.oid) as bytes, s.n_live_tup + s.n_dead_tup as versions
+           from pg_class c left join pg_stat_all_tables s on s.relid = c.oid where c.oid = to_regclass(?)`,
+          [WEBHOOK_TABLE],
+        );
+        return { counted, replicaLagHidden: hidden?.hidden === true, tableBytes: size?.bytes ?? null, tableRowVersions: size?.versions ?? null };
       }),
     );
-    const { counted: rows, replicaLagHidden, tableBytes } = result;
+    const { counted: rows, replicaLagHidden, tableBytes, tableRowVersions } = result;
     const statuses = rows.map((row) => ({
       status: row.status,
       count: Number(row.count),
@@ -165,7 +169,8 @@ export class SqlWebhookQueue implements WebhookQueue {
       eligibleMaxId: row.eligible_max_id,
       eligibleNewest: row.eligible_newest === null ? null : new Date(row.eligible_newest),
     }));
-    return { statuses, snapshot: rows[0]?.snapshot ?? null, cutoff, replicaLagHidden, tableBytes: tableBytes === null ? null : Number(tableBytes) };
+    const number = (value: string | number | null) => (value === null ? null : Number(value));
+    return { statuses, snapshot: rows[0]?.snapshot ?? null, cutoff, replicaLagHidden, tableBytes: number(tableBytes), tableRowVersions: number(tableRowVersions) };
   }
 
   /** Walks the key index from `fromId`, filtering as a delete would; with `--limit`, the plan's watermark. */

@@ -141,7 +141,7 @@ function withWatermark(plan: Plan, { lastId, newest }: { lastId: number; newest:
 export const ESTIMATED_ROWS_PER_SECOND = 100_000;
 
 export function makePlan(
-  { statuses, snapshot, cutoff: censusCutoff, replicaLagHidden = false, tableBytes = null }: Census,
+  { statuses, snapshot, cutoff: censusCutoff, replicaLagHidden = false, tableBytes = null, tableRowVersions = null }: Census,
   request: PlanRequest,
   policy: PlanPolicy,
   now: Date,
@@ -179,7 +179,7 @@ export function makePlan(
     batches,
     estimatedMs: estimateMs(matching, batches, method, policy),
     plannedAt: now,
-    undo: planUndo(request.archive, policy, matching, { bytes: tableBytes, rows: sum(statuses.map((row) => row.count)) }),
+    undo: planUndo(request.archive, policy, matching, { bytes: tableBytes, rows: Math.max(tableRowVersions ?? 0, sum(statuses.map((row) => row.count))) }),
   };
 }
 

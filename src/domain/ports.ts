@@ -43,8 +43,13 @@ export interface Census {
   cutoff: AgeCutoff | null;
   /** Streaming replicas exist whose lag this database user may not see (no pg_monitor): the run cannot wait for them. */
   replicaLagHidden?: boolean;
-  /** The table's size on disk, TOAST included: over the census's row count, it sizes an archive. */
+  /** The table's size on disk, TOAST included: over its row versions, it sizes an archive. */
   tableBytes?: number | null;
+  /**
+   * Row versions the table's files hold, live and dead, per PostgreSQL's statistics (null when it
+   * has none): after a big purge, until VACUUM, the size still covers the dead ones.
+   */
+  tableRowVersions?: number | null;
 }
 
 /** Per-transaction limits, set with `SET LOCAL` semantics so they never leak to other work. */

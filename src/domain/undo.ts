@@ -19,7 +19,8 @@ export interface UndoPolicy {
 /**
  * Whether the run archives what it deletes: `--archive`, or always under CLEAR_TELEMETRY_ARCHIVE=always.
  * Under `never` asking for it is refused before anything is counted or touched. The size is the
- * table's bytes per row (its size on disk over the census's count: no statistics needed) times `rows`.
+ * table's bytes per row version (its size on disk over its live and dead rows, or the census's count
+ * when that is more) times `rows`.
  */
 export function planUndo(archive: boolean | undefined, policy: UndoPolicy, rows: number, table: { bytes: number | null; rows: number }): Undo {
   const mode = policy.archiveMode ?? 'optional';

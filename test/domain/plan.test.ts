@@ -145,3 +145,24 @@ describe('estimateBatches', () => {
     expect(estimateBatches(350, 10, 100)).toBe(6);
   });
 });
+
+describe('the archive size estimate', () => {
+  // 970,003 live rows in 970 MB: about 1,000 bytes a row.
+  const sized = { ...census, tableBytes: 970_003_000 };
+
+  it('is the table bytes per row version times the rows to delete', () => {
+    const plan = makePlan({ ...sized, tableRowVersions: 970_003 }, { status: 'ERROR', batchSize: 10_000, useCursor: false, archive: true }, policy, now);
+    expect(plan.undo).toEqual({ kind: 'archive', days: 7, bytes: 90_000_000 });
+  });
+
+  it('counts dead rows a purge left in the files until VACUUM, so it does not double after one', () => {
+    // The same files after 970,003 more rows were deleted: half the versions are dead.
+    const plan = makePlan({ ...sized, tableRowVersions: 1_940_006 }, { status: 'ERROR', batchSize: 10_000, useCursor: false, archive: true }, policy, now);
+    expect(plan.undo).toEqual({ kind: 'archive', days: 7, bytes: 45_000_000 });
+  });
+
+  it('falls back to the census count without statistics', () => {
+    const plan = makePlan({ ...sized, tableRowVersions: null }, { status: 'ERROR', batchSize: 10_000, useCursor: false, archive: true }, policy, now);
+    expect(plan.undo).toEqual({ kind: 'archive', days: 7, bytes: 90_000_000 });
+  });
+});
