@@ -1,5 +1,4 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { DatabaseConfig, Env, PurgeConfig } from '../config.js';
 import { ledgerExists } from '../db/ledger-exists.js';
 import { SqlWebhookQueue } from '../db/webhook-queue.js';
 import { initORM } from '../db/init-orm.js';
@@ -10,7 +9,7 @@ import { summarize, type Plan } from '../domain/plan.js';
 import { historyEntry, historyLine, overview, overviewLines, type Wording } from '../domain/overview.js';
 import { formatTimestamp } from '../domain/format.js';
 import { createLog } from '../log.js';
-import { EXIT, PROGRAM, type CliIo } from './cli-io.js';
+import { EXIT, PROGRAM, type CommandDeps } from './cli-io.js';
 import type { ProgressDisplay } from './progress-display.js';
 import { restoreFromTerminal } from './terminal-restore.js';
 import { runFromTerminal, type TerminalRun } from './terminal-run.js';
@@ -30,20 +29,8 @@ async function withOrm<T>(databaseUrl: string, work: (orm: MikroORM) => Promise<
   }
 }
 
-interface LedgerCommandDeps {
-  database: DatabaseConfig;
-  config: PurgeConfig;
-  io: CliIo;
-  /** LOG_LEVEL: the runner's log, on stderr (silent by default). */
-  env: Env;
-  say: (...lines: string[]) => void;
-  /** Says which database this is, once connected to it. */
-  connected: () => void;
-  signal?: AbortSignal;
-}
-
 /** `status`, `history` and `restore`. */
-export async function ledgerCommand(args: ClearArgs, deps: LedgerCommandDeps): Promise<number> {
+export async function ledgerCommand(args: ClearArgs, deps: CommandDeps): Promise<number> {
   const { database, config, io, env, say, signal } = deps;
   return withOrm(database.databaseUrl, async (orm) => {
     deps.connected();
@@ -75,7 +62,7 @@ export async function ledgerCommand(args: ClearArgs, deps: LedgerCommandDeps): P
 const TERMINAL_WORDING: Wording = { who: (userId) => userId, link: () => '', date: formatTimestamp };
 
 /** A confirmed plan, run as a recorded request (the ledger exists). */
-export async function recordedRun(plan: Plan, useCursor: boolean, deps: Omit<LedgerCommandDeps, 'say' | 'connected'> & { display: ProgressDisplay }): Promise<TerminalRun> {
+export async function recordedRun(plan: Plan, useCursor: boolean, deps: Omit<CommandDeps, 'say' | 'connected'> & { display: ProgressDisplay }): Promise<TerminalRun> {
   const { database, config, display, io, env, signal } = deps;
   const log = createLog(env.LOG_LEVEL ?? 'silent', io.stderr);
   return withOrm(database.databaseUrl, (orm) => {

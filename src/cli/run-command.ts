@@ -1,4 +1,4 @@
-import { loadDatabaseConfig, loadPurgeConfig, type DatabaseConfig, type Env, type PurgeConfig } from '../config.js';
+import { loadDatabaseConfig, loadPurgeConfig, type Env, type PurgeConfig } from '../config.js';
 import { loadAll } from '../env-values.js';
 import { connectChecked } from '../db/check-server.js';
 import { ledgerExists } from '../db/ledger-exists.js';
@@ -10,7 +10,7 @@ import { planPurge, type Plan } from '../domain/plan.js';
 import { purge } from '../domain/purge.js';
 import { confirm } from './confirm.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress-display.js';
-import { EXIT, PROGRAM, type CliIo } from './cli-io.js';
+import { EXIT, PROGRAM, type CliIo, type CommandDeps } from './cli-io.js';
 import type { TerminalRun } from './terminal-run.js';
 import * as text from './terminal-text.js';
 
@@ -40,19 +40,8 @@ export async function runCommand(args: ClearArgs, io: CliIo, env: Env, signal?: 
   }
 }
 
-interface PurgeDeps {
-  database: DatabaseConfig;
-  config: PurgeConfig;
-  io: CliIo;
-  env: Env;
-  say: (...lines: string[]) => void;
-  /** Says which database this is, once connected to it. */
-  connected: () => void;
-  signal?: AbortSignal;
-}
-
 /** The Django command's flow: count, show the plan, ask, delete, report. */
-async function purgeCommand(args: ClearArgs, deps: PurgeDeps): Promise<number> {
+async function purgeCommand(args: ClearArgs, deps: CommandDeps): Promise<number> {
   const { database, config, io, say, signal } = deps;
   const warn = (line: string) => void io.stderr.write(`${line}\n`);
   const client = await connectChecked(database.databaseUrl);
@@ -112,7 +101,7 @@ function counting<T>(census: Promise<T>, args: ClearArgs): Promise<T> {
 }
 
 /** Runs the confirmed plan under a progress bar, then says how it ended (and, with --json, as one JSON object). */
-async function report(args: ClearArgs, plan: Plan, deps: PurgeDeps, run: (display: ProgressDisplay) => Promise<TerminalRun>): Promise<number> {
+async function report(args: ClearArgs, plan: Plan, deps: CommandDeps, run: (display: ProgressDisplay) => Promise<TerminalRun>): Promise<number> {
   const { io, say, signal } = deps;
   const display = createProgressDisplay(io.stdout);
   const stopping = () => display.note(text.STOPPING_LINE);

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LostOwnershipError, publicMessage } from '../errors.js';
+import { LostOwnershipError } from '../errors.js';
 import { retryTransient } from './retry-transient.js';
 import { HealthGate } from './health-gate.js';
 import { interruptStaleRuns, startHeartbeat } from './run-heartbeat.js';
 import type { HealthProbe, WebhookQueue } from './ports.js';
-import type { RequestLedger, RunLiveness, RunLog, RunReporter, RunResult } from './run-ports.js';
+import type { RequestLedger, RunLiveness, RunLog, RunReporter } from './run-ports.js';
+import { reportEvent, runResult, type EndReason } from './run-events.js';
 import { purge, type PurgeEvent, type PurgeOptions, type PurgeOutcome, type PurgeSettings } from './purge.js';
 import { restore, type ArchiveStore } from './restore.js';
 import type { PurgeRequestRecord } from './request.js';
@@ -45,7 +46,6 @@ export interface RunnerDeps {
 }
 
 /** Why a run was told to end early: a person's Stop, this process shutting down, or another runner taking over. */
-type EndReason = 'stop' | 'shutdown' | 'lost';
 
 interface ActiveRun {
   stop: AbortController;
@@ -189,7 +189,7 @@ export class RequestRunner {
         checkpoint: { requestId: id, runnerId, archive: request.plan.undo.kind === 'archive' },
         resumeFrom: resumed ? request.position : undefined,
         gate: () => gate.pass(),
-        onEvent: (event: PurgeEvent) => this.report(request, event, health),
+        onEvent: (event: PurgeEvent) => reportEvent(this.deps, request, event, health),
       };
       outcome =
         request.kind === 'restore'
@@ -203,7 +203,7 @@ export class RequestRunner {
       log.warn({ requestId: id }, 'run abandoned: another runner owns the request now');
       return;
     }
-    const finished = await retryTransient(() => ledger.finish(id, runnerId, this.result(outcome, run), this.deps.clock()));
+    const finished = await retryTransient(() => ledger.finish(id, runnerId, runResult(outcome, run.reason), this.deps.clock()));
     log.info({ requestId: id, state: finished?.state, deleted: outcome.deleted, durationMs: outcome.durationMs, err: outcome.error ?? undefined }, 'run finished');
     if (finished) reporter.finished(finished);
   }
@@ -215,39 +215,8 @@ export class RequestRunner {
     return restore(request.plan, request.restoreOf, archive, this.deps.settings, options);
   }
 
-  private report(request: PurgeRequestRecord, event: PurgeEvent, health: HealthGate): void {
-    const { reporter, log } = this.deps;
-    switch (event.type) {
-      case 'progress':
-        health.recordBatch(event.lastBatchMs);
-        reporter.progress(request, event);
-        return;
-      case 'fallback':
-        log.info({ requestId: request.id, reason: event.reason }, 'falling back to batches');
-        reporter.note(request, { kind: 'fallback', text: event.reason });
-        return;
-      case 'retry':
-      case 'resized':
-        log.warn({ requestId: request.id, reason: event.reason }, event.type === 'retry' ? 'batch retry' : 'batch resized');
-        reporter.note(request, { kind: 'retry', text: event.reason });
-    }
-  }
-
   private end(run: ActiveRun, reason: EndReason): void {
     run.reason ??= reason;
     run.stop.abort();
-  }
-
-  private result(outcome: PurgeOutcome, run: ActiveRun): RunResult {
-    const state =
-      outcome.state === 'completed' ? 'succeeded' : outcome.state === 'failed' ? 'failed' : run.reason === 'shutdown' ? 'interrupted' : 'stopped';
-    return {
-      state,
-      position: { deleted: outcome.deleted, batches: outcome.batches, lastId: outcome.lastId },
-      methodUsed: outcome.method,
-      fallbackReason: outcome.fallback,
-      activeMs: outcome.durationMs,
-      error: state === 'interrupted' ? 'the process running it was shut down' : outcome.error ? publicMessage(outcome.error) : null,
-    };
   }
 }
