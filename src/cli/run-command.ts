@@ -110,7 +110,7 @@ async function report(args: ClearArgs, plan: Plan, deps: CommandDeps, run: (disp
   signal?.removeEventListener('abort', stopping);
   await display.finish();
   if ('busy' in outcome) {
-    io.stderr.write(`${text.busyLine(outcome.busy)}\n`);
+    io.stderr.write(`${text.busyLine(outcome.busy, deps.config.run.staleAfterMs)}\n`);
     return EXIT.busy;
   }
   const line = text.outcomeLine(outcome, plan);

@@ -61,7 +61,7 @@ export async function restoreFromTerminal(purgeId: number, options: { dryRun: bo
   const outcome = await runFromTerminal(restorePlan(purge.plan, survey, new Date()), false, { ...deps, display }, purgeId);
   await display.finish();
   if ('busy' in outcome) {
-    io.stderr.write(`${text.busyLine(outcome.busy)}\n`);
+    io.stderr.write(`${text.busyLine(outcome.busy, deps.config.run.staleAfterMs)}\n`);
     return EXIT.busy;
   }
   const line = restoreOutcomeLine(purgeId, outcome);

@@ -1,4 +1,4 @@
-import { formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../domain/format.js';
+import { formatAge, formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../domain/format.js';
 import type { Plan, StatusSummary } from '../domain/plan.js';
 import type { PurgeOutcome } from '../domain/purge.js';
 import type { PurgeProgress } from '../domain/ports.js';
@@ -96,13 +96,16 @@ export interface RunSummary {
   skipped?: number;
 }
 
-export function busyLine(running: PurgeRequestRecord | null): string {
+export function busyLine(running: PurgeRequestRecord | null, staleAfterMs: number): string {
   if (!running) return 'Another purge of assignments_learnpackwebhook is running. Try again when it has finished.';
-  const who = running.source === 'slack' ? `requested in Slack by ${running.requesterId}` : `started from ${running.requesterId.replace(/^terminal:/, '')}`;
+  const fromSlack = running.source === 'slack';
+  const who = fromSlack ? `requested in Slack by ${running.requesterId}` : `started from ${running.requesterId.replace(/^terminal:/, '')}`;
   return (
     `Another purge of assignments_learnpackwebhook is running: request #${running.id}, ${who}, ` +
     `${formatCount(running.position.deleted)} of ${formatCount(running.plan.matching)} deleted so far. Try again when it has finished, ` +
-    `or stop it: ${running.source === 'slack' ? 'click Stop on its Slack message' : 'press Ctrl-C in the terminal running it'}.`
+    `or stop it: ${fromSlack ? 'click Stop on its Slack message' : 'press Ctrl-C in the terminal running it'}.` +
+    // A killed terminal run still reads as running until its heartbeat goes stale.
+    (fromSlack ? '' : ` If that process was killed, #${running.id} counts as interrupted once it has sent no heartbeat for ${formatAge(staleAfterMs)}: run this again then.`)
   );
 }
 

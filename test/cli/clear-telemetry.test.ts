@@ -353,6 +353,23 @@ describe('one runner per table, and the audit row', () => {
     const { rows: mine } = await db.client.query<{ state: string }>(`select state from clear_telemetry_request where source = 'terminal'`);
     expect(mine).toEqual([{ state: 'cancelled' }]);
   });
+
+  it('says, of a terminal run that looks busy, when a killed one counts as interrupted', async () => {
+    const { rows } = await db.client.query<{ id: number }>(
+      `insert into clear_telemetry_request (created_at, updated_at, source, target_table, state, status_filter, batch_size, use_cursor, force,
+         method, method_reason, matching_count, total_count, status_counts, planned_at, requester_id, runner_id, heartbeat_at, started_at)
+       values (now(), now(), 'terminal', 'assignments_learnpackwebhook', 'running', 'DONE', 10000, false, true, 'batch', 'test', 5, 55, '[]',
+         now(), 'terminal:ops@box', 'terminal:ops@box:1', now(), now()) returning id`,
+    );
+    const result = await runBin(['--status', 'ERROR', '--force'], { ...env, CLEAR_TELEMETRY_STALE_AFTER: '45s' });
+    expect(result.code).toBe(75);
+    expect(result.stderr).toBe(
+      `Another purge of assignments_learnpackwebhook is running: request #${rows[0]?.id}, started from ops@box, 0 of 5 deleted so far. ` +
+        `Try again when it has finished, or stop it: press Ctrl-C in the terminal running it. If that process was killed, #${rows[0]?.id} counts as ` +
+        'interrupted once it has sent no heartbeat for 45 s: run this again then.\n',
+    );
+    expect(await countByStatus(db.client)).toEqual(untouched);
+  });
 });
 
 describe('without the bot\'s tables', () => {
