@@ -100,6 +100,15 @@ function archiving(deleteSql: string): string {
     insert into "${ARCHIVE_TABLE}" (request_id, row_id, row) select ?, gone.id, to_jsonb(gone) from gone`;
 }
 
+/**
+ * A delete's commit does not wait for its WAL to reach the disk (PostgreSQL's `synchronous_commit`,
+ * for this transaction only). A crash of the server can then lose the last few batches, up to three
+ * times `wal_writer_delay` (600 ms by default), but never half of one: each batch's rows and the
+ * run's position are one transaction, so the run resumes from where the database says it is. The
+ * run's end is recorded with an ordinary commit, which makes every batch before it durable too.
+ */
+const ASYNC_COMMIT = { synchronous_commit: 'off' };
+
 /** The batch added to the run's position; no row when the runner no longer owns the request. */
 const CHECKPOINT_SQL = `update "${REQUEST_TABLE}" set deleted_count = deleted_count + ?, batches_done = batches_done + 1, last_deleted_id = ?,
     heartbeat_at = now(), updated_at = now() where id = ? and state = 'running' and runner_id = ?`;
@@ -208,7 +217,7 @@ export class SqlWebhookQueue implements WebhookQueue {
   private async deleteAndCheckpoint(sql: string, params: unknown[], lastId: number, timeouts: Timeouts, checkpoint: Checkpoint | undefined): Promise<number> {
     return withDbErrors(() =>
       this.sql.transaction(async (tx) => {
-        await setLocalTimeouts(tx, timeouts);
+        await setLocalTimeouts(tx, timeouts, ASYNC_COMMIT);
         if (!checkpoint) return tx.affected(sql, params);
         const { requestId, runnerId } = checkpoint;
         const owned = `${sql} and ${WHILE_OWNED}`;

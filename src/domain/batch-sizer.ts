@@ -37,6 +37,9 @@ export function estimateBatches(rows: number, next: number, max: number): number
  */
 export const MAX_SPAN_FACTOR = 10;
 
+/** A batch takes in what follows it when that is under 1/TAIL_SHARE of a span. */
+const TAIL_SHARE = 4;
+
 /**
  * Sizes batches by time and by rows, not by ids. Each batch aims at `rows` rows: a batch faster than
  * the target lets the next grow in proportion (at most doubling, never above `max`); one much slower
@@ -56,6 +59,19 @@ export class BatchSizer {
   /** Ids the next batch covers. */
   get span(): number {
     return Math.min(Math.ceil(this.rows / this.density), this.rows * MAX_SPAN_FACTOR);
+  }
+
+  /**
+   * The last id of a batch starting at `fromId`: a span on, or the watermark when less than a quarter
+   * of a span would be left after it (no short last transaction, with its commit, pause and gate),
+   * so long as the whole rest is expected to hold no more rows than the ceiling.
+   */
+  lastId(fromId: number, watermark: number): number {
+    const span = this.span;
+    const rest = watermark - fromId + 1;
+    if (rest <= span) return watermark;
+    const fits = rest - span < span / TAIL_SHARE && Math.ceil(rest * this.density) <= this.settings.max;
+    return fits ? watermark : fromId + span - 1;
   }
 
   /** Records a batch: the ids it covered, the rows it deleted and how long it took; returns a note when the size dropped. */

@@ -123,10 +123,13 @@ class PurgeRun {
   private async deleteInBatches(watermark: number): Promise<PurgeOutcome> {
     const { signal } = this.options;
     const retry = new BatchRetry(this.settings, this.sizer);
+    // After a batch, the gate for the next one runs during the pause (see `rest`).
+    let gated = false;
     for (let fromId = this.nextId(); fromId <= watermark; fromId = this.nextId()) {
-      await this.options.gate?.();
+      if (!gated) await this.options.gate?.();
+      gated = false;
       if (signal?.aborted) return this.finish('stopped');
-      const toId = Math.min(fromId + this.sizer.span - 1, watermark);
+      const toId = this.sizer.lastId(fromId, watermark);
       // Timed from when the database work starts: a wait for the pace's turn is not a slow database.
       let started = this.clock();
       let deleted: number;
@@ -147,9 +150,21 @@ class PurgeRun {
       const resized = this.sizer.record(toId - fromId + 1, deleted, this.lastBatchMs);
       if (resized) await this.options.onEvent?.({ type: 'resized', reason: resized });
       await this.emitProgress();
-      if (toId < watermark) await this.pacer.pause(this.lastBatchMs, signal);
+      if (toId < watermark) {
+        await this.rest(this.lastBatchMs);
+        gated = true;
+      }
     }
     return this.finish('completed');
+  }
+
+  /**
+   * The pause after a batch, and the gate before the next one, at once: the gate's reads (Stop,
+   * Pause, the health probes) are a few catalog queries, so they need not wait for the database's
+   * rest, nor lengthen it. A hold or a Pause still waits for as long as it lasts.
+   */
+  private async rest(batchMs: number): Promise<void> {
+    await Promise.all([this.pacer.pause(batchMs, this.options.signal), this.options.gate?.()]);
   }
 
   /** Rows a batch over these ids should find: the density of matching rows so far (at first, the plan's). */

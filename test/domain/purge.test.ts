@@ -6,6 +6,9 @@ import type { StatusFilter } from '../../src/domain/statuses.js';
 import { seedWebhooks, withClient } from '../helpers/scratch-db.js';
 import { countByStatus, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
 import { UNPACED, useScratchOrm } from '../helpers/scratch-orm.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { clientSql, type Sql } from '../../src/db/sql.js';
+import { SqlWebhookQueue } from '../../src/db/webhook-queue.js';
 
 const scratch = useScratchOrm();
 
@@ -259,6 +262,57 @@ describe('stopping and failing', () => {
     expect(outcome.durationMs).toBeLessThan(1_500);
     expect(events.filter((event) => event.type === 'resized')).toEqual([]);
     expect(Math.max(...events.flatMap((event) => (event.type === 'progress' ? [event.lastBatchMs] : [])))).toBeLessThan(100);
+  });
+});
+
+describe('between batches', () => {
+  it('runs the next batch\'s gate while it rests, and starts that batch only when both are done', async () => {
+    await insertWebhooks(scratch.db.client, Array(30).fill('DONE'));
+    const plan = await planFor('DONE', 10);
+    const batchEnds: number[] = [];
+    const gateStarts: number[] = [];
+    const outcome = await purge(plan, scratch.queue, { ...settings, batchPauseMs: 1_000 }, {
+      onEvent: (event) => void (event.type === 'progress' && batchEnds.push(performance.now())),
+      gate: async () => {
+        gateStarts.push(performance.now());
+        // The second gate holds for longer than the pause, as a Pause or a lagging replica would.
+        if (gateStarts.length === 2) await sleep(1_500);
+      },
+    });
+
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 30, batches: 3 });
+    expect(gateStarts).toHaveLength(3);
+    // Each later gate starts with its pause, not after it.
+    expect((gateStarts[1] ?? 0) - (batchEnds[0] ?? 0)).toBeLessThan(1_000);
+    expect((gateStarts[2] ?? 0) - (batchEnds[1] ?? 0)).toBeLessThan(1_000);
+    // The second batch waited for the slow gate, the third for its whole pause.
+    expect((batchEnds[1] ?? 0) - (batchEnds[0] ?? 0)).toBeGreaterThanOrEqual(1_450);
+    expect((batchEnds[2] ?? 0) - (batchEnds[1] ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('commits each batch without waiting for its WAL to reach the disk, in that transaction only', async () => {
+    await insertWebhooks(scratch.db.client, Array(30).fill('DONE'));
+    const plan = await planFor('DONE', 10);
+    // The real connection, read inside each batch's transaction just before it commits.
+    const sql = clientSql(scratch.db.client);
+    const atCommit: string[] = [];
+    const observed: Sql = {
+      ...sql,
+      transaction: (work) =>
+        sql.transaction(async (tx) => {
+          const result = await work(tx);
+          const [row] = await tx.rows<{ setting: string }>(`select current_setting('synchronous_commit') as setting`);
+          atCommit.push(row?.setting ?? '');
+          return result;
+        }),
+    };
+
+    const outcome = await purge(plan, new SqlWebhookQueue(observed), settings);
+
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 30, batches: 3 });
+    expect(atCommit).toEqual(['off', 'off', 'off']);
+    expect((await scratch.db.client.query<{ synchronous_commit: string }>('show synchronous_commit')).rows[0]?.synchronous_commit).toBe('on');
+    expect(await countByStatus(scratch.db.client)).toEqual({});
   });
 });
 
