@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthGate } from './health-gate.js';
-import type { RequestLedger, RunLog, RunNote, RunReporter } from './run-ports.js';
+import type { RequestLedger, RunControl, RunLog, RunNote, RunReporter } from './run-ports.js';
 import type { PurgeRequestRecord } from './request.js';
 
 /** While paused, how often the ledger is asked whether to go on. */
@@ -36,23 +36,23 @@ export class RunGate {
   ) {}
 
   async pass(): Promise<void> {
-    const { ledger, reporter, log, runnerId, health } = this.deps;
+    const { reporter, log, health } = this.deps;
     const requestId = this.request.id;
     let held: string | null = null;
     for (;;) {
       if (this.signal.aborted) return;
-      if (!held && Date.now() - this.controlReadAt < CONTROL_EVERY_MS && !(await health.holdReason())) return;
-      this.controlReadAt = Date.now();
+      // The ledger and the health probes are read at once: neither waits for the other.
+      const due: boolean = held !== null || Date.now() - this.controlReadAt >= CONTROL_EVERY_MS;
+      const controlRead: Promise<RunControl | null | undefined> | null = due ? this.readControl() : null;
+      const hold = await health.holdReason();
+      if (!controlRead && !hold) return;
+      const control: RunControl | null | undefined = await (controlRead ?? this.readControl());
       // If the ledger cannot be read right now, go on: the batch itself checks ownership and retries.
-      const control = await ledger.control(requestId).catch((error: unknown) => {
-        log.warn({ requestId, err: error }, 'could not read the run control');
-        return undefined;
-      });
       if (control === undefined) return;
-      if (!control || control.state !== 'running' || control.runnerId !== runnerId) return this.end('lost');
+      if (!control || control.state !== 'running' || control.runnerId !== this.deps.runnerId) return this.end('lost');
       if (control.stopRequestedBy) return this.end('stop');
-      const note: RunNote | null = control.pausedBy ? { kind: 'paused', by: control.pausedBy } : await this.healthNote();
-      const reason = note === null ? null : note.kind === 'paused' ? `paused:${note.by}` : note.kind === 'held' ? note.text : null;
+      const note: RunNote | null = control.pausedBy ? { kind: 'paused', by: control.pausedBy } : hold ? { kind: 'held', ...hold } : null;
+      const reason: string | null = note === null ? null : note.kind === 'paused' ? `paused:${note.by}` : note.kind === 'held' ? note.text : null;
       if (!reason) {
         if (held) reporter.note(this.request, null);
         return;
@@ -66,8 +66,12 @@ export class RunGate {
     }
   }
 
-  private async healthNote(): Promise<RunNote | null> {
-    const hold = await this.deps.health.holdReason();
-    return hold ? { kind: 'held', ...hold } : null;
+  /** The ledger's Stop and Pause flags; undefined when they cannot be read right now. */
+  private async readControl(): Promise<RunControl | null | undefined> {
+    this.controlReadAt = Date.now();
+    return this.deps.ledger.control(this.request.id).catch((error: unknown) => {
+      this.deps.log.warn({ requestId: this.request.id, err: error }, 'could not read the run control');
+      return undefined;
+    });
   }
 }

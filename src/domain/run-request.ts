@@ -51,6 +51,8 @@ interface ActiveRun {
   stop: AbortController;
   reason: EndReason | null;
   done: Promise<void>;
+  /** The ledger row as this run's end left it (not set when it was abandoned). */
+  finished?: PurgeRequestRecord;
 }
 
 /**
@@ -98,7 +100,7 @@ export class RequestRunner {
     signal?.addEventListener('abort', stop, { once: true });
     await run.done;
     signal?.removeEventListener('abort', stop);
-    return this.deps.ledger.get(id);
+    return run.finished ?? this.deps.ledger.get(id);
   }
 
   /** Continues an interrupted or failed run from its recorded position, with the same watermark. */
@@ -157,19 +159,21 @@ export class RequestRunner {
   }
 
   private async execute(id: number, resumed: boolean, run: ActiveRun): Promise<void> {
-    const { ledger, log } = this.deps;
-    const request = await ledger.get(id);
-    if (!request) return;
-    // Without the lock the run still goes: the heartbeat alone then speaks for it, as before.
-    const release = await this.deps.liveness?.hold(id).catch((error: unknown) => {
-      log.warn({ requestId: id, err: error }, 'could not take the run\'s liveness lock');
-      return undefined;
-    });
+    // The lock's own connection opens while the request is read: the claim already made it ours.
+    const [request, release] = await Promise.all([this.deps.ledger.get(id), this.holdLiveness(id)]);
     try {
-      await this.executeHeld(request, resumed, run);
+      if (request) await this.executeHeld(request, resumed, run);
     } finally {
       await release?.();
     }
+  }
+
+  /** Without the lock the run still goes: the heartbeat alone then speaks for it, as before. */
+  private async holdLiveness(id: number): Promise<(() => Promise<void>) | undefined> {
+    return this.deps.liveness?.hold(id).catch((error: unknown) => {
+      this.deps.log.warn({ requestId: id, err: error }, 'could not take the run\'s liveness lock');
+      return undefined;
+    });
   }
 
   private async executeHeld(request: PurgeRequestRecord, resumed: boolean, run: ActiveRun): Promise<void> {
@@ -205,7 +209,9 @@ export class RequestRunner {
     }
     const finished = await retryTransient(() => ledger.finish(id, runnerId, runResult(outcome, run.reason), this.deps.clock()));
     log.info({ requestId: id, state: finished?.state, deleted: outcome.deleted, durationMs: outcome.durationMs, err: outcome.error ?? undefined }, 'run finished');
-    if (finished) reporter.finished(finished);
+    if (!finished) return;
+    run.finished = finished;
+    reporter.finished(finished);
   }
 
   /** A restore request: the archived purge's rows back, through the same gate, heartbeat and ledger. */
