@@ -37,11 +37,13 @@ export type TerminalRun = { busy: PurgeRequestRecord | null } | RunSummary;
 export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: TerminalRunDeps, restoreOf: number | null = null): Promise<TerminalRun> {
   const ledger = new MikroRequestLedger(deps.orm.em);
   const who = `terminal:${userInfo().username}@${hostname()}`;
-  // A terminal run that was killed leaves its row running; without the Slack app's janitor, this is
-  // where it gets declared interrupted.
-  await ledger.interruptStale(deps.config.run.staleAfterMs);
   const kind = restoreOf === null ? 'purge' : 'restore';
-  const request = await ledger.create({ source: 'terminal', kind, restoreOf, plan, force: true, useCursor, requesterId: who, teamId: null, channelId: null, expiresAt: null });
+  const [request] = await Promise.all([
+    ledger.create({ source: 'terminal', kind, restoreOf, plan, force: true, useCursor, requesterId: who, teamId: null, channelId: null, expiresAt: null }),
+    // A terminal run that was killed leaves its row running; without the Slack app's janitor, this is
+    // where it gets declared interrupted (before this run claims the table, below).
+    ledger.interruptStale(deps.config.run.staleAfterMs),
+  ]);
   await ledger.approve(request.id, who, true, new Date());
   const runner = new RequestRunner({
     ledger,

@@ -37,8 +37,11 @@ export function estimateBatches(rows: number, next: number, max: number): number
  */
 export const MAX_SPAN_FACTOR = 10;
 
-/** A batch takes in what follows it when that is under 1/TAIL_SHARE of a span. */
-const TAIL_SHARE = 4;
+/**
+ * A batch takes in what would follow it when that is at most half a span: the batch then runs up to
+ * 1.5 times its target, the most the sizer lets one take before it shrinks the next.
+ */
+const TAIL_SHARE = 2;
 
 /**
  * Sizes batches by time and by rows, not by ids. Each batch aims at `rows` rows: a batch faster than
@@ -62,15 +65,15 @@ export class BatchSizer {
   }
 
   /**
-   * The last id of a batch starting at `fromId`: a span on, or the watermark when less than a quarter
-   * of a span would be left after it (no short last transaction, with its commit, pause and gate),
-   * so long as the whole rest is expected to hold no more rows than the ceiling.
+   * The last id of a batch starting at `fromId`: a span on, or the watermark when at most half a span
+   * would be left after it (no short last transaction, with its commit, pause and gate), so long as
+   * the whole rest is expected to hold no more rows than the ceiling.
    */
   lastId(fromId: number, watermark: number): number {
     const span = this.span;
     const rest = watermark - fromId + 1;
     if (rest <= span) return watermark;
-    const fits = rest - span < span / TAIL_SHARE && Math.ceil(rest * this.density) <= this.settings.max;
+    const fits = rest - span <= span / TAIL_SHARE && Math.ceil(rest * this.density) <= this.settings.max;
     return fits ? watermark : fromId + span - 1;
   }
 

@@ -47,20 +47,20 @@ describe('BatchSizer', () => {
     expect(s.span).toBe(10_000 * MAX_SPAN_FACTOR);
   });
 
-  it('ends a batch a span on, or at the watermark when under a quarter span would be left, within the ceiling', () => {
+  it('ends a batch a span on, or at the watermark when at most half a span would be left, within the ceiling', () => {
     const s = sizer();
     expect(s.lastId(1, 1_000_000)).toBe(10_000);
     // What is left fits in the span: the batch takes all of it.
     expect(s.lastId(1, 8_000)).toBe(8_000);
-    // 2,000 ids would be left after a 10,000-id span: no batch of its own for them.
-    expect(s.lastId(1, 12_000)).toBe(12_000);
-    // 2,500 is a quarter span: a batch of its own.
-    expect(s.lastId(1, 12_500)).toBe(10_000);
+    // 5,000 ids would be left after a 10,000-id span: no batch of its own for them.
+    expect(s.lastId(1, 15_000)).toBe(15_000);
+    // 5,001 is more than half a span: a batch of its own.
+    expect(s.lastId(1, 15_001)).toBe(10_000);
     // At the ceiling, the rest would hold more rows than a batch may lock.
     expect(sizer({ max: 10_000 }).lastId(1, 12_000)).toBe(10_000);
     // A sparse status counts the rows the rest should hold, not its ids.
-    expect(sizer({ max: 12_000, density: 1 / 7 }).lastId(1, 80_000)).toBe(80_000);
-    expect(sizer({ max: 11_000, density: 1 / 7 }).lastId(1, 80_000)).toBe(70_000);
+    expect(sizer({ max: 14_000, density: 1 / 7 }).lastId(1, 98_000)).toBe(98_000);
+    expect(sizer({ max: 13_000, density: 1 / 7 }).lastId(1, 98_000)).toBe(70_000);
   });
 
   it('never lets a batch of a dense status cover more ids than rows', () => {
