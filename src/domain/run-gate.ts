@@ -12,6 +12,9 @@ const PAUSE_POLL_MS = 1_000;
  */
 const CONTROL_EVERY_MS = 250;
 
+/** The ledger's answer: the flags, null when the request is gone, undefined when it could not be read. */
+type ControlRead = RunControl | null | undefined;
+
 export interface RunGateDeps {
   ledger: RequestLedger;
   reporter: RunReporter;
@@ -42,11 +45,10 @@ export class RunGate {
     for (;;) {
       if (this.signal.aborted) return;
       // The ledger and the health probes are read at once: neither waits for the other.
-      const due: boolean = held !== null || Date.now() - this.controlReadAt >= CONTROL_EVERY_MS;
-      const controlRead: Promise<RunControl | null | undefined> | null = due ? this.readControl() : null;
+      const controlRead: Promise<ControlRead> | null = this.controlDue(held) ? this.readControl() : null;
       const hold = await health.holdReason();
       if (!controlRead && !hold) return;
-      const control: RunControl | null | undefined = await (controlRead ?? this.readControl());
+      const control: ControlRead = await (controlRead ?? this.readControl());
       // If the ledger cannot be read right now, go on: the batch itself checks ownership and retries.
       if (control === undefined) return;
       if (!control || control.state !== 'running' || control.runnerId !== this.deps.runnerId) return this.end('lost');
@@ -66,8 +68,13 @@ export class RunGate {
     }
   }
 
+  /** While held, every poll reads the ledger; otherwise at most every CONTROL_EVERY_MS. */
+  private controlDue(held: string | null): boolean {
+    return held !== null || Date.now() - this.controlReadAt >= CONTROL_EVERY_MS;
+  }
+
   /** The ledger's Stop and Pause flags; undefined when they cannot be read right now. */
-  private async readControl(): Promise<RunControl | null | undefined> {
+  private async readControl(): Promise<ControlRead> {
     this.controlReadAt = Date.now();
     return this.deps.ledger.control(this.request.id).catch((error: unknown) => {
       this.deps.log.warn({ requestId: this.request.id, err: error }, 'could not read the run control');
