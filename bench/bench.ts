@@ -14,7 +14,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { djangoSchemaSql, seedWebhooksSql } from '../db/django/fixtures.js';
 import { formatCount } from '../src/domain/format.js';
@@ -22,10 +21,15 @@ import { initORM } from '../src/db/init-orm.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { projectPath, PROJECT_ROOT } from '../src/project-root.js';
 import { measureStartup, type Startup } from './startup.js';
+import { scriptFlags } from '../src/script-flags.js';
 
-const { values: flags } = parseArgs({
-  options: { rows: { type: 'string' }, pending: { type: 'string' }, repeat: { type: 'string' }, compare: { type: 'string' } },
-});
+const USAGE = `Usage: npm run bench [-- options]
+  --rows N        webhooks to seed (default 1,000,000; try 4,000,000)
+  --pending N     the newest N of them PENDING (default 40% of the rows)
+  --repeat N      runs per figure, the median kept (default 3)
+  --compare REV   also run the recorded run of an earlier commit ("none" skips it)
+BENCH_ADMIN_URL names the server (default postgres://postgres@127.0.0.1:5432/postgres).`;
+const flags = scriptFlags('bench', USAGE, { rows: { type: 'string' }, pending: { type: 'string' }, repeat: { type: 'string' }, compare: { type: 'string' } });
 const count = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value.replaceAll(/[_,]/g, '')));
 const ROWS = count(flags.rows ?? process.env.BENCH_ROWS, 1_000_000);
 const PENDING = count(flags.pending ?? process.env.BENCH_PENDING, Math.round(ROWS * 0.4));

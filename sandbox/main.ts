@@ -1,23 +1,25 @@
 /**
  * `npm run sandbox`: the whole flow on a laptop with nothing but Node.js. Prints one URL.
- *   --rows N   how many webhooks to seed a new embedded database with (default 300,000)
- *   --fresh    start the embedded database over
- *   --http     HTTP mode (signed requests) instead of Socket Mode
- *   --port P   the page's port (default 3100; 0 picks a free one)
  * With DATABASE_URL set, it runs against that database and never seeds or alters its table.
  */
-import { parseArgs } from 'node:util';
 import { projectPath } from '../src/project-root.js';
+import { scriptFlags } from '../src/script-flags.js';
 import { startSandbox } from './sandbox.js';
 
-const { values } = parseArgs({
-  options: {
-    rows: { type: 'string', default: '300000' },
-    fresh: { type: 'boolean', default: false },
-    http: { type: 'boolean', default: false },
-    port: { type: 'string', default: '3100' },
-    verbose: { type: 'boolean', default: false },
-  },
+const USAGE = `Usage: npm run sandbox [-- options]
+  --rows N     webhooks to seed a new embedded database with (default 300,000)
+  --fresh      start the embedded database over
+  --http       HTTP mode (signed requests) instead of Socket Mode
+  --port P     the page's port (default 3100; 0 picks a free one)
+  --verbose    show the app's own log lines too
+With DATABASE_URL set, it runs against that database and never seeds or alters its table.`;
+
+const values = scriptFlags('sandbox', USAGE, {
+  rows: { type: 'string', default: '300000' },
+  fresh: { type: 'boolean', default: false },
+  http: { type: 'boolean', default: false },
+  port: { type: 'string', default: '3100' },
+  verbose: { type: 'boolean', default: false },
 });
 const rows = Number(values.rows.replaceAll(/[_,]/g, ''));
 const port = Number(values.port);
