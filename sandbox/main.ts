@@ -12,7 +12,8 @@ const USAGE = `Usage: npm run sandbox [-- options]
   --http       HTTP mode (signed requests) instead of Socket Mode
   --port P     the page's port (default 3100; 0 picks a free one)
   --verbose    show the app's own log lines too
-With DATABASE_URL set, it runs against that database and never seeds or alters its table.`;
+With DATABASE_URL set, it runs against that database and never seeds or alters its table.
+CLEAR_TELEMETRY_* variables set in this shell reach the app (docs/configuration.md).`;
 
 const values = scriptFlags('sandbox', USAGE, {
   rows: { type: 'string', default: '300000' },
@@ -28,7 +29,12 @@ if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(port) || po
   process.exit(2);
 }
 
+// The app's own settings from this shell (a rows-per-second ceiling to watch a run, say) reach it.
+const settings = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('CLEAR_TELEMETRY_') && entry[1] !== undefined));
+
 const started = performance.now();
+// Once its terminal is closed, a write fails (EIO, EPIPE): the sandbox must still stop its database.
+process.stdout.on('error', () => undefined);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 try {
   const sandbox = await startSandbox({
@@ -39,19 +45,29 @@ try {
     http: values.http,
     port,
     log: (line) => (values.verbose || !line.startsWith('app: ') ? say(line) : undefined),
+    appEnv: settings,
   });
   say(`Database: ${sandbox.databaseDescription}`);
   say(`Slack: a local stand-in, ${values.http ? 'HTTP mode (signed requests)' : 'Socket Mode'}; the app runs as npm start runs it.`);
+  const names = Object.keys(settings);
+  if (names.length > 0) say(`Settings from your environment: ${names.map((name) => `${name}=${settings[name]}`).join(', ')}`);
   say(`Ready in ${((performance.now() - started) / 1_000).toFixed(1)} s. Open ${sandbox.url}  (Ctrl-C stops it)`);
-  const stop = () => {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second Ctrl-C leaves at once; a repeated hang-up (the kernel's, then the shell's) waits.
+    if (stopping) {
+      if (signal === 'SIGINT') process.exit(130);
+      return;
+    }
+    stopping = true;
     say('Stopping the sandbox…');
     sandbox.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // SIGHUP is a closed terminal: stopped as for Ctrl-C, so the embedded PostgreSQL does not outlive it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
 } catch (error) {
   process.stderr.write(`sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

@@ -39,6 +39,11 @@ export interface RunningSandbox {
  * page on one port, and the unmodified app started as `npm start` starts it, pointed at them.
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const appPidFile = options.folder ? join(options.folder, 'app.pid') : null;
+  if (appPidFile) {
+    const leftover = await AppProcess.stopLeftover(appPidFile);
+    if (leftover !== null) options.log(`Stopped the app an earlier sandbox left running (pid ${leftover}).`);
+  }
   const database = await openSandboxDatabase({ ...options, log: options.log });
   const watch = new TableWatch(database.url);
   await watch.open();
@@ -87,6 +92,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ...options.appEnv,
     },
     (line) => options.log(`app: ${line}`),
+    appPidFile,
   );
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
