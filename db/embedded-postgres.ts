@@ -5,7 +5,7 @@
  * free port, with no Unix socket, and trusts local connections.
  */
 import { chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { stopLeftover } from './leftover-process.js';
+import { stopLeftover, type Leftover } from './leftover-process.js';
 import { createConnection, createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -76,10 +76,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 /**
  * Stops a server that an earlier process left running on `dataDir` (a sandbox killed with `kill -9`),
  * which would keep a new one from starting on the same folder. Only when `/proc` shows that the pid
- * in `postmaster.pid` is a `postgres` serving this very folder: a stale pid file (a crash) or a
- * reused pid is left to PostgreSQL. SIGINT is its fast shutdown. Returns the pid it stopped.
+ * in `postmaster.pid` is a `postgres` serving this very folder (a stale pid file or a reused pid is
+ * left to PostgreSQL), and only when orphaned (`owner`: a live process still runs it). SIGINT is
+ * PostgreSQL's fast shutdown.
  */
-export async function stopLeftoverServer(dataDir: string): Promise<number | null> {
+export async function stopLeftoverServer(dataDir: string): Promise<Leftover> {
   const pidFile = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
   const pid = Number(pidFile.split('\n')[0]);
   const serves = (args: string[]) => args[0]?.endsWith('/postgres') === true && resolve(args[args.indexOf('-D') + 1] ?? '') === resolve(dataDir);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, readlink, rm, writeFile } from 'node:fs/promises';
-import { stopLeftover } from '../db/leftover-process.js';
+import { stopLeftover, type Leftover } from '../db/leftover-process.js';
 import { FROM_SOURCE, PROJECT_ROOT, projectPath } from '../src/project-root.js';
 
 /** `npm start`'s own command line, read from package.json: `node`, its options, the script. */
@@ -32,15 +32,15 @@ export class AppProcess {
   /**
    * Stops the app an earlier sandbox left running (killed with `kill -9`, its child lives on): it
    * would reconnect to the next sandbox's stand-in on the same port, with the old database behind
-   * it. Only this checkout's app, by its command line and working folder.
+   * it. Only this checkout's app, by its command line and working folder, and only when orphaned.
    */
-  static async stopLeftover(pidFile: string): Promise<number | null> {
+  static async stopLeftover(pidFile: string): Promise<Leftover> {
     const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
     const isApp = (args: string[]) => cwd === PROJECT_ROOT && args.slice(1).filter(Boolean).join(' ') === APP_ARGS.join(' ');
-    const stopped = await stopLeftover(pid, isApp, 'SIGKILL', 'the app an earlier sandbox left running');
-    await rm(pidFile, { force: true });
-    return stopped;
+    const found = await stopLeftover(pid, isApp, 'SIGKILL', 'the app an earlier sandbox left running');
+    if (!found || 'stopped' in found) await rm(pidFile, { force: true });
+    return found;
   }
 
   get running(): boolean {

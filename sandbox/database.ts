@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { djangoSchemaSql, seedWebhooksSql } from '../db/django/fixtures.js';
 import { startEmbeddedPostgres, stopLeftoverServer } from '../db/embedded-postgres.js';
+import type { Leftover } from '../db/leftover-process.js';
 import { withClient } from '../db/with-client.js';
 import { databaseLabel } from '../src/db/database-label.js';
 import { WEBHOOK_STATUSES } from '../src/domain/statuses.js';
@@ -43,8 +44,7 @@ export async function openSandboxDatabase(options: DatabaseOptions): Promise<San
     return { url: options.givenUrl, description: `${databaseLabel(options.givenUrl)} (from DATABASE_URL; never seeded)`, seeded: false, stop: () => Promise.resolve() };
   }
   const dataDir = join(options.folder, 'pg');
-  const leftover = await stopLeftoverServer(dataDir);
-  if (leftover !== null) options.log(`Stopped the embedded PostgreSQL an earlier sandbox left running (pid ${leftover}).`);
+  sayLeftover(await stopLeftoverServer(dataDir), 'embedded PostgreSQL', options.log);
   if (options.fresh) await rm(dataDir, { recursive: true, force: true });
   // A rehearsal copy: durability off (fsync) makes seeding and purges faster; an OS crash may cost the data, --fresh rebuilds it.
   const server = await startEmbeddedPostgres({ dataDir, fast: true });
@@ -102,4 +102,10 @@ export class TableWatch {
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
+}
+
+/** What a sandbox killed earlier left running: stopped, or still in use by a live sandbox. */
+export function sayLeftover(found: Leftover, what: string, log: (line: string) => void): void {
+  if (found && 'owner' in found) throw new Error(`another sandbox (pid ${found.owner}) is running from this folder: stop it first (Ctrl-C in its terminal), or use its page`);
+  if (found) log(`Stopped the ${what} an earlier sandbox left running (pid ${found.stopped}).`);
 }

@@ -5,7 +5,7 @@ import { extname, join, normalize } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { projectPath } from '../src/project-root.js';
 import { AppProcess } from './app-process.js';
-import { openSandboxDatabase, TableWatch, type DatabaseOptions } from './database.js';
+import { openSandboxDatabase, sayLeftover, TableWatch, type DatabaseOptions } from './database.js';
 import { readBody, sendJson, SlackStandIn, text } from './slack-standin.js';
 import { ACCESS_ENV, PEOPLE } from './workspace.js';
 
@@ -40,10 +40,7 @@ export interface RunningSandbox {
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const appPidFile = options.folder ? join(options.folder, 'app.pid') : null;
-  if (appPidFile) {
-    const leftover = await AppProcess.stopLeftover(appPidFile);
-    if (leftover !== null) options.log(`Stopped the app an earlier sandbox left running (pid ${leftover}).`);
-  }
+  if (appPidFile) sayLeftover(await AppProcess.stopLeftover(appPidFile), 'app', options.log);
   const database = await openSandboxDatabase({ ...options, log: options.log });
   const watch = new TableWatch(database.url);
   await watch.open();

@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { isListening, startEmbeddedPostgres, stopLeftoverServer } from '../../db/embedded-postgres.js';
-import { AppProcess } from '../../sandbox/app-process.js';
-import { startSandbox } from '../../sandbox/sandbox.js';
+import { start, type Running } from '../helpers/child-process.js';
 import { createScratchDb } from '../helpers/scratch-db.js';
 
-/** What a sandbox killed with `kill -9` leaves behind: its PostgreSQL and its app, both still running. */
+/**
+ * What a sandbox killed with `kill -9` leaves behind: its PostgreSQL and its app, still running.
+ * Each sandbox here is a process of its own (the built JavaScript, as `npm run sandbox` runs it), so
+ * it can be killed as a person would kill it.
+ */
 const folders: string[] = [];
-const sleepers: ReturnType<typeof spawn>[] = [];
+const children: Running[] = [];
 
 async function folder(): Promise<string> {
   const made = await mkdtemp(join(tmpdir(), 'clear-telemetry-leftover-'));
@@ -18,33 +21,54 @@ async function folder(): Promise<string> {
   return made;
 }
 
+/** Runs `code` (an ES module body) in a Node.js process of its own, from the project's root. */
+function node(code: string): Running {
+  const running = start(process.execPath, ['--input-type=module', '-e', code], {});
+  children.push(running);
+  return running;
+}
+
 /** A process that is neither PostgreSQL nor the app, whose pid a stale file might hold. */
 function bystander(): number {
   const child = spawn('sleep', ['60'], { stdio: 'ignore' });
-  sleepers.push(child);
+  children.push({ child } as Running);
   return child.pid ?? 0;
 }
 
-const alive = (pid: number) => {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
-};
+}
+
+async function killed(running: Running): Promise<void> {
+  running.child.kill('SIGKILL');
+  await running.done;
+}
 
 afterEach(() => {
-  for (const child of sleepers.splice(0)) child.kill();
+  for (const running of children.splice(0)) running.child.kill('SIGKILL');
 });
 afterAll(async () => {
-  for (const made of folders) await rm(made, { recursive: true, force: true });
+  for (const made of folders) {
+    // A test that failed half-way may have left a server behind: this is what it tests.
+    await stopLeftoverServer(join(made, 'pg')).catch(() => null);
+    await rm(made, { recursive: true, force: true });
+  }
 });
 
 describe('a sandbox started after one was killed', () => {
-  it('stops the PostgreSQL left running on its folder, then one starts there again; a stale pid is left alone', async () => {
+  it('stops the PostgreSQL it left on the folder, then one starts there again; a live one, or a stale pid, is left alone', async () => {
     const dataDir = join(await folder(), 'pg');
-    const left = await startEmbeddedPostgres({ dataDir, fast: true });
+    const owner = node(`
+      const { startEmbeddedPostgres } = await import('./dist/db/embedded-postgres.js');
+      const server = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, fast: true });
+      console.log('up on', server.port);`);
+    await owner.waitFor(/up on \d+/, 45_000);
+    const port = Number(/up on (\d+)/.exec(owner.output().stdout)?.[1]);
     const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
     // Another folder whose pid file names a process that is not its server.
     const other = join(await folder(), 'pg');
@@ -54,35 +78,64 @@ describe('a sandbox started after one was killed', () => {
 
     expect(await stopLeftoverServer(other)).toBeNull();
     expect(alive(innocent)).toBe(true);
-    expect(await stopLeftoverServer(dataDir)).toBe(pid);
+    // Its sandbox still runs it.
+    expect(await stopLeftoverServer(dataDir)).toEqual({ owner: owner.child.pid });
+    expect(await isListening(port)).toBe(true);
+
+    await killed(owner);
+    expect(await isListening(port)).toBe(true);
+    expect(await stopLeftoverServer(dataDir)).toEqual({ stopped: pid });
     expect(alive(pid)).toBe(false);
-    expect(await isListening(left.port)).toBe(false);
+    expect(await isListening(port)).toBe(false);
 
     const again = await startEmbeddedPostgres({ dataDir, fast: true });
     expect(await isListening(again.port)).toBe(true);
     await again.stop();
-  }, 60_000);
+  }, 90_000);
 
-  it('stops the app left running (it would reconnect to the next stand-in), and only the app', async () => {
+  it('stops the app it left (which would talk to the next stand-in), and refuses while that sandbox lives', async () => {
     const db = await createScratchDb(inject('templateDb'));
     const place = await folder();
-    const sandbox = await startSandbox({ scratchUrl: db.url, folder: place, fresh: false, rows: 0, http: false, port: 0, log: () => undefined });
+    const sandbox = () =>
+      node(`
+        const { startSandbox } = await import('./dist/sandbox/sandbox.js');
+        const options = { scratchUrl: ${JSON.stringify(db.url)}, folder: ${JSON.stringify(place)}, fresh: false, rows: 0, http: false, port: 0, log: console.log };
+        try {
+          const sandbox = await startSandbox(options);
+          console.log('ready');
+          process.once('SIGTERM', () => sandbox.stop().then(() => process.exit(0)));
+        } catch (error) {
+          console.log('refused:', error.message);
+        }`);
     try {
-      const pidFile = join(place, 'app.pid');
-      const appPid = Number(await readFile(pidFile, 'utf8'));
-      expect(sandbox.app.running).toBe(true);
-      const innocent = bystander();
-      await writeFile(pidFile, String(innocent));
-      expect(await AppProcess.stopLeftover(pidFile)).toBeNull();
-      expect(alive(innocent)).toBe(true);
+      const first = sandbox();
+      await first.waitFor(/ready/, 45_000);
+      const app = Number(await readFile(join(place, 'app.pid'), 'utf8'));
 
-      await writeFile(pidFile, String(appPid));
-      expect(await AppProcess.stopLeftover(pidFile)).toBe(appPid);
-      await expect.poll(() => sandbox.app.running).toBe(false);
-      await expect(readFile(pidFile, 'utf8')).rejects.toThrow(/ENOENT/);
+      const second = sandbox();
+      await second.waitFor(/refused/);
+      expect(second.output().stdout).toContain(`refused: another sandbox (pid ${first.child.pid}) is running from this folder: stop it first (Ctrl-C in its terminal), or use its page`);
+      expect(alive(app)).toBe(true);
+
+      await killed(first);
+      expect(alive(app)).toBe(true);
+      const third = sandbox();
+      await third.waitFor(/ready/, 45_000);
+      expect(third.output().stdout).toContain(`Stopped the app an earlier sandbox left running (pid ${app}).`);
+      expect(alive(app)).toBe(false);
+      third.child.kill('SIGTERM');
+      expect((await third.done).code).toBe(0);
     } finally {
-      await sandbox.stop();
       await db.drop();
     }
-  }, 60_000);
+  }, 120_000);
+
+  it('leaves a process alone that only has the app\'s pid file', async () => {
+    const place = await folder();
+    const innocent = bystander();
+    await writeFile(join(place, 'app.pid'), String(innocent));
+    const { AppProcess } = await import('../../sandbox/app-process.js');
+    expect(await AppProcess.stopLeftover(join(place, 'app.pid'))).toBeNull();
+    expect(alive(innocent)).toBe(true);
+  });
 });
