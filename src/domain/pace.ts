@@ -14,18 +14,44 @@ export interface PaceSettings {
 }
 
 /**
- * Paces the batches of one run. The rows-per-second ceiling is a Bottleneck `minTime` recomputed
- * for each batch (the next batch starts no sooner than rows / ceiling after this one started), from
- * the rows the batch is expected to delete: its id span times the density seen so far. So a sparse
- * status runs at the ceiling too, not at a fraction of it.
- * The pause is idle time after a batch ends, which `minTime` (start to start) cannot express.
+ * Paces the batches of one run. The rows-per-second ceiling is a token bucket of rows (Bottleneck's
+ * reservoir): it starts empty and fills at the ceiling's rate, and a batch starts once the bucket
+ * holds the rows it is expected to delete (its id span times the density seen so far, so a sparse
+ * status runs at the ceiling too). So a run is never faster than the ceiling, even at its first
+ * batches, and a long Pause saves up at most one batch's worth (and a tenth of a second's).
+ * The pause is idle time after a batch ends, which a bucket cannot express.
  */
 export class BatchPacer {
   /** Only with a ceiling: scheduling through Bottleneck costs about 5 ms a job in timer hops. */
   private readonly limiter: Bottleneck | null;
+  /** No batch weighs more than this many rows. */
+  private readonly capacity: number;
 
-  constructor(private readonly settings: PaceSettings) {
-    this.limiter = settings.maxRowsPerSecond > 0 ? new Bottleneck({ id: 'purge-pace', maxConcurrent: 1, minTime: 0 }) : null;
+  /** `maxBatchRows`: the most rows one batch may delete (`--batch-size`, or the parser's ceiling). */
+  constructor(
+    private readonly settings: PaceSettings,
+    maxBatchRows: number,
+  ) {
+    const perSecond = settings.maxRowsPerSecond;
+    this.capacity = Math.max(1, maxBatchRows);
+    // About ten refills a second, each of a whole number of rows, at the ceiling's rate. Bottleneck
+    // refills on its heartbeat timer, at most once a beat, so each beat is one refill (a late beat
+    // makes the run slower, never faster).
+    const refill = Math.max(1, Math.round(perSecond / 10));
+    this.limiter =
+      perSecond > 0
+        ? new Bottleneck({
+            // One batch at a time by construction (the run awaits each); a job's weight counts
+            // against maxConcurrent, so it is not set.
+            id: 'purge-pace',
+            reservoir: 0,
+            heartbeatInterval: Math.max(1, Math.round((refill * 1_000) / perSecond)),
+            reservoirIncreaseAmount: refill,
+            reservoirIncreaseInterval: 1,
+            // A refill is never cut short while a batch waits for its rows.
+            reservoirIncreaseMaximum: this.capacity + refill,
+          })
+        : null;
     this.limiter?.on('error', () => {
       // A failed batch rejects its own promise; the runner handles it there.
     });
@@ -33,8 +59,7 @@ export class BatchPacer {
 
   async run<T>(rows: number, batch: () => Promise<T>): Promise<T> {
     if (!this.limiter) return batch();
-    this.limiter.updateSettings({ minTime: Math.ceil((rows * 1_000) / this.settings.maxRowsPerSecond) });
-    return this.limiter.schedule(batch);
+    return this.limiter.schedule({ weight: Math.min(Math.max(1, Math.round(rows)), this.capacity) }, batch);
   }
 
   /** Rests after a batch that took `batchMs`; resolves early (without throwing) when the run is stopped. */

@@ -250,6 +250,21 @@ describe('stopping and failing', () => {
     expect(outcome.durationMs).toBeGreaterThanOrEqual(400);
   });
 
+  it('is never faster than the ceiling, not even at its first batches', async () => {
+    await insertWebhooks(scratch.db.client, Array(3_000).fill('DONE'));
+    const plan = await planFor('DONE', 1_000);
+    const events: PurgeEvent[] = [];
+    const outcome = await purge(plan, scratch.queue, { ...settings, maxRowsPerSecond: 2_000 }, { onEvent: (event) => void events.push(event) });
+
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 3_000, batches: 3 });
+    // Each batch waits for its own rows' allowance: 3,000 rows at 2,000 a second take 1.5 s.
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(1_400);
+    const rates = progressOf(events).map((progress) => progress.rowsPerSecond);
+    expect(rates).toHaveLength(3);
+    // Bottleneck refills its bucket on a timer: a few percent of slack.
+    for (const rate of rates) expect(rate).toBeLessThanOrEqual(2_000 * 1.05);
+  });
+
   it('reaches the ceiling on a sparse status, and never mistakes the wait for a slow batch', async () => {
     // One row in five matches: 100 ERROR rows over 500 ids, batches of 10 rows (so 50 ids each).
     await insertWebhooks(scratch.db.client, Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? 'ERROR' : 'DONE')));
