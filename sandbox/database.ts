@@ -59,8 +59,12 @@ export async function openSandboxDatabase(options: DatabaseOptions): Promise<San
       const { rows } = await client.query<{ table: string | null }>(`select to_regclass('assignments_learnpackwebhook')::text as table`);
       if (rows[0]?.table) return;
       options.log(`Creating the Django table and seeding ${options.rows.toLocaleString('en-US')} webhooks…`);
+      // One transaction: a sandbox stopped while it seeds leaves no empty table behind (the next one
+      // would take it as seeded), so the next start seeds again.
+      await client.query('begin');
       await client.query(djangoSchemaSql());
       await client.query(seedWebhooksSql(options.rows, Math.round(options.rows * 0.4)));
+      await client.query('commit');
     });
   } catch (error) {
     await server.stop();

@@ -4,7 +4,7 @@
  */
 import { projectPath } from '../src/project-root.js';
 import { scriptFlags } from '../src/script-flags.js';
-import { startSandbox } from './sandbox.js';
+import { startSandbox, type RunningSandbox } from './sandbox.js';
 
 const USAGE = `Usage: npm run sandbox [-- options]
   --rows N     webhooks to seed a new embedded database with (default 300,000)
@@ -36,8 +36,26 @@ const started = performance.now();
 // Once its terminal is closed, a write fails (EIO, EPIPE): the sandbox must still stop its database.
 process.stdout.on('error', () => undefined);
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+// Signals are taken from the start: one that comes while the sandbox is starting stops it once it is up.
+let sandbox: RunningSandbox | null = null;
+let stopping = false;
+const stopped = (code: number) => () => process.exit(code);
+const stop = (signal: NodeJS.Signals) => {
+  // A second Ctrl-C leaves at once; a repeated hang-up (the kernel's, then the shell's) waits.
+  if (stopping) {
+    if (signal === 'SIGINT') process.exit(130);
+    return;
+  }
+  stopping = true;
+  say('Stopping the sandbox…');
+  sandbox?.stop().then(stopped(0), stopped(1));
+};
+// SIGHUP is a closed terminal: stopped as for Ctrl-C, so the embedded PostgreSQL does not outlive it.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+
 try {
-  const sandbox = await startSandbox({
+  sandbox = await startSandbox({
     givenUrl: process.env.DATABASE_URL,
     folder: projectPath('.sandbox'),
     fresh: values.fresh,
@@ -47,28 +65,18 @@ try {
     log: (line) => (values.verbose || !line.startsWith('app: ') ? say(line) : undefined),
     appEnv: settings,
   });
+  if (stopping) await sandbox.stop().then(stopped(0), stopped(1));
   say(`Database: ${sandbox.databaseDescription}`);
   say(`Slack: a local stand-in, ${values.http ? 'HTTP mode (signed requests)' : 'Socket Mode'}; the app runs as npm start runs it.`);
   const names = Object.keys(settings);
   if (names.length > 0) say(`Settings from your environment: ${names.map((name) => `${name}=${settings[name]}`).join(', ')}`);
   say(`Ready in ${((performance.now() - started) / 1_000).toFixed(1)} s. Open ${sandbox.url}  (Ctrl-C stops it)`);
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    // A second Ctrl-C leaves at once; a repeated hang-up (the kernel's, then the shell's) waits.
-    if (stopping) {
-      if (signal === 'SIGINT') process.exit(130);
-      return;
-    }
-    stopping = true;
-    say('Stopping the sandbox…');
-    sandbox.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  // SIGHUP is a closed terminal: stopped as for Ctrl-C, so the embedded PostgreSQL does not outlive it.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
 } catch (error) {
+  // Ctrl-C reaches the embedded PostgreSQL too (one process group), which then ends the seeding.
+  if (stopping) {
+    say('Stopped before it was ready; the next start seeds the database again if it had not finished.');
+    process.exit(130);
+  }
   process.stderr.write(`sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 }

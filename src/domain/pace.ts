@@ -1,4 +1,5 @@
 import Bottleneck from 'bottleneck';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PaceSettings {
@@ -57,9 +58,20 @@ export class BatchPacer {
     });
   }
 
-  async run<T>(rows: number, batch: () => Promise<T>): Promise<T> {
-    if (!this.limiter) return batch();
-    return this.limiter.schedule({ weight: Math.min(Math.max(1, Math.round(rows)), this.capacity) }, batch);
+  /**
+   * Waits until the bucket holds `rows` rows, and takes them. Resolves early when `signal` aborts (a
+   * Stop). True when there is a ceiling, so the caller's earlier checks may be stale by now.
+   */
+  async turn(rows: number, signal?: AbortSignal): Promise<boolean> {
+    if (!this.limiter) return false;
+    const weight = Math.min(Math.max(1, Math.round(rows)), this.capacity);
+    // A turn still queued when the run ends is dropped by close().
+    const taken = this.limiter.schedule({ weight }, () => Promise.resolve()).catch(() => undefined);
+    if (signal?.aborted) return true;
+    const settled = new AbortController();
+    await Promise.race([taken, signal ? once(signal, 'abort', { signal: settled.signal }).catch(() => undefined) : taken]);
+    settled.abort();
+    return true;
   }
 
   /** Rests after a batch that took `batchMs`; resolves early (without throwing) when the run is stopped. */

@@ -126,18 +126,17 @@ class PurgeRun {
     // After a batch, the gate for the next one runs during the pause (see `rest`).
     let gated = false;
     for (let fromId = this.nextId(); fromId <= watermark; fromId = this.nextId()) {
-      if (!gated) await this.options.gate?.();
+      const toId = this.sizer.lastId(fromId, watermark);
+      // The ceiling's wait comes first, and a Stop ends it; the gate then reads Stop and Pause afresh.
+      const waited = await this.pacer.turn(this.expectedRows(fromId, toId), signal);
+      if (!gated || waited) await this.options.gate?.();
       gated = false;
       if (signal?.aborted) return this.finish('stopped');
-      const toId = this.sizer.lastId(fromId, watermark);
       // Timed from when the database work starts: a wait for the pace's turn is not a slow database.
-      let started = this.clock();
+      const started = this.clock();
       let deleted: number;
       try {
-        deleted = await this.pacer.run(this.expectedRows(fromId, toId), () => {
-          started = this.clock();
-          return this.queue.deleteBatch({ status: this.plan.status, fromId, toId, snapshot: this.plan.snapshot, cutoff: this.plan.cutoff, timeouts: this.settings.batchTimeouts, checkpoint: this.options.checkpoint });
-        });
+        deleted = await this.queue.deleteBatch({ status: this.plan.status, fromId, toId, snapshot: this.plan.snapshot, cutoff: this.plan.cutoff, timeouts: this.settings.batchTimeouts, checkpoint: this.options.checkpoint });
       } catch (error) {
         const { waitMs, reason } = retry.next(error);
         await this.options.onEvent?.({ type: 'retry', reason });

@@ -265,6 +265,20 @@ describe('stopping and failing', () => {
     for (const rate of rates) expect(rate).toBeLessThanOrEqual(2_000 * 1.05);
   });
 
+  it('ends at once, before the batch, when stopped while it waits for the ceiling', async () => {
+    await insertWebhooks(scratch.db.client, Array(2_000).fill('DONE'));
+    const plan = await planFor('DONE', 1_000);
+    const stop = new AbortController();
+    // 1,000 rows at 100 a second: the first batch's turn comes after 10 s.
+    const running = purge(plan, scratch.queue, { ...settings, maxRowsPerSecond: 100 }, { signal: stop.signal });
+    setTimeout(() => stop.abort(), 300);
+    const outcome = await running;
+
+    expect(outcome).toMatchObject({ state: 'stopped', deleted: 0, batches: 0 });
+    expect(outcome.durationMs).toBeLessThan(5_000);
+    expect(await countByStatus(scratch.db.client)).toEqual({ DONE: 2_000 });
+  });
+
   it('reaches the ceiling on a sparse status, and never mistakes the wait for a slow batch', async () => {
     // One row in five matches: 100 ERROR rows over 500 ids, batches of 10 rows (so 50 ids each).
     await insertWebhooks(scratch.db.client, Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? 'ERROR' : 'DONE')));

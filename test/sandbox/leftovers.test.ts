@@ -102,14 +102,15 @@ describe('a sandbox started after one was killed', () => {
         const options = { scratchUrl: ${JSON.stringify(db.url)}, folder: ${JSON.stringify(place)}, fresh: false, rows: 0, http: false, port: 0, log: console.log };
         try {
           const sandbox = await startSandbox(options);
-          console.log('ready');
+          // The handler first: the test sends SIGTERM the moment it reads the line.
           process.once('SIGTERM', () => sandbox.stop().then(() => process.exit(0)));
+          console.log('SANDBOX READY');
         } catch (error) {
           console.log('refused:', error.message);
         }`);
     try {
       const first = sandbox();
-      await first.waitFor(/ready/, 45_000);
+      await first.waitFor(/^SANDBOX READY$/m, 45_000);
       const app = Number(await readFile(join(place, 'app.pid'), 'utf8'));
 
       const second = sandbox();
@@ -120,11 +121,12 @@ describe('a sandbox started after one was killed', () => {
       await killed(first);
       expect(alive(app)).toBe(true);
       const third = sandbox();
-      await third.waitFor(/ready/, 45_000);
+      await third.waitFor(/^SANDBOX READY$/m, 45_000);
       expect(third.output().stdout).toContain(`Stopped the app an earlier sandbox left running (pid ${app}).`);
       expect(alive(app)).toBe(false);
       third.child.kill('SIGTERM');
-      expect((await third.done).code).toBe(0);
+      const ended = await third.done;
+      expect({ code: ended.code, signal: ended.signal, stderr: ended.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
     } finally {
       await db.drop();
     }
