@@ -19,26 +19,22 @@ export interface PaceSettings {
  * reservoir): it starts empty and fills at the ceiling's rate, and a batch starts once the bucket
  * holds the rows it is expected to delete (its id span times the density seen so far, so a sparse
  * status runs at the ceiling too). So a run is never faster than the ceiling, even at its first
- * batches, and a long Pause saves up at most one batch's worth (and a tenth of a second's).
+ * batches. The bucket holds at most the waiting batch's rows (and a tenth of a second's), so a long
+ * Pause saves up no more than that one batch.
  * The pause is idle time after a batch ends, which a bucket cannot express.
  */
 export class BatchPacer {
   /** Only with a ceiling: scheduling through Bottleneck costs about 5 ms a job in timer hops. */
   private readonly limiter: Bottleneck | null;
-  /** No batch weighs more than this many rows. */
-  private readonly capacity: number;
+  /** Rows added to the bucket at each of Bottleneck's heartbeats. */
+  private readonly refill: number;
 
-  /** `maxBatchRows`: the most rows one batch may delete (`--batch-size`, or the parser's ceiling). */
-  constructor(
-    private readonly settings: PaceSettings,
-    maxBatchRows: number,
-  ) {
+  constructor(private readonly settings: PaceSettings) {
     const perSecond = settings.maxRowsPerSecond;
-    this.capacity = Math.max(1, maxBatchRows);
     // About ten refills a second, each of a whole number of rows, at the ceiling's rate. Bottleneck
     // refills on its heartbeat timer, at most once a beat, so each beat is one refill (a late beat
     // makes the run slower, never faster).
-    const refill = Math.max(1, Math.round(perSecond / 10));
+    this.refill = Math.max(1, Math.round(perSecond / 10));
     this.limiter =
       perSecond > 0
         ? new Bottleneck({
@@ -46,11 +42,9 @@ export class BatchPacer {
             // against maxConcurrent, so it is not set.
             id: 'purge-pace',
             reservoir: 0,
-            heartbeatInterval: Math.max(1, Math.round((refill * 1_000) / perSecond)),
-            reservoirIncreaseAmount: refill,
+            heartbeatInterval: Math.max(1, Math.round((this.refill * 1_000) / perSecond)),
+            reservoirIncreaseAmount: this.refill,
             reservoirIncreaseInterval: 1,
-            // A refill is never cut short while a batch waits for its rows.
-            reservoirIncreaseMaximum: this.capacity + refill,
           })
         : null;
     this.limiter?.on('error', () => {
@@ -64,7 +58,11 @@ export class BatchPacer {
    */
   async turn(rows: number, signal?: AbortSignal): Promise<boolean> {
     if (!this.limiter) return false;
-    const weight = Math.min(Math.max(1, Math.round(rows)), this.capacity);
+    const weight = Math.max(1, Math.round(rows));
+    // Rows saved up during a Pause or a hold beyond this batch's are dropped. (Not as the bucket's
+    // maximum: Bottleneck's updateSettings stops the heartbeat that refills it.)
+    const saved = (await this.limiter.currentReservoir()) ?? 0;
+    if (saved > weight + this.refill) await this.limiter.incrementReservoir(weight + this.refill - saved);
     // A turn still queued when the run ends is dropped by close().
     const taken = this.limiter.schedule({ weight }, () => Promise.resolve()).catch(() => undefined);
     if (signal?.aborted) return true;

@@ -75,7 +75,7 @@ class PurgeRun {
   ) {
     this.clock = options.clock ?? Date.now;
     this.startedAt = this.clock();
-    this.pacer = new BatchPacer(settings, plan.batchSize);
+    this.pacer = new BatchPacer(settings);
     this.sizer = new BatchSizer({ max: plan.batchSize, min: Math.min(settings.minBatchSize, plan.batchSize), targetMs: settings.targetBatchMs, density: planDensity(plan) });
     this.position = options.resumeFrom ?? { lastId: null, deleted: 0, batches: 0 };
     this.resumedDeleted = this.position.deleted;

@@ -265,6 +265,23 @@ describe('stopping and failing', () => {
     for (const rate of rates) expect(rate).toBeLessThanOrEqual(2_000 * 1.05);
   });
 
+  it('saves up no more than the waiting batch\'s rows during a long hold', async () => {
+    await insertWebhooks(scratch.db.client, Array(3_000).fill('DONE'));
+    const plan = await planFor('DONE', 1_000);
+    const batchEnds: number[] = [];
+    let gates = 0;
+    const outcome = await purge(plan, scratch.queue, { ...settings, maxRowsPerSecond: 2_000 }, {
+      onEvent: (event) => void (event.type === 'progress' && batchEnds.push(performance.now())),
+      // The gate after the first batch holds for 2 s, as a Pause would: 4,000 rows' worth of time.
+      gate: () => (++gates === 2 ? sleep(2_000) : Promise.resolve()),
+    });
+
+    expect(outcome).toMatchObject({ state: 'completed', deleted: 3_000, batches: 3 });
+    // The second batch had its turn saved up; the third waits for its own 1,000 rows (0.5 s).
+    expect((batchEnds[1] ?? 0) - (batchEnds[0] ?? 0)).toBeGreaterThanOrEqual(1_950);
+    expect((batchEnds[2] ?? 0) - (batchEnds[1] ?? 0)).toBeGreaterThanOrEqual(300);
+  });
+
   it('ends at once, before the batch, when stopped while it waits for the ceiling', async () => {
     await insertWebhooks(scratch.db.client, Array(2_000).fill('DONE'));
     const plan = await planFor('DONE', 1_000);
