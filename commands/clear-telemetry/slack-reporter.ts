@@ -1,6 +1,6 @@
 import type { RunNote, RunReporter } from '../../src/domain/run-ports.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
-import { progressAt } from '../../src/domain/purge.js';
+import { progressAt } from '../../src/domain/progress.js';
 import type { PurgeRequestRecord } from '../../src/domain/request.js';
 import type { Log } from '../../src/log.js';
 import type { Target } from '../../src/domain/describe.js';

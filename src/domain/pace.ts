@@ -65,10 +65,12 @@ export class BatchPacer {
     if (saved > weight + this.refill) await this.limiter.incrementReservoir(weight + this.refill - saved);
     // A turn still queued when the run ends is dropped by close().
     const taken = this.limiter.schedule({ weight }, () => Promise.resolve()).catch(() => undefined);
-    if (signal?.aborted) return true;
-    const settled = new AbortController();
-    await Promise.race([taken, signal ? once(signal, 'abort', { signal: settled.signal }).catch(() => undefined) : taken]);
-    settled.abort();
+    if (!signal) await taken;
+    else if (!signal.aborted) {
+      const settled = new AbortController();
+      await Promise.race([taken, once(signal, 'abort', { signal: settled.signal }).catch(() => undefined)]);
+      settled.abort();
+    }
     return true;
   }
 

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchRetry, transientProblem, type RetryLimits } from './batch-retry.js';
-import { BatchSizer, estimateBatches, firstBatchRows } from './batch-sizer.js';
+import { BatchSizer } from './batch-sizer.js';
+import { progressAt } from './progress.js';
 import { formatCount, formatDuration } from './format.js';
 import { BatchPacer, type PaceSettings } from './pace.js';
 import type { Plan } from './plan.js';
-import type { PurgeMethod } from './ports.js';
-import type { Checkpoint, PurgePosition, PurgeProgress, Timeouts, WebhookQueue } from './ports.js';
+import type { Checkpoint, PurgeMethod, PurgePosition, PurgeProgress, Timeouts, WebhookQueue } from './ports.js';
 
 export interface PurgeSettings extends PaceSettings, RetryLimits {
   batchTimeouts: Timeouts;
@@ -216,42 +216,4 @@ function planDensity({ matching, firstId, watermark }: Plan): number {
 /** Where the next batch starts. */
 function nextId(plan: Plan, position: PurgePosition): number {
   return position.lastId === null ? (plan.firstId ?? Number.POSITIVE_INFINITY) : position.lastId + 1;
-}
-
-/** The run as it stands right now; by default, as a run about to start or resume from `position`. */
-interface RunSoFar {
-  method: PurgeMethod;
-  /** Rows the next batch aims at. */
-  batchSize: number;
-  elapsedMs: number;
-  /** Deleted since this start or resume (the rate counts only these). */
-  deletedHere: number;
-  lastBatchMs: number;
-  /** The rows-per-second ceiling (0: none): the first batches run before it bites, so the ETA never assumes faster. */
-  maxRowsPerSecond?: number;
-}
-
-/** Progress at a position: the one derivation, for a run under way and for one about to start or resume. */
-export function progressAt(plan: Plan, position: PurgePosition, run?: RunSoFar): PurgeProgress {
-  const { method, batchSize, elapsedMs, deletedHere, lastBatchMs, maxRowsPerSecond = 0 } = run ?? { method: plan.method, batchSize: firstBatchRows(plan.batchSize), elapsedMs: 0, deletedHere: 0, lastBatchMs: 0 };
-  const { deleted, batches, lastId } = position;
-  const total = Math.max(plan.matching, deleted);
-  const rowsPerSecond = elapsedMs > 0 ? (deletedHere * 1_000) / elapsedMs : 0;
-  const remaining = total - deleted;
-  const etaRate = maxRowsPerSecond > 0 ? Math.min(rowsPerSecond, maxRowsPerSecond) : rowsPerSecond;
-  return {
-    method,
-    deleted,
-    total,
-    percent: total > 0 ? (deleted / total) * 100 : 100,
-    batchesDone: batches,
-    // An estimate: batches are sized as they go. It counts only what is left, so it never jumps back.
-    batchesTotal: method === 'native' ? 1 : batches + estimateBatches(remaining, batchSize, plan.batchSize),
-    batchSize,
-    rowsPerSecond,
-    etaMs: remaining === 0 ? 0 : etaRate > 0 ? (remaining / etaRate) * 1_000 : null,
-    elapsedMs,
-    lastId,
-    lastBatchMs,
-  };
 }

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makePlan, type PlanPolicy } from '../../src/domain/plan.js';
-import { progressAt, purge, type PurgeEvent } from '../../src/domain/purge.js';
+import { purge, type PurgeEvent } from '../../src/domain/purge.js';
+import { progressAt } from '../../src/domain/progress.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
 import type { StatusFilter } from '../../src/domain/statuses.js';
 import { seedWebhooks, withClient } from '../helpers/scratch-db.js';
