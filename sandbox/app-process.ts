@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, readlink, rm, writeFile } from 'node:fs/promises';
-import { stopLeftover, type Leftover } from '../db/leftover-process.js';
+import { stopLeftover, type Leftover } from '../dev/postgres/leftover-process.js';
 import { FROM_SOURCE, PROJECT_ROOT, projectPath } from '../src/project-root.js';
 
 /** `npm start`'s own command line, read from package.json: `node`, its options, the script. */

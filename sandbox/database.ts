@@ -1,12 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { djangoSchemaSql, seedWebhooksSql } from '../db/django/fixtures.js';
-import { startEmbeddedPostgres, stopLeftoverServer } from '../db/embedded-postgres.js';
-import type { Leftover } from '../db/leftover-process.js';
-import { withClient } from '../db/with-client.js';
+import { djangoSchemaSql, seedWebhooksSql } from '../dev/postgres/django/fixtures.js';
+import { startEmbeddedPostgres, stopLeftoverServer } from '../dev/postgres/embedded-postgres.js';
+import type { Leftover } from '../dev/postgres/leftover-process.js';
+import { withClient } from '../dev/postgres/with-client.js';
 import { databaseLabel } from '../src/db/database-label.js';
-import { WEBHOOK_STATUSES } from '../src/domain/statuses.js';
+import { WEBHOOK_STATUSES } from '../src/domain/plan/webhook-statuses.js';
 import { pgConnection } from '../src/db/tls.js';
 
 export interface SandboxDatabase {

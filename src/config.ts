@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { accessList, type AccessList } from './domain/access.js';
-import type { PlanPolicy } from './domain/plan.js';
-import { DEFAULT_ARCHIVE_DAYS } from './domain/undo.js';
-import type { Target } from './domain/describe.js';
+import { accessList, type AccessList } from './domain/request/access.js';
+import type { PlanPolicy } from './domain/plan/plan.js';
+import { DEFAULT_ARCHIVE_DAYS } from './domain/undo/undo.js';
+import type { Target } from './domain/wording/sentences.js';
 import { databaseLabel } from './db/database-label.js';
-import type { PurgeSettings } from './domain/purge.js';
-import type { RunSettings } from './domain/run-request.js';
+import type { PurgeSettings } from './domain/run/purge.js';
+import type { RunSettings } from './domain/run/request-runner.js';
 import { duration, idList, oneOf, parseEnv, postgresUrl, token, wholeNumber, type Env } from './env-values.js';
 
 export type { Env };

@@ -1,4 +1,4 @@
-import type { PurgeRequestRecord } from './domain/request.js';
+import type { PurgeRequestRecord } from './domain/request/request.js';
 /**
  * Every failure a person can see has a code and a class, as bolt-js does in its own errors.ts.
  * Each surface (terminal exit codes, Slack ephemeral replies) maps them to words in one place.

@@ -18,7 +18,7 @@ function findRoot(from: string): string {
   }
 }
 
-/** A path inside the checkout, e.g. `projectPath('db/django/schema.sql')`. */
+/** A path inside the checkout, e.g. `projectPath('dev/postgres/django/schema.sql')`. */
 export function projectPath(...parts: string[]): string {
   return resolve(PROJECT_ROOT, ...parts);
 }

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { isListening, startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded-postgres.js';
-import { prepareDatabase } from '../db/prepare-database.js';
+import { isListening, startEmbeddedPostgres, type EmbeddedServer } from '../dev/postgres/embedded-postgres.js';
+import { prepareDatabase } from '../dev/postgres/prepare-database.js';
 import { ensureBuilt } from './helpers/ensure-built.js';
 
 declare module 'vitest' {

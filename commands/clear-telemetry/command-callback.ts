@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { parseClearArgs, splitCommandText } from '../../src/domain/clear-args.js';
+import { parseClearArgs, splitCommandText } from '../../src/domain/plan/clear-args.js';
 import { UsageError } from '../../src/errors.js';
 import { VERSION } from '../../src/version.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { openRequest } from './open-request.js';
-import { lookBack } from './look-back.js';
+import { lookBack } from './status-and-history.js';
 import { ephemeral, errorText, usageText } from './ephemeral.js';
 import { openRestore } from './open-restore.js';
 

@@ -1,7 +1,7 @@
 import type { RespondFn } from '@slack/bolt';
-import { isAllowed } from '../../src/domain/access.js';
-import { checkApproval, checkCancel, checkRequesterOrApprover, checkResume, isExpired, type Clicker } from '../../src/domain/approval.js';
-import type { PurgeRequestRecord } from '../../src/domain/request.js';
+import { isAllowed } from '../../src/domain/request/access.js';
+import { checkApproval, checkCancel, checkRequesterOrApprover, checkResume, isExpired, type Clicker } from '../../src/domain/request/approval.js';
+import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { closedMessage } from './preview-blocks.js';

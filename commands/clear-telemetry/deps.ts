@@ -1,11 +1,11 @@
-import type { AccessList, GroupMembers } from '../../src/domain/access.js';
-import type { PlanPolicy } from '../../src/domain/plan.js';
-import type { Target } from '../../src/domain/describe.js';
+import type { AccessList, GroupMembers } from '../../src/domain/request/access.js';
+import type { PlanPolicy } from '../../src/domain/plan/plan.js';
+import type { Target } from '../../src/domain/wording/sentences.js';
 import type { WebhookQueue } from '../../src/domain/ports.js';
-import type { ArchiveStore } from '../../src/domain/restore.js';
+import type { ArchiveStore } from '../../src/domain/undo/restore.js';
 import type { RequestLedger } from '../../src/domain/run-ports.js';
-import type { SharedCensus } from '../../src/domain/shared-census.js';
-import type { RequestRunner } from '../../src/domain/run-request.js';
+import type { SharedCensus } from '../../src/domain/plan/shared-census.js';
+import type { RequestRunner } from '../../src/domain/run/request-runner.js';
 import type { Log } from '../../src/log.js';
 import type { PreviewLimits } from './preview-limits.js';
 import type { SlackGateway } from '../../src/slack/slack-gateway.js';

@@ -1,6 +1,6 @@
-import { usage } from '../../src/domain/usage.js';
+import { usage } from '../../src/domain/plan/usage.js';
 import { AlreadyDecidedError, ErrorCode, isCodedError, NotAllowedError } from '../../src/errors.js';
-import type { AccessList } from '../../src/domain/access.js';
+import type { AccessList } from '../../src/domain/request/access.js';
 import { describeDecision, namePeople } from './sentences.js';
 import { echo } from './block-kit.js';
 import { COMMAND } from './ids.js';

@@ -1,7 +1,7 @@
 import type { RespondFn } from '@slack/bolt';
-import { isAllowed } from '../../src/domain/access.js';
-import type { ClearArgs } from '../../src/domain/clear-args.js';
-import { planPurge } from '../../src/domain/plan.js';
+import { isAllowed } from '../../src/domain/request/access.js';
+import type { ClearArgs } from '../../src/domain/plan/clear-args.js';
+import { planPurge } from '../../src/domain/plan/plan.js';
 import type { AgeCutoff } from '../../src/domain/ports.js';
 import { NotAllowedError } from '../../src/errors.js';
 import { platformError } from '../../src/slack/retry-policy.js';

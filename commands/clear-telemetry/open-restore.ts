@@ -1,6 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
-import { isAllowed } from '../../src/domain/access.js';
-import { restorePlan, surveyRestore } from '../../src/domain/restore.js';
+import { isAllowed } from '../../src/domain/request/access.js';
+import { restorePlan, surveyRestore } from '../../src/domain/undo/restore.js';
 import { NotAllowedError } from '../../src/errors.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './ephemeral.js';

@@ -1,13 +1,13 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
-import type { AccessList } from '../../src/domain/access.js';
-import { formatCount, formatDuration, formatTimestamp } from '../../src/domain/format.js';
-import type { Plan, StatusSummary } from '../../src/domain/plan.js';
-import { type PurgeRequestRecord } from '../../src/domain/request.js';
-import type { ArchiveSurvey } from '../../src/domain/restore.js';
+import type { AccessList } from '../../src/domain/request/access.js';
+import { formatCount, formatDuration, formatTimestamp } from '../../src/domain/wording/format.js';
+import type { Plan, StatusSummary } from '../../src/domain/plan/plan.js';
+import { type PurgeRequestRecord } from '../../src/domain/request/request.js';
+import type { ArchiveSurvey } from '../../src/domain/undo/restore.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
 import { closedSentence, mention, namePeople, slackDate, targetLine, verbOf, webhooks } from './sentences.js';
-import { livePendingAgeMs, type Target, gateSentences, batchesSentence, undoSentence } from '../../src/domain/describe.js';
+import { livePendingAgeMs, type Target, gateSentences, batchesSentence, undoSentence } from '../../src/domain/wording/sentences.js';
 import { ACTION } from './ids.js';
 
 /**

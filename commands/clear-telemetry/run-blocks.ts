@@ -1,13 +1,13 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
-import { formatCount, formatDuration, formatPercent, formatRate } from '../../src/domain/format.js';
+import { formatCount, formatDuration, formatPercent, formatRate } from '../../src/domain/wording/format.js';
 import type { RunNote } from '../../src/domain/run-ports.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
-import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
+import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, context, header, message, section } from './block-kit.js';
 import { noteText, people, resultSentence, targetLine, verbOf } from './sentences.js';
-import { NOTE_LABEL } from '../../src/domain/describe.js';
-import type { Target } from '../../src/domain/describe.js';
+import { NOTE_LABEL } from '../../src/domain/wording/sentences.js';
+import type { Target } from '../../src/domain/wording/sentences.js';
 import { ACTION } from './ids.js';
 import { planSection } from './preview-blocks.js';
 

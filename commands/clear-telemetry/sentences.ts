@@ -1,9 +1,9 @@
-import { howItRan, shortfall, statusPhrase, type Target } from '../../src/domain/describe.js';
-import type { AccessList } from '../../src/domain/access.js';
-import type { Plan } from '../../src/domain/plan.js';
-import { formatCount, formatTimestamp } from '../../src/domain/format.js';
+import { howItRan, shortfall, statusPhrase, type Target } from '../../src/domain/wording/sentences.js';
+import type { AccessList } from '../../src/domain/request/access.js';
+import type { Plan } from '../../src/domain/plan/plan.js';
+import { formatCount, formatTimestamp } from '../../src/domain/wording/format.js';
 import type { RunNote } from '../../src/domain/run-ports.js';
-import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
+import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { clip } from './block-kit.js';
 
 /** The sentences a message and its thread reply share, so both say the same thing. */

@@ -1,9 +1,9 @@
 import type { RunNote, RunReporter } from '../../src/domain/run-ports.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
-import { progressAt } from '../../src/domain/progress.js';
-import type { PurgeRequestRecord } from '../../src/domain/request.js';
+import { progressAt } from '../../src/domain/run/progress.js';
+import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { Log } from '../../src/log.js';
-import type { Target } from '../../src/domain/describe.js';
+import type { Target } from '../../src/domain/wording/sentences.js';
 import type { SlackGateway, SlackMessage } from '../../src/slack/slack-gateway.js';
 import { progressMessage, queuedMessage, resultMessage } from './run-blocks.js';
 import { threadReply } from './thread-replies.js';

@@ -1,10 +1,10 @@
-import { formatCount } from '../../src/domain/format.js';
+import { formatCount } from '../../src/domain/wording/format.js';
 import type { RunNote } from '../../src/domain/run-ports.js';
-import { runAccount, type PurgeRequestRecord } from '../../src/domain/request.js';
+import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { message, section } from './block-kit.js';
 import { closedSentence, mention, noteText, people, resultSentence, verbOf } from './sentences.js';
-import { batchesSentence, NOTE_LABEL } from '../../src/domain/describe.js';
+import { batchesSentence, NOTE_LABEL } from '../../src/domain/wording/sentences.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
 export const threadReply = {

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { formatCount, formatDuration, formatRate } from '../domain/format.js';
+import { formatCount, formatDuration, formatRate } from '../domain/wording/format.js';
 import type { PurgeProgress } from '../domain/ports.js';
 import { LatestWins } from '../throttle/latest-wins.js';
 import { progressLine } from './terminal-text.js';

@@ -1,6 +1,6 @@
 import { VERSION } from '../version.js';
-import { parseClearArgs, type ClearArgs } from '../domain/clear-args.js';
-import { usage } from '../domain/usage.js';
+import { parseClearArgs, type ClearArgs } from '../domain/plan/clear-args.js';
+import { usage } from '../domain/plan/usage.js';
 import { UsageError } from '../errors.js';
 import type { Env } from '../config.js';
 import { EXIT, PROGRAM, type CliIo } from './cli-io.js';
@@ -36,6 +36,6 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
     io.stdout.write(`${args.help ? HELP : `${PROGRAM} ${VERSION}`}\n`);
     return EXIT.ok;
   }
-  const { runCommand } = await import('./run-command.js');
+  const { runCommand } = await import('./purge-command.js');
   return runCommand(args, io, env, signal);
 }

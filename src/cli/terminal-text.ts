@@ -1,10 +1,10 @@
-import { formatAge, formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../domain/format.js';
-import type { Plan, StatusSummary } from '../domain/plan.js';
-import type { PurgeOutcome } from '../domain/purge.js';
+import { formatAge, formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../domain/wording/format.js';
+import type { Plan, StatusSummary } from '../domain/plan/plan.js';
+import type { PurgeOutcome } from '../domain/run/purge.js';
 import type { PurgeProgress } from '../domain/ports.js';
-import type { PurgeRequestRecord } from '../domain/request.js';
-import type { StatusFilter } from '../domain/statuses.js';
-import { howItRan, livePendingAgeMs, shortfall, statusPhrase, type Target, gateSentences, batchesSentence, undoSentence } from '../domain/describe.js';
+import type { PurgeRequestRecord } from '../domain/request/request.js';
+import type { StatusFilter } from '../domain/plan/webhook-statuses.js';
+import { howItRan, livePendingAgeMs, shortfall, statusPhrase, type Target, gateSentences, batchesSentence, undoSentence } from '../domain/wording/sentences.js';
 
 /** The terminal's words, kept to the Django command's lines so existing runbooks still read true. */
 

@@ -1,4 +1,4 @@
-import type { ArchiveStore, ArchiveSurvey, RestoreBatchRequest, RestoredBatch } from '../domain/restore.js';
+import type { ArchiveStore, ArchiveSurvey, RestoreBatchRequest, RestoredBatch } from '../domain/undo/restore.js';
 import { LostOwnershipError } from '../errors.js';
 import { withDbErrors } from './db-errors.js';
 import { setLocalTimeouts } from './local-timeouts.js';

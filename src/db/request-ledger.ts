@@ -1,13 +1,13 @@
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RequestLedger, RunControl, RunResult } from '../domain/run-ports.js';
-import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
-import type { RequestState } from '../domain/request-states.js';
+import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request/request.js';
+import type { RequestState } from '../domain/request/request-states.js';
 import { REQUEST_TABLE, WEBHOOK_TABLE } from './tables.js';
 import { PurgeRequest } from './entities/purge-request.js';
 import { withDbErrors } from './db-errors.js';
 import { DatabaseError } from '../errors.js';
-import { RUN_LOCK_KEY } from './run-lock.js';
+import { RUN_LOCK_KEY } from './run-liveness.js';
 import { newRequestRow, toRecord, type PurgeRequestRow as Row } from './request-rows.js';
 type Where = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
 import type { InferEntity, RequiredEntityData } from '@mikro-orm/core';
-import { plannedBatches, type PlanCutoff } from '../domain/plan.js';
+import { plannedBatches, type PlanCutoff } from '../domain/plan/plan.js';
 import type { PurgeMethod } from '../domain/ports.js';
-import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request.js';
-import type { StatusFilter } from '../domain/statuses.js';
+import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request/request.js';
+import type { StatusFilter } from '../domain/plan/webhook-statuses.js';
 import { WEBHOOK_TABLE } from './tables.js';
 import type { PurgeRequest } from './entities/purge-request.js';
 

@@ -1,4 +1,4 @@
-import type { StatusFilter } from './statuses.js';
+import type { StatusFilter } from './plan/webhook-statuses.js';
 
 /**
  * The small interfaces the domain needs from the database (and, for runs, from Slack or the

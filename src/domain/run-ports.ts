@@ -1,6 +1,6 @@
 import type { PurgePosition, PurgeProgress } from './ports.js';
-import type { NewPurgeRequest, PurgeRequestRecord } from './request.js';
-import type { RequestState } from './request-states.js';
+import type { NewPurgeRequest, PurgeRequestRecord } from './request/request.js';
+import type { RequestState } from './request/request-states.js';
 
 /** What runs need from the request ledger, the process and wherever they report (Slack or the terminal). */
 

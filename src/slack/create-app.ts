@@ -1,7 +1,7 @@
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
 import { boltLogger, type Log } from '../log.js';
-import type { OpsRoute } from '../ops-routes.js';
+import type { OpsRoute } from '../ops/ops-routes.js';
 
 export interface BotIdentity {
   botId: string;

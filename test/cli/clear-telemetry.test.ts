@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { usage } from '../../src/domain/usage.js';
+import { usage } from '../../src/domain/plan/usage.js';
 import { databaseLabel } from '../../src/db/database-label.js';
 import { createScratchDb, databaseUrl, seedWebhooks, uniqueName, withClient, ADMIN_URL, type ScratchDb } from '../helpers/scratch-db.js';
 import { PROJECT_ROOT, runBin, start } from '../helpers/child-process.js';

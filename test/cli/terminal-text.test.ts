@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { outcomeLine, type RunSummary } from '../../src/cli/terminal-text.js';
-import type { Plan } from '../../src/domain/plan.js';
+import type { Plan } from '../../src/domain/plan/plan.js';
 
 const plan = { status: 'ERROR', matching: 1_200 } as Plan;
 const ran = (deleted: number): RunSummary => ({ state: 'completed', deleted, batches: 1, durationMs: 80, method: 'native', error: null });

@@ -6,10 +6,10 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqlArchiveStore } from '../../src/db/archive-store.js';
 import { MikroRequestLedger } from '../../src/db/request-ledger.js';
-import { PgRunLiveness } from '../../src/db/run-lock.js';
+import { PgRunLiveness } from '../../src/db/run-liveness.js';
 import { PgHealthProbe } from '../../src/db/health-probe.js';
-import { expireArchives } from '../../src/domain/archive-expiry.js';
-import { RequestRunner } from '../../src/domain/run-request.js';
+import { expireArchives } from '../../src/domain/undo/archive-expiry.js';
+import { RequestRunner } from '../../src/domain/run/request-runner.js';
 import { loadPurgeConfig } from '../../src/config.js';
 import { createLog } from '../../src/log.js';
 import { runBin, start } from '../helpers/child-process.js';

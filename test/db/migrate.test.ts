@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initORM } from '../../src/db/init-orm.js';
 import { applyMigrations, pendingMigrations } from '../../src/db/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
-import { djangoSchemaSql } from '../../db/django/fixtures.js';
+import { djangoSchemaSql } from '../../dev/postgres/django/fixtures.js';
 import { createDatabase, dropDatabase, uniqueName, withClient } from '../helpers/scratch-db.js';
 
 const name = uniqueName('ct_migrate');

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { withClient } from '../../db/with-client.js';
+import { withClient } from '../../dev/postgres/with-client.js';
 
 const run = promisify(execFile);
 

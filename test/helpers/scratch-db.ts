@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { seedWebhooksSql } from '../../db/django/fixtures.js';
-import { withClient } from '../../db/with-client.js';
+import { seedWebhooksSql } from '../../dev/postgres/django/fixtures.js';
+import { withClient } from '../../dev/postgres/with-client.js';
 
 export { withClient };
 

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { initORM } from '../../src/db/init-orm.js';
 import { SqlWebhookQueue } from '../../src/db/webhook-queue.js';
-import type { PurgeSettings } from '../../src/domain/purge.js';
+import type { PurgeSettings } from '../../src/domain/run/purge.js';
 import { createScratchDb, type ScratchDb } from './scratch-db.js';
 import { mikroSql } from '../../src/db/mikro-sql.js';
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { isListening, startEmbeddedPostgres, stopLeftoverServer } from '../../db/embedded-postgres.js';
+import { isListening, startEmbeddedPostgres, stopLeftoverServer } from '../../dev/postgres/embedded-postgres.js';
 import { start, type Running } from '../helpers/child-process.js';
 import { createScratchDb } from '../helpers/scratch-db.js';
 
@@ -64,7 +64,7 @@ describe('a sandbox started after one was killed', () => {
   it('stops the PostgreSQL it left on the folder, then one starts there again; a live one, or a stale pid, is left alone', async () => {
     const dataDir = join(await folder(), 'pg');
     const owner = node(`
-      const { startEmbeddedPostgres } = await import('./dist/db/embedded-postgres.js');
+      const { startEmbeddedPostgres } = await import('./dist/dev/postgres/embedded-postgres.js');
       const server = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, fast: true });
       console.log('up on', server.port);`);
     await owner.waitFor(/up on \d+/, 45_000);

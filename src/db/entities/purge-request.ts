@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { REQUEST_STATES } from '../../domain/request-states.js';
+import { REQUEST_STATES } from '../../domain/request/request-states.js';
 
 import { REQUEST_TABLE } from '../tables.js';
 

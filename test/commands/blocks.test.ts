@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { closedMessage, nothingToDeleteMessage, previewMessage } from '../../commands/clear-telemetry/preview-blocks.js';
+import { progressMessage, queuedMessage, resultMessage } from '../../commands/clear-telemetry/run-blocks.js';
+import { threadReply } from '../../commands/clear-telemetry/thread-replies.js';
+import { describeDecision } from '../../commands/clear-telemetry/sentences.js';
+import type { Plan } from '../../src/domain/plan/plan.js';
+import type { PurgeProgress } from '../../src/domain/ports.js';
+import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
+import { blockKitViolations } from '../helpers/block-kit-limits.js';
+
+const at = new Date('2026-11-28T17:42:06Z');
+
+function plan(overrides: Partial<Plan> = {}): Plan {
+  return {
+    status: 'PENDING',
+    summary: { rows: [{ status: 'DONE', count: 480_000 }, { status: 'PENDING', count: 400_000 }], total: 880_000 },
+    matching: 400_000,
+    watermark: 1_000_000,
+    firstId: 600_001,
+    snapshot: '1000:1000:',
+    cutoff: null,
+    kept: 0,
+    limit: null,
+    overCap: null,
+    replicaLagHidden: false,
+    oldest: at,
+    newest: at,
+    newestPending: null,
+    method: 'batch',
+    methodReason: '400,000 rows is over 50,000, so batches of 10,000 keep each transaction short',
+    batchSize: 10_000,
+    batches: 40,
+    estimatedMs: 4_400,
+    plannedAt: at,
+    undo: { kind: 'none', forbidden: false },
+    ...overrides,
+  };
+}
+
+function request(overrides: Partial<PurgeRequestRecord> = {}): PurgeRequestRecord {
+  return {
+    id: 42,
+    state: 'running',
+    source: 'slack',
+    kind: 'purge',
+    restoreOf: null,
+    skipped: 0,
+    plan: plan(),
+    force: false,
+    useCursor: false,
+    requesterId: 'U1',
+    teamId: 'T1',
+    channelId: 'C1',
+    messageTs: '1.2',
+    createdAt: at,
+    expiresAt: new Date(at.getTime() + 15 * 60_000),
+    approverId: 'U2',
+    approvedAt: at,
+    selfApproved: false,
+    decidedBy: null,
+    decidedAt: null,
+    stopRequestedBy: null,
+    pausedBy: null,
+    runnerId: 'host:1',
+    startedAt: at,
+    heartbeatAt: at,
+    finishedAt: null,
+    activeMs: 0,
+    position: { deleted: 0, batches: 0, lastId: null },
+    methodUsed: null,
+    fallbackReason: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+const progress: PurgeProgress = {
+  method: 'batch',
+  deleted: 125_000,
+  total: 400_000,
+  percent: 31.25,
+  batchesDone: 13,
+  batchesTotal: 40,
+  batchSize: 10_000,
+  rowsPerSecond: 104_233,
+  etaMs: 2_640,
+  elapsedMs: 1_200,
+  lastId: 725_000,
+  lastBatchMs: 17,
+};
+
+/** A request that ran 4.2 s and ended in `state`. */
+const ended = (state: PurgeRequestRecord['state'], overrides: Partial<PurgeRequestRecord> = {}): PurgeRequestRecord =>
+  request({
+    state,
+    finishedAt: new Date(at.getTime() + 4_200),
+    position: { deleted: state === 'succeeded' ? 400_000 : 120_000, batches: state === 'succeeded' ? 40 : 12, lastId: 720_000 },
+    methodUsed: 'batch',
+    ...overrides,
+  });
+
+const previewOptions = { requestId: 42, requesterId: 'U1', approvers: { kind: 'list' as const, users: ['U2'], groups: ['S1'] }, expiresAt: new Date(at.getTime() + 900_000), selfApproval: null, now: at, target: { database: 'django@db:5432', environment: null } };
+
+describe('rendered messages', () => {
+  it('says what the progress is', () => {
+    const message = progressMessage(request(), progress);
+    expect(message.text).toBe('Deleting: 125,000 of 400,000 webhooks with status PENDING.');
+    expect(JSON.stringify(message.blocks)).toContain(
+      `\`██████░░░░░░░░░░░░░░\` *31.3%*\\n*125,000* of *400,000* deleted · ids up to ${(progress.lastId ?? 0).toLocaleString('en-US')} of 1,000,000 covered · 104,233 rows/s · about 2.6 s left`,
+    );
+  });
+
+  it('says what can be undone, in the preview, the confirmation and the result', () => {
+    const archived = plan({ undo: { kind: 'archive', days: 7, bytes: 1_288_490_189 } });
+    const preview = JSON.stringify(previewMessage(archived, previewOptions).blocks);
+    expect(preview).toContain('*Undo:* restorable for 7 days (about 1.2 GB of archive, estimated from the average row size)');
+    expect(preview).toContain('They are archived, restorable for 7 days.');
+    expect(JSON.stringify(previewMessage(plan(), previewOptions).blocks)).toContain('*Undo:* none; deleted rows cannot be restored (--archive keeps them, restorable)');
+    expect(JSON.stringify(previewMessage(plan({ undo: { kind: 'none', forbidden: true } }), previewOptions).blocks)).toContain(
+      '*Undo:* none; archiving is turned off here (CLEAR_TELEMETRY_ARCHIVE=never), so deleted rows cannot be restored',
+    );
+    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain(
+      ':package: *Archived:* the 400,000 deleted rows are restorable for 7 days: *Restore* (or `/clear-telemetry restore 42`) previews putting them back with their ids, for a second person to approve.',
+    );
+    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain('"action_id":"clear_telemetry_restore","value":"42"');
+    expect(JSON.stringify(resultMessage(ended('succeeded')).blocks)).not.toContain('Archived');
+  });
+
+  it('gives the result in one line: what, how long, how, who asked and who approved', () => {
+    expect(resultMessage(ended('succeeded')).blocks[1]).toEqual({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: 'Deleted *400,000* webhooks with status *PENDING* in 4.2 s (batch, 40 batches) · requested by <@U1> · approved by <@U2>',
+      },
+    });
+    expect(threadReply.finished(ended('succeeded', { position: { deleted: 399_990, batches: 40, lastId: 1_000_000 } })).text).toBe(
+      ':white_check_mark: Deleted 399,990 webhooks with status PENDING in 4.2 s (batch, 40 batches) (10 previewed records were not deleted: changed or already gone since the preview) · requested by <@U1> · approved by <@U2>',
+    );
+    // Resumed after a crash: 4.2 s of deleting over 29 s.
+    expect(resultMessage(ended('succeeded', { activeMs: 4_200, finishedAt: new Date(at.getTime() + 29_000) })).text).toBe(
+      'Deleted 400,000 webhooks with status PENDING in 4.2 s of deleting over 29.0 s (batch, 40 batches)',
+    );
+    expect(threadReply.finished(ended('failed', { error: 'connection lost' })).text).toBe(
+      ':x: Failed after deleting 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
+    );
+    expect(threadReply.finished(ended('stopped', { stopRequestedBy: 'U3' })).text).toBe(
+      ':octagonal_sign: Stopped by <@U3> after 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches). Run /clear-telemetry again to delete the remaining 280,000 · requested by <@U1> · approved by <@U2>',
+    );
+  });
+
+  it('offers Stop and Pause while running, Continue while paused, Resume once interrupted or failed', () => {
+    const actions = (message: { blocks: unknown[] }) =>
+      (message.blocks as { type: string; elements?: { action_id: string }[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements?.map((e) => e.action_id));
+    expect(actions(progressMessage(request(), progress))).toEqual(['clear_telemetry_stop', 'clear_telemetry_pause']);
+    expect(actions(progressMessage(request(), progress, { kind: 'paused', by: 'U3' }))).toEqual(['clear_telemetry_stop', 'clear_telemetry_continue']);
+    expect(actions(resultMessage(ended('interrupted', { error: 'the process running it was shut down' })))).toEqual(['clear_telemetry_resume']);
+    expect(actions(resultMessage(ended('failed')))).toEqual(['clear_telemetry_resume']);
+    expect(actions(resultMessage(ended('succeeded')))).toEqual([]);
+    expect(actions(queuedMessage(request({ state: 'approved' }), request({ id: 41 })))).toEqual(['clear_telemetry_cancel']);
+  });
+
+  it('says when nobody can approve', () => {
+    const message = previewMessage(plan(), { ...previewOptions, approvers: { kind: 'nobody' } });
+    expect(JSON.stringify(message.blocks)).toContain("*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.");
+  });
+});
+
+describe("Slack's Block Kit limits", () => {
+  const huge = 'x'.repeat(10_000);
+  const manyStatuses = {
+    rows: Array.from({ length: 200 }, (_, i) => ({ status: `STATUS_${i}_${'y'.repeat(60)}`, count: 1_000_000 + i })),
+    total: 200_000_000,
+  };
+  const extreme = plan({ summary: manyStatuses, methodReason: huge, matching: 2_000_000_000, watermark: 2_147_483_647 });
+  const extremeRequest = request({ plan: extreme, error: huge, requesterId: `U${'A'.repeat(300)}` });
+
+  it.each([
+    ['preview', previewMessage(plan(), previewOptions)],
+    ['preview, extreme', previewMessage(extreme, { ...previewOptions, selfApproval: 'break-glass' })],
+    ['dry run', previewMessage(extreme, { ...previewOptions, requestId: null })],
+    ['nothing to delete', nothingToDeleteMessage(extreme, 'U1', { database: `db${huge}@host`, environment: 'x'.repeat(40) })],
+    ['progress', progressMessage(extremeRequest, progress, { kind: 'held', text: huge, cause: 'vacuum' })],
+    ['queued', queuedMessage(extremeRequest, extremeRequest)],
+    ['result', resultMessage(ended('succeeded', { plan: extreme, fallbackReason: huge }))],
+    ['failure', resultMessage(ended('failed', { plan: extreme, error: huge }))],
+    ['interrupted', resultMessage(ended('interrupted', { plan: extreme, error: huge }))],
+    ['stopped', resultMessage(ended('stopped', { stopRequestedBy: 'U3' }))],
+    ['cancelled', closedMessage(request({ state: 'cancelled', decidedBy: 'U3', plan: extreme }))],
+    ['expired', closedMessage(request({ state: 'expired', plan: extreme }))],
+    ['approved reply', threadReply.approved(extremeRequest)],
+    ['started reply', threadReply.started(extremeRequest)],
+    ['note reply', threadReply.note({ kind: 'fallback', text: huge })],
+    ['finished reply', threadReply.finished(ended('failed', { plan: extreme, error: huge }))],
+  ])('%s', (_, message) => {
+    expect(blockKitViolations(message)).toEqual([]);
+  });
+});
+
+it('the limit check itself catches an oversized message', () => {
+  const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3_001) } }, ...Array.from({ length: 50 }, () => ({ type: 'divider' }))];
+  expect(blockKitViolations({ text: 'x', blocks })).toEqual(['51 blocks', 'block 0: section text 3001']);
+});
+
+describe('describeDecision', () => {
+  it('names who decided, as mentions', () => {
+    expect(describeDecision(request({ state: 'running', approverId: 'UOK' }))).toBe('this request was already approved by <@UOK> and is running');
+    expect(describeDecision(request({ state: 'cancelled', decidedBy: 'UASK', decidedAt: new Date('2026-11-28T03:00:00Z') }))).toBe(
+      'this request was cancelled by <@UASK> at 2026-11-28 03:00:00 UTC',
+    );
+  });
+});
