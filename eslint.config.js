@@ -34,6 +34,15 @@ export default tseslint.config(
   {
     // The sandbox's page runs in the browser.
     files: ['sandbox/page/**/*.js'],
-    languageOptions: { globals: { document: 'readonly', localStorage: 'readonly', fetch: 'readonly', Option: 'readonly', EventSource: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        localStorage: 'readonly',
+        fetch: 'readonly',
+        Option: 'readonly',
+        EventSource: 'readonly',
+        console: 'readonly',
+      },
+    },
   },
 );

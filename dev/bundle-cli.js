@@ -24,6 +24,8 @@ await build({
   target: 'node20',
   external: ['@mikro-orm/*', 'knex', 'pg', 'pg-native', 'pino'],
   // The bundled CommonJS packages (bottleneck, cli-progress) call require() for Node's own modules.
-  banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -5,7 +5,9 @@ import { stopLeftover, type Leftover } from '../dev/postgres/leftover-process.js
 import { FROM_SOURCE, PROJECT_ROOT, projectPath } from '../src/project-root.js';
 
 /** `npm start`'s own command line, read from package.json: `node`, its options, the script. */
-const START = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+const START = (
+  JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start.split(' ');
 const NODE_OPTIONS = START.filter((word) => word.startsWith('--'));
 
 /**
@@ -37,7 +39,8 @@ export class AppProcess {
   static async stopLeftover(pidFile: string): Promise<Leftover> {
     const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
-    const isApp = (args: string[]) => cwd === PROJECT_ROOT && args.slice(1).filter(Boolean).join(' ') === APP_ARGS.join(' ');
+    const isApp = (args: string[]) =>
+      cwd === PROJECT_ROOT && args.slice(1).filter(Boolean).join(' ') === APP_ARGS.join(' ');
     const found = await stopLeftover(pid, isApp, 'SIGKILL', 'the app an earlier sandbox left running');
     if (!found || 'stopped' in found) await rm(pidFile, { force: true });
     return found;
@@ -66,7 +69,9 @@ export class AppProcess {
       };
       child.stdout?.on('data', watch);
       child.stderr?.on('data', watch);
-      child.once('exit', (code) => reject(new Error(`the app exited (code ${code}) before it was ready:\n${this.lines.slice(-5).join('\n')}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`the app exited (code ${code}) before it was ready:\n${this.lines.slice(-5).join('\n')}`)),
+      );
     });
     await ready;
   }

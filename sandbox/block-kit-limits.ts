@@ -23,7 +23,11 @@ export function blockKitViolations(message: { text: string; blocks: unknown[] })
     }
     if (block.type === 'header') check(textOf(block.text).length <= 150, `block ${i}: header over 150`);
     if (block.type === 'section') {
-      if (block.text) check(textOf(block.text).length >= 1 && textOf(block.text).length <= 3_000, `block ${i}: section text ${textOf(block.text).length}`);
+      if (block.text)
+        check(
+          textOf(block.text).length >= 1 && textOf(block.text).length <= 3_000,
+          `block ${i}: section text ${textOf(block.text).length}`,
+        );
       const fields = (block.fields as Node[] | undefined) ?? [];
       check(fields.length <= 10, `block ${i}: ${fields.length} fields`);
       for (const field of fields) check(textOf(field).length <= 2_000, `block ${i}: field over 2,000`);
@@ -40,7 +44,10 @@ export function blockKitViolations(message: { text: string; blocks: unknown[] })
       check(new Set(actionIds).size === actionIds.length, `block ${i}: duplicate action_id`);
       for (const element of elements) {
         check(textOf(element.text).length <= 75, `block ${i}: button label over 75`);
-        check(typeof element.value !== 'string' || element.value.length <= 2_000, `block ${i}: button value over 2,000`);
+        check(
+          typeof element.value !== 'string' || element.value.length <= 2_000,
+          `block ${i}: button value over 2,000`,
+        );
         check(String(element.action_id).length <= 255, `block ${i}: action_id over 255`);
         const confirm = element.confirm as Node | undefined;
         if (confirm) {

@@ -38,10 +38,20 @@ export interface DatabaseOptions {
  */
 export async function openSandboxDatabase(options: DatabaseOptions): Promise<SandboxDatabase> {
   if (options.scratchUrl) {
-    return { url: options.scratchUrl, description: `${databaseLabel(options.scratchUrl)} (scratch)`, seeded: true, stop: () => Promise.resolve() };
+    return {
+      url: options.scratchUrl,
+      description: `${databaseLabel(options.scratchUrl)} (scratch)`,
+      seeded: true,
+      stop: () => Promise.resolve(),
+    };
   }
   if (options.givenUrl) {
-    return { url: options.givenUrl, description: `${databaseLabel(options.givenUrl)} (from DATABASE_URL; never seeded)`, seeded: false, stop: () => Promise.resolve() };
+    return {
+      url: options.givenUrl,
+      description: `${databaseLabel(options.givenUrl)} (from DATABASE_URL; never seeded)`,
+      seeded: false,
+      stop: () => Promise.resolve(),
+    };
   }
   const dataDir = join(options.folder, 'pg');
   sayLeftover(await stopLeftoverServer(dataDir), 'embedded PostgreSQL', options.log);
@@ -56,7 +66,9 @@ export async function openSandboxDatabase(options: DatabaseOptions): Promise<San
       if (rows.length === 0) await admin.query('create database django');
     });
     await withClient(url.toString(), async (client) => {
-      const { rows } = await client.query<{ table: string | null }>(`select to_regclass('assignments_learnpackwebhook')::text as table`);
+      const { rows } = await client.query<{ table: string | null }>(
+        `select to_regclass('assignments_learnpackwebhook')::text as table`,
+      );
       if (rows[0]?.table) return;
       options.log(`Creating the Django table and seeding ${options.rows.toLocaleString('en-US')} webhooks…`);
       // One transaction: a sandbox stopped while it seeds leaves no empty table behind (the next one
@@ -70,7 +82,12 @@ export async function openSandboxDatabase(options: DatabaseOptions): Promise<San
     await server.stop();
     throw error;
   }
-  return { url: url.toString(), description: `${databaseLabel(url.toString())} (embedded PostgreSQL, kept in ${dataDir})`, seeded: true, stop: () => server.stop() };
+  return {
+    url: url.toString(),
+    description: `${databaseLabel(url.toString())} (embedded PostgreSQL, kept in ${dataDir})`,
+    seeded: true,
+    stop: () => server.stop(),
+  };
 }
 
 /** The live counts per status for the page, on one connection kept open. */
@@ -87,7 +104,9 @@ export class TableWatch {
   }
 
   async counts(): Promise<Record<string, number>> {
-    const { rows } = await this.client.query<{ status: string; count: number }>('select status, count(*)::int as count from assignments_learnpackwebhook group by status');
+    const { rows } = await this.client.query<{ status: string; count: number }>(
+      'select status, count(*)::int as count from assignments_learnpackwebhook group by status',
+    );
     // Every known status, even at zero, as the app's summary shows them.
     const counts = new Map<string, number>(WEBHOOK_STATUSES.map((status) => [status, 0]));
     for (const row of rows) counts.set(row.status, row.count);
@@ -110,6 +129,9 @@ export class TableWatch {
 
 /** What a sandbox killed earlier left running: stopped, or still in use by a live sandbox. */
 export function sayLeftover(found: Leftover, what: string, log: (line: string) => void): void {
-  if (found && 'owner' in found) throw new Error(`another sandbox (pid ${found.owner}) is running from this folder: stop it first (Ctrl-C in its terminal), or use its page`);
+  if (found && 'owner' in found)
+    throw new Error(
+      `another sandbox (pid ${found.owner}) is running from this folder: stop it first (Ctrl-C in its terminal), or use its page`,
+    );
   if (found) log(`Stopped the ${what} an earlier sandbox left running (pid ${found.stopped}).`);
 }

@@ -30,7 +30,11 @@ if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(port) || po
 }
 
 // The app's own settings from this shell (a rows-per-second ceiling to watch a run, say) reach it.
-const settings = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('CLEAR_TELEMETRY_') && entry[1] !== undefined));
+const settings = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (entry): entry is [string, string] => entry[0].startsWith('CLEAR_TELEMETRY_') && entry[1] !== undefined,
+  ),
+);
 
 const started = performance.now();
 // Once its terminal is closed, a write fails (EIO, EPIPE): the sandbox must still stop its database.
@@ -67,9 +71,12 @@ try {
   });
   if (stopping) await sandbox.stop().then(stopped(0), stopped(1));
   say(`Database: ${sandbox.databaseDescription}`);
-  say(`Slack: a local stand-in, ${values.http ? 'HTTP mode (signed requests)' : 'Socket Mode'}; the app runs as npm start runs it.`);
+  say(
+    `Slack: a local stand-in, ${values.http ? 'HTTP mode (signed requests)' : 'Socket Mode'}; the app runs as npm start runs it.`,
+  );
   const names = Object.keys(settings);
-  if (names.length > 0) say(`Settings from your environment: ${names.map((name) => `${name}=${settings[name]}`).join(', ')}`);
+  if (names.length > 0)
+    say(`Settings from your environment: ${names.map((name) => `${name}=${settings[name]}`).join(', ')}`);
   say(`Ready in ${((performance.now() - started) / 1_000).toFixed(1)} s. Open ${sandbox.url}  (Ctrl-C stops it)`);
 } catch (error) {
   // Ctrl-C reaches the embedded PostgreSQL too (one process group), which then ends the seeding.

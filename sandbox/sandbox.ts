@@ -11,7 +11,12 @@ import { ACCESS_ENV, PEOPLE } from './workspace.js';
 
 const PAGE = projectPath('sandbox/page');
 const PARSER = projectPath('node_modules/slack-message-parser/esm');
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.png': 'image/png',
+};
 const SIGNING_SECRET = 'sandbox-signing-secret';
 
 export interface SandboxOptions extends Omit<DatabaseOptions, 'log'> {
@@ -53,7 +58,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const events = new Set<ServerResponse>();
   let counts: Record<string, number> = {};
   const broadcast = () => {
-    const state = JSON.stringify({ ...standIn.snapshot(), counts, database: database.description, seeded: database.seeded, appRunning: app.running });
+    const state = JSON.stringify({
+      ...standIn.snapshot(),
+      counts,
+      database: database.description,
+      seeded: database.seeded,
+      appRunning: app.running,
+    });
     for (const res of events) res.write(`data: ${state}\n\n`);
   };
   let pending: NodeJS.Timeout | null = null;
@@ -65,7 +76,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   });
 
   const server = createServer((req, res) => {
-    route(req, res).catch((error: unknown) => sendJson(res, [500, { ok: false, error: error instanceof Error ? error.message : String(error) }]));
+    route(req, res).catch((error: unknown) =>
+      sendJson(res, [500, { ok: false, error: error instanceof Error ? error.message : String(error) }]),
+    );
   });
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
@@ -94,15 +107,22 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method === 'POST' && path.startsWith('/api/')) return sendJson(res, standIn.api(path.slice(5), await readBody(req), `ws://127.0.0.1:${port}/socket-mode`));
-    if (req.method === 'POST' && path.startsWith('/hooks/')) return sendJson(res, standIn.hook(path.slice(7), await readBody(req)));
+    if (req.method === 'POST' && path.startsWith('/api/'))
+      return sendJson(res, standIn.api(path.slice(5), await readBody(req), `ws://127.0.0.1:${port}/socket-mode`));
+    if (req.method === 'POST' && path.startsWith('/hooks/'))
+      return sendJson(res, standIn.hook(path.slice(7), await readBody(req)));
     if (req.method === 'GET' && path === '/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
       events.add(res);
       req.on('close', () => events.delete(res));
       return broadcast();
     }
-    if (req.method === 'POST' && path.startsWith('/sandbox/')) return sendJson(res, [200, await control(path.slice(9), await readBody(req))]);
+    if (req.method === 'POST' && path.startsWith('/sandbox/'))
+      return sendJson(res, [200, await control(path.slice(9), await readBody(req))]);
     if (req.method === 'GET') return serveFile(res, path);
     sendJson(res, [404, { ok: false, error: 'not_found' }]);
   }
@@ -110,7 +130,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   /** What the page asks for: type a command, click a button, add rows, crash the app. */
   async function control(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const user = text(body.user);
-    if (!PEOPLE.some((person) => person.id === user) && (action === 'command' || action === 'click')) return { ok: false, error: 'unknown user' };
+    if (!PEOPLE.some((person) => person.id === user) && (action === 'command' || action === 'click'))
+      return { ok: false, error: 'unknown user' };
     switch (action) {
       case 'command': {
         const typed = text(body.text).replace(/^\/clear-telemetry\b\s*/, '');
@@ -120,7 +141,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         return {
           ok: true,
           ackMs: await standIn
-            .click(user, text(body.ts), { action_id: text(body.action_id), block_id: text(body.block_id), value: text(body.value), text: text(body.text) })
+            .click(user, text(body.ts), {
+              action_id: text(body.action_id),
+              block_id: text(body.block_id),
+              value: text(body.value),
+              text: text(body.text),
+            })
             .catch(() => null),
         };
       case 'insert':
@@ -170,7 +196,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 }
 
 async function serveFile(res: ServerResponse, path: string): Promise<void> {
-  const [root, relative] = path.startsWith('/vendor/slack-message-parser/') ? [PARSER, path.slice('/vendor/slack-message-parser/'.length)] : [PAGE, path === '/' ? 'index.html' : path.slice(1)];
+  const [root, relative] = path.startsWith('/vendor/slack-message-parser/')
+    ? [PARSER, path.slice('/vendor/slack-message-parser/'.length)]
+    : [PAGE, path === '/' ? 'index.html' : path.slice(1)];
   const file = normalize(join(root, relative));
   if (!file.startsWith(root)) return sendJson(res, [404, { ok: false, error: 'not_found' }]);
   try {
@@ -184,8 +212,10 @@ async function serveFile(res: ServerResponse, path: string): Promise<void> {
 
 function freePort(): Promise<number> {
   const probe = createServer();
-  return new Promise((done) => probe.listen(0, '127.0.0.1', () => {
-    const { port } = probe.address() as AddressInfo;
-    probe.close(() => done(port));
-  }));
+  return new Promise((done) =>
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => done(port));
+    }),
+  );
 }

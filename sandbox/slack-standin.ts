@@ -73,7 +73,10 @@ export class SlackStandIn {
   api(method: string, body: Record<string, unknown>, socketUrl: string): Reply {
     switch (method) {
       case 'auth.test':
-        return [200, { ok: true, user_id: BOT.id, bot_id: BOT.botId, team_id: 'T0SANDBOX', team: 'sandbox', user: BOT.name }];
+        return [
+          200,
+          { ok: true, user_id: BOT.id, bot_id: BOT.botId, team_id: 'T0SANDBOX', team: 'sandbox', user: BOT.name },
+        ];
       case 'apps.connections.open':
         return [200, { ok: true, url: socketUrl }];
       case 'usergroups.users.list':
@@ -93,12 +96,18 @@ export class SlackStandIn {
   hook(id: string, body: Record<string, unknown>): Reply {
     const target = this.responseUrls.get(id);
     if (!target) return [404, { ok: false, error: 'expired_url' }];
-    const previous = target.ephemeral === null ? -1 : this.ephemerals.findIndex((reply) => reply.id === target.ephemeral);
+    const previous =
+      target.ephemeral === null ? -1 : this.ephemerals.findIndex((reply) => reply.id === target.ephemeral);
     if (body.delete_original === true) {
       if (previous >= 0) this.ephemerals.splice(previous, 1);
       target.ephemeral = null;
     } else {
-      const reply = { id: ++this.ephemeralIds, userId: target.userId, text: text(body.text), blocks: (body.blocks as unknown[] | undefined) ?? [] };
+      const reply = {
+        id: ++this.ephemeralIds,
+        userId: target.userId,
+        text: text(body.text),
+        blocks: (body.blocks as unknown[] | undefined) ?? [],
+      };
       if (body.replace_original === true && previous >= 0) this.ephemerals.splice(previous, 1, reply);
       else this.ephemerals.push(reply);
       target.ephemeral = reply.id;
@@ -111,7 +120,14 @@ export class SlackStandIn {
   attach(socket: WebSocket): void {
     this.socket?.close();
     this.socket = socket;
-    socket.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0SANDBOX' }, debug_info: { host: 'sandbox' } }));
+    socket.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        connection_info: { app_id: 'A0SANDBOX' },
+        debug_info: { host: 'sandbox' },
+      }),
+    );
     // Slack pings the app; a client that hears nothing for 30 s reconnects.
     const ping = setInterval(() => socket.ping(), 10_000);
     socket.on('message', (data: Buffer) => {
@@ -131,28 +147,66 @@ export class SlackStandIn {
     const { url, id } = this.responseUrl(userId);
     const person = personById(userId);
     const payload = {
-      token: 'sandbox', team_id: 'T0SANDBOX', team_domain: 'sandbox', channel_id: CHANNEL.id, channel_name: CHANNEL.name,
-      user_id: userId, user_name: person?.name ?? userId, command: '/clear-telemetry', text, api_app_id: 'A0SANDBOX',
-      is_enterprise_install: 'false', response_url: url, trigger_id: randomUUID(),
+      token: 'sandbox',
+      team_id: 'T0SANDBOX',
+      team_domain: 'sandbox',
+      channel_id: CHANNEL.id,
+      channel_name: CHANNEL.name,
+      user_id: userId,
+      user_name: person?.name ?? userId,
+      command: '/clear-telemetry',
+      text,
+      api_app_id: 'A0SANDBOX',
+      is_enterprise_install: 'false',
+      response_url: url,
+      trigger_id: randomUUID(),
     };
     return this.deliver('slash_commands', payload, id);
   }
 
   /** A person clicked a button on message `ts`. Resolves with the ack time. */
-  async click(userId: string, ts: string, action: { action_id: string; block_id: string; value: string; text: string }): Promise<number> {
+  async click(
+    userId: string,
+    ts: string,
+    action: { action_id: string; block_id: string; value: string; text: string },
+  ): Promise<number> {
     const message = this.messages.get(ts);
     const { url, id } = this.responseUrl(userId);
     const person = personById(userId);
     const payload = {
       type: 'block_actions',
       user: { id: userId, username: person?.name ?? userId, name: person?.name ?? userId, team_id: 'T0SANDBOX' },
-      api_app_id: 'A0SANDBOX', token: 'sandbox', trigger_id: randomUUID(),
-      container: { type: 'message', message_ts: ts, channel_id: CHANNEL.id, is_ephemeral: false, ...(message?.threadTs ? { thread_ts: message.threadTs } : {}) },
+      api_app_id: 'A0SANDBOX',
+      token: 'sandbox',
+      trigger_id: randomUUID(),
+      container: {
+        type: 'message',
+        message_ts: ts,
+        channel_id: CHANNEL.id,
+        is_ephemeral: false,
+        ...(message?.threadTs ? { thread_ts: message.threadTs } : {}),
+      },
       team: { id: 'T0SANDBOX', domain: 'sandbox' },
       channel: { id: CHANNEL.id, name: CHANNEL.name },
-      message: { type: 'message', ts, bot_id: BOT.botId, text: message?.text ?? '', blocks: message?.blocks ?? [], ...(message?.threadTs ? { thread_ts: message.threadTs } : {}) },
+      message: {
+        type: 'message',
+        ts,
+        bot_id: BOT.botId,
+        text: message?.text ?? '',
+        blocks: message?.blocks ?? [],
+        ...(message?.threadTs ? { thread_ts: message.threadTs } : {}),
+      },
       response_url: url,
-      actions: [{ action_id: action.action_id, block_id: action.block_id, type: 'button', value: action.value, text: { type: 'plain_text', text: action.text }, action_ts: this.nextTs() }],
+      actions: [
+        {
+          action_id: action.action_id,
+          block_id: action.block_id,
+          type: 'button',
+          value: action.value,
+          text: { type: 'plain_text', text: action.text },
+          action_ts: this.nextTs(),
+        },
+      ],
     };
     return this.deliver('interactive', payload, id);
   }
@@ -168,19 +222,27 @@ export class SlackStandIn {
       mode: this.mode,
       connected: this.connected,
       acks: ackSummary(this.acks),
-      messages: all.filter((message) => message.threadTs === null).map((message) => ({ ...message, replies: replies(message.ts) })),
+      messages: all
+        .filter((message) => message.threadTs === null)
+        .map((message) => ({ ...message, replies: replies(message.ts) })),
       ephemerals: this.ephemerals,
     };
   }
 
-  private async deliver(type: 'slash_commands' | 'interactive', payload: Record<string, unknown>, hookId: string): Promise<number> {
+  private async deliver(
+    type: 'slash_commands' | 'interactive',
+    payload: Record<string, unknown>,
+    hookId: string,
+  ): Promise<number> {
     const started = performance.now();
     let answer: Record<string, unknown> | undefined;
     try {
       answer = this.options.http ? await this.postToApp(type, payload) : await this.sendOverSocket(type, payload);
     } catch (error) {
       this.acks.push(ACK_DEADLINE_MS);
-      this.hook(hookId, { text: `:warning: /clear-telemetry failed with the error "${error instanceof Error ? error.message : String(error)}"` });
+      this.hook(hookId, {
+        text: `:warning: /clear-telemetry failed with the error "${error instanceof Error ? error.message : String(error)}"`,
+      });
       throw error;
     }
     const ms = performance.now() - started;
@@ -205,20 +267,39 @@ export class SlackStandIn {
         this.waitingAcks.delete(envelopeId);
         resolve(answer);
       });
-      socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type === 'slash_commands', retry_attempt: 0, retry_reason: '' }));
+      socket.send(
+        JSON.stringify({
+          envelope_id: envelopeId,
+          type,
+          payload,
+          accepts_response_payload: type === 'slash_commands',
+          retry_attempt: 0,
+          retry_reason: '',
+        }),
+      );
     });
   }
 
   /** HTTP mode: the request Slack would send, v0-signed with the app's signing secret. */
-  private async postToApp(type: string, payload: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+  private async postToApp(
+    type: string,
+    payload: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | undefined> {
     const http = this.options.http;
     if (!http) return undefined;
-    const body = type === 'slash_commands' ? new URLSearchParams(payload as Record<string, string>).toString() : new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const body =
+      type === 'slash_commands'
+        ? new URLSearchParams(payload as Record<string, string>).toString()
+        : new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const timestamp = Math.floor(Date.now() / 1_000);
     const signature = `v0=${createHmac('sha256', http.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
     const response = await fetch(`${http.appUrl()}/slack/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': signature,
+      },
       body,
       signal: AbortSignal.timeout(ACK_DEADLINE_MS),
     });
@@ -234,7 +315,13 @@ export class SlackStandIn {
     const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : null;
     if (threadTs && !this.messages.has(threadTs)) return [200, { ok: false, error: 'thread_not_found' }];
     const ts = this.nextTs();
-    this.messages.set(ts, { ts, text: text(body.text), blocks: (body.blocks as unknown[] | undefined) ?? [], threadTs, edits: 0 });
+    this.messages.set(ts, {
+      ts,
+      text: text(body.text),
+      blocks: (body.blocks as unknown[] | undefined) ?? [],
+      threadTs,
+      edits: 0,
+    });
     this.changed();
     return [200, { ok: true, channel: CHANNEL.id, ts }];
   }
@@ -245,11 +332,16 @@ export class SlackStandIn {
     const message = this.messages.get(ts);
     if (!message) return [200, { ok: false, error: 'message_not_found' }];
     const now = Date.now();
-    if (now - (this.lastEdit.get(ts) ?? 0) < EDIT_EVERY_MS) return [429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }];
+    if (now - (this.lastEdit.get(ts) ?? 0) < EDIT_EVERY_MS)
+      return [429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }];
     const invalid = this.invalid(body);
     if (invalid) return invalid;
     this.lastEdit.set(ts, now);
-    Object.assign(message, { text: text(body.text), blocks: (body.blocks as unknown[] | undefined) ?? [], edits: message.edits + 1 });
+    Object.assign(message, {
+      text: text(body.text),
+      blocks: (body.blocks as unknown[] | undefined) ?? [],
+      edits: message.edits + 1,
+    });
     this.changed();
     return [200, { ok: true, channel: CHANNEL.id, ts }];
   }
@@ -294,7 +386,8 @@ export async function readBody(req: IncomingMessage): Promise<Record<string, unk
   let raw = '';
   for await (const chunk of req) raw += (chunk as Buffer).toString();
   if (!raw) return {};
-  if ((req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  if ((req.headers['content-type'] ?? '').includes('application/json'))
+    return JSON.parse(raw) as Record<string, unknown>;
   const fields: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw));
   if (typeof fields.blocks === 'string') fields.blocks = JSON.parse(fields.blocks) as unknown;
   return fields;

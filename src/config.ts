@@ -23,10 +23,16 @@ export interface DatabaseConfig {
 
 export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
   const { DATABASE_URL, CLEAR_TELEMETRY_ENVIRONMENT } = parseEnv(
-    { DATABASE_URL: postgresUrl, CLEAR_TELEMETRY_ENVIRONMENT: z.string().max(40, 'must be at most 40 characters').optional() },
+    {
+      DATABASE_URL: postgresUrl,
+      CLEAR_TELEMETRY_ENVIRONMENT: z.string().max(40, 'must be at most 40 characters').optional(),
+    },
     env,
   );
-  return Object.freeze({ databaseUrl: DATABASE_URL, target: { database: databaseLabel(DATABASE_URL), environment: CLEAR_TELEMETRY_ENVIRONMENT ?? null } });
+  return Object.freeze({
+    databaseUrl: DATABASE_URL,
+    target: { database: databaseLabel(DATABASE_URL), environment: CLEAR_TELEMETRY_ENVIRONMENT ?? null },
+  });
 }
 
 export interface PurgeConfig {
@@ -82,8 +88,14 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
     },
     purge: {
       ...pace,
-      batchTimeouts: { statementMs: vars.CLEAR_TELEMETRY_BATCH_STATEMENT_TIMEOUT_MS, lockMs: vars.CLEAR_TELEMETRY_LOCK_TIMEOUT_MS },
-      nativeTimeouts: { statementMs: vars.CLEAR_TELEMETRY_NATIVE_STATEMENT_TIMEOUT_MS, lockMs: vars.CLEAR_TELEMETRY_LOCK_TIMEOUT_MS },
+      batchTimeouts: {
+        statementMs: vars.CLEAR_TELEMETRY_BATCH_STATEMENT_TIMEOUT_MS,
+        lockMs: vars.CLEAR_TELEMETRY_LOCK_TIMEOUT_MS,
+      },
+      nativeTimeouts: {
+        statementMs: vars.CLEAR_TELEMETRY_NATIVE_STATEMENT_TIMEOUT_MS,
+        lockMs: vars.CLEAR_TELEMETRY_LOCK_TIMEOUT_MS,
+      },
       targetBatchMs: vars.CLEAR_TELEMETRY_TARGET_BATCH_MS,
       minBatchSize: vars.CLEAR_TELEMETRY_MIN_BATCH_SIZE,
       lockRetries: vars.CLEAR_TELEMETRY_LOCK_RETRIES,
@@ -131,12 +143,17 @@ export function loadSlackConfig(env: Env = process.env): SlackConfig {
       SLACK_APP_TOKEN: socket ? token('xapp-', 'app-level token with connections:write') : z.undefined(),
       SLACK_SIGNING_SECRET: socket
         ? z.string().optional()
-        : z.string({ error: "is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode" }),
+        : z.string({
+            error:
+              "is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode",
+          }),
       PORT: wholeNumber(3000, 1, 65_535),
       SLACK_API_URL: z
         .string()
         .optional()
-        .refine((value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value), { error: 'must be an http(s) URL, e.g. https://slack.com/api/' })
+        .refine((value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value), {
+          error: 'must be an http(s) URL, e.g. https://slack.com/api/',
+        })
         .transform((value) => (value === undefined ? DEFAULT_SLACK_API_URL : value.replace(/\/*$/, '/'))),
       CLEAR_TELEMETRY_CHANNELS: idList(/^[CGD][A-Z0-9]+$/, 'channel IDs (C…, G…)'),
       CLEAR_TELEMETRY_REQUESTERS: people(),
@@ -147,11 +164,14 @@ export function loadSlackConfig(env: Env = process.env): SlackConfig {
       REDIS_URL: z
         .string()
         .optional()
-        .refine((value) => value === undefined || /^rediss?:\/\/\S+$/.test(value), { error: 'must be a redis:// URL, e.g. redis://127.0.0.1:6379' }),
+        .refine((value) => value === undefined || /^rediss?:\/\/\S+$/.test(value), {
+          error: 'must be a redis:// URL, e.g. redis://127.0.0.1:6379',
+        }),
     },
     env,
   );
-  const list = (ids: string[] | null, whenUnset: 'anyone' | 'nobody'): AccessList => (ids ? accessList(ids) : { kind: whenUnset });
+  const list = (ids: string[] | null, whenUnset: 'anyone' | 'nobody'): AccessList =>
+    ids ? accessList(ids) : { kind: whenUnset };
   return Object.freeze({
     mode: socket ? 'socket' : 'http',
     botToken: vars.SLACK_BOT_TOKEN,

@@ -6,9 +6,13 @@ import { ConfigError } from './errors.js';
 export type Env = Record<string, string | undefined>;
 
 export const postgresUrl = z
-  .string({ error: 'is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname' })
+  .string({
+    error:
+      'is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname',
+  })
   .refine((value) => !/^[a-z]+:\/\/[^/]*@[^/]*@/i.test(value), {
-    error: "has an '@' in its user or password: write it as %40 (and ':' as %3A, '/' as %2F), e.g. postgres://user:p%40ss@host:5432/dbname",
+    error:
+      "has an '@' in its user or password: write it as %40 (and ':' as %3A, '/' as %2F), e.g. postgres://user:p%40ss@host:5432/dbname",
     abort: true,
   })
   .refine(isPostgresUrl, {
@@ -42,7 +46,10 @@ export function oneOf<const T extends string>(words: readonly T[], fallback: T) 
       if (value === undefined) return fallback;
       const word = words.find((candidate) => candidate === value.trim().toLowerCase());
       if (word === undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be ${words.slice(0, -1).join(', ')} or ${words.at(-1)} (got '${value}')` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be ${words.slice(0, -1).join(', ')} or ${words.at(-1)} (got '${value}')`,
+        });
         return z.NEVER;
       }
       return word;
@@ -55,14 +62,19 @@ export function parseEnv<Shape extends z.ZodRawShape>(shape: Shape, env: Env): R
   const result = z.object(shape).safeParse(input);
   if (!result.success) {
     // Every problem at once: fixing one variable per attempt is four restarts for four mistakes.
-    throw configErrors(result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`));
+    throw configErrors(
+      result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`),
+    );
   }
   return Object.freeze(result.data);
 }
 
 /** One ConfigError for several problems: a count, then one line each. */
 export function configErrors(problems: readonly string[]): ConfigError {
-  const message = problems.length === 1 ? (problems[0] ?? '') : `${problems.length} configuration problems:\n${problems.map((line) => `  ${line}`).join('\n')}`;
+  const message =
+    problems.length === 1
+      ? (problems[0] ?? '')
+      : `${problems.length} configuration problems:\n${problems.map((line) => `  ${line}`).join('\n')}`;
   return new ConfigError(message, { problems });
 }
 
@@ -112,7 +124,10 @@ export function idList(pattern: RegExp, what: string) {
     .optional()
     .transform((value, ctx) => {
       if (value === undefined) return null;
-      const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+      const ids = value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
       const bad = ids.find((id) => !pattern.test(id));
       if (bad !== undefined || ids.length === 0) {
         ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of ${what} (got '${bad ?? value}')` });
@@ -125,7 +140,9 @@ export function idList(pattern: RegExp, what: string) {
 function isPostgresUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1;
+    return (
+      (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1
+    );
   } catch {
     return false;
   }

@@ -153,10 +153,7 @@ export class BusyError extends Coded {
 /** `onlyApprovers`: the refusal is the approver rule, which each surface words with the people it names. */
 export class NotAllowedError extends Coded {
   readonly code = ErrorCode.NotAllowed;
-  constructor(
-    message: string,
-    options?: ErrorOptions & { onlyApprovers?: 'approve' | 'resume' },
-  ) {
+  constructor(message: string, options?: ErrorOptions & { onlyApprovers?: 'approve' | 'resume' }) {
     super(message, options);
     this.onlyApprovers = options?.onlyApprovers ?? null;
   }
@@ -205,5 +202,5 @@ export function isCodedError(error: unknown): error is CodedError {
  * and its text goes to the logs.
  */
 export function publicMessage(error: Error): string {
-  return isCodedError(error) ? error.message : 'an unexpected error (the details are in the bot\'s log)';
+  return isCodedError(error) ? error.message : "an unexpected error (the details are in the bot's log)";
 }

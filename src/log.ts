@@ -18,7 +18,10 @@ export function createLog(level: string, destination?: NodeJS.WritableStream): L
 /** Bolt's logger interface on top of pino, so Bolt's own lines are JSON too. */
 export function boltLogger(log: Log): BoltLogger {
   const child = log.child({ component: 'bolt' });
-  const line = (level: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => child[level](msg.map(String).join(' '));
+  const line =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]) =>
+      child[level](msg.map(String).join(' '));
   return {
     debug: line('debug'),
     info: line('info'),

@@ -5,7 +5,9 @@ import { startApp } from './start-app.js';
 try {
   const running = await startApp({ env: process.env });
   const stop = (signal: string) => {
-    process.stderr.write(`${signal}: stopping (runs are interrupted after their current batch; Resume continues them)\n`);
+    process.stderr.write(
+      `${signal}: stopping (runs are interrupted after their current batch; Resume continues them)\n`,
+    );
     // A bounded shutdown: whatever is still busy by then is left to the other replicas' janitors.
     setTimeout(() => process.exit(1), running.shutdownTimeoutMs + 5_000).unref();
     running.stop().then(

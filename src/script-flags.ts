@@ -8,9 +8,19 @@ type Flags<T extends Options> = ReturnType<typeof parseArgs<{ options: T; strict
  * The flags of `npm run sandbox` and `npm run bench`: `--help` prints `usage` and exits; an unknown
  * flag or a missing value prints what was wrong, then `usage`, and exits with 2 (no stack trace).
  */
-export function scriptFlags<T extends Options>(name: string, usage: string, options: T, args = process.argv.slice(2)): Flags<T> {
+export function scriptFlags<T extends Options>(
+  name: string,
+  usage: string,
+  options: T,
+  args = process.argv.slice(2),
+): Flags<T> {
   try {
-    const { values } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
     if ((values as { help?: boolean }).help) {
       process.stdout.write(`${usage}\n`);
       process.exit(0);

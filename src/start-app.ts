@@ -10,7 +10,14 @@ import { registerClearTelemetry } from '../commands/clear-telemetry/index.js';
 import type { ClearTelemetryDeps } from '../commands/clear-telemetry/deps.js';
 import { expireDueRequests } from '../commands/clear-telemetry/decide-request.js';
 import { SlackReporter } from '../commands/clear-telemetry/slack-reporter.js';
-import { loadDatabaseConfig, loadPurgeConfig, loadSlackConfig, type Env, type PurgeConfig, type SlackConfig } from './config.js';
+import {
+  loadDatabaseConfig,
+  loadPurgeConfig,
+  loadSlackConfig,
+  type Env,
+  type PurgeConfig,
+  type SlackConfig,
+} from './config.js';
 import { loadAll } from './env-values.js';
 import { initORM } from './db/init-orm.js';
 import { applyMigrations, pendingMigrations } from './db/migrate.js';
@@ -91,14 +98,28 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const applied = await applyMigrations(orm, databaseUrl);
   if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
   const runnerId = options.runnerId ?? `${hostname()}:${process.pid}`;
-  const connection = slackConfig.redisUrl ? new Bottleneck.IORedisConnection({ client: new Redis(slackConfig.redisUrl) }) : undefined;
+  const connection = slackConfig.redisUrl
+    ? new Bottleneck.IORedisConnection({ client: new Redis(slackConfig.redisUrl) })
+    : undefined;
   const outbox = new MikroNoticeOutbox<KnownBlock>(orm.em);
   const slack = new SlackGateway(client, { limits, log, outbox, owner: runnerId, connection });
   const runOrm = await initORM(databaseUrl, { pool: { min: 0, max: RUN_POOL_SIZE } });
   const previewLimits = options.previewLimits ?? PREVIEW_LIMITS;
-  const runner = slackRunner(runOrm, databaseUrl, purgeConfig, metrics, { reporter: meteredReporter(new SlackReporter(slack, log, target), metrics), runnerId, clock, log });
+  const runner = slackRunner(runOrm, databaseUrl, purgeConfig, metrics, {
+    reporter: meteredReporter(new SlackReporter(slack, log, target), metrics),
+    runnerId,
+    clock,
+    log,
+  });
   const groupMembers = new UserGroupDirectory(client, limits, () => clock().getTime(), connection).members;
-  const deps = commandDeps(orm, slackConfig, purgeConfig, previewLimits, metrics, { target, slack, runner, groupMembers, clock, log });
+  const deps = commandDeps(orm, slackConfig, purgeConfig, previewLimits, metrics, {
+    target,
+    slack,
+    runner,
+    groupMembers,
+    clock,
+    log,
+  });
 
   const routes = [...readinessRoutes(orm), metrics.route()];
   const app = createBoltApp(slackConfig, log, identity, routes);
@@ -109,15 +130,22 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const port = ops ? ops.port : ((server as { address(): AddressInfo }).address().port ?? null);
   // The janitor: every process, every few seconds. Finds runs whose process died, starts queued
   // requests when the table is free, closes expired previews, delivers notices nobody delivered.
-  const janitor = new Janitor(async () => {
-    await runner.sweep();
-    await expireDueRequests(deps);
-    await slack.redeliver();
-    const expired = await expireArchives(deps.archive, deps.ledger);
-    if (expired > 0) log.info({ rows: expired }, 'expired archived rows');
-  }, options.janitorEveryMs ?? purgeConfig.run.janitorEveryMs, log);
+  const janitor = new Janitor(
+    async () => {
+      await runner.sweep();
+      await expireDueRequests(deps);
+      await slack.redeliver();
+      const expired = await expireArchives(deps.archive, deps.ledger);
+      if (expired > 0) log.info({ rows: expired }, 'expired archived rows');
+    },
+    options.janitorEveryMs ?? purgeConfig.run.janitorEveryMs,
+    log,
+  );
   janitor.start();
-  log.info({ mode: slackConfig.mode, port, runnerId, sharedLimits: Boolean(connection) }, 'clear-telemetry is listening');
+  log.info(
+    { mode: slackConfig.mode, port, runnerId, sharedLimits: Boolean(connection) },
+    'clear-telemetry is listening',
+  );
 
   return {
     app,
@@ -164,7 +192,10 @@ function commandDeps(
     ledger: meteredLedger(new MikroRequestLedger(orm.em), metrics),
     archive: new SqlArchiveStore(mikroSql(orm.em)),
     previews: new PreviewLimits(previewLimits),
-    census: new SharedCensus((cutoff) => queue.census(cutoff), { reuseForMs: previewLimits.censusReuseMs, maxWaiting: previewLimits.waitingOnCensus }),
+    census: new SharedCensus((cutoff) => queue.census(cutoff), {
+      reuseForMs: previewLimits.censusReuseMs,
+      maxWaiting: previewLimits.waitingOnCensus,
+    }),
   };
 }
 
@@ -183,7 +214,13 @@ function slackClient(slackConfig: SlackConfig, log: Log, metrics: Metrics): WebC
  * The runner, on a pool of its own (batches, heartbeat, Stop/Pause reads, janitor), so previews and
  * clicks filling the request pool can never starve a run, and with a lock on a connection of its own.
  */
-function slackRunner(runOrm: MikroORM, databaseUrl: string, config: PurgeConfig, metrics: Metrics, deps: Pick<RunnerDeps, 'reporter' | 'runnerId' | 'clock' | 'log'>): RequestRunner {
+function slackRunner(
+  runOrm: MikroORM,
+  databaseUrl: string,
+  config: PurgeConfig,
+  metrics: Metrics,
+  deps: Pick<RunnerDeps, 'reporter' | 'runnerId' | 'clock' | 'log'>,
+): RequestRunner {
   return new RequestRunner({
     ledger: meteredLedger(new MikroRequestLedger(runOrm.em), metrics),
     queue: meteredQueue(new SqlWebhookQueue(mikroSql(runOrm.em)), metrics),
@@ -206,10 +243,13 @@ function tableCounts(census: SharedCensus): { summary: StatusSummary; ageMs: num
 function readinessRoutes(orm: MikroORM) {
   return healthRoutes([
     ['database', async () => void (await withDbErrors(() => orm.em.getConnection().execute('select 1')))],
-    ['migrations', async () => {
-      const pending = await pendingMigrations(orm);
-      if (pending.length > 0) throw new Error(`${pending.length} pending: run npm run migrate`);
-    }],
+    [
+      'migrations',
+      async () => {
+        const pending = await pendingMigrations(orm);
+        if (pending.length > 0) throw new Error(`${pending.length} pending: run npm run migrate`);
+      },
+    ],
     // auth.test passed before anything started; a rejected token stops the start instead.
     ['slack', () => Promise.resolve()],
   ]);
@@ -222,7 +262,12 @@ async function checkToken(client: WebClient): Promise<BotIdentity> {
     return { botId: auth.bot_id ?? '', botUserId: auth.user_id ?? '' };
   } catch (error) {
     const code = platformError(error);
-    if (code) throw new ConfigError(`SLACK_BOT_TOKEN was rejected by Slack (${code}). Copy the Bot User OAuth Token from the app's OAuth & Permissions page.`);
-    throw new ConfigError(`cannot reach Slack at SLACK_API_URL to check the bot token: ${error instanceof Error ? error.message : String(error)}`);
+    if (code)
+      throw new ConfigError(
+        `SLACK_BOT_TOKEN was rejected by Slack (${code}). Copy the Bot User OAuth Token from the app's OAuth & Permissions page.`,
+      );
+    throw new ConfigError(
+      `cannot reach Slack at SLACK_API_URL to check the bot token: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

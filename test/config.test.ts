@@ -5,19 +5,42 @@ import { ConfigError } from '../src/errors.js';
 
 describe('loadDatabaseConfig', () => {
   it('accepts a PostgreSQL URL', () => {
-    expect(loadDatabaseConfig({ DATABASE_URL: 'postgresql://app:secret@db.internal:5432/django', CLEAR_TELEMETRY_ENVIRONMENT: 'production' })).toEqual({
+    expect(
+      loadDatabaseConfig({
+        DATABASE_URL: 'postgresql://app:secret@db.internal:5432/django',
+        CLEAR_TELEMETRY_ENVIRONMENT: 'production',
+      }),
+    ).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5432/django',
       target: { database: 'django@db.internal:5432', environment: 'production' },
     });
   });
 
   it.each([
-    [{}, 'DATABASE_URL is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname'],
-    [{ DATABASE_URL: 'postgres://app:p@ss@db.internal:5432/django' }, "DATABASE_URL has an '@' in its user or password: write it as %40 (and ':' as %3A, '/' as %2F), e.g. postgres://user:p%40ss@host:5432/dbname"],
-    [{ DATABASE_URL: '  ' }, 'DATABASE_URL is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname'],
-    [{ DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname'],
-    [{ DATABASE_URL: 'postgres://db.internal' }, 'DATABASE_URL is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname'],
-    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname'],
+    [
+      {},
+      'DATABASE_URL is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname',
+    ],
+    [
+      { DATABASE_URL: 'postgres://app:p@ss@db.internal:5432/django' },
+      "DATABASE_URL has an '@' in its user or password: write it as %40 (and ':' as %3A, '/' as %2F), e.g. postgres://user:p%40ss@host:5432/dbname",
+    ],
+    [
+      { DATABASE_URL: '  ' },
+      'DATABASE_URL is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname',
+    ],
+    [
+      { DATABASE_URL: 'mysql://db/x' },
+      'DATABASE_URL is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname',
+    ],
+    [
+      { DATABASE_URL: 'postgres://db.internal' },
+      'DATABASE_URL is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname',
+    ],
+    [
+      { DATABASE_URL: 'not a url' },
+      'DATABASE_URL is not a PostgreSQL URL. Use the form postgres://user:password@host:5432/dbname',
+    ],
   ])('%j', (env, message) => {
     expect(() => loadDatabaseConfig(env)).toThrow(new ConfigError(message));
   });
@@ -27,7 +50,16 @@ describe('loadPurgeConfig', () => {
   it('has safe defaults', () => {
     expect(loadPurgeConfig({})).toEqual({
       censusTimeoutMs: 60_000,
-      plan: { nativeMaxRows: 50_000, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 10, pendingMinAgeMs: 600_000, maxRows: null, archiveMode: 'optional', archiveDays: 7 },
+      plan: {
+        nativeMaxRows: 50_000,
+        maxRowsPerSecond: 0,
+        batchPauseMs: 0,
+        batchPausePercent: 10,
+        pendingMinAgeMs: 600_000,
+        maxRows: null,
+        archiveMode: 'optional',
+        archiveDays: 7,
+      },
       purge: {
         maxRowsPerSecond: 0,
         batchPauseMs: 0,
@@ -78,9 +110,18 @@ describe('loadPurgeConfig', () => {
   });
 
   it.each([
-    [{ CLEAR_TELEMETRY_BATCH_PAUSE_MS: 'soon' }, "CLEAR_TELEMETRY_BATCH_PAUSE_MS must be a whole number from 0 to 60000 (got 'soon')"],
-    [{ CLEAR_TELEMETRY_LOCK_TIMEOUT_MS: '1' }, "CLEAR_TELEMETRY_LOCK_TIMEOUT_MS must be a whole number of at least 10 (got '1')"],
-    [{ CLEAR_TELEMETRY_ARCHIVE: 'sometimes' }, "CLEAR_TELEMETRY_ARCHIVE must be always, optional or never (got 'sometimes')"],
+    [
+      { CLEAR_TELEMETRY_BATCH_PAUSE_MS: 'soon' },
+      "CLEAR_TELEMETRY_BATCH_PAUSE_MS must be a whole number from 0 to 60000 (got 'soon')",
+    ],
+    [
+      { CLEAR_TELEMETRY_LOCK_TIMEOUT_MS: '1' },
+      "CLEAR_TELEMETRY_LOCK_TIMEOUT_MS must be a whole number of at least 10 (got '1')",
+    ],
+    [
+      { CLEAR_TELEMETRY_ARCHIVE: 'sometimes' },
+      "CLEAR_TELEMETRY_ARCHIVE must be always, optional or never (got 'sometimes')",
+    ],
   ])('names the variable: %j', (env, message) => {
     expect(() => loadPurgeConfig(env)).toThrow(new ConfigError(message));
   });
@@ -129,16 +170,40 @@ describe('loadSlackConfig', () => {
   });
 
   it.each([
-    [{ SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app\'s settings'],
-    [{ SLACK_BOT_TOKEN: 'xoxp-1', SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN must start with xoxb- (it is the bot token)'],
-    [{}, `2 configuration problems:\n  SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app's settings\n  SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode`],
-    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, "SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode"],
-    [{ ...http, SLACK_APP_TOKEN: 'xoxb-2' }, 'SLACK_APP_TOKEN must start with xapp- (it is the app-level token with connections:write)'],
+    [
+      { SLACK_SIGNING_SECRET: 's' },
+      "SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app's settings",
+    ],
+    [
+      { SLACK_BOT_TOKEN: 'xoxp-1', SLACK_SIGNING_SECRET: 's' },
+      'SLACK_BOT_TOKEN must start with xoxb- (it is the bot token)',
+    ],
+    [
+      {},
+      `2 configuration problems:\n  SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app's settings\n  SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode`,
+    ],
+    [
+      { SLACK_BOT_TOKEN: 'xoxb-1' },
+      "SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode",
+    ],
+    [
+      { ...http, SLACK_APP_TOKEN: 'xoxb-2' },
+      'SLACK_APP_TOKEN must start with xapp- (it is the app-level token with connections:write)',
+    ],
     [{ ...http, PORT: '70000' }, "PORT must be a whole number from 1 to 65535 (got '70000')"],
     [{ ...http, SLACK_API_URL: 'slack.test' }, 'SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/'],
-    [{ ...http, CLEAR_TELEMETRY_APPROVERS: 'U1,alice' }, "CLEAR_TELEMETRY_APPROVERS must be a comma-separated list of user IDs (U…, W…) or user group IDs (S…) (got 'alice')"],
-    [{ ...http, CLEAR_TELEMETRY_CHANNELS: '#ops' }, "CLEAR_TELEMETRY_CHANNELS must be a comma-separated list of channel IDs (C…, G…) (got '#ops')"],
-    [{ ...http, CLEAR_TELEMETRY_APPROVAL_TTL: 'soon' }, "CLEAR_TELEMETRY_APPROVAL_TTL must be a duration such as 15m, 900s or 1h (got 'soon')"],
+    [
+      { ...http, CLEAR_TELEMETRY_APPROVERS: 'U1,alice' },
+      "CLEAR_TELEMETRY_APPROVERS must be a comma-separated list of user IDs (U…, W…) or user group IDs (S…) (got 'alice')",
+    ],
+    [
+      { ...http, CLEAR_TELEMETRY_CHANNELS: '#ops' },
+      "CLEAR_TELEMETRY_CHANNELS must be a comma-separated list of channel IDs (C…, G…) (got '#ops')",
+    ],
+    [
+      { ...http, CLEAR_TELEMETRY_APPROVAL_TTL: 'soon' },
+      "CLEAR_TELEMETRY_APPROVAL_TTL must be a duration such as 15m, 900s or 1h (got 'soon')",
+    ],
   ])('names the variable: %j', (env, message) => {
     expect(() => loadSlackConfig(env)).toThrow(new ConfigError(message));
   });
@@ -153,7 +218,7 @@ describe('npm start', () => {
           '  DATABASE_URL is missing. Set it to the PostgreSQL URL of the Django database, e.g. postgres://user:password@host:5432/dbname',
           "  CLEAR_TELEMETRY_STALE_AFTER must be a duration such as 15m, 900s or 1h (got 'never')",
           "  SLACK_BOT_TOKEN is missing. Set it to the bot token (xoxb-…) from the Slack app's settings",
-          '  SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack\'s requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode',
+          "  SLACK_SIGNING_SECRET is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode",
         ].join('\n'),
       ),
     );

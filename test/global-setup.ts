@@ -42,11 +42,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
 async function chooseServer(): Promise<Pick<EmbeddedServer, 'stop'> | null> {
   if (process.env.TEST_ADMIN_DATABASE_URL || (await isListening(5432))) return null;
   const folder = await mkdtemp(join(tmpdir(), 'clear-telemetry-test-'));
-  const server = await startEmbeddedPostgres({ dataDir: join(folder, 'pg'), removeOnStop: true, fast: true }).catch(async (error: unknown) => {
-    await rm(folder, { recursive: true, force: true });
-    throw error;
-  });
-  console.log(`No PostgreSQL on 127.0.0.1:5432: running the tests on an embedded PostgreSQL at ${server.url} (removed afterwards).`);
+  const server = await startEmbeddedPostgres({ dataDir: join(folder, 'pg'), removeOnStop: true, fast: true }).catch(
+    async (error: unknown) => {
+      await rm(folder, { recursive: true, force: true });
+      throw error;
+    },
+  );
+  console.log(
+    `No PostgreSQL on 127.0.0.1:5432: running the tests on an embedded PostgreSQL at ${server.url} (removed afterwards).`,
+  );
   // Test workers are forked after this, so they inherit it.
   process.env.TEST_ADMIN_DATABASE_URL = server.url;
   return { stop: () => server.stop().finally(() => rm(folder, { recursive: true, force: true })) };

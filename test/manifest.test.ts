@@ -32,14 +32,17 @@ function sourceFiles(dir: string): string[] {
 function methodsCalled(): string[] {
   const methods = new Set<string>();
   for (const file of [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'commands'))]) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/\bclient\.((?:[a-z]+\.)+[a-zA-Z]+)\(/g)) methods.add(match[1] ?? '');
+    for (const match of readFileSync(file, 'utf8').matchAll(/\bclient\.((?:[a-z]+\.)+[a-zA-Z]+)\(/g))
+      methods.add(match[1] ?? '');
   }
   return [...methods].sort();
 }
 
 describe('manifest.yml', () => {
   it("is valid against Slack's manifest schema", () => {
-    const schema = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/slack-manifest.schema.1.0.0.json'), 'utf8')) as object;
+    const schema = JSON.parse(
+      readFileSync(join(ROOT, 'test/fixtures/slack-manifest.schema.1.0.0.json'), 'utf8'),
+    ) as object;
     const validate = new Ajv({ strict: false, validateFormats: false }).compile(schema);
     expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
   });
@@ -54,7 +57,11 @@ describe('manifest.yml', () => {
   it('asks for exactly the scopes of the methods the code calls', () => {
     const methods = methodsCalled();
     expect(methods).toEqual(Object.keys(SCOPE_OF).sort());
-    const needed = new Set(['commands', 'chat:write.public', ...methods.map((m) => SCOPE_OF[m]).filter((s): s is string => Boolean(s))]);
+    const needed = new Set([
+      'commands',
+      'chat:write.public',
+      ...methods.map((m) => SCOPE_OF[m]).filter((s): s is string => Boolean(s)),
+    ]);
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
   });
 

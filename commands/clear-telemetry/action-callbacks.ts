@@ -1,5 +1,12 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { cancelRequest, confirmRequest, pauseRequest, resumeRequest, stopRequest, type Click } from './decide-request.js';
+import {
+  cancelRequest,
+  confirmRequest,
+  pauseRequest,
+  resumeRequest,
+  stopRequest,
+  type Click,
+} from './decide-request.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { requestIdFrom } from './ids.js';
 import { openRestore } from './open-restore.js';
@@ -33,7 +40,11 @@ export const resumeCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps,
 export const restoreCallback = (deps: ClearTelemetryDeps) =>
   buttonCallback(deps, async (deps, click, respond) => {
     if (click.requestId === null || click.channelId === null) return;
-    await openRestore(deps, { purgeId: click.requestId, userId: click.userId, channelId: click.channelId, teamId: null }, respond);
+    await openRestore(
+      deps,
+      { purgeId: click.requestId, userId: click.userId, channelId: click.channelId, teamId: null },
+      respond,
+    );
   });
 
 /** A button this version does not know: acked (done before any listener), logged, nothing else. */
@@ -41,5 +52,8 @@ export const unknownActionCallback =
   (deps: ClearTelemetryDeps) =>
   async ({ ack, body, action }: SlackActionMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    deps.log.warn({ actionId: 'action_id' in action ? action.action_id : null, user: body.user.id }, 'unknown action ignored');
+    deps.log.warn(
+      { actionId: 'action_id' in action ? action.action_id : null, user: body.user.id },
+      'unknown action ignored',
+    );
   };

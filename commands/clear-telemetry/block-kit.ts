@@ -5,7 +5,14 @@ import type { Button, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from
  * (https://docs.slack.dev/reference/block-kit/blocks): 3,000 characters per text object,
  * 150 per header, 75 per button label.
  */
-export const LIMITS = { text: 3_000, header: 150, button: 75, contextElements: 10, blocks: 50, fallback: 4_000 } as const;
+export const LIMITS = {
+  text: 3_000,
+  header: 150,
+  button: 75,
+  contextElements: 10,
+  blocks: 50,
+  fallback: 4_000,
+} as const;
 
 /**
  * Text a person typed (or a value read from the database) made inert for mrkdwn: Slack's own three
@@ -41,7 +48,13 @@ export function context(...parts: string[]): ContextBlock {
 }
 
 export function button(label: string, actionId: string, value: string, style?: 'danger' | 'primary'): Button {
-  return { type: 'button', text: { type: 'plain_text', text: clip(label, LIMITS.button) }, action_id: actionId, value, ...(style ? { style } : {}) };
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: clip(label, LIMITS.button) },
+    action_id: actionId,
+    value,
+    ...(style ? { style } : {}),
+  };
 }
 
 export function message(text: string, blocks: KnownBlock[]): { text: string; blocks: KnownBlock[] } {

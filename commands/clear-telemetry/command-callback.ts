@@ -24,13 +24,30 @@ export function commandCallback(deps: ClearTelemetryDeps) {
     if (args.version) return ack(ephemeral(`clear-telemetry ${VERSION}`));
     const { channels } = deps.access;
     if (channels && !channels.includes(command.channel_id)) {
-      return ack(ephemeral(`This command is not enabled in this channel. Use it in ${channels.map((id) => `<#${id}>`).join(', ')}.`));
+      return ack(
+        ephemeral(
+          `This command is not enabled in this channel. Use it in ${channels.map((id) => `<#${id}>`).join(', ')}.`,
+        ),
+      );
     }
     await ack();
     if (args.command === 'restore' && args.requestId !== null) {
-      return openRestore(deps, { purgeId: args.requestId, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id || null }, respond);
+      return openRestore(
+        deps,
+        {
+          purgeId: args.requestId,
+          userId: command.user_id,
+          channelId: command.channel_id,
+          teamId: command.team_id || null,
+        },
+        respond,
+      );
     }
     if (args.command !== 'purge') return lookBack(deps, args, command.user_id, respond);
-    await openRequest(deps, { args, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id || null }, respond);
+    await openRequest(
+      deps,
+      { args, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id || null },
+      respond,
+    );
   };
 }

@@ -1,6 +1,13 @@
 import type { RespondFn } from '@slack/bolt';
 import { isAllowed } from '../../src/domain/request/access.js';
-import { checkApproval, checkCancel, checkRequesterOrApprover, checkResume, isExpired, type Clicker } from '../../src/domain/request/approval.js';
+import {
+  checkApproval,
+  checkCancel,
+  checkRequesterOrApprover,
+  checkResume,
+  isExpired,
+  type Clicker,
+} from '../../src/domain/request/approval.js';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
@@ -82,14 +89,16 @@ export async function resumeRequest(deps: ClearTelemetryDeps, click: Click, resp
     const claim = await deps.runner.resume(request.id);
     if (claim === 'busy') {
       const running = await deps.ledger.running();
-      throw new AlreadyDecidedError(`Another purge is running on the table${running ? ` (request #${running.id})` : ''}; resume this one when it finishes.`);
+      throw new AlreadyDecidedError(
+        `Another purge is running on the table${running ? ` (request #${running.id})` : ''}; resume this one when it finishes.`,
+      );
     }
-    if (claim === 'not-resumable') throw new AlreadyDecidedError(`Nothing to resume: ${describeDecision(await required(deps, request.id))}.`);
+    if (claim === 'not-resumable')
+      throw new AlreadyDecidedError(`Nothing to resume: ${describeDecision(await required(deps, request.id))}.`);
     deps.log.info({ requestId: request.id, by: clicker.userId }, 'run resumed');
     audit(deps, request, click, threadReply.resumedBy(clicker.userId));
   });
 }
-
 
 /** Expires every request whose approval window has passed, and says so on its message. */
 export async function expireDueRequests(deps: ClearTelemetryDeps): Promise<void> {
@@ -130,7 +139,9 @@ function checkClickSource(request: PurgeRequestRecord, click: Click, channels: r
     click.channelId === request.channelId &&
     (click.messageTs === request.messageTs || click.threadTs === request.messageTs);
   if (!onItsMessage) {
-    throw new NotAllowedError(`That button does not belong to request #${request.id}'s message, so nothing was done. Use the buttons on the request's own message.`);
+    throw new NotAllowedError(
+      `That button does not belong to request #${request.id}'s message, so nothing was done. Use the buttons on the request's own message.`,
+    );
   }
   if (channels && !channels.includes(request.channelId ?? '')) {
     throw new NotAllowedError('This command is not enabled in this channel, so nothing was done.');
@@ -139,7 +150,10 @@ function checkClickSource(request: PurgeRequestRecord, click: Click, channels: r
 
 async function required(deps: ClearTelemetryDeps, id: number | null): Promise<PurgeRequestRecord> {
   const request = id === null ? null : await deps.ledger.get(id);
-  if (!request) throw new AlreadyDecidedError('This request is not in the ledger any more. Run /clear-telemetry again for a fresh preview.');
+  if (!request)
+    throw new AlreadyDecidedError(
+      'This request is not in the ledger any more. Run /clear-telemetry again for a fresh preview.',
+    );
   return request;
 }
 

@@ -17,11 +17,12 @@ export function usageText(problem?: string): string {
 
 /** The one place errors become words for Slack; refusals under the approver rule name the approvers. */
 export function errorText(error: unknown, approvers?: AccessList): string {
-  if (!isCodedError(error)) return 'Something went wrong, and nothing more was done. The error is in the bot\'s log.';
+  if (!isCodedError(error)) return "Something went wrong, and nothing more was done. The error is in the bot's log.";
   if (error instanceof NotAllowedError && error.onlyApprovers && approvers) {
     return `Only ${namePeople(approvers)} can ${error.onlyApprovers} this purge.`;
   }
-  if (error instanceof AlreadyDecidedError && error.decided) return `${error.decided.lead}: ${describeDecision(error.decided.request)}.`;
+  if (error instanceof AlreadyDecidedError && error.decided)
+    return `${error.decided.lead}: ${describeDecision(error.decided.request)}.`;
   switch (error.code) {
     case ErrorCode.Expired:
       return `${error.message} Run ${COMMAND} again for a fresh preview.`;
@@ -35,4 +36,3 @@ export function errorText(error: unknown, approvers?: AccessList): string {
       return error.message;
   }
 }
-

@@ -1,5 +1,14 @@
 import type { App } from '@slack/bolt';
-import { cancelCallback, confirmCallback, continueCallback, pauseCallback, resumeCallback, restoreCallback, stopCallback, unknownActionCallback } from './action-callbacks.js';
+import {
+  cancelCallback,
+  confirmCallback,
+  continueCallback,
+  pauseCallback,
+  resumeCallback,
+  restoreCallback,
+  stopCallback,
+  unknownActionCallback,
+} from './action-callbacks.js';
 import { commandCallback } from './command-callback.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ACTION, COMMAND, UNKNOWN_ACTION } from './ids.js';

@@ -27,13 +27,18 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
   const { args, userId, channelId } = input;
   try {
     if (!(await isAllowed(deps.access.requesters, userId, deps.groupMembers))) {
-      throw new NotAllowedError('You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.');
+      throw new NotAllowedError(
+        'You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.',
+      );
     }
     const now = deps.clock();
     const census = (cutoff: AgeCutoff | null) => (args.dryRun ? deps.census.recent(cutoff) : deps.census.fresh(cutoff));
-    const plan = await whileCounting(respond, () => deps.previews.run(userId, () => planPurge(census, deps.queue, args, deps.planPolicy, now)));
+    const plan = await whileCounting(respond, () =>
+      deps.previews.run(userId, () => planPurge(census, deps.queue, args, deps.planPolicy, now)),
+    );
     // Nothing to approve: only the person who asked sees it, unless they asked to share the summary.
-    const show = (shown: SlackMessage) => (args.showSummary ? post(deps, channelId, shown) : respond({ ...ephemeral(shown.text), blocks: shown.blocks }));
+    const show = (shown: SlackMessage) =>
+      args.showSummary ? post(deps, channelId, shown) : respond({ ...ephemeral(shown.text), blocks: shown.blocks });
     if (plan.matching === 0) {
       await show(nothingToDeleteMessage(plan, userId, deps.target));
       return;
@@ -43,7 +48,11 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
       await show(previewMessage(plan, { ...preview, requestId: null, expiresAt: null, selfApproval: null }));
       return;
     }
-    const selfApproval = args.force ? ((await isAllowed(deps.access.breakGlass, userId, deps.groupMembers)) ? 'break-glass' : 'not-break-glass') : null;
+    const selfApproval = args.force
+      ? (await isAllowed(deps.access.breakGlass, userId, deps.groupMembers))
+        ? 'break-glass'
+        : 'not-break-glass'
+      : null;
     const expiresAt = new Date(now.getTime() + deps.access.approvalTtlMs);
     const request = await deps.ledger.create({
       source: 'slack',
@@ -57,13 +66,27 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
     });
     let ts: string;
     try {
-      ts = await post(deps, channelId, previewMessage(plan, { ...preview, requestId: request.id, expiresAt, selfApproval }));
+      ts = await post(
+        deps,
+        channelId,
+        previewMessage(plan, { ...preview, requestId: request.id, expiresAt, selfApproval }),
+      );
     } catch (error) {
       await deps.ledger.remove(request.id);
       throw error;
     }
     await deps.ledger.attachMessage(request.id, channelId, ts);
-    deps.log.info({ requestId: request.id, requester: userId, channel: channelId, status: plan.status, matching: plan.matching, watermark: plan.watermark }, 'request created');
+    deps.log.info(
+      {
+        requestId: request.id,
+        requester: userId,
+        channel: channelId,
+        status: plan.status,
+        matching: plan.matching,
+        watermark: plan.watermark,
+      },
+      'request created',
+    );
   } catch (error) {
     deps.log.warn({ err: error, user: userId, channel: channelId }, 'request refused');
     await respond(ephemeral(errorText(error)));
@@ -81,7 +104,9 @@ async function whileCounting<T>(respond: RespondFn, work: () => Promise<T>): Pro
   const started = Date.now();
   const notice: { shown?: Promise<unknown> } = {};
   const timer = setTimeout(() => {
-    notice.shown = respond(ephemeral('Counting the webhooks by status… (a big table takes a few seconds)')).catch(() => undefined);
+    notice.shown = respond(ephemeral('Counting the webhooks by status… (a big table takes a few seconds)')).catch(
+      () => undefined,
+    );
   }, COUNTING_NOTICE_MS);
   try {
     return await work();
@@ -95,7 +120,11 @@ async function whileCounting<T>(respond: RespondFn, work: () => Promise<T>): Pro
   }
 }
 
-export async function post(deps: ClearTelemetryDeps, channelId: string, message: Parameters<ClearTelemetryDeps['slack']['post']>[1]): Promise<string> {
+export async function post(
+  deps: ClearTelemetryDeps,
+  channelId: string,
+  message: Parameters<ClearTelemetryDeps['slack']['post']>[1],
+): Promise<string> {
   try {
     return await deps.slack.post(channelId, message);
   } catch (error) {

@@ -24,7 +24,9 @@ export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput,
   const { purgeId, userId, channelId } = input;
   try {
     if (!(await isAllowed(deps.access.requesters, userId, deps.groupMembers))) {
-      throw new NotAllowedError('You are not allowed to request a restore (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.');
+      throw new NotAllowedError(
+        'You are not allowed to request a restore (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.',
+      );
     }
     const surveyed = await surveyRestore(deps.ledger, deps.archive, purgeId);
     if ('refusal' in surveyed) throw new NotAllowedError(`Cannot restore: ${surveyed.refusal}`);
@@ -32,17 +34,39 @@ export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput,
     const now = deps.clock();
     const plan = restorePlan(purge.plan, survey, now);
     const expiresAt = new Date(now.getTime() + deps.access.approvalTtlMs);
-    const request = await deps.ledger.create({ source: 'slack', kind: 'restore', restoreOf: purgeId, plan, force: false, useCursor: false, requesterId: userId, teamId: input.teamId, channelId, expiresAt });
+    const request = await deps.ledger.create({
+      source: 'slack',
+      kind: 'restore',
+      restoreOf: purgeId,
+      plan,
+      force: false,
+      useCursor: false,
+      requesterId: userId,
+      teamId: input.teamId,
+      channelId,
+      expiresAt,
+    });
     let ts: string;
     try {
-      const options = { requestId: request.id, requesterId: userId, approvers: deps.access.approvers, expiresAt, selfApproval: null, now, target: deps.target };
+      const options = {
+        requestId: request.id,
+        requesterId: userId,
+        approvers: deps.access.approvers,
+        expiresAt,
+        selfApproval: null,
+        now,
+        target: deps.target,
+      };
       ts = await post(deps, channelId, restorePreviewMessage(purge, survey, plan, options));
     } catch (error) {
       await deps.ledger.remove(request.id);
       throw error;
     }
     await deps.ledger.attachMessage(request.id, channelId, ts);
-    deps.log.info({ requestId: request.id, restoreOf: purgeId, requester: userId, channel: channelId, rows: survey.rows }, 'restore requested');
+    deps.log.info(
+      { requestId: request.id, restoreOf: purgeId, requester: userId, channel: channelId, rows: survey.rows },
+      'restore requested',
+    );
   } catch (error) {
     deps.log.warn({ err: error, user: userId, channel: channelId }, 'restore refused');
     await respond(ephemeral(errorText(error)));

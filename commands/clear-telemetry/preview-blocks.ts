@@ -7,7 +7,13 @@ import type { ArchiveSurvey } from '../../src/domain/undo/restore.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
 import { closedSentence, mention, namePeople, slackDate, targetLine, verbOf, webhooks } from './sentences.js';
-import { livePendingAgeMs, type Target, gateSentences, batchesSentence, undoSentence } from '../../src/domain/wording/sentences.js';
+import {
+  livePendingAgeMs,
+  type Target,
+  gateSentences,
+  batchesSentence,
+  undoSentence,
+} from '../../src/domain/wording/sentences.js';
 import { ACTION } from './ids.js';
 
 /**
@@ -57,33 +63,50 @@ export function previewMessage(plan: Plan, options: PreviewOptions): SlackMessag
 }
 
 /** What a restore would put back, for a second person to approve: the rows, their ids, the ids taken again, the expiry. */
-export function restorePreviewMessage(purge: PurgeRequestRecord, survey: ArchiveSurvey, plan: Plan, options: PreviewOptions & { requestId: number }): SlackMessage {
+export function restorePreviewMessage(
+  purge: PurgeRequestRecord,
+  survey: ArchiveSurvey,
+  plan: Plan,
+  options: PreviewOptions & { requestId: number },
+): SlackMessage {
   const verb = verbOf({ kind: 'restore', restoreOf: purge.id });
   const lines = [
     `*Archived rows:* ${formatCount(survey.rows)}, ids ${formatCount(survey.minRowId ?? 0)} to ${formatCount(survey.maxRowId ?? 0)}, each with its original id and every column as archived`,
-    ...(survey.taken > 0 ? [`*Taken again:* ${formatCount(survey.taken)} of these ids hold new rows now; those are skipped, counted, and stay in the archive`] : []),
+    ...(survey.taken > 0
+      ? [
+          `*Taken again:* ${formatCount(survey.taken)} of these ids hold new rows now; those are skipped, counted, and stay in the archive`,
+        ]
+      : []),
     ...(survey.expiresAt ? [`*Archive expires:* ${slackDate(survey.expiresAt)}`] : []),
   ];
   const back = survey.rows - survey.taken;
-  return message(`${verb.what(plan, back, false)} would be restored: approval needed (request #${options.requestId}).`, [
-    header('Clear telemetry: restore, approval needed'),
-    context(targetLine(options.target)),
-    section(`${mention(options.requesterId)} asks to restore ${verb.what(plan, back)} into \`assignments_learnpackwebhook\`.`),
-    section(nextStep(options)),
-    section(lines.join('\n')),
-    context(`Request #${options.requestId} · restores request #${purge.id}`),
-    decisionButtons(plan, options.requestId, 'restore'),
-  ]);
+  return message(
+    `${verb.what(plan, back, false)} would be restored: approval needed (request #${options.requestId}).`,
+    [
+      header('Clear telemetry: restore, approval needed'),
+      context(targetLine(options.target)),
+      section(
+        `${mention(options.requesterId)} asks to restore ${verb.what(plan, back)} into \`assignments_learnpackwebhook\`.`,
+      ),
+      section(nextStep(options)),
+      section(lines.join('\n')),
+      context(`Request #${options.requestId} · restores request #${purge.id}`),
+      decisionButtons(plan, options.requestId, 'restore'),
+    ],
+  );
 }
 
 export function nothingToDeleteMessage(plan: Plan, requesterId: string, target: Target): SlackMessage {
   const status = plan.status === 'ALL' ? 'webhooks' : `webhooks with status *${plan.status}*`;
-  return message(`Nothing to delete: no ${plan.status === 'ALL' ? 'webhooks' : `webhooks with status ${plan.status}`}.`, [
-    header('Clear telemetry: nothing to delete'),
-    context(targetLine(target)),
-    section(`${mention(requesterId)} asked to delete ${status}, but there are none.`),
-    summarySection(plan.summary),
-  ]);
+  return message(
+    `Nothing to delete: no ${plan.status === 'ALL' ? 'webhooks' : `webhooks with status ${plan.status}`}.`,
+    [
+      header('Clear telemetry: nothing to delete'),
+      context(targetLine(target)),
+      section(`${mention(requesterId)} asked to delete ${status}, but there are none.`),
+      summarySection(plan.summary),
+    ],
+  );
 }
 
 /** A request that ended without running: cancelled or expired. */
@@ -91,7 +114,9 @@ export function closedMessage(request: PurgeRequestRecord): SlackMessage {
   const sentence = closedSentence(request);
   return message(sentence, [
     header(`Clear telemetry: ${request.state === 'expired' ? 'expired' : 'cancelled'}`),
-    section(`${sentence} It asked to ${verbOf(request).base} ${verbOf(request).what(request.plan)} for ${mention(request.requesterId)}.`),
+    section(
+      `${sentence} It asked to ${verbOf(request).base} ${verbOf(request).what(request.plan)} for ${mention(request.requesterId)}.`,
+    ),
     ...(request.kind === 'restore' ? [] : [planSection(request.plan)]),
     context(`Request #${request.id}`),
   ]);
@@ -102,7 +127,8 @@ export function planSection(plan: Plan): KnownBlock {
     `*Matching:* ${formatCount(plan.matching)} rows`,
     `*Watermark:* id ≤ ${formatCount(plan.watermark ?? 0)} (rows added or changed later are kept)`,
   ];
-  if (plan.oldest && plan.newest) lines.push(`*Created:* ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
+  if (plan.oldest && plan.newest)
+    lines.push(`*Created:* ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
   lines.push(...gateSentences(plan).map((sentence) => `*Gate:* ${sentence}`));
   lines.push(`*Method:* ${plan.method}, because ${plan.methodReason}`);
   lines.push(
@@ -121,21 +147,30 @@ function summarySection(summary: StatusSummary): KnownBlock {
   const numbers = Math.max(...[...shown.map((row) => row.count), summary.total].map((n) => formatCount(n).length));
   const line = (label: string, n: number) => `${label.padEnd(width)}  ${formatCount(n).padStart(numbers)}`;
   const more = summary.rows.length > SUMMARY_ROWS ? [`(${summary.rows.length - SUMMARY_ROWS} more statuses)`] : [];
-  const table = [...shown.map((row) => line(clip(row.status, 40), row.count)), ...more, line('Total', summary.total)].join('\n');
+  const table = [
+    ...shown.map((row) => line(clip(row.status, 40), row.count)),
+    ...more,
+    line('Total', summary.total),
+  ].join('\n');
   // Statuses are whatever the Django app wrote: escaped, so none can become markup.
   return section(clip(`*Status summary*\n\`\`\`${escapeMrkdwn(table)}\`\`\``, LIMITS.text));
 }
 
 /** The next action, in the message itself: who must approve, and by when. */
 function nextStep(options: PreviewOptions): string {
-  if (options.approvers.kind === 'nobody') return '*Nobody can approve yet:* the bot\'s approvers (CLEAR_TELEMETRY_APPROVERS) are not set.';
-  const expiry = options.expiresAt ? ` · expires ${slackDate(options.expiresAt)} (in ${formatDuration(options.expiresAt.getTime() - options.now.getTime())})` : '';
+  if (options.approvers.kind === 'nobody')
+    return "*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.";
+  const expiry = options.expiresAt
+    ? ` · expires ${slackDate(options.expiresAt)} (in ${formatDuration(options.expiresAt.getTime() - options.now.getTime())})`
+    : '';
   return `*Needs approval from ${namePeople(options.approvers)}* (not ${mention(options.requesterId)})${expiry}`;
 }
 
 function selfApprovalNotes(options: PreviewOptions): string[] {
-  if (options.selfApproval === 'break-glass') return [`${mention(options.requesterId)} may approve it themselves (break-glass, --force).`];
-  if (options.selfApproval === 'not-break-glass') return [`--force changes nothing here: ${mention(options.requesterId)} is not a break-glass user.`];
+  if (options.selfApproval === 'break-glass')
+    return [`${mention(options.requesterId)} may approve it themselves (break-glass, --force).`];
+  if (options.selfApproval === 'not-break-glass')
+    return [`--force changes nothing here: ${mention(options.requesterId)} is not a break-glass user.`];
   return [];
 }
 
@@ -158,9 +193,17 @@ function decisionButtons(plan: Plan, requestId: number, kind: 'purge' | 'restore
     block_id: `clear_telemetry_decision_${requestId}`,
     elements: [
       {
-        ...button(restore ? 'Approve and restore' : 'Approve and delete', ACTION.confirm, value, restore ? 'primary' : 'danger'),
+        ...button(
+          restore ? 'Approve and restore' : 'Approve and delete',
+          ACTION.confirm,
+          value,
+          restore ? 'primary' : 'danger',
+        ),
         confirm: {
-          title: { type: 'plain_text', text: clip(`${restore ? 'Restore' : 'Delete'} ${formatCount(plan.matching)} webhooks?`, 100) },
+          title: {
+            type: 'plain_text',
+            text: clip(`${restore ? 'Restore' : 'Delete'} ${formatCount(plan.matching)} webhooks?`, 100),
+          },
           text: {
             type: 'mrkdwn',
             text: clip(

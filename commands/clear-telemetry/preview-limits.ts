@@ -29,13 +29,17 @@ export class PreviewLimits {
       return await this.perUser.key(userId).schedule(work);
     } catch (error) {
       if (error instanceof Bottleneck.BottleneckError && /dropped/i.test(error.message)) {
-        throw new BusyError('You asked for several previews in a short time: wait a minute, or use the one already posted.');
+        throw new BusyError(
+          'You asked for several previews in a short time: wait a minute, or use the one already posted.',
+        );
       }
       throw error;
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.perUser.limiters().map(({ limiter }) => limiter.stop({ dropWaitingJobs: true }))).catch(() => undefined);
+    await Promise.all(this.perUser.limiters().map(({ limiter }) => limiter.stop({ dropWaitingJobs: true }))).catch(
+      () => undefined,
+    );
   }
 }

@@ -13,23 +13,35 @@ import { planSection } from './preview-blocks.js';
 
 /** The request's message while it waits for the table, runs, and once it has run. Pure functions of state. */
 
-export function progressMessage(request: PurgeRequestRecord, progress: PurgeProgress, note: RunNote | null = null): SlackMessage {
+export function progressMessage(
+  request: PurgeRequestRecord,
+  progress: PurgeProgress,
+  note: RunNote | null = null,
+): SlackMessage {
   const { plan } = request;
   const eta = progress.etaMs === null ? '' : ` · about ${formatDuration(progress.etaMs)} left`;
   // Ids covered, not batches: batch sizes adapt, so a batch count would jump about.
-  const covered = progress.lastId === null ? 'starting' : `ids up to ${formatCount(progress.lastId)} of ${formatCount(plan.watermark ?? 0)} covered`;
+  const covered =
+    progress.lastId === null
+      ? 'starting'
+      : `ids up to ${formatCount(progress.lastId)} of ${formatCount(plan.watermark ?? 0)} covered`;
   const verb = verbOf(request);
   const line =
     `\`${bar(progress.deleted, progress.total)}\` *${formatPercent(progress.deleted, progress.total)}*\n` +
     `*${formatCount(progress.deleted)}* of *${formatCount(progress.total)}* ${verb.done} · ${covered} · ${formatRate(progress.rowsPerSecond)}${eta}`;
   const held = note?.kind === 'paused' || note?.kind === 'held';
-  return message(`${held ? 'Paused' : verb.ing}: ${formatCount(progress.deleted)} of ${verb.what(plan, progress.total, false)}.`, [
-    header(held ? 'Clear telemetry: paused' : `Clear telemetry: ${verb.ing.toLowerCase()}`),
-    section(`${verb.ing} ${verb.what(plan)} (${request.kind === 'restore' ? 'archive ids' : 'id'} ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`),
-    section(line),
-    context(...(note ? [`${NOTE_LABEL[note.kind]}: ${noteText(note)}`] : []), `Request #${request.id}`),
-    runButtons(request, note?.kind === 'paused'),
-  ]);
+  return message(
+    `${held ? 'Paused' : verb.ing}: ${formatCount(progress.deleted)} of ${verb.what(plan, progress.total, false)}.`,
+    [
+      header(held ? 'Clear telemetry: paused' : `Clear telemetry: ${verb.ing.toLowerCase()}`),
+      section(
+        `${verb.ing} ${verb.what(plan)} (${request.kind === 'restore' ? 'archive ids' : 'id'} ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`,
+      ),
+      section(line),
+      context(...(note ? [`${NOTE_LABEL[note.kind]}: ${noteText(note)}`] : []), `Request #${request.id}`),
+      runButtons(request, note?.kind === 'paused'),
+    ],
+  );
 }
 
 /** Approved, but another request is running on the table: it starts when that one ends. */
@@ -37,17 +49,25 @@ export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestR
   const text = `Queued behind ${behind ? `request #${behind.id}` : 'another run'}: it starts when that one finishes.`;
   return message(text, [
     header('Clear telemetry: queued'),
-    section(`${verbOf(request).what(request.plan)} (id ≤ ${formatCount(request.plan.watermark ?? 0)}) · ${people(request)}`),
+    section(
+      `${verbOf(request).what(request.plan)} (id ≤ ${formatCount(request.plan.watermark ?? 0)}) · ${people(request)}`,
+    ),
     section(text),
     ...(request.kind === 'restore' ? [] : [planSection(request.plan)]),
     context(`Request #${request.id}`),
-    { type: 'actions', block_id: `clear_telemetry_queued_${request.id}`, elements: [button('Cancel', ACTION.cancel, String(request.id))] },
+    {
+      type: 'actions',
+      block_id: `clear_telemetry_queued_${request.id}`,
+      elements: [button('Cancel', ACTION.cancel, String(request.id))],
+    },
   ]);
 }
 
 /** How a run ended (succeeded, stopped, failed or interrupted), from the ledger alone. */
 export function resultMessage(request: PurgeRequestRecord, target?: Target): SlackMessage {
-  const title = { succeeded: 'done', stopped: 'stopped', failed: 'failed', interrupted: 'interrupted' }[runAccount(request).endState];
+  const title = { succeeded: 'done', stopped: 'stopped', failed: 'failed', interrupted: 'interrupted' }[
+    runAccount(request).endState
+  ];
   const resumable = request.state === 'failed' || request.state === 'interrupted';
   return message(resultSentence(request), [
     header(`Clear telemetry: ${request.kind === 'restore' ? `restore ${title}` : title}`),
@@ -62,8 +82,14 @@ export function resultMessage(request: PurgeRequestRecord, target?: Target): Sla
     ...archivedNote(request),
     ...(resumable
       ? [
-          section(`*Resume* continues after id ${formatCount(request.position.lastId ?? 0)} with the same watermark (an approver).`),
-          { type: 'actions' as const, block_id: `clear_telemetry_resume_${request.id}`, elements: [button('Resume', ACTION.resume, String(request.id), 'primary')] },
+          section(
+            `*Resume* continues after id ${formatCount(request.position.lastId ?? 0)} with the same watermark (an approver).`,
+          ),
+          {
+            type: 'actions' as const,
+            block_id: `clear_telemetry_resume_${request.id}`,
+            elements: [button('Resume', ACTION.resume, String(request.id), 'primary')],
+          },
         ]
       : []),
   ]);
@@ -78,7 +104,11 @@ function archivedNote(request: PurgeRequestRecord): KnownBlock[] {
       `:package: *Archived:* the ${formatCount(request.position.deleted)} deleted rows are restorable for ${formatCount(undo.days)} days: ` +
         `*Restore* (or \`/clear-telemetry restore ${request.id}\`) previews putting them back with their ids, for a second person to approve.`,
     ),
-    { type: 'actions', block_id: `clear_telemetry_restore_${request.id}`, elements: [button('Restore', ACTION.restore, String(request.id))] },
+    {
+      type: 'actions',
+      block_id: `clear_telemetry_restore_${request.id}`,
+      elements: [button('Restore', ACTION.restore, String(request.id))],
+    },
   ];
 }
 

@@ -38,7 +38,8 @@ export function verbOf(request: Pick<PurgeRequestRecord, 'kind' | 'restoreOf'>):
       ing: 'Restoring',
       ed: 'Restored',
       done: 'restored',
-      what: (plan, count, strong) => `${webhooks(plan, count, strong)} archived by request #${request.restoreOf ?? '?'}`,
+      what: (plan, count, strong) =>
+        `${webhooks(plan, count, strong)} archived by request #${request.restoreOf ?? '?'}`,
     };
   }
   return { base: 'delete', ing: 'Deleting', ed: 'Deleted', done: 'deleted', what: webhooks };
@@ -64,7 +65,6 @@ export function namePeople(list: AccessList): string {
   return names.length <= 1 ? (names[0] ?? 'nobody') : `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
 }
 
-
 /** A run note in words, people as mentions. */
 export function noteText(note: RunNote): string {
   return note.kind === 'paused' ? `paused by ${mention(note.by)}` : note.text;
@@ -80,7 +80,10 @@ export function resultSentence(request: PurgeRequestRecord, bold = false): strin
   const account = runAccount(request);
   const how = howItRan(account);
   const error = clip(request.error ?? 'unknown error', 500).replace(/\.$/, '');
-  const skipped = request.skipped > 0 ? `; skipped ${formatCount(request.skipped)} whose id is taken again (left in the archive)` : '';
+  const skipped =
+    request.skipped > 0
+      ? `; skipped ${formatCount(request.skipped)} whose id is taken again (left in the archive)`
+      : '';
   switch (account.endState) {
     case 'succeeded': {
       const kept = request.kind === 'restore' ? '' : shortfall(plan.matching, position.deleted);
@@ -98,14 +101,17 @@ export function resultSentence(request: PurgeRequestRecord, bold = false): strin
 /** From the first start to the end, downtime included. */
 export function closedSentence(request: PurgeRequestRecord): string {
   const nothing = `Nothing was ${verbOf(request).done}. Run /clear-telemetry again for a fresh preview.`;
-  if (request.state === 'expired') return `Expired ${slackDate(request.expiresAt ?? request.decidedAt ?? new Date())} without approval. ${nothing}`;
+  if (request.state === 'expired')
+    return `Expired ${slackDate(request.expiresAt ?? request.decidedAt ?? new Date())} without approval. ${nothing}`;
   return `Cancelled by ${mention(request.decidedBy ?? '')}. ${nothing}`;
 }
 
 export function people(request: PurgeRequestRecord): string {
   const asked = `requested by ${mention(request.requesterId)}`;
   if (!request.approverId) return asked;
-  return request.selfApproved ? `${asked} · self-approved (break-glass)` : `${asked} · approved by ${mention(request.approverId)}`;
+  return request.selfApproved
+    ? `${asked} · self-approved (break-glass)`
+    : `${asked} · approved by ${mention(request.approverId)}`;
 }
 
 /** One clause saying what became of a request, for late clicks and thread replies. */

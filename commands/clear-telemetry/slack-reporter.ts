@@ -58,9 +58,11 @@ export class SlackReporter implements RunReporter {
     const { channelId, messageTs } = request;
     if (!channelId || !messageTs) return;
     this.thread(request, threadReply.finished(request));
-    this.slack.finalEdit(request.id, channelId, messageTs, resultMessage(request, this.target)).catch((error: unknown) => {
-      this.log.error({ err: error, requestId: request.id }, 'could not show the result on the request message');
-    });
+    this.slack
+      .finalEdit(request.id, channelId, messageTs, resultMessage(request, this.target))
+      .catch((error: unknown) => {
+        this.log.error({ err: error, requestId: request.id }, 'could not show the result on the request message');
+      });
   }
 
   private edit(request: PurgeRequestRecord, message: SlackMessage): void {
@@ -68,6 +70,7 @@ export class SlackReporter implements RunReporter {
   }
 
   private thread(request: PurgeRequestRecord, message: SlackMessage): void {
-    if (request.channelId && request.messageTs) this.slack.audit(request.id, request.channelId, request.messageTs, message);
+    if (request.channelId && request.messageTs)
+      this.slack.audit(request.id, request.channelId, request.messageTs, message);
   }
 }

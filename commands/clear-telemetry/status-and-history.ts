@@ -1,6 +1,12 @@
 import type { RespondFn } from '@slack/bolt';
 import type { ClearArgs } from '../../src/domain/plan/clear-args.js';
-import { historyEntry, historyLine, overview, overviewLines, type Wording } from '../../src/domain/wording/status-and-history.js';
+import {
+  historyEntry,
+  historyLine,
+  overview,
+  overviewLines,
+  type Wording,
+} from '../../src/domain/wording/status-and-history.js';
 import { summarize } from '../../src/domain/plan/plan.js';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { clip } from './block-kit.js';
@@ -12,9 +18,15 @@ import { mention, slackDate } from './sentences.js';
  * `/clear-telemetry status` and `history`: ephemeral, read-only. People are mentions, times are in
  * each reader's zone, and each request links to its message (chat.getPermalink).
  */
-export async function lookBack(deps: ClearTelemetryDeps, args: ClearArgs, userId: string, respond: RespondFn): Promise<void> {
+export async function lookBack(
+  deps: ClearTelemetryDeps,
+  args: ClearArgs,
+  userId: string,
+  respond: RespondFn,
+): Promise<void> {
   try {
-    const lines = args.command === 'status' ? await statusLines(deps, userId) : await historyLines(deps, args.limit ?? 10);
+    const lines =
+      args.command === 'status' ? await statusLines(deps, userId) : await historyLines(deps, args.limit ?? 10);
     await respond(ephemeral(clip(lines.join('\n'), 3_000)));
   } catch (error) {
     deps.log.warn({ err: error }, `${args.command} failed`);
@@ -37,7 +49,10 @@ async function historyLines(deps: ClearTelemetryDeps, limit: number): Promise<st
   const requests = await deps.ledger.list(limit);
   if (requests.length === 0) return ['No requests yet.'];
   const words = await wording(deps, requests);
-  return [`*The last ${requests.length === 1 ? 'request' : `${requests.length} requests`}:*`, ...requests.map((request) => historyLine(historyEntry(request), request, words))];
+  return [
+    `*The last ${requests.length === 1 ? 'request' : `${requests.length} requests`}:*`,
+    ...requests.map((request) => historyLine(historyEntry(request), request, words)),
+  ];
 }
 
 /** Slack's words: mentions, local times, and a permalink per request message, fetched at once. */

@@ -16,7 +16,9 @@ export const threadReply = {
     );
   },
   queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): SlackMessage {
-    return textMessage(`:hourglass_flowing_sand: Queued behind ${behind ? `request #${behind.id}` : 'another run'} on the same table.`);
+    return textMessage(
+      `:hourglass_flowing_sand: Queued behind ${behind ? `request #${behind.id}` : 'another run'} on the same table.`,
+    );
   },
   started(request: PurgeRequestRecord): SlackMessage {
     const { plan, position } = request;
@@ -26,14 +28,19 @@ export const threadReply = {
         `:arrow_forward: Resumed after ${request.kind === 'restore' ? 'archive ' : ''}id ${formatCount(position.lastId)} (${formatCount(position.deleted)} of ${formatCount(plan.matching)} already ${verb.done}), same watermark id ≤ ${formatCount(plan.watermark ?? 0)}.`,
       );
     }
-    if (request.kind === 'restore') return textMessage(`:arrow_forward: Started restoring ${verb.what(plan, plan.matching, false)}, with their original ids (any id taken again is skipped).`);
+    if (request.kind === 'restore')
+      return textMessage(
+        `:arrow_forward: Started restoring ${verb.what(plan, plan.matching, false)}, with their original ids (any id taken again is skipped).`,
+      );
     const how = plan.method === 'batch' ? `batch, ${batchesSentence(plan)}` : 'one statement';
     return textMessage(
       `:arrow_forward: Started deleting ${formatCount(plan.matching)} webhooks with status ${plan.status}, id ≤ ${formatCount(plan.watermark ?? 0)} (${how}).`,
     );
   },
   note(note: RunNote): SlackMessage {
-    return textMessage(`${note.kind === 'fallback' ? ':warning:' : ':double_vertical_bar:'} ${NOTE_LABEL[note.kind]}: ${noteText(note)}.`);
+    return textMessage(
+      `${note.kind === 'fallback' ? ':warning:' : ':double_vertical_bar:'} ${NOTE_LABEL[note.kind]}: ${noteText(note)}.`,
+    );
   },
   continued(): SlackMessage {
     return textMessage(':arrow_forward: Continuing.');
@@ -45,7 +52,12 @@ export const threadReply = {
     return textMessage(`:octagonal_sign: Stop requested by ${mention(by)}; the run stops after its current batch.`);
   },
   finished(request: PurgeRequestRecord): SlackMessage {
-    const icon = { succeeded: ':white_check_mark:', stopped: ':octagonal_sign:', failed: ':x:', interrupted: ':warning:' }[runAccount(request).endState];
+    const icon = {
+      succeeded: ':white_check_mark:',
+      stopped: ':octagonal_sign:',
+      failed: ':x:',
+      interrupted: ':warning:',
+    }[runAccount(request).endState];
     return textMessage(`${icon} ${resultSentence(request)} · ${people(request)}`);
   },
   closed(request: PurgeRequestRecord): SlackMessage {

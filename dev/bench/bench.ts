@@ -29,8 +29,14 @@ const USAGE = `Usage: npm run bench [-- options]
   --repeat N      runs per figure, the median kept (default 3)
   --compare REV   also run the recorded run of an earlier commit ("none" skips it)
 BENCH_ADMIN_URL names the server (default postgres://postgres@127.0.0.1:5432/postgres).`;
-const flags = scriptFlags('bench', USAGE, { rows: { type: 'string' }, pending: { type: 'string' }, repeat: { type: 'string' }, compare: { type: 'string' } });
-const count = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value.replaceAll(/[_,]/g, '')));
+const flags = scriptFlags('bench', USAGE, {
+  rows: { type: 'string' },
+  pending: { type: 'string' },
+  repeat: { type: 'string' },
+  compare: { type: 'string' },
+});
+const count = (value: string | undefined, fallback: number) =>
+  value === undefined ? fallback : Number(value.replaceAll(/[_,]/g, ''));
 const ROWS = count(flags.rows ?? process.env.BENCH_ROWS, 1_000_000);
 const PENDING = count(flags.pending ?? process.env.BENCH_PENDING, Math.round(ROWS * 0.4));
 const REPEAT = count(flags.repeat ?? process.env.BENCH_REPEAT, 3);
@@ -62,7 +68,11 @@ const FOR_EACH_STATUS: Omit<Scenario, 'status'>[] = [
 function compareRevision(): string | null {
   if (flags.compare === 'none') return null;
   if (flags.compare) return flags.compare;
-  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim() !== '';
+  const dirty =
+    execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    }).trim() !== '';
   return dirty ? 'HEAD' : 'HEAD~1';
 }
 
@@ -78,7 +88,9 @@ const scenarios: Scenario[] = (['PENDING', 'ERROR'] as const).flatMap((status) =
       ] as const)
     : []),
   // The earlier code as a user ran it: no --batch-size (0), whatever its default was then.
-  ...(previous ? [{ label: `recorded run at ${previous}`, kind: 'recorded', status, batch: 0, from: previous } as const] : []),
+  ...(previous
+    ? [{ label: `recorded run at ${previous}`, kind: 'recorded', status, batch: 0, from: previous } as const]
+    : []),
 ]);
 
 interface Measured {
@@ -145,7 +157,11 @@ function runScenario(url: string, scenario: Scenario, earlier: string | null): M
   const args = earlier
     ? ['--import', 'tsx', 'bench/scenario.ts', url, scenario.kind, scenario.status, String(scenario.batch)]
     : [projectPath('dist/dev/bench/scenario.js'), url, scenario.kind, scenario.status, String(scenario.batch)];
-  const out = execFileSync(process.execPath, args, { cwd: earlier ?? PROJECT_ROOT, encoding: 'utf8', env: { ...process.env } });
+  const out = execFileSync(process.execPath, args, {
+    cwd: earlier ?? PROJECT_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env },
+  });
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Measured;
 }
 
@@ -160,7 +176,9 @@ if (!existsSync(projectPath('dist/dev/bench/scenario.js'))) {
   process.exit(2);
 }
 const base = `ct_bench_${Date.now().toString(36)}`;
-console.log(`Seeding ${formatCount(ROWS)} rows (${formatCount(PENDING)} newest PENDING), Django schema, no status index...`);
+console.log(
+  `Seeding ${formatCount(ROWS)} rows (${formatCount(PENDING)} newest PENDING), Django schema, no status index...`,
+);
 const seedStarted = performance.now();
 await seedBase(base);
 console.log(`Seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s. Machine: ${machine()}\n`);
@@ -191,7 +209,8 @@ try {
   // The seed's dirty pages written out first, so the first figures do not pay for them.
   await admin('checkpoint');
   startup = await measureStartup(urlFor(base), (name) => admin(name), urlFor);
-  for (const scenario of scenarios) results.push({ ...scenario, ...(await measure(scenario, scenario.from ? (earlier?.dir ?? null) : null)) });
+  for (const scenario of scenarios)
+    results.push({ ...scenario, ...(await measure(scenario, scenario.from ? (earlier?.dir ?? null) : null)) });
 } finally {
   earlier?.remove();
   await admin(`drop database if exists "${base}" with (force)`);
@@ -201,15 +220,26 @@ console.log('\n');
 console.log(`Start-up, median of ${startup.runs} (wall time of the whole command, peak RSS):\n`);
 console.log('| command | seconds | peak RSS |');
 console.log('|---|---:|---:|');
-for (const row of startup.rows) console.log(`| ${row.label} | ${(row.ms / 1000).toFixed(2)} | ${row.peakRssMiB.toFixed(0)} MiB |`);
+for (const row of startup.rows)
+  console.log(`| ${row.label} | ${(row.ms / 1000).toFixed(2)} | ${row.peakRssMiB.toFixed(0)} MiB |`);
 console.log(`\nDeletion: median of ${REPEAT} runs each; peak RSS is the highest of them.\n`);
-console.log('| status | method | batch size | rows deleted | batches | seconds | rows/s | × floor | slowest batch tx | peak RSS |');
+console.log(
+  '| status | method | batch size | rows deleted | batches | seconds | rows/s | × floor | slowest batch tx | peak RSS |',
+);
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
   // An archived run against the archive's own floor; the archive's floor against the plain DELETE.
-  const floor = results.find((f) => f.kind === (r.kind === 'archived' ? 'archive-floor' : 'floor') && f.status === r.status);
+  const floor = results.find(
+    (f) => f.kind === (r.kind === 'archived' ? 'archive-floor' : 'floor') && f.status === r.status,
+  );
   const ratio = floor && r.kind !== 'restore' ? `${(r.ms / floor.ms).toFixed(2)}×` : '-';
-  const size = ['floor', 'native', 'archive-floor'].includes(r.kind) ? '-' : r.from ? 'its default' : r.batch ? formatCount(r.batch) : 'by time';
+  const size = ['floor', 'native', 'archive-floor'].includes(r.kind)
+    ? '-'
+    : r.from
+      ? 'its default'
+      : r.batch
+        ? formatCount(r.batch)
+        : 'by time';
   const rss = r.from ? '(tsx)' : `${r.peakRssMiB.toFixed(0)} MiB`;
   console.log(
     `| ${r.status} | ${r.label} | ${size} | ${formatCount(r.deleted)} | ${formatCount(r.batches)} | ${(r.ms / 1000).toFixed(2)} | ` +

@@ -46,7 +46,14 @@ async function slack(): Promise<{ url: string; close: () => void }> {
   const server = createServer((req, res) => {
     const path = req.url ?? '';
     void readBody(req).then((body) =>
-      sendJson(res, path.startsWith('/api/') ? standIn.api(path.slice(5), body, '') : path.startsWith('/hooks/') ? [200, { ok: true }] : [404, {}]),
+      sendJson(
+        res,
+        path.startsWith('/api/')
+          ? standIn.api(path.slice(5), body, '')
+          : path.startsWith('/hooks/')
+            ? [200, { ok: true }]
+            : [404, {}],
+      ),
     );
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -77,10 +84,12 @@ async function replica(databaseUrl: string, slackUrl: string): Promise<{ port: n
 
 function freePort(): Promise<number> {
   const probe = createServer();
-  return new Promise((done) => probe.listen(0, '127.0.0.1', () => {
-    const { port } = probe.address() as AddressInfo;
-    probe.close(() => done(port));
-  }));
+  return new Promise((done) =>
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => done(port));
+    }),
+  );
 }
 
 /** A request as Slack sends it: form-encoded, v0-signed. Resolves with the ack time in ms. */
@@ -91,7 +100,11 @@ async function send(port: number, fields: Record<string, string>): Promise<numbe
   const started = performance.now();
   const response = await fetch(`http://127.0.0.1:${port}/slack/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signature,
+    },
     body,
   });
   await response.text();
@@ -99,7 +112,15 @@ async function send(port: number, fields: Record<string, string>): Promise<numbe
 }
 
 const command = (port: number, slackUrl: string, user: string, text: string) =>
-  send(port, { team_id: 'T1', channel_id: CHANNEL.id, user_id: user, command: '/clear-telemetry', text, response_url: `${slackUrl}/hooks/x`, trigger_id: '1' });
+  send(port, {
+    team_id: 'T1',
+    channel_id: CHANNEL.id,
+    user_id: user,
+    command: '/clear-telemetry',
+    text,
+    response_url: `${slackUrl}/hooks/x`,
+    trigger_id: '1',
+  });
 
 const click = (port: number, slackUrl: string, user: string, actionId: string, id: number, ts: string) =>
   send(port, {
@@ -127,8 +148,26 @@ async function phase(database: string, withLoad: boolean): Promise<Phase> {
   let maxAge = 0;
   try {
     await command(a.port, fake.url, 'UALICE', '--status PENDING --batch-size 2000');
-    const request = await poll(async () => (await watcher.query<{ id: number; message_ts: string | null }>('select id, message_ts from clear_telemetry_request order by id limit 1')).rows[0]);
-    const ts = request.message_ts ?? (await poll(async () => (await watcher.query<{ message_ts: string | null }>('select message_ts from clear_telemetry_request where id = $1', [request.id])).rows[0]?.message_ts)) ?? '';
+    const request = await poll(
+      async () =>
+        (
+          await watcher.query<{ id: number; message_ts: string | null }>(
+            'select id, message_ts from clear_telemetry_request order by id limit 1',
+          )
+        ).rows[0],
+    );
+    const ts =
+      request.message_ts ??
+      (await poll(
+        async () =>
+          (
+            await watcher.query<{ message_ts: string | null }>(
+              'select message_ts from clear_telemetry_request where id = $1',
+              [request.id],
+            )
+          ).rows[0]?.message_ts,
+      )) ??
+      '';
     const started = performance.now();
     await click(b.port, fake.url, 'UBOB', 'clear_telemetry_confirm', request.id, ts);
 
@@ -156,14 +195,20 @@ async function phase(database: string, withLoad: boolean): Promise<Phase> {
     }
     const runSeconds = (performance.now() - started) / 1_000;
     await load;
-    const { rows } = await watcher.query<{ scans: number }>(`select seq_scan::int as scans from pg_stat_user_tables where relname = 'assignments_learnpackwebhook'`);
+    const { rows } = await watcher.query<{ scans: number }>(
+      `select seq_scan::int as scans from pg_stat_user_tables where relname = 'assignments_learnpackwebhook'`,
+    );
     const censusScans = rows[0]?.scans ?? 0;
     return {
       runSeconds,
       maxGapSeconds: maxGap / 1_000,
       maxHeartbeatAgeSeconds: maxAge,
       acks,
-      census: { mean: censusSamples.reduce((s, n) => s + n, 0) / Math.max(1, censusSamples.length), max: Math.max(0, ...censusSamples), scans: censusScans },
+      census: {
+        mean: censusSamples.reduce((s, n) => s + n, 0) / Math.max(1, censusSamples.length),
+        max: Math.max(0, ...censusSamples),
+        scans: censusScans,
+      },
     };
   } finally {
     await watcher.end();
@@ -203,10 +248,13 @@ async function poll<T>(read: () => Promise<T | null | undefined>): Promise<T> {
   throw new Error('timed out');
 }
 
-const quantile = (values: number[], q: number) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(values.length * q))] ?? 0;
+const quantile = (values: number[], q: number) =>
+  [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(values.length * q))] ?? 0;
 
 const base = `ct_load_${Date.now().toString(36)}`;
-console.log(`Seeding ${formatCount(ROWS)} webhooks (${formatCount(PENDING)} PENDING); the purge is paced to ${formatCount(PACE)} rows/s.`);
+console.log(
+  `Seeding ${formatCount(ROWS)} webhooks (${formatCount(PENDING)} PENDING); the purge is paced to ${formatCount(PACE)} rows/s.`,
+);
 await admin(`create database "${base}"`);
 try {
   await withClient(urlFor(base), async (client) => {
@@ -217,7 +265,10 @@ try {
   await applyMigrations(orm, urlFor(base));
   await orm.close(true);
   const results: Record<string, Phase> = {};
-  for (const [name, withLoad] of [['without load', false], ['under load', true]] as const) {
+  for (const [name, withLoad] of [
+    ['without load', false],
+    ['under load', true],
+  ] as const) {
     const copy = `${base}_${withLoad ? 'load' : 'quiet'}`;
     await admin(`create database "${copy}" template "${base}"`);
     try {
@@ -231,14 +282,26 @@ try {
   const loaded = results['under load'];
   if (!quiet || !loaded) throw new Error('a phase did not run');
   const fmt = (n: number, unit: string) => `${n.toFixed(1)} ${unit}`;
-  console.log(`\n${loaded.acks.length} requests in ${SECONDS} s from ${CLIENTS} clients (${(loaded.acks.length / SECONDS).toFixed(0)} a second).\n`);
+  console.log(
+    `\n${loaded.acks.length} requests in ${SECONDS} s from ${CLIENTS} clients (${(loaded.acks.length / SECONDS).toFixed(0)} a second).\n`,
+  );
   console.log('| | without load | under load | goal |');
   console.log('|---|---|---|---|');
-  console.log(`| run time | ${fmt(quiet.runSeconds, 's')} | ${fmt(loaded.runSeconds, 's')} (×${(loaded.runSeconds / quiet.runSeconds).toFixed(2)}) | ≤ 1.5× |`);
-  console.log(`| largest gap between two batches | ${fmt(quiet.maxGapSeconds, 's')} | ${fmt(loaded.maxGapSeconds, 's')} | ≤ 2 s |`);
-  console.log(`| age of the run's heartbeat, seen from outside | ${fmt(quiet.maxHeartbeatAgeSeconds, 's')} | ${fmt(loaded.maxHeartbeatAgeSeconds, 's')} | ≤ 5 s |`);
-  console.log(`| ack p50 / p99 / max | | ${quantile(loaded.acks, 0.5).toFixed(0)} / ${quantile(loaded.acks, 0.99).toFixed(0)} / ${Math.max(...loaded.acks).toFixed(0)} ms | p99 < 300 ms |`);
-  console.log(`| census scans in flight | | mean ${loaded.census.mean.toFixed(2)}, max ${loaded.census.max} | ≤ 1 per replica |`);
+  console.log(
+    `| run time | ${fmt(quiet.runSeconds, 's')} | ${fmt(loaded.runSeconds, 's')} (×${(loaded.runSeconds / quiet.runSeconds).toFixed(2)}) | ≤ 1.5× |`,
+  );
+  console.log(
+    `| largest gap between two batches | ${fmt(quiet.maxGapSeconds, 's')} | ${fmt(loaded.maxGapSeconds, 's')} | ≤ 2 s |`,
+  );
+  console.log(
+    `| age of the run's heartbeat, seen from outside | ${fmt(quiet.maxHeartbeatAgeSeconds, 's')} | ${fmt(loaded.maxHeartbeatAgeSeconds, 's')} | ≤ 5 s |`,
+  );
+  console.log(
+    `| ack p50 / p99 / max | | ${quantile(loaded.acks, 0.5).toFixed(0)} / ${quantile(loaded.acks, 0.99).toFixed(0)} / ${Math.max(...loaded.acks).toFixed(0)} ms | p99 < 300 ms |`,
+  );
+  console.log(
+    `| census scans in flight | | mean ${loaded.census.mean.toFixed(2)}, max ${loaded.census.max} | ≤ 1 per replica |`,
+  );
   console.log(`| full-table scans (seq_scan) | ${quiet.census.scans} | ${loaded.census.scans} | |`);
 } finally {
   await admin(`drop database if exists "${base}" with (force)`);

@@ -40,7 +40,10 @@ async function floor(): Promise<Result> {
   await client.connect();
   const { rows } = await client.query<{ wm: number }>('select max(id) as wm from assignments_learnpackwebhook');
   const started = performance.now();
-  const result = await client.query('delete from assignments_learnpackwebhook where id <= $1 and status = $2', [rows[0]?.wm, status]);
+  const result = await client.query('delete from assignments_learnpackwebhook where id <= $1 and status = $2', [
+    rows[0]?.wm,
+    status,
+  ]);
   const ms = performance.now() - started;
   await client.end();
   return { deleted: result.rowCount ?? 0, ms, slowestBatchMs: ms, batches: 1 };
@@ -53,7 +56,10 @@ async function floor(): Promise<Result> {
 async function keyset(): Promise<Result> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const { rows } = await client.query<{ wm: number }>('select max(id) as wm from assignments_learnpackwebhook where status = $1', [status]);
+  const { rows } = await client.query<{ wm: number }>(
+    'select max(id) as wm from assignments_learnpackwebhook where status = $1',
+    [status],
+  );
   const wm = rows[0]?.wm ?? 0;
   let fromId = -2_147_483_648;
   let deleted = 0;
@@ -73,7 +79,10 @@ async function keyset(): Promise<Result> {
       await client.query('commit');
       break;
     }
-    const r = await client.query('delete from assignments_learnpackwebhook where id >= $1 and id <= $2 and status = $3', [fromId, last, status]);
+    const r = await client.query(
+      'delete from assignments_learnpackwebhook where id >= $1 and id <= $2 and status = $3',
+      [fromId, last, status],
+    );
     await client.query('commit');
     slowest = Math.max(slowest, performance.now() - t);
     deleted += r.rowCount ?? 0;
@@ -107,8 +116,18 @@ async function engine(method: 'native' | 'batch', aged = false): Promise<Result>
     },
   };
   // The same rows as the floor, unless the scenario measures the age cut-off's predicate (PENDING's minimum age).
-  const policy = { ...config.plan, nativeMaxRows: method === 'native' ? Number.MAX_SAFE_INTEGER : 0, pendingMinAgeMs: aged ? config.plan.pendingMinAgeMs : 0 };
-  const plan = await planPurge(queue.census.bind(queue), queue, { status: status as StatusFilter, batchSize, useCursor: false }, policy, new Date());
+  const policy = {
+    ...config.plan,
+    nativeMaxRows: method === 'native' ? Number.MAX_SAFE_INTEGER : 0,
+    pendingMinAgeMs: aged ? config.plan.pendingMinAgeMs : 0,
+  };
+  const plan = await planPurge(
+    queue.census.bind(queue),
+    queue,
+    { status: status as StatusFilter, batchSize, useCursor: false },
+    policy,
+    new Date(),
+  );
   const started = performance.now();
   const outcome = await purge(plan, timed, config.purge);
   const ms = performance.now() - started;
@@ -127,19 +146,36 @@ async function recorded(archive = false): Promise<Result> {
   const config = loadPurgeConfig(process.env);
   const queue = new SqlWebhookQueue(mikroSql(orm.em));
   let slowest = 0;
-  const timed = { ...queueOf(queue), deleteBatch: time(queue.deleteBatch.bind(queue), (ms) => (slowest = Math.max(slowest, ms))) };
-  const plan = await planPurge(queue.census.bind(queue), queue, { status: status as StatusFilter, batchSize, useCursor: false, archive }, { ...config.plan, nativeMaxRows: 0, pendingMinAgeMs: 0 }, new Date());
+  const timed = {
+    ...queueOf(queue),
+    deleteBatch: time(queue.deleteBatch.bind(queue), (ms) => (slowest = Math.max(slowest, ms))),
+  };
+  const plan = await planPurge(
+    queue.census.bind(queue),
+    queue,
+    { status: status as StatusFilter, batchSize, useCursor: false, archive },
+    { ...config.plan, nativeMaxRows: 0, pendingMinAgeMs: 0 },
+    new Date(),
+  );
   const started = performance.now();
   const run = await runFromTerminal(plan, false, terminalDeps(orm, config, timed));
   const ms = performance.now() - started;
   await orm.close(true);
-  if ('busy' in run || run.state !== 'completed') throw new Error(`run ended ${'busy' in run ? 'busy' : `${run.state}: ${run.error}`}`);
+  if ('busy' in run || run.state !== 'completed')
+    throw new Error(`run ended ${'busy' in run ? 'busy' : `${run.state}: ${run.error}`}`);
   return { deleted: run.deleted, ms, slowestBatchMs: slowest, batches: run.batches };
 }
 
 function terminalDeps(orm: MikroORM, config: ReturnType<typeof loadPurgeConfig>, queue: WebhookQueue) {
   const quiet = () => undefined;
-  return { orm, databaseUrl: url, queue, config, display: { update: quiet, note: quiet, finish: () => Promise.resolve() }, log: createLog('silent') };
+  return {
+    orm,
+    databaseUrl: url,
+    queue,
+    config,
+    display: { update: quiet, note: quiet, finish: () => Promise.resolve() },
+    log: createLog('silent'),
+  };
 }
 
 /** The archive's floor: one statement that deletes the rows and inserts them, whole, into the archive (request 0's). */
@@ -174,18 +210,32 @@ async function restoreRun(): Promise<Result> {
   if (!purged) throw new Error('the archived run left no request #1');
   const survey = await new SqlArchiveStore(mikroSql(orm.em)).survey(1);
   const started = performance.now();
-  const run = await runFromTerminal(restorePlan(purged.plan, survey, new Date()), false, terminalDeps(orm, config, queueOf(queue)), 1);
+  const run = await runFromTerminal(
+    restorePlan(purged.plan, survey, new Date()),
+    false,
+    terminalDeps(orm, config, queueOf(queue)),
+    1,
+  );
   const ms = performance.now() - started;
   await orm.close(true);
-  if ('busy' in run || run.state !== 'completed') throw new Error(`restore ended ${'busy' in run ? 'busy' : `${run.state}: ${run.error}`}`);
+  if ('busy' in run || run.state !== 'completed')
+    throw new Error(`restore ended ${'busy' in run ? 'busy' : `${run.state}: ${run.error}`}`);
   return { deleted: run.deleted, ms, slowestBatchMs: 0, batches: run.batches };
 }
 
 function queueOf(queue: SqlWebhookQueue) {
-  return { census: queue.census.bind(queue), firstRows: queue.firstRows.bind(queue), deleteAll: queue.deleteAll.bind(queue), deleteBatch: queue.deleteBatch.bind(queue) };
+  return {
+    census: queue.census.bind(queue),
+    firstRows: queue.firstRows.bind(queue),
+    deleteAll: queue.deleteAll.bind(queue),
+    deleteBatch: queue.deleteBatch.bind(queue),
+  };
 }
 
-function time<A extends unknown[], R>(work: (...args: A) => Promise<R>, record: (ms: number) => void): (...args: A) => Promise<R> {
+function time<A extends unknown[], R>(
+  work: (...args: A) => Promise<R>,
+  record: (ms: number) => void,
+): (...args: A) => Promise<R> {
   return async (...args) => {
     const t = performance.now();
     try {

@@ -18,7 +18,11 @@ const TIME = '/usr/bin/time';
 const BIN = 'bin/clear-telemetry.js';
 
 /** One command, RUNS times (each after `before`); the median wall time and the highest peak RSS. */
-async function timeCommand(argv: string[], env: Record<string, string>, before: () => Promise<void> = () => Promise.resolve()): Promise<{ ms: number; peakRssMiB: number }> {
+async function timeCommand(
+  argv: string[],
+  env: Record<string, string>,
+  before: () => Promise<void> = () => Promise.resolve(),
+): Promise<{ ms: number; peakRssMiB: number }> {
   const walls: number[] = [];
   let peak = 0;
   for (let i = 0; i < RUNS; i++) {
@@ -26,7 +30,11 @@ async function timeCommand(argv: string[], env: Record<string, string>, before: 
     const [command = '', ...args] = argv;
     const started = performance.now();
     const child = existsSync(TIME)
-      ? spawnSync(TIME, ['-f', '%M', command, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, encoding: 'utf8' })
+      ? spawnSync(TIME, ['-f', '%M', command, ...args], {
+          cwd: PROJECT_ROOT,
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        })
       : spawnSync(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
     walls.push(performance.now() - started);
     if (child.status !== 0) throw new Error(`${argv.join(' ')} exited ${child.status}: ${child.stderr}`);
@@ -37,7 +45,11 @@ async function timeCommand(argv: string[], env: Record<string, string>, before: 
   return { ms: walls[Math.floor(walls.length / 2)] ?? 0, peakRssMiB: peak };
 }
 
-export async function measureStartup(seededUrl: string, admin: (sql: string) => Promise<void>, urlFor: (name: string) => string): Promise<Startup> {
+export async function measureStartup(
+  seededUrl: string,
+  admin: (sql: string) => Promise<void>,
+  urlFor: (name: string) => string,
+): Promise<Startup> {
   const seeded = new URL(seededUrl).pathname.slice(1);
   const empty = `${seeded}_empty`;
   const copy = `${seeded}_run`;
@@ -52,10 +64,22 @@ export async function measureStartup(seededUrl: string, admin: (sql: string) => 
     const rows = [
       { label: '`clear-telemetry --help`', ...(await timeCommand([BIN, '--help'], {})) },
       { label: '`node -e 0` (Node itself, for scale)', ...(await timeCommand([process.execPath, '-e', '0'], {})) },
-      { label: '`--status ERROR --dry-run`, empty table', ...(await timeCommand([BIN, '--status', 'ERROR', '--dry-run'], { DATABASE_URL: urlFor(empty) })) },
-      { label: '`--status ERROR --dry-run`, seeded table', ...(await timeCommand([BIN, '--status', 'ERROR', '--dry-run'], { DATABASE_URL: seededUrl })) },
-      { label: '`--status PENDING --force`, the whole recorded run', ...(await timeCommand([BIN, '--status', 'PENDING', '--force'], run, fresh)) },
-      { label: '`--status ERROR --force`, the whole recorded run', ...(await timeCommand([BIN, '--status', 'ERROR', '--force'], run, fresh)) },
+      {
+        label: '`--status ERROR --dry-run`, empty table',
+        ...(await timeCommand([BIN, '--status', 'ERROR', '--dry-run'], { DATABASE_URL: urlFor(empty) })),
+      },
+      {
+        label: '`--status ERROR --dry-run`, seeded table',
+        ...(await timeCommand([BIN, '--status', 'ERROR', '--dry-run'], { DATABASE_URL: seededUrl })),
+      },
+      {
+        label: '`--status PENDING --force`, the whole recorded run',
+        ...(await timeCommand([BIN, '--status', 'PENDING', '--force'], run, fresh)),
+      },
+      {
+        label: '`--status ERROR --force`, the whole recorded run',
+        ...(await timeCommand([BIN, '--status', 'ERROR', '--force'], run, fresh)),
+      },
     ];
     return { runs: RUNS, rows };
   } finally {

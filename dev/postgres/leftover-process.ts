@@ -13,7 +13,12 @@ export type Leftover = null | { stopped: number } | { owner: number };
  * `kill -9`). One whose parent is still a Node.js process belongs to a run that is alive, and is left
  * alone: the caller says so. Waits until a stopped one is gone.
  */
-export async function stopLeftover(pid: number, isOurs: (args: string[]) => boolean, signal: NodeJS.Signals, what: string): Promise<Leftover> {
+export async function stopLeftover(
+  pid: number,
+  isOurs: (args: string[]) => boolean,
+  signal: NodeJS.Signals,
+  what: string,
+): Promise<Leftover> {
   if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return null;
   const args = await commandLine(pid);
   if (args.length === 0 || !isOurs(args)) return null;
@@ -22,7 +27,10 @@ export async function stopLeftover(pid: number, isOurs: (args: string[]) => bool
   process.kill(pid, signal);
   const deadline = Date.now() + STOP_WITHIN_MS;
   while (isAlive(pid)) {
-    if (Date.now() > deadline) throw new Error(`${what} (pid ${pid}) did not stop within ${STOP_WITHIN_MS / 1_000} s; stop it (kill ${pid}), then try again`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what} (pid ${pid}) did not stop within ${STOP_WITHIN_MS / 1_000} s; stop it (kill ${pid}), then try again`,
+      );
     await sleep(100);
   }
   return { stopped: pid };

@@ -6,14 +6,24 @@ import { NodeType } from '/vendor/slack-message-parser/types/Node.js';
 const $ = (id) => document.getElementById(id);
 // Symbols any system font has, for the few emoji the app uses.
 const EMOJI = {
-  warning: '⚠', white_check_mark: '✔', x: '✖', octagonal_sign: '■', arrow_forward: '▶', no_entry_sign: '⊘',
-  hourglass_flowing_sand: '⧗', double_vertical_bar: '‖', package: '▣',
+  warning: '⚠',
+  white_check_mark: '✔',
+  x: '✖',
+  octagonal_sign: '■',
+  arrow_forward: '▶',
+  no_entry_sign: '⊘',
+  hourglass_flowing_sand: '⧗',
+  double_vertical_bar: '‖',
+  package: '▣',
 };
 let state = null;
 let openThread = null;
 let me = localStorage.getItem('sandbox-user') ?? 'UALICE';
 
-const post = (path, body) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+const post = (path, body) =>
+  fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+    (r) => r.json(),
+  );
 
 // ---- mrkdwn, through slack-message-parser -------------------------------------------------------
 
@@ -97,7 +107,8 @@ function renderCommand(node) {
     return span;
   }
   span.className = 'mention';
-  if (node.name === 'subteam') span.textContent = `@${node.arguments[0] === state?.group.id ? state.group.handle : node.arguments[0]}`;
+  if (node.name === 'subteam')
+    span.textContent = `@${node.arguments[0] === state?.group.id ? state.group.handle : node.arguments[0]}`;
   else span.textContent = `@${node.name}`;
   return span;
 }
@@ -110,7 +121,9 @@ function textOf(object) {
 }
 
 function renderBlocks(message, host) {
-  const blocks = message.blocks?.length ? message.blocks : [{ type: 'section', text: { type: 'mrkdwn', text: message.text } }];
+  const blocks = message.blocks?.length
+    ? message.blocks
+    : [{ type: 'section', text: { type: 'mrkdwn', text: message.text } }];
   for (const block of blocks) {
     const div = document.createElement('div');
     div.className = `block ${block.type}`;
@@ -123,7 +136,8 @@ function renderBlocks(message, host) {
         if (block.fields) {
           const fields = document.createElement('div');
           fields.className = 'fields';
-          for (const field of block.fields) fields.append(Object.assign(document.createElement('div'), {}), textOf(field));
+          for (const field of block.fields)
+            fields.append(Object.assign(document.createElement('div'), {}), textOf(field));
           div.append(fields);
         }
         break;
@@ -156,7 +170,14 @@ function renderBlocks(message, host) {
 
 async function clickButton(message, block, element) {
   if (element.confirm && !(await confirmDialog(element.confirm))) return;
-  await post('/sandbox/click', { user: me, ts: message.ts, action_id: element.action_id, block_id: block.block_id, value: element.value, text: element.text.text });
+  await post('/sandbox/click', {
+    user: me,
+    ts: message.ts,
+    action_id: element.action_id,
+    block_id: block.block_id,
+    value: element.value,
+    text: element.text.text,
+  });
 }
 
 /** A button's `confirm` object, as Slack shows it: title, text, and the two buttons. */
@@ -186,11 +207,16 @@ function messageView(message, { ephemeral = false, inThread = false } = {}) {
   row.className = `message${ephemeral ? ' ephemeral' : ''}`;
   row.dataset.ts = message.ts ?? '';
   row.dataset.testid = ephemeral ? 'ephemeral' : inThread ? 'reply' : 'message';
-  row.innerHTML = '<div class="avatar">ct</div><div class="body"><div class="author">clear-telemetry<span class="app">APP</span></div></div>';
+  row.innerHTML =
+    '<div class="avatar">ct</div><div class="body"><div class="author">clear-telemetry<span class="app">APP</span></div></div>';
   const body = row.querySelector('.body');
-  if (ephemeral) body.append(Object.assign(document.createElement('div'), { className: 'only-you', textContent: 'Only visible to you' }));
+  if (ephemeral)
+    body.append(
+      Object.assign(document.createElement('div'), { className: 'only-you', textContent: 'Only visible to you' }),
+    );
   renderBlocks(message, body);
-  if (message.edits > 0) body.append(Object.assign(document.createElement('span'), { className: 'edited', textContent: '(edited)' }));
+  if (message.edits > 0)
+    body.append(Object.assign(document.createElement('span'), { className: 'edited', textContent: '(edited)' }));
   if (!inThread && message.replies?.length) {
     const link = document.createElement('button');
     link.className = 'replies';
@@ -224,8 +250,13 @@ function render() {
     }),
   );
   $('insert').disabled = !state.seeded;
-  $('connection').textContent = state.mode === 'socket' ? `Socket Mode: ${state.connected ? 'connected' : 'not connected'}` : 'HTTP mode: signed requests to /slack/events';
-  $('acks').textContent = state.acks.count ? `Acks: ${state.acks.count}, last ${state.acks.lastMs} ms, p99 ${state.acks.p99Ms} ms` : 'Acks: none yet';
+  $('connection').textContent =
+    state.mode === 'socket'
+      ? `Socket Mode: ${state.connected ? 'connected' : 'not connected'}`
+      : 'HTTP mode: signed requests to /slack/events';
+  $('acks').textContent = state.acks.count
+    ? `Acks: ${state.acks.count}, last ${state.acks.lastMs} ms, p99 ${state.acks.p99Ms} ms`
+    : 'Acks: none yet';
   $('app-state').textContent = state.appRunning ? 'app running' : 'app not running';
 
   const list = $('messages');
@@ -238,7 +269,8 @@ function render() {
 
   const parent = state.messages.find((message) => message.ts === openThread);
   $('thread').hidden = !parent;
-  if (parent) $('thread-messages').replaceChildren(...parent.replies.map((reply) => messageView(reply, { inThread: true })));
+  if (parent)
+    $('thread-messages').replaceChildren(...parent.replies.map((reply) => messageView(reply, { inThread: true })));
 }
 
 $('who').addEventListener('change', (event) => {

@@ -4,7 +4,12 @@ import type { Readable } from 'node:stream';
 export type Answer = 'yes' | 'no' | 'interrupted';
 
 /** Asks a yes/no question on the terminal. Only "yes" or "y" (any case) means yes. */
-export async function confirm(question: string, input: Readable, output: NodeJS.WritableStream, signal?: AbortSignal): Promise<Answer> {
+export async function confirm(
+  question: string,
+  input: Readable,
+  output: NodeJS.WritableStream,
+  signal?: AbortSignal,
+): Promise<Answer> {
   const prompt = createInterface({ input, output, terminal: true });
   const interrupted = new AbortController();
   // On a raw-mode terminal Ctrl-C reaches readline, not the process.

@@ -6,7 +6,13 @@ import { mikroSql } from '../db/mikro-sql.js';
 import { MikroRequestLedger } from '../db/request-ledger.js';
 import { HISTORY_DEFAULT, type ClearArgs } from '../domain/plan/clear-args.js';
 import { summarize, type Plan } from '../domain/plan/plan.js';
-import { historyEntry, historyLine, overview, overviewLines, type Wording } from '../domain/wording/status-and-history.js';
+import {
+  historyEntry,
+  historyLine,
+  overview,
+  overviewLines,
+  type Wording,
+} from '../domain/wording/status-and-history.js';
 import { formatTimestamp } from '../domain/wording/format.js';
 import { createLog } from '../log.js';
 import { EXIT, PROGRAM, type CommandDeps } from './cli-io.js';
@@ -37,13 +43,26 @@ export async function ledgerCommand(args: ClearArgs, deps: CommandDeps): Promise
     const sql = mikroSql(orm.em);
     const queue = new SqlWebhookQueue(sql, { censusTimeoutMs: config.censusTimeoutMs });
     if (!(await ledgerExists(sql))) {
-      if (args.command === 'restore') io.stderr.write(`${PROGRAM}: the bot's ledger is not in this database, so there is no archive to restore from (run npm run migrate).\n`);
-      else say(`The bot's ledger is not in this database, so there is no ${args.command} to show (run npm run migrate).`);
+      if (args.command === 'restore')
+        io.stderr.write(
+          `${PROGRAM}: the bot's ledger is not in this database, so there is no archive to restore from (run npm run migrate).\n`,
+        );
+      else
+        say(`The bot's ledger is not in this database, so there is no ${args.command} to show (run npm run migrate).`);
       return EXIT.failure;
     }
     if (args.command === 'restore' && args.requestId !== null) {
       const log = createLog(env.LOG_LEVEL ?? 'silent', io.stderr);
-      return restoreFromTerminal(args.requestId, args, { orm, databaseUrl: database.databaseUrl, queue, config, io, log, target: database.target, signal });
+      return restoreFromTerminal(args.requestId, args, {
+        orm,
+        databaseUrl: database.databaseUrl,
+        queue,
+        config,
+        io,
+        log,
+        target: database.target,
+        signal,
+      });
     }
     const ledger = new MikroRequestLedger(orm.em);
     if (args.command === 'status') {
@@ -53,7 +72,12 @@ export async function ledgerCommand(args: ClearArgs, deps: CommandDeps): Promise
     }
     const requests = await ledger.list(args.limit ?? HISTORY_DEFAULT);
     if (args.json) say(...requests.map((request) => JSON.stringify(historyEntry(request))));
-    else say(...(requests.length > 0 ? requests.map((request) => historyLine(historyEntry(request), request, TERMINAL_WORDING)) : ['No requests yet.']));
+    else
+      say(
+        ...(requests.length > 0
+          ? requests.map((request) => historyLine(historyEntry(request), request, TERMINAL_WORDING))
+          : ['No requests yet.']),
+      );
     return EXIT.ok;
   });
 }
@@ -62,11 +86,23 @@ export async function ledgerCommand(args: ClearArgs, deps: CommandDeps): Promise
 const TERMINAL_WORDING: Wording = { who: (userId) => userId, link: () => '', date: formatTimestamp };
 
 /** A confirmed plan, run as a recorded request (the ledger exists). */
-export async function recordedRun(plan: Plan, useCursor: boolean, deps: Omit<CommandDeps, 'say' | 'connected'> & { display: ProgressDisplay }): Promise<TerminalRun> {
+export async function recordedRun(
+  plan: Plan,
+  useCursor: boolean,
+  deps: Omit<CommandDeps, 'say' | 'connected'> & { display: ProgressDisplay },
+): Promise<TerminalRun> {
   const { database, config, display, io, env, signal } = deps;
   const log = createLog(env.LOG_LEVEL ?? 'silent', io.stderr);
   return withOrm(database.databaseUrl, (orm) => {
     const queue = new SqlWebhookQueue(mikroSql(orm.em), { censusTimeoutMs: config.censusTimeoutMs });
-    return runFromTerminal(plan, useCursor, { orm, databaseUrl: database.databaseUrl, queue, config, display, log, signal });
+    return runFromTerminal(plan, useCursor, {
+      orm,
+      databaseUrl: database.databaseUrl,
+      queue,
+      config,
+      display,
+      log,
+      signal,
+    });
   });
 }

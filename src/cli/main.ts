@@ -8,4 +8,9 @@ process.on('SIGINT', () => {
   stop.abort();
 });
 
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, process.env, stop.signal);
+process.exitCode = await runCli(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  process.env,
+  stop.signal,
+);

@@ -29,7 +29,11 @@ class ProgressLines implements ProgressDisplay {
     private readonly out: Output,
     private readonly action: Action,
   ) {
-    this.throttle = new LatestWins({ id: 'terminal-progress', minTime: 1_000, send: (progress) => this.print(progress) });
+    this.throttle = new LatestWins({
+      id: 'terminal-progress',
+      minTime: 1_000,
+      send: (progress) => this.print(progress),
+    });
   }
 
   update(progress: PurgeProgress): void {

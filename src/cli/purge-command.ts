@@ -29,7 +29,10 @@ export async function runCommand(args: ClearArgs, io: CliIo, env: Env, signal?: 
     const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
     // Said once connected: a database that cannot be reached is said with its name on stderr alone.
     // Scripts reading --json get only JSON lines on stdout from history.
-    const connected = () => (args.json && args.command === 'history' ? io.stderr.write(`${text.targetLine(database.target)}\n`) : say(text.targetLine(database.target)));
+    const connected = () =>
+      args.json && args.command === 'history'
+        ? io.stderr.write(`${text.targetLine(database.target)}\n`)
+        : say(text.targetLine(database.target));
     const deps = { database, config, io, env, say, connected, signal };
     if (args.command === 'purge') return await purgeCommand(args, deps);
     const { ledgerCommand } = await import('./ledger-command.js');
@@ -85,7 +88,8 @@ async function purgeCommand(args: ClearArgs, deps: CommandDeps): Promise<number>
       return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;
     }
   }
-  if (!recorded) return report(args, plan, deps, (display) => unrecorded(plan, database.databaseUrl, config, display, signal));
+  if (!recorded)
+    return report(args, plan, deps, (display) => unrecorded(plan, database.databaseUrl, config, display, signal));
   const { recordedRun } = await import('./ledger-command.js');
   return report(args, plan, deps, (display) => recordedRun(plan, args.useCursor, { ...deps, display }));
 }
@@ -101,7 +105,12 @@ function counting<T>(census: Promise<T>, args: ClearArgs): Promise<T> {
 }
 
 /** Runs the confirmed plan under a progress bar, then says how it ended (and, with --json, as one JSON object). */
-async function report(args: ClearArgs, plan: Plan, deps: CommandDeps, run: (display: ProgressDisplay) => Promise<TerminalRun>): Promise<number> {
+async function report(
+  args: ClearArgs,
+  plan: Plan,
+  deps: CommandDeps,
+  run: (display: ProgressDisplay) => Promise<TerminalRun>,
+): Promise<number> {
   const { io, say, signal } = deps;
   const display = createProgressDisplay(io.stdout);
   const stopping = () => display.note(text.STOPPING_LINE);
@@ -118,13 +127,30 @@ async function report(args: ClearArgs, plan: Plan, deps: CommandDeps, run: (disp
   else io.stderr.write(`${line}\n`);
   // For cron and scripts: the same result as one JSON object, last on stdout.
   if (args.json) {
-    say(JSON.stringify({ state: outcome.state, status: plan.status, previewed: plan.matching, deleted: outcome.deleted, batches: outcome.batches, method: outcome.method, durationMs: Math.round(outcome.durationMs), error: outcome.error }));
+    say(
+      JSON.stringify({
+        state: outcome.state,
+        status: plan.status,
+        previewed: plan.matching,
+        deleted: outcome.deleted,
+        batches: outcome.batches,
+        method: outcome.method,
+        durationMs: Math.round(outcome.durationMs),
+        error: outcome.error,
+      }),
+    );
   }
   return { completed: EXIT.ok, stopped: EXIT.interrupted, failed: EXIT.failure }[outcome.state];
 }
 
 /** Without the bot's tables (never migrated) the run is not recorded, and said so before the question. */
-async function unrecorded(plan: Plan, databaseUrl: string, config: PurgeConfig, display: ProgressDisplay, signal?: AbortSignal): Promise<text.RunSummary> {
+async function unrecorded(
+  plan: Plan,
+  databaseUrl: string,
+  config: PurgeConfig,
+  display: ProgressDisplay,
+  signal?: AbortSignal,
+): Promise<text.RunSummary> {
   const client = await connectChecked(databaseUrl);
   try {
     const queue = new SqlWebhookQueue(clientSql(client), { censusTimeoutMs: config.censusTimeoutMs });

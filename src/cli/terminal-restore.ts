@@ -29,7 +29,11 @@ interface RestoreDeps {
  * `clear-telemetry restore --request N`: what an archived purge deleted, put back with its original
  * ids, as a recorded request with the same confirmation as a purge (a terminal's yes, or --force).
  */
-export async function restoreFromTerminal(purgeId: number, options: { dryRun: boolean; force: boolean }, deps: RestoreDeps): Promise<number> {
+export async function restoreFromTerminal(
+  purgeId: number,
+  options: { dryRun: boolean; force: boolean },
+  deps: RestoreDeps,
+): Promise<number> {
   const { io } = deps;
   const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
   const ledger = new MikroRequestLedger(deps.orm.em);
@@ -51,14 +55,24 @@ export async function restoreFromTerminal(purgeId: number, options: { dryRun: bo
       io.stderr.write(`${text.NOT_A_TERMINAL}\n`);
       return EXIT.usage;
     }
-    const answer = await confirm(`Restore ${formatCount(survey.rows)} rows archived by request #${purgeId} into ${text.targetLine(deps.target).replace('Database: ', '')}? (yes/no): `, io.stdin, io.stdout, deps.signal);
+    const answer = await confirm(
+      `Restore ${formatCount(survey.rows)} rows archived by request #${purgeId} into ${text.targetLine(deps.target).replace('Database: ', '')}? (yes/no): `,
+      io.stdin,
+      io.stdout,
+      deps.signal,
+    );
     if (answer !== 'yes') {
       say(text.CANCELLED_LINE);
       return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;
     }
   }
   const display = createProgressDisplay(io.stdout, 'restore');
-  const outcome = await runFromTerminal(restorePlan(purge.plan, survey, new Date()), false, { ...deps, display }, purgeId);
+  const outcome = await runFromTerminal(
+    restorePlan(purge.plan, survey, new Date()),
+    false,
+    { ...deps, display },
+    purgeId,
+  );
   await display.finish();
   if ('busy' in outcome) {
     io.stderr.write(`${text.busyLine(outcome.busy, deps.config.run.staleAfterMs)}\n`);

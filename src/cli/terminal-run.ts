@@ -34,12 +34,28 @@ export type TerminalRun = { busy: PurgeRequestRecord | null } | RunSummary;
  * it takes the table's single runner slot (refusing while a Slack run is going), keeps a heartbeat,
  * and leaves an audit row naming the OS user.
  */
-export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: TerminalRunDeps, restoreOf: number | null = null): Promise<TerminalRun> {
+export async function runFromTerminal(
+  plan: Plan,
+  useCursor: boolean,
+  deps: TerminalRunDeps,
+  restoreOf: number | null = null,
+): Promise<TerminalRun> {
   const ledger = new MikroRequestLedger(deps.orm.em);
   const who = `terminal:${userInfo().username}@${hostname()}`;
   const kind = restoreOf === null ? 'purge' : 'restore';
   const [request] = await Promise.all([
-    ledger.create({ source: 'terminal', kind, restoreOf, plan, force: true, useCursor, requesterId: who, teamId: null, channelId: null, expiresAt: null }),
+    ledger.create({
+      source: 'terminal',
+      kind,
+      restoreOf,
+      plan,
+      force: true,
+      useCursor,
+      requesterId: who,
+      teamId: null,
+      channelId: null,
+      expiresAt: null,
+    }),
     // A terminal run that was killed leaves its row running; without the Slack app's janitor, this is
     // where it gets declared interrupted (before this run claims the table, below).
     ledger.interruptStale(deps.config.run.staleAfterMs),
@@ -65,7 +81,8 @@ export async function runFromTerminal(plan: Plan, useCursor: boolean, deps: Term
     return { busy: await ledger.running() };
   }
   // Approved a moment ago by this process: anything else means the ledger row was changed under us.
-  if (finished === 'not-approved' || finished === null) throw new Error(`request #${request.id} was changed in the ledger by someone else before it could start`);
+  if (finished === 'not-approved' || finished === null)
+    throw new Error(`request #${request.id} was changed in the ledger by someone else before it could start`);
   return { ...summaryOf(finished), skipped: finished.skipped };
 }
 
@@ -74,7 +91,11 @@ function terminalReporter(deps: TerminalRunDeps): RunReporter {
     queued: () => undefined,
     started: () => undefined,
     progress: (_request, progress) => deps.display.update(progress),
-    note: (_request, runNote) => runNote && deps.display.note(`${NOTE_LABEL[runNote.kind]}: ${runNote.kind === 'paused' ? `paused from Slack by ${runNote.by}` : runNote.text}`),
+    note: (_request, runNote) =>
+      runNote &&
+      deps.display.note(
+        `${NOTE_LABEL[runNote.kind]}: ${runNote.kind === 'paused' ? `paused from Slack by ${runNote.by}` : runNote.text}`,
+      ),
     finished: () => undefined,
   };
 }

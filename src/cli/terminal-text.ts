@@ -1,10 +1,26 @@
-import { formatAge, formatCount, formatDuration, formatPercent, formatRate, formatTimestamp } from '../domain/wording/format.js';
+import {
+  formatAge,
+  formatCount,
+  formatDuration,
+  formatPercent,
+  formatRate,
+  formatTimestamp,
+} from '../domain/wording/format.js';
 import type { Plan, StatusSummary } from '../domain/plan/plan.js';
 import type { PurgeOutcome } from '../domain/run/purge.js';
 import type { PurgeProgress } from '../domain/ports.js';
 import type { PurgeRequestRecord } from '../domain/request/request.js';
 import type { StatusFilter } from '../domain/plan/webhook-statuses.js';
-import { howItRan, livePendingAgeMs, shortfall, statusPhrase, type Target, gateSentences, batchesSentence, undoSentence } from '../domain/wording/sentences.js';
+import {
+  howItRan,
+  livePendingAgeMs,
+  shortfall,
+  statusPhrase,
+  type Target,
+  gateSentences,
+  batchesSentence,
+  undoSentence,
+} from '../domain/wording/sentences.js';
 
 /** The terminal's words, kept to the Django command's lines so existing runbooks still read true. */
 
@@ -31,14 +47,17 @@ export function foundLine(plan: Plan): string {
 }
 
 export function planLines(plan: Plan): string[] {
-  const lines = [`  Watermark: id <= ${formatCount(plan.watermark ?? 0)} (rows added or changed after this moment are kept)`];
+  const lines = [
+    `  Watermark: id <= ${formatCount(plan.watermark ?? 0)} (rows added or changed after this moment are kept)`,
+  ];
   const live = livePendingAgeMs(plan);
   if (live !== null) {
     lines.push(
       `  Warning: the newest PENDING rows were created ${formatDuration(live)} ago. They are live webhooks still being delivered: deleting them makes the worker retry and lose that telemetry.`,
     );
   }
-  if (plan.oldest && plan.newest) lines.push(`  Created: ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
+  if (plan.oldest && plan.newest)
+    lines.push(`  Created: ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
   lines.push(...gateSentences(plan).map((sentence) => `  ${sentence}`));
   const batches = plan.method === 'batch' ? `, ${batchesSentence(plan)}` : '';
   lines.push(`  Method: ${plan.method}${batches} (${plan.methodReason})`);
@@ -99,13 +118,17 @@ export interface RunSummary {
 export function busyLine(running: PurgeRequestRecord | null, staleAfterMs: number): string {
   if (!running) return 'Another purge of assignments_learnpackwebhook is running. Try again when it has finished.';
   const fromSlack = running.source === 'slack';
-  const who = fromSlack ? `requested in Slack by ${running.requesterId}` : `started from ${running.requesterId.replace(/^terminal:/, '')}`;
+  const who = fromSlack
+    ? `requested in Slack by ${running.requesterId}`
+    : `started from ${running.requesterId.replace(/^terminal:/, '')}`;
   return (
     `Another purge of assignments_learnpackwebhook is running: request #${running.id}, ${who}, ` +
     `${formatCount(running.position.deleted)} of ${formatCount(running.plan.matching)} deleted so far. Try again when it has finished, ` +
     `or stop it: ${fromSlack ? 'click Stop on its Slack message' : 'press Ctrl-C in the terminal running it'}.` +
     // A killed terminal run still reads as running until its heartbeat goes stale.
-    (fromSlack ? '' : ` If that process was killed, #${running.id} counts as interrupted once it has sent no heartbeat for ${formatAge(staleAfterMs)}: run this again then.`)
+    (fromSlack
+      ? ''
+      : ` If that process was killed, #${running.id} counts as interrupted once it has sent no heartbeat for ${formatAge(staleAfterMs)}: run this again then.`)
   );
 }
 

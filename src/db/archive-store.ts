@@ -52,7 +52,15 @@ export class SqlArchiveStore implements ArchiveStore {
 
   async survey(purgeId: number): Promise<ArchiveSurvey> {
     const [row] = await withDbErrors(() =>
-      this.sql.rows<{ rows: number; first_id: string | null; last_id: string | null; min_row: number | null; max_row: number | null; taken: number; expires_at: string | Date | null }>(
+      this.sql.rows<{
+        rows: number;
+        first_id: string | null;
+        last_id: string | null;
+        min_row: number | null;
+        max_row: number | null;
+        taken: number;
+        expires_at: string | Date | null;
+      }>(
         `select count(*)::int as rows, min(a.id) as first_id, max(a.id) as last_id, min(a.row_id) as min_row, max(a.row_id) as max_row,
            count(t.id)::int as taken, min(a.archived_at) + make_interval(days => max(coalesce(r.archive_days, 0))) as expires_at
          from ${ARCHIVE} a join "${REQUEST_TABLE}" r on r.id = a.request_id left join ${TABLE} t on t.id = a.row_id
@@ -71,16 +79,40 @@ export class SqlArchiveStore implements ArchiveStore {
     };
   }
 
-  async restoreBatch({ purgeId, afterId, toId, limit, timeouts, checkpoint }: RestoreBatchRequest): Promise<RestoredBatch> {
+  async restoreBatch({
+    purgeId,
+    afterId,
+    toId,
+    limit,
+    timeouts,
+    checkpoint,
+  }: RestoreBatchRequest): Promise<RestoredBatch> {
     const { requestId, runnerId } = checkpoint;
     return withDbErrors(() =>
       this.sql.transaction(async (tx) => {
         // The archive's statistics lag far behind it (a purge just filled it): without the last two the
         // planner read all of a request's archive and sorted it, for every batch (1.7 s a batch at 400,000 rows).
         await setLocalTimeouts(tx, timeouts, { enable_bitmapscan: 'off', enable_sort: 'off' });
-        const [row] = await tx.rows<{ seen: number; restored: number; last_id: string | null }>(RESTORE_SQL, [purgeId, afterId, toId, requestId, runnerId, limit]);
-        const batch = { seen: row?.seen ?? 0, restored: row?.restored ?? 0, lastArchiveId: row?.last_id === null || row?.last_id === undefined ? null : Number(row.last_id) };
-        const owned = await tx.affected(CHECKPOINT_SQL, [batch.restored, batch.seen - batch.restored, batch.lastArchiveId ?? afterId, requestId, runnerId]);
+        const [row] = await tx.rows<{ seen: number; restored: number; last_id: string | null }>(RESTORE_SQL, [
+          purgeId,
+          afterId,
+          toId,
+          requestId,
+          runnerId,
+          limit,
+        ]);
+        const batch = {
+          seen: row?.seen ?? 0,
+          restored: row?.restored ?? 0,
+          lastArchiveId: row?.last_id === null || row?.last_id === undefined ? null : Number(row.last_id),
+        };
+        const owned = await tx.affected(CHECKPOINT_SQL, [
+          batch.restored,
+          batch.seen - batch.restored,
+          batch.lastArchiveId ?? afterId,
+          requestId,
+          runnerId,
+        ]);
         if (owned !== 1) throw new LostOwnershipError(`restore request #${requestId} is no longer run by ${runnerId}`);
         return batch;
       }),
@@ -91,4 +123,3 @@ export class SqlArchiveStore implements ArchiveStore {
     return withDbErrors(() => this.sql.affected(EXPIRE_SQL, [limit]));
   }
 }
-

@@ -27,7 +27,8 @@ export async function checkServer(sql: Sql, databaseUrl: string): Promise<void> 
       );
     }
     // Every entry point (terminal, app, migrate) works on the Django table: refuse at once without it.
-    if (!row?.django) throw translateDbError(Object.assign(new Error(`relation "${WEBHOOK_TABLE}" does not exist`), { code: '42P01' }));
+    if (!row?.django)
+      throw translateDbError(Object.assign(new Error(`relation "${WEBHOOK_TABLE}" does not exist`), { code: '42P01' }));
   } catch (error) {
     throw named(error, databaseUrl);
   }
@@ -50,5 +51,7 @@ export async function connectChecked(databaseUrl: string): Promise<pg.Client> {
 /** A database that cannot be reached, said with its name. */
 function named(error: unknown, databaseUrl: string): unknown {
   if (!(error instanceof DatabaseUnavailableError)) return error;
-  return new DatabaseUnavailableError(`${databaseLabel(databaseUrl)}: ${error.message}`, error.transient, { cause: error.cause });
+  return new DatabaseUnavailableError(`${databaseLabel(databaseUrl)}: ${error.message}`, error.transient, {
+    cause: error.cause,
+  });
 }

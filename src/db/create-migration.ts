@@ -11,7 +11,9 @@ const orm = await initORM(databaseUrl);
 try {
   await applyMigrations(orm, databaseUrl);
   const result = await (await migrator(orm)).createMigration('src/db/migrations');
-  console.log(result.fileName ? `Wrote src/db/migrations/${result.fileName}; add it to migrations/index.ts` : 'No changes.');
+  console.log(
+    result.fileName ? `Wrote src/db/migrations/${result.fileName}; add it to migrations/index.ts` : 'No changes.',
+  );
 } finally {
   await orm.close(true);
 }

@@ -33,22 +33,43 @@ export function translateDbError(error: unknown): unknown {
       );
     case '28P01':
     case '28000':
-      return new DatabaseUnavailableError(`the database refused the login: ${detail}. Check the user and password in DATABASE_URL.`, false, { cause: error });
+      return new DatabaseUnavailableError(
+        `the database refused the login: ${detail}. Check the user and password in DATABASE_URL.`,
+        false,
+        { cause: error },
+      );
     case '3D000':
-      return new DatabaseUnavailableError(`${detail}. Check the database name in DATABASE_URL.`, false, { cause: error });
+      return new DatabaseUnavailableError(`${detail}. Check the database name in DATABASE_URL.`, false, {
+        cause: error,
+      });
     case '42P01':
       return missingTable(detail, error);
   }
   if (typeof code === 'string' && UNREACHABLE.has(code)) {
-    return new DatabaseUnavailableError(`cannot reach the database (${code}). Check DATABASE_URL and that PostgreSQL is running.`, true, { cause: error });
+    return new DatabaseUnavailableError(
+      `cannot reach the database (${code}). Check DATABASE_URL and that PostgreSQL is running.`,
+      true,
+      { cause: error },
+    );
   }
   if (/does not support SSL/i.test(error.message)) {
-    return new DatabaseUnavailableError("the server does not offer TLS, which DATABASE_URL's sslmode asks for. Drop sslmode (or set it to disable), or turn ssl on in the server.", false, { cause: error });
+    return new DatabaseUnavailableError(
+      "the server does not offer TLS, which DATABASE_URL's sslmode asks for. Drop sslmode (or set it to disable), or turn ssl on in the server.",
+      false,
+      { cause: error },
+    );
   }
   if (SILENT.test(error.message)) {
-    return new DatabaseUnavailableError(`the database did not answer within ${CONNECT_TIMEOUT_MS / 1_000} s. Check DATABASE_URL, and that PostgreSQL is up and not overloaded.`, true, { cause: error });
+    return new DatabaseUnavailableError(
+      `the database did not answer within ${CONNECT_TIMEOUT_MS / 1_000} s. Check DATABASE_URL, and that PostgreSQL is up and not overloaded.`,
+      true,
+      { cause: error },
+    );
   }
-  if ((typeof code === 'string' && CONNECTION_LOST.has(code)) || /Connection terminated|connection.*closed/i.test(error.message)) {
+  if (
+    (typeof code === 'string' && CONNECTION_LOST.has(code)) ||
+    /Connection terminated|connection.*closed/i.test(error.message)
+  ) {
     return new ConnectionLostError(`the database connection was lost: ${detail}`, { cause: error });
   }
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return new DatabaseError(code, { cause: error });
@@ -64,7 +85,7 @@ function missingTable(detail: string, cause: Error): MissingTableError {
   const table = /relation "([^"]+)"/.exec(detail)?.[1] ?? null;
   const advice =
     table === null || table.startsWith('clear_telemetry_')
-      ? 'The bot\'s own tables are missing: run `npm run migrate` against DATABASE_URL.'
+      ? "The bot's own tables are missing: run `npm run migrate` against DATABASE_URL."
       : `${table} belongs to the Django app, which creates it; DATABASE_URL probably points at the wrong database.`;
   return new MissingTableError(`${detail}. ${advice}`, table, { cause });
 }

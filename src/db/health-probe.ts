@@ -35,6 +35,10 @@ export class PgHealthProbe implements HealthProbe {
          from pg_stat_replication order by 1`,
       ),
     );
-    return rows.map((row) => ({ name: row.name, lagMs: row.lag_ms === null ? null : Number(row.lag_ms), lagBytes: row.lag_bytes === null ? null : Number(row.lag_bytes) }));
+    return rows.map((row) => ({
+      name: row.name,
+      lagMs: row.lag_ms === null ? null : Number(row.lag_ms),
+      lagBytes: row.lag_bytes === null ? null : Number(row.lag_bytes),
+    }));
   }
 }

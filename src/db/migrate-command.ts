@@ -9,7 +9,11 @@ try {
   const orm = await initORM(databaseUrl);
   try {
     const applied = await applyMigrations(orm, databaseUrl);
-    console.log(applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'The database is up to date.');
+    console.log(
+      applied.length > 0
+        ? `Applied ${applied.length} migration(s): ${applied.join(', ')}`
+        : 'The database is up to date.',
+    );
   } finally {
     await orm.close(true);
   }

@@ -9,7 +9,8 @@ export function mikroSql(em: EntityManager, inTransaction = false): Sql {
   const on = () => (inTransaction ? em : em.fork());
   return {
     rows: <T>(text: string, params: readonly unknown[] = []) => on().execute<T[]>(text, [...params]),
-    affected: async (text, params = []) => (await on().execute<{ affectedRows: number }>(text, [...params], 'run')).affectedRows,
+    affected: async (text, params = []) =>
+      (await on().execute<{ affectedRows: number }>(text, [...params], 'run')).affectedRows,
     transaction: (work) => on().transactional((tx) => work(mikroSql(tx, true))),
   };
 }

@@ -38,13 +38,21 @@ export class MikroNoticeOutbox<Blocks> implements NoticeOutbox<Blocks> {
 
   async failed(id: number, error: string): Promise<void> {
     await withDbErrors(() =>
-      this.em.fork().execute(`update "${NOTICE_TABLE}" set attempts = attempts + 1, last_error = ? where id = ?`, [error.slice(0, 1_000), id], 'run'),
+      this.em
+        .fork()
+        .execute(
+          `update "${NOTICE_TABLE}" set attempts = attempts + 1, last_error = ? where id = ?`,
+          [error.slice(0, 1_000), id],
+          'run',
+        ),
     );
   }
 
   /** Notices not yet delivered, across every replica (the outbox_pending metric). */
   async pending(): Promise<number> {
-    const rows = await withDbErrors(() => this.em.fork().execute<{ n: string }[]>(`select count(*) as n from "${NOTICE_TABLE}" where delivered_at is null`));
+    const rows = await withDbErrors(() =>
+      this.em.fork().execute<{ n: string }[]>(`select count(*) as n from "${NOTICE_TABLE}" where delivered_at is null`),
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -62,7 +70,15 @@ export class MikroNoticeOutbox<Blocks> implements NoticeOutbox<Blocks> {
     );
     return rows
       .sort((a, b) => a.id - b.id)
-      .map((row) => ({ id: row.id, requestId: row.request_id, kind: row.kind, channelId: row.channel_id, ts: row.ts, text: row.text, blocks: row.blocks }));
+      .map((row) => ({
+        id: row.id,
+        requestId: row.request_id,
+        kind: row.kind,
+        channelId: row.channel_id,
+        ts: row.ts,
+        text: row.text,
+        blocks: row.blocks,
+      }));
   }
 
   /**

@@ -45,7 +45,10 @@ export class MikroRequestLedger implements RequestLedger {
   }
 
   async cancel(id: number, by: string, now: Date): Promise<boolean> {
-    return this.update({ id, state: { $in: ['awaiting_approval', 'approved'] } }, { state: 'cancelled', decidedBy: by, decidedAt: now });
+    return this.update(
+      { id, state: { $in: ['awaiting_approval', 'approved'] } },
+      { state: 'cancelled', decidedBy: by, decidedAt: now },
+    );
   }
 
   async expireDue(now: Date): Promise<PurgeRequestRecord[]> {
@@ -91,12 +94,17 @@ export class MikroRequestLedger implements RequestLedger {
 
   async list(limit: number, states?: readonly RequestState[]): Promise<PurgeRequestRecord[]> {
     const where = states ? { targetTable: WEBHOOK_TABLE, state: { $in: [...states] } } : { targetTable: WEBHOOK_TABLE };
-    const rows = await this.run((em) => em.find(PurgeRequest, where, { orderBy: { id: 'desc' }, limit, disableIdentityMap: true }));
+    const rows = await this.run((em) =>
+      em.find(PurgeRequest, where, { orderBy: { id: 'desc' }, limit, disableIdentityMap: true }),
+    );
     return rows.map(toRecord);
   }
 
   async nextQueued(): Promise<PurgeRequestRecord | null> {
-    return this.findOne({ targetTable: WEBHOOK_TABLE, state: 'approved' }, { orderBy: { approvedAt: 'asc', id: 'asc' } });
+    return this.findOne(
+      { targetTable: WEBHOOK_TABLE, state: 'approved' },
+      { orderBy: { approvedAt: 'asc', id: 'asc' } },
+    );
   }
 
   async requestStop(id: number, by: string, now: Date): Promise<boolean> {
@@ -109,9 +117,20 @@ export class MikroRequestLedger implements RequestLedger {
 
   async control(id: number): Promise<RunControl | null> {
     const row = await this.run((em) =>
-      em.findOne(PurgeRequest, { id }, { fields: ['state', 'runnerId', 'stopRequestedBy', 'pausedBy'], disableIdentityMap: true }),
+      em.findOne(
+        PurgeRequest,
+        { id },
+        { fields: ['state', 'runnerId', 'stopRequestedBy', 'pausedBy'], disableIdentityMap: true },
+      ),
     );
-    return row ? { state: row.state, runnerId: row.runnerId ?? null, stopRequestedBy: row.stopRequestedBy ?? null, pausedBy: row.pausedBy ?? null } : null;
+    return row
+      ? {
+          state: row.state,
+          runnerId: row.runnerId ?? null,
+          stopRequestedBy: row.stopRequestedBy ?? null,
+          pausedBy: row.pausedBy ?? null,
+        }
+      : null;
   }
 
   async heartbeat(id: number, runnerId: string): Promise<boolean> {
@@ -173,7 +192,12 @@ export class MikroRequestLedger implements RequestLedger {
    * janitor can find it stale in between. The partial unique index on running requests makes
    * PostgreSQL refuse a second one on the same table: that is `busy`.
    */
-  private async claimRunner<T extends string>(where: Where, runnerId: string, extra: Partial<Row>, otherwise: T): Promise<'started' | 'busy' | T> {
+  private async claimRunner<T extends string>(
+    where: Where,
+    runnerId: string,
+    extra: Partial<Row>,
+    otherwise: T,
+  ): Promise<'started' | 'busy' | T> {
     try {
       const claimed = await this.update(where, { state: 'running', runnerId, heartbeatAt: raw('now()'), ...extra });
       return claimed ? 'started' : otherwise;
@@ -183,8 +207,13 @@ export class MikroRequestLedger implements RequestLedger {
     }
   }
 
-  private async findOne(where: Where, options: { orderBy?: Record<string, 'asc' | 'desc'> } = {}): Promise<PurgeRequestRecord | null> {
-    const row = await this.run((em) => em.findOne(PurgeRequest, where as never, { disableIdentityMap: true, ...(options as object) }));
+  private async findOne(
+    where: Where,
+    options: { orderBy?: Record<string, 'asc' | 'desc'> } = {},
+  ): Promise<PurgeRequestRecord | null> {
+    const row = await this.run((em) =>
+      em.findOne(PurgeRequest, where as never, { disableIdentityMap: true, ...(options as object) }),
+    );
     return row ? toRecord(row) : null;
   }
 
@@ -195,7 +224,9 @@ export class MikroRequestLedger implements RequestLedger {
   }
 
   private async update(where: Where, data: Partial<Row>): Promise<boolean> {
-    const affected = await this.run((em) => em.nativeUpdate(PurgeRequest, where as never, { ...data, updatedAt: new Date() }));
+    const affected = await this.run((em) =>
+      em.nativeUpdate(PurgeRequest, where as never, { ...data, updatedAt: new Date() }),
+    );
     return affected === 1;
   }
 

@@ -87,7 +87,9 @@ export function toRecord(row: PurgeRequestRow): PurgeRequestRecord {
       batches: plannedBatches({ method, matching: row.matchingCount, batchSize: row.batchSize }),
       estimatedMs: row.estimatedMs,
       plannedAt: row.plannedAt,
-      undo: row.archive ? { kind: 'archive', days: row.archiveDays ?? 0, bytes: row.archiveBytes ?? null } : { kind: 'none', forbidden: false },
+      undo: row.archive
+        ? { kind: 'archive', days: row.archiveDays ?? 0, bytes: row.archiveBytes ?? null }
+        : { kind: 'none', forbidden: false },
     },
     force: row.force,
     useCursor: row.useCursor,

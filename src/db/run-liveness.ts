@@ -23,7 +23,9 @@ export class PgRunLiveness implements RunLiveness {
     try {
       // Never wait for it: a frozen process that lost this request may still hold it, and the run
       // must not hang behind that. Then the heartbeat alone speaks for this run.
-      const { rows } = await withDbErrors(() => client.query<{ held: boolean }>('select pg_try_advisory_lock($1, $2) as held', [RUN_LOCK_KEY, requestId]));
+      const { rows } = await withDbErrors(() =>
+        client.query<{ held: boolean }>('select pg_try_advisory_lock($1, $2) as held', [RUN_LOCK_KEY, requestId]),
+      );
       if (!rows[0]?.held) throw new Error(`request #${requestId}'s liveness lock is still held by an earlier runner`);
     } catch (error) {
       await client.end().catch(() => undefined);

@@ -48,7 +48,11 @@ export function clientSql(client: pg.Client): Sql {
  * and the same TLS.
  */
 export async function connectPlain(databaseUrl: string, applicationName = 'clear-telemetry'): Promise<pg.Client> {
-  const client = new pg.Client({ ...pgConnection(databaseUrl), application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const client = new pg.Client({
+    ...pgConnection(databaseUrl),
+    application_name: applicationName,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   // An idle client whose server goes away emits 'error'; the next query reports it instead.
   client.on('error', () => undefined);
   await withDbErrors(() => client.connect());

@@ -1,4 +1,12 @@
-import type { AgeCutoff, BatchRequest, Census, Checkpoint, NativeDeleteRequest, Timeouts, WebhookQueue } from '../domain/ports.js';
+import type {
+  AgeCutoff,
+  BatchRequest,
+  Census,
+  Checkpoint,
+  NativeDeleteRequest,
+  Timeouts,
+  WebhookQueue,
+} from '../domain/ports.js';
 import { ARCHIVE_TABLE, REQUEST_TABLE, WEBHOOK_TABLE } from './tables.js';
 import { withDbErrors } from './db-errors.js';
 import { setLocalTimeouts } from './local-timeouts.js';
@@ -77,9 +85,17 @@ function snapshotParams(snapshot: string): [string, string] {
  * The statement text and parameters of a delete, bounded by the plan's snapshot when it has one,
  * and keeping rows younger than its cut-off when it has one.
  */
-function bounded(sql: string, params: unknown[], snapshot: string | null, cutoff: AgeCutoff | null = null): [string, unknown[]] {
-  const [withAge, ageParams] = cutoff === null ? [sql, params] : [`${sql} and not ${YOUNG}`, [...params, ...cutoffParams(cutoff)]];
-  return snapshot === null ? [withAge, ageParams] : [`${withAge} and ${SEEN_BY_PLAN}`, [...ageParams, ...snapshotParams(snapshot)]];
+function bounded(
+  sql: string,
+  params: unknown[],
+  snapshot: string | null,
+  cutoff: AgeCutoff | null = null,
+): [string, unknown[]] {
+  const [withAge, ageParams] =
+    cutoff === null ? [sql, params] : [`${sql} and not ${YOUNG}`, [...params, ...cutoffParams(cutoff)]];
+  return snapshot === null
+    ? [withAge, ageParams]
+    : [`${withAge} and ${SEEN_BY_PLAN}`, [...ageParams, ...snapshotParams(snapshot)]];
 }
 
 /**
@@ -115,8 +131,13 @@ const CHECKPOINT_SQL = `update "${REQUEST_TABLE}" set deleted_count = deleted_co
 
 /** Says who owns the request now, for the error of a runner that lost it. */
 async function lostOwnership(tx: Sql, { requestId, runnerId }: Checkpoint): Promise<LostOwnershipError> {
-  const [row] = await tx.rows<{ state: string; runner_id: string | null }>(`select state, runner_id from "${REQUEST_TABLE}" where id = ?`, [requestId]);
-  return new LostOwnershipError(`request #${requestId} is no longer run by ${runnerId} (it is ${row?.state ?? 'gone'}, runner ${row?.runner_id ?? 'none'})`);
+  const [row] = await tx.rows<{ state: string; runner_id: string | null }>(
+    `select state, runner_id from "${REQUEST_TABLE}" where id = ?`,
+    [requestId],
+  );
+  return new LostOwnershipError(
+    `request #${requestId} is no longer run by ${runnerId} (it is ${row?.state ?? 'gone'}, runner ${row?.runner_id ?? 'none'})`,
+  );
 }
 
 interface CensusRow {
@@ -153,15 +174,24 @@ export class SqlWebhookQueue implements WebhookQueue {
       this.sql.transaction(async (tx) => {
         await tx.rows(`select set_config('statement_timeout', ?, true)`, [`${this.options.censusTimeoutMs}ms`]);
         await tx.rows('select pg_advisory_xact_lock(?, ?)', [CENSUS_LOCK_KEY, 1]);
-        const counted = await (cutoff ? tx.rows<CensusRow>(CENSUS_SQL.cut, cutoffParams(cutoff)) : tx.rows<CensusRow>(CENSUS_SQL.whole));
-        const [hidden] = await tx.rows<{ hidden: boolean }>('select coalesce(bool_or(sent_lsn is null), false) as hidden from pg_stat_replication');
+        const counted = await (cutoff
+          ? tx.rows<CensusRow>(CENSUS_SQL.cut, cutoffParams(cutoff))
+          : tx.rows<CensusRow>(CENSUS_SQL.whole));
+        const [hidden] = await tx.rows<{ hidden: boolean }>(
+          'select coalesce(bool_or(sent_lsn is null), false) as hidden from pg_stat_replication',
+        );
         // The size on disk, TOAST included, from the file sizes (no scan), and the row versions it holds.
         const [size] = await tx.rows<{ bytes: string | number | null; versions: string | number | null }>(
           `select pg_table_size(c.oid) as bytes, s.n_live_tup + s.n_dead_tup as versions
            from pg_class c left join pg_stat_all_tables s on s.relid = c.oid where c.oid = to_regclass(?)`,
           [WEBHOOK_TABLE],
         );
-        return { counted, replicaLagHidden: hidden?.hidden === true, tableBytes: size?.bytes ?? null, tableRowVersions: size?.versions ?? null };
+        return {
+          counted,
+          replicaLagHidden: hidden?.hidden === true,
+          tableBytes: size?.bytes ?? null,
+          tableRowVersions: size?.versions ?? null,
+        };
       }),
     );
     const { counted: rows, replicaLagHidden, tableBytes, tableRowVersions } = result;
@@ -179,12 +209,29 @@ export class SqlWebhookQueue implements WebhookQueue {
       eligibleNewest: row.eligible_newest === null ? null : new Date(row.eligible_newest),
     }));
     const number = (value: string | number | null) => (value === null ? null : Number(value));
-    return { statuses, snapshot: rows[0]?.snapshot ?? null, cutoff, replicaLagHidden, tableBytes: number(tableBytes), tableRowVersions: number(tableRowVersions) };
+    return {
+      statuses,
+      snapshot: rows[0]?.snapshot ?? null,
+      cutoff,
+      replicaLagHidden,
+      tableBytes: number(tableBytes),
+      tableRowVersions: number(tableRowVersions),
+    };
   }
 
   /** Walks the key index from `fromId`, filtering as a delete would; with `--limit`, the plan's watermark. */
-  async firstRows({ status, fromId, toId, n, snapshot, cutoff }: Parameters<WebhookQueue['firstRows']>[0]): Promise<{ lastId: number; newest: Date } | null> {
-    const [where, params] = status === 'ALL' ? bounded('id >= ? and id <= ?', [fromId, toId], snapshot, cutoff) : bounded('id >= ? and id <= ? and status = ?', [fromId, toId, status], snapshot, cutoff);
+  async firstRows({
+    status,
+    fromId,
+    toId,
+    n,
+    snapshot,
+    cutoff,
+  }: Parameters<WebhookQueue['firstRows']>[0]): Promise<{ lastId: number; newest: Date } | null> {
+    const [where, params] =
+      status === 'ALL'
+        ? bounded('id >= ? and id <= ?', [fromId, toId], snapshot, cutoff)
+        : bounded('id >= ? and id <= ? and status = ?', [fromId, toId, status], snapshot, cutoff);
     const rows = await withDbErrors(() =>
       this.sql.rows<{ rows: string | number; last_id: number | null; newest: string | Date | null }>(
         `select count(*) as rows, max(id) as last_id, max(created_at) as newest
@@ -193,19 +240,25 @@ export class SqlWebhookQueue implements WebhookQueue {
       ),
     );
     const row = rows[0];
-    return row && Number(row.rows) === n && row.last_id !== null && row.newest !== null ? { lastId: row.last_id, newest: new Date(row.newest) } : null;
+    return row && Number(row.rows) === n && row.last_id !== null && row.newest !== null
+      ? { lastId: row.last_id, newest: new Date(row.newest) }
+      : null;
   }
 
   /** One id range in a transaction of its own; faster than selecting the next N ids first (README, Benchmarks). */
   async deleteBatch({ status, fromId, toId, snapshot, cutoff, timeouts, checkpoint }: BatchRequest): Promise<number> {
     const [sql, params] =
-      status === 'ALL' ? bounded(BATCH_SQL.all, [fromId, toId], snapshot, cutoff) : bounded(BATCH_SQL.status, [fromId, toId, status], snapshot, cutoff);
+      status === 'ALL'
+        ? bounded(BATCH_SQL.all, [fromId, toId], snapshot, cutoff)
+        : bounded(BATCH_SQL.status, [fromId, toId, status], snapshot, cutoff);
     return this.deleteAndCheckpoint(sql, params, toId, timeouts, checkpoint);
   }
 
   async deleteAll({ status, watermark, snapshot, cutoff, timeouts, checkpoint }: NativeDeleteRequest): Promise<number> {
     const [sql, params] =
-      status === 'ALL' ? bounded(NATIVE_SQL.all, [watermark], snapshot, cutoff) : bounded(NATIVE_SQL.status, [watermark, status], snapshot, cutoff);
+      status === 'ALL'
+        ? bounded(NATIVE_SQL.all, [watermark], snapshot, cutoff)
+        : bounded(NATIVE_SQL.status, [watermark, status], snapshot, cutoff);
     return this.deleteAndCheckpoint(sql, params, watermark, timeouts, checkpoint);
   }
 
@@ -214,7 +267,13 @@ export class SqlWebhookQueue implements WebhookQueue {
    * checkpoint the delete runs only while this runner owns the request (and locks its ledger row),
    * and commits with the run's position moved to `lastId`: the delete and the position are one.
    */
-  private async deleteAndCheckpoint(sql: string, params: unknown[], lastId: number, timeouts: Timeouts, checkpoint: Checkpoint | undefined): Promise<number> {
+  private async deleteAndCheckpoint(
+    sql: string,
+    params: unknown[],
+    lastId: number,
+    timeouts: Timeouts,
+    checkpoint: Checkpoint | undefined,
+  ): Promise<number> {
     return withDbErrors(() =>
       this.sql.transaction(async (tx) => {
         await setLocalTimeouts(tx, timeouts, ASYNC_COMMIT);
@@ -222,7 +281,9 @@ export class SqlWebhookQueue implements WebhookQueue {
         const { requestId, runnerId } = checkpoint;
         const owned = `${sql} and ${WHILE_OWNED}`;
         const ownedParams: unknown[] = [...params, requestId, runnerId];
-        const deleted = checkpoint.archive ? await tx.affected(archiving(owned), [...ownedParams, requestId]) : await tx.affected(owned, ownedParams);
+        const deleted = checkpoint.archive
+          ? await tx.affected(archiving(owned), [...ownedParams, requestId])
+          : await tx.affected(owned, ownedParams);
         const stillOwned = await tx.affected(CHECKPOINT_SQL, [deleted, lastId, requestId, runnerId]);
         // Not owned: nothing was deleted, and throwing rolls back anyway.
         if (stillOwned !== 1) throw await lostOwnership(tx, checkpoint);

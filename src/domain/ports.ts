@@ -99,7 +99,14 @@ export interface WebhookQueue {
    * The first `n` rows (by id) a delete of `status` from `fromId` would take: the last one's id and
    * the newest creation time among them. Null when there are fewer.
    */
-  firstRows(request: { status: StatusFilter; fromId: number; toId: number; n: number; snapshot: string | null; cutoff: AgeCutoff | null }): Promise<{ lastId: number; newest: Date } | null>;
+  firstRows(request: {
+    status: StatusFilter;
+    fromId: number;
+    toId: number;
+    n: number;
+    snapshot: string | null;
+    cutoff: AgeCutoff | null;
+  }): Promise<{ lastId: number; newest: Date } | null>;
   /** Deletes one id range in its own short transaction; returns how many rows it deleted. */
   deleteBatch(request: BatchRequest): Promise<number>;
   /** Deletes every matching row up to the watermark in one statement. */

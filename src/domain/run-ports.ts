@@ -90,7 +90,10 @@ export interface RunLog {
  * `paused`: by a person (Continue resumes it), named by their user id for the reporter to word;
  * `held`: by a health signal, resuming on its own.
  */
-export type RunNote = { kind: 'fallback' | 'retry'; text: string } | { kind: 'held'; text: string; cause: HoldCause } | { kind: 'paused'; by: string };
+export type RunNote =
+  | { kind: 'fallback' | 'retry'; text: string }
+  | { kind: 'held'; text: string; cause: HoldCause }
+  | { kind: 'paused'; by: string };
 
 /** Why a gate holds a run: a closed set, so it can label a metric. */
 export type HoldCause = 'replica-lag' | 'vacuum' | 'slow-batch';

@@ -14,20 +14,53 @@ import type { WebhookQueue } from '../domain/ports.js';
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'clear_telemetry_requests_total', help: 'Requests that reached each state, as seen by this replica.', labelNames: ['state'], registers: [this.registry] });
-  readonly rowsDeleted = new Counter({ name: 'clear_telemetry_rows_deleted_total', help: 'Webhook rows deleted, by the status filter of the run.', labelNames: ['status'], registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'clear_telemetry_requests_total',
+    help: 'Requests that reached each state, as seen by this replica.',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly rowsDeleted = new Counter({
+    name: 'clear_telemetry_rows_deleted_total',
+    help: 'Webhook rows deleted, by the status filter of the run.',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
   readonly batchDuration = new Histogram({
     name: 'clear_telemetry_batch_duration_seconds',
     help: 'Duration of each delete transaction (a batch, or the one statement).',
     buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly runInProgress = new Gauge({ name: 'clear_telemetry_run_in_progress', help: '1 while this replica runs the request named by request_id; 0 (request_id="") when it runs none.', labelNames: ['request_id'], registers: [this.registry] });
-  readonly gateHolds = new Counter({ name: 'clear_telemetry_gate_holds_total', help: 'Times a run started holding, by cause.', labelNames: ['reason'], registers: [this.registry] });
-  readonly holding = new Gauge({ name: 'clear_telemetry_run_holding', help: '1 while this replica\'s run is held by a gate or paused, by cause.', labelNames: ['reason'], registers: [this.registry] });
-  readonly slackCalls = new Counter({ name: 'clear_telemetry_slack_calls_total', help: 'Slack Web API calls, by method and outcome (ok, 429, 5xx, error).', labelNames: ['method', 'outcome'], registers: [this.registry] });
+  readonly runInProgress = new Gauge({
+    name: 'clear_telemetry_run_in_progress',
+    help: '1 while this replica runs the request named by request_id; 0 (request_id="") when it runs none.',
+    labelNames: ['request_id'],
+    registers: [this.registry],
+  });
+  readonly gateHolds = new Counter({
+    name: 'clear_telemetry_gate_holds_total',
+    help: 'Times a run started holding, by cause.',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly holding = new Gauge({
+    name: 'clear_telemetry_run_holding',
+    help: "1 while this replica's run is held by a gate or paused, by cause.",
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly slackCalls = new Counter({
+    name: 'clear_telemetry_slack_calls_total',
+    help: 'Slack Web API calls, by method and outcome (ok, 429, 5xx, error).',
+    labelNames: ['method', 'outcome'],
+    registers: [this.registry],
+  });
 
-  constructor(sources: { outboxPending: () => Promise<number>; table: () => { summary: StatusSummary; ageMs: number } | null }) {
+  constructor(sources: {
+    outboxPending: () => Promise<number>;
+    table: () => { summary: StatusSummary; ageMs: number } | null;
+  }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'clear_telemetry_' });
     this.runInProgress.set({ request_id: '' }, 0);
     new Gauge({
@@ -94,7 +127,11 @@ function slackOutcome(error: unknown): string {
   return statusCode !== undefined && statusCode >= 500 ? '5xx' : 'error';
 }
 
-const COUNTED: Partial<Record<keyof RequestLedger, RequestState>> = { create: 'awaiting_approval', approve: 'approved', cancel: 'cancelled' };
+const COUNTED: Partial<Record<keyof RequestLedger, RequestState>> = {
+  create: 'awaiting_approval',
+  approve: 'approved',
+  cancel: 'cancelled',
+};
 
 /** The ledger, counting each state a request reaches through this replica. */
 export function meteredLedger<T extends RequestLedger>(ledger: T, metrics: Metrics): T {
@@ -108,7 +145,11 @@ export function meteredLedger<T extends RequestLedger>(ledger: T, metrics: Metri
         const state = COUNTED[name];
         if (state && result) metrics.requests.inc({ state });
         if ((name === 'start' || name === 'resume') && result === 'started') metrics.requests.inc({ state: 'running' });
-        if (name === 'expireDue' || name === 'interruptStale') metrics.requests.inc({ state: name === 'expireDue' ? 'expired' : 'interrupted' }, (result as unknown[]).length);
+        if (name === 'expireDue' || name === 'interruptStale')
+          metrics.requests.inc(
+            { state: name === 'expireDue' ? 'expired' : 'interrupted' },
+            (result as unknown[]).length,
+          );
         if (name === 'finish' && result) metrics.requests.inc({ state: (result as { state: RequestState }).state });
         return result;
       };

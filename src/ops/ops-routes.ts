@@ -22,7 +22,16 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): OpsRoute[] {
       path: '/readyz',
       handler: async (_req, res) => {
         const results = await Promise.all(
-          checks.map(async ([name, check]) => [name, await withinBudget(check()).then(() => 'ok', (error: unknown) => describe(error))] as const),
+          checks.map(
+            async ([name, check]) =>
+              [
+                name,
+                await withinBudget(check()).then(
+                  () => 'ok',
+                  (error: unknown) => describe(error),
+                ),
+              ] as const,
+          ),
         );
         const ready = results.every(([, result]) => result === 'ok');
         send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
@@ -32,7 +41,10 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): OpsRoute[] {
 }
 
 /** Socket Mode has no HTTP server of Bolt's: the operators' routes get one of their own on PORT. */
-export async function serveOpsRoutes(routes: readonly OpsRoute[], port: number): Promise<{ server: Server; port: number }> {
+export async function serveOpsRoutes(
+  routes: readonly OpsRoute[],
+  port: number,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const route = routes.find((candidate) => req.method === 'GET' && (req.url ?? '').split('?')[0] === candidate.path);
     if (!route) return send(res, 404, { status: 'not found' });
@@ -52,7 +64,12 @@ function send(res: ServerResponse, status: number, body: object): void {
 }
 
 function withinBudget(work: Promise<void>, ms = 2_000): Promise<void> {
-  return Promise.race([work, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms / 1_000} s`)), ms).unref())]);
+  return Promise.race([
+    work,
+    new Promise<void>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${ms / 1_000} s`)), ms).unref(),
+    ),
+  ]);
 }
 
 function describe(error: unknown): string {

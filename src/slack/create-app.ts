@@ -20,13 +20,22 @@ export function createBoltApp(config: SlackConfig, log: Log, identity: BotIdenti
   const common = { token: config.botToken, logger, clientOptions: { slackApiUrl: config.apiUrl }, ...identity };
   if (config.mode === 'socket') {
     // The Socket Mode client opens its connection (apps.connections.open) through SLACK_API_URL too.
-    return new App({ ...common, appToken: config.appToken ?? '', socketMode: true, installerOptions: { clientOptions: { slackApiUrl: config.apiUrl } } });
+    return new App({
+      ...common,
+      appToken: config.appToken ?? '',
+      socketMode: true,
+      installerOptions: { clientOptions: { slackApiUrl: config.apiUrl } },
+    });
   }
   const receiver = new HTTPReceiver({
     signingSecret: config.signingSecret ?? '',
     endpoints: '/slack/events',
     logger,
-    customRoutes: routes.map((route) => ({ path: route.path, method: ['GET'], handler: (req, res) => void route.handler(req, res) })),
+    customRoutes: routes.map((route) => ({
+      path: route.path,
+      method: ['GET'],
+      handler: (req, res) => void route.handler(req, res),
+    })),
   });
   return new App({ ...common, receiver });
 }

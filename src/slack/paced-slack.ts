@@ -101,7 +101,8 @@ export class PacedSlack {
   /** Drops everything still waiting or retrying (the outbox keeps what must survive); a call on the wire finishes. */
   async close(): Promise<void> {
     const stops: Promise<unknown>[] = [...this.edits.values()].map((editor) => editor.close());
-    for (const { limiter } of this.posts.limiters()) stops.push(limiter.stop({ dropWaitingJobs: true }).catch(() => undefined));
+    for (const { limiter } of this.posts.limiters())
+      stops.push(limiter.stop({ dropWaitingJobs: true }).catch(() => undefined));
     await Promise.all(stops);
     this.edits.clear();
   }

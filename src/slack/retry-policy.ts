@@ -8,11 +8,17 @@ import { ErrorCode, type WebAPICallError } from '@slack/web-api';
  * - 5xx, timeouts and network errors: exponential backoff (from 1 s, capped at 30 s, by default).
  * - `ok: false` answers (invalid_blocks, message_not_found, ...): retrying cannot help.
  */
-export function retryDelayMs(error: unknown, attempt: number, maxAttempts: number, backoff = { retryBaseMs: 1_000, retryMaxMs: 30_000 }): number | null {
+export function retryDelayMs(
+  error: unknown,
+  attempt: number,
+  maxAttempts: number,
+  backoff = { retryBaseMs: 1_000, retryMaxMs: 30_000 },
+): number | null {
   if (attempt >= maxAttempts) return null;
   const code = (error as Partial<WebAPICallError> | undefined)?.code;
   if (code === ErrorCode.RateLimitedError) return (error as { retryAfter: number }).retryAfter * 1_000;
-  if (code === ErrorCode.HTTPError || code === ErrorCode.RequestError) return Math.min(backoff.retryMaxMs, backoff.retryBaseMs * 2 ** attempt);
+  if (code === ErrorCode.HTTPError || code === ErrorCode.RequestError)
+    return Math.min(backoff.retryMaxMs, backoff.retryBaseMs * 2 ** attempt);
   return null;
 }
 

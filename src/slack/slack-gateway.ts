@@ -50,8 +50,15 @@ export class SlackGateway {
       // Scheduling (not delivery) is what keeps the order; the next reply queues behind this one.
       return { id, delivery: this.paced.post(channel, message, threadTs, 0) };
     });
-    this.auditOrder.set(channel, queued.catch(() => undefined));
-    void this.track(queued.then(({ id, delivery }) => this.settle(id, delivery)).catch((error: unknown) => this.log.error({ err: error, requestId }, 'audit reply not delivered')));
+    this.auditOrder.set(
+      channel,
+      queued.catch(() => undefined),
+    );
+    void this.track(
+      queued
+        .then(({ id, delivery }) => this.settle(id, delivery))
+        .catch((error: unknown) => this.log.error({ err: error, requestId }, 'audit reply not delivered')),
+    );
   }
 
   /** A progress edit: may be replaced by a newer one before it is sent. Never throws. */
@@ -77,7 +84,10 @@ export class SlackGateway {
     let sent = 0;
     for (const notice of await outbox.claimExpired(owner, this.limits.noticeLeaseMs, 20)) {
       const message = { text: notice.text, blocks: notice.blocks };
-      const delivery = notice.kind === 'reply' ? this.paced.post(notice.channelId, message, notice.ts, 0) : this.paced.finalEdit(notice.channelId, notice.ts, message);
+      const delivery =
+        notice.kind === 'reply'
+          ? this.paced.post(notice.channelId, message, notice.ts, 0)
+          : this.paced.finalEdit(notice.channelId, notice.ts, message);
       await this.track(this.settle(notice.id, delivery)).then(
         () => (sent += 1),
         (error: unknown) => this.log.warn({ err: error, notice: notice.id }, 'redelivery failed'),
@@ -111,10 +121,14 @@ export class SlackGateway {
     try {
       await delivery;
     } catch (error) {
-      if (id !== null) await outbox?.failed(id, error instanceof Error ? error.message : String(error)).catch(() => undefined);
+      if (id !== null)
+        await outbox?.failed(id, error instanceof Error ? error.message : String(error)).catch(() => undefined);
       throw error;
     }
-    if (id !== null) await outbox?.delivered(id).catch((error: unknown) => this.log.warn({ err: error, notice: id }, 'could not mark a notice delivered'));
+    if (id !== null)
+      await outbox
+        ?.delivered(id)
+        .catch((error: unknown) => this.log.warn({ err: error, notice: id }, 'could not mark a notice delivered'));
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

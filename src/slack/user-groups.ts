@@ -42,13 +42,20 @@ export class UserGroupDirectory {
   private async lookUp(groupId: string): Promise<ReadonlySet<string>> {
     try {
       // With Redis, a lookup held by a process that died must not hold the slot forever.
-      const result = await this.limiter.schedule({ expiration: 30_000 }, () => this.client.usergroups.users.list({ usergroup: groupId, include_disabled: false }));
+      const result = await this.limiter.schedule({ expiration: 30_000 }, () =>
+        this.client.usergroups.users.list({ usergroup: groupId, include_disabled: false }),
+      );
       return new Set(result.users ?? []);
     } catch (error) {
-      const reason = (error as { data?: { error?: string } }).data?.error ?? (error instanceof Error ? error.message : String(error));
-      throw new NotAllowedError(`Could not read the members of user group <!subteam^${groupId}> (${reason}), so access is refused to be safe.`, {
-        cause: error,
-      });
+      const reason =
+        (error as { data?: { error?: string } }).data?.error ??
+        (error instanceof Error ? error.message : String(error));
+      throw new NotAllowedError(
+        `Could not read the members of user group <!subteam^${groupId}> (${reason}), so access is refused to be safe.`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

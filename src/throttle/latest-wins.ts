@@ -35,7 +35,10 @@ export class LatestWins<T> {
     this.limiter.on('error', (error) => options.onError?.(error));
     // Returning a number from `failed` makes Bottleneck retry the same job after that many ms; the
     // retry sends whatever state is latest by then.
-    this.limiter.on('failed', (error, job) => options.retryDelay?.(error, job.retryCount, job.options.priority === 0) ?? undefined);
+    this.limiter.on(
+      'failed',
+      (error, job) => options.retryDelay?.(error, job.retryCount, job.options.priority === 0) ?? undefined,
+    );
   }
 
   /** Offers a newer state; never throws. */

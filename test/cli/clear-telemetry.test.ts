@@ -5,7 +5,15 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { usage } from '../../src/domain/plan/usage.js';
 import { databaseLabel } from '../../src/db/database-label.js';
-import { createScratchDb, databaseUrl, seedWebhooks, uniqueName, withClient, ADMIN_URL, type ScratchDb } from '../helpers/scratch-db.js';
+import {
+  createScratchDb,
+  databaseUrl,
+  seedWebhooks,
+  uniqueName,
+  withClient,
+  ADMIN_URL,
+  type ScratchDb,
+} from '../helpers/scratch-db.js';
 import { PROJECT_ROOT, runBin, start } from '../helpers/child-process.js';
 import { countByStatus, insertAgedMix, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
 
@@ -39,7 +47,10 @@ describe('bad input: exit 2, usage shown, nothing touched', () => {
     [['--batch-size', '0'], "clear-telemetry: --batch-size must be a whole number from 1 to 100,000 (got '0')."],
     [['--batch-size', '-3'], "clear-telemetry: --batch-size must be a whole number from 1 to 100,000 (got '-3')."],
     [['--batch-size', 'many'], "clear-telemetry: --batch-size must be a whole number from 1 to 100,000 (got 'many')."],
-    [['--batch-size', '5000000'], "clear-telemetry: --batch-size must be a whole number from 1 to 100,000 (got '5000000')."],
+    [
+      ['--batch-size', '5000000'],
+      "clear-telemetry: --batch-size must be a whole number from 1 to 100,000 (got '5000000').",
+    ],
     [['--yolo'], 'clear-telemetry: Unknown option --yolo.'],
     [['ERROR'], "clear-telemetry: Unexpected argument 'ERROR'. Flags start with --, for example --status ERROR."],
   ])('%j', async (args, message) => {
@@ -72,7 +83,9 @@ describe('refusals and failures', () => {
   it('says in one line, without a stack trace, that the database is unreachable', async () => {
     const result = await runBin(['--force'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
     expect(result).toMatchObject({ code: 1, stdout: '' });
-    expect(result.stderr).toBe('clear-telemetry: nowhere@127.0.0.1:1: cannot reach the database (ECONNREFUSED). Check DATABASE_URL and that PostgreSQL is running.\n');
+    expect(result.stderr).toBe(
+      'clear-telemetry: nowhere@127.0.0.1:1: cannot reach the database (ECONNREFUSED). Check DATABASE_URL and that PostgreSQL is running.\n',
+    );
   });
 
   it('gives up on a database that accepts connections and never answers, in one line that names it', async () => {
@@ -80,7 +93,9 @@ describe('refusals and failures', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     try {
-      const result = await runBin(['--status', 'ERROR', '--dry-run'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/django` });
+      const result = await runBin(['--status', 'ERROR', '--dry-run'], {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/django`,
+      });
       expect(result).toMatchObject({ code: 1, stdout: '' });
       expect(result.stderr).toBe(
         `clear-telemetry: django@127.0.0.1:${port}: the database did not answer within 10 s. Check DATABASE_URL, and that PostgreSQL is up and not overloaded.\n`,
@@ -98,7 +113,9 @@ describe('refusals and failures', () => {
     const { port } = plain.address() as AddressInfo;
     try {
       for (const args of [['--status', 'ERROR', '--dry-run'], ['status']]) {
-        const result = await runBin(args, { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/django?sslmode=require` });
+        const result = await runBin(args, {
+          DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/django?sslmode=require`,
+        });
         expect(result).toMatchObject({ code: 1, stdout: '' });
         expect(result.stderr).toBe(
           `clear-telemetry: django@127.0.0.1:${port}: the server does not offer TLS, which DATABASE_URL's sslmode asks for. Drop sslmode (or set it to disable), or turn ssl on in the server.\n`,
@@ -127,7 +144,9 @@ describe('refusals and failures', () => {
     const role = uniqueName('ct_reader');
     await withClient(ADMIN_URL, (admin) => admin.query(`create role ${role} login`));
     await db.client.query(`grant select on assignments_learnpackwebhook to ${role}`);
-    await db.client.query(`grant select, insert, update, delete on clear_telemetry_request, clear_telemetry_notice to ${role}`);
+    await db.client.query(
+      `grant select, insert, update, delete on clear_telemetry_request, clear_telemetry_notice to ${role}`,
+    );
     await db.client.query(`grant usage on all sequences in schema public to ${role}`);
     try {
       const url = new URL(db.url);
@@ -138,7 +157,9 @@ describe('refusals and failures', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(await countByStatus(db.client)).toEqual(untouched);
     } finally {
-      await db.client.query(`revoke all on assignments_learnpackwebhook, clear_telemetry_request, clear_telemetry_notice from ${role}`);
+      await db.client.query(
+        `revoke all on assignments_learnpackwebhook, clear_telemetry_request, clear_telemetry_notice from ${role}`,
+      );
       await db.client.query(`revoke all on all sequences in schema public from ${role}`);
       await withClient(ADMIN_URL, (admin) => admin.query(`drop role ${role}`));
     }
@@ -150,11 +171,14 @@ describe('end to end', () => {
     const result = await runBin(['--help'], {});
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout.startsWith(`${usage('clear-telemetry')}\n\nEnvironment:\n  DATABASE_URL `)).toBe(true);
-    expect(result.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage or no confirmation, 75 another purge is running, 130 stopped (Ctrl-C)');
+    expect(result.stdout).toContain(
+      'Exit codes: 0 done, 1 failed, 2 bad usage or no confirmation, 75 another purge is running, 130 stopped (Ctrl-C)',
+    );
   });
 
   it('runs the bundle npm ci builds; --help loads no database code, and a dry run no MikroORM', async (context) => {
-    if (!existsSync(resolve(PROJECT_ROOT, 'dist/cli/main.js'))) return context.skip('dist/ is not built (npm ci builds it; the test setup rebuilds it)');
+    if (!existsSync(resolve(PROJECT_ROOT, 'dist/cli/main.js')))
+      return context.skip('dist/ is not built (npm ci builds it; the test setup rebuilds it)');
     const source = await runBin(['--help'], { CLEAR_TELEMETRY_SOURCE: '1' });
     const bundled = await runBin(['--help'], {});
     expect(bundled, 'dist/ is older than the source: npm run build').toEqual(source);
@@ -169,7 +193,9 @@ describe('end to end', () => {
     const loaded = async (args: string[]) => {
       const run = await start(process.execPath, ['--require', probe, 'bin/clear-telemetry.js', ...args], env).done;
       expect(run.code, run.stderr).toBe(0);
-      return (JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).map((name) => name.replaceAll('\\', '/')).sort();
+      return (JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[])
+        .map((name) => name.replaceAll('\\', '/'))
+        .sort();
     };
     try {
       expect(await loaded(['--help'])).toEqual([]);
@@ -193,7 +219,9 @@ describe('end to end', () => {
     expect(lines[0]).toBe(`Database: ${databaseLabel(db.url)} [STAGING]`);
     expect(lines[1]).toBe('Found 55 LearnPackWebhook records of every status');
     expect(lines).toContainEqual(
-      expect.stringMatching(/^ {2}Warning: the newest PENDING rows were created [\d.,]+ (ms|s) ago\. They are live webhooks still being delivered: deleting them makes the worker retry and lose that telemetry\.$/),
+      expect.stringMatching(
+        /^ {2}Warning: the newest PENDING rows were created [\d.,]+ (ms|s) ago\. They are live webhooks still being delivered: deleting them makes the worker retry and lose that telemetry\.$/,
+      ),
     );
     const errors = await runBin(['--status', 'ERROR', '--dry-run'], env);
     expect(errors.stdout).not.toContain('Warning:');
@@ -236,8 +264,12 @@ describe('end to end', () => {
     expect(lines[1]).toBe("Found 30 LearnPackWebhook records with status 'PENDING'");
     expect(lines).toContain('  Method: native (--use-cursor asks for one statement)');
     // Without a terminal (cron, CI), each progress line says when.
-    expect(lines.at(-2)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z Deleted 30\/30 records \(100\.0%\) - Remaining: 0 - batch 1\/1 - [\d,]+ rows\/s - ETA 0 ms$/);
-    expect(lines.at(-1)).toMatch(/^Successfully deleted 30 LearnPackWebhook records with status 'PENDING' in \d+ ms \(native, 1 batch\)$/);
+    expect(lines.at(-2)).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z Deleted 30\/30 records \(100\.0%\) - Remaining: 0 - batch 1\/1 - [\d,]+ rows\/s - ETA 0 ms$/,
+    );
+    expect(lines.at(-1)).toMatch(
+      /^Successfully deleted 30 LearnPackWebhook records with status 'PENDING' in \d+ ms \(native, 1 batch\)$/,
+    );
     expect(await countByStatus(db.client)).toEqual({ ERROR: 20, DONE: 5 });
   });
 
@@ -255,7 +287,9 @@ describe('end to end', () => {
 
     expect(result.code).toBe(130);
     expect(result.stdout).toMatch(/Z Stopping after the current batch \(press Ctrl-C again to quit at once\)\.\.\.\n/);
-    const stopped = /Stopped after deleting ([\d,]+) of 20,000 LearnPackWebhook records with status 'PENDING'/.exec(result.stderr);
+    const stopped = /Stopped after deleting ([\d,]+) of 20,000 LearnPackWebhook records with status 'PENDING'/.exec(
+      result.stderr,
+    );
     expect(stopped, result.stderr).not.toBeNull();
     const deleted = Number(stopped?.[1]?.replaceAll(',', ''));
     expect(deleted).toBeGreaterThan(0);
@@ -273,8 +307,10 @@ describe('the gates', () => {
     await truncateWebhooks(db.client);
     const ids = await insertAgedMix(db.client);
     const dry = await runBin(['--status', 'ALL', '--dry-run'], installed());
-    expect(dry.stdout).toContain("Found 6 LearnPackWebhook records of every status\n");
-    expect(dry.stdout).toContain('  Kept: 1 PENDING row younger than 10 min (still being delivered); use --older-than 0 to include them\n');
+    expect(dry.stdout).toContain('Found 6 LearnPackWebhook records of every status\n');
+    expect(dry.stdout).toContain(
+      '  Kept: 1 PENDING row younger than 10 min (still being delivered); use --older-than 0 to include them\n',
+    );
 
     const result = await runBin(['--status', 'PENDING', '--force'], installed());
     expect(result.code).toBe(0);
@@ -286,7 +322,9 @@ describe('the gates', () => {
     const ids = await insertAgedMix(db.client);
     const result = await runBin(['--status', 'ERROR', '--older-than', '10m', '--limit', '1', '--force'], installed());
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/ {2}Only rows created before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(--older-than 10 min\); kept: 1 newer row\n/);
+    expect(result.stdout).toMatch(
+      / {2}Only rows created before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(--older-than 10 min\); kept: 1 newer row\n/,
+    );
     expect(result.stdout).toContain('  Limited to the 1 oldest matching rows (--limit 1)\n');
     expect(await remainingIds(db.client)).toEqual(ids.filter((_, i) => i !== 0));
   });
@@ -305,17 +343,34 @@ describe('status and history', () => {
   it('prints the purge result as JSON for scripts, then the request in history and the table in status', async () => {
     const purged = await runBin(['--status', 'ERROR', '--force', '--json'], env);
     expect(purged.code).toBe(0);
-    expect(JSON.parse(purged.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({ state: 'completed', status: 'ERROR', previewed: 20, deleted: 20, method: 'native', error: null });
+    expect(JSON.parse(purged.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({
+      state: 'completed',
+      status: 'ERROR',
+      previewed: 20,
+      deleted: 20,
+      method: 'native',
+      error: null,
+    });
 
     const history = await runBin(['history', '--json'], env);
     expect(history.code).toBe(0);
     const lines = history.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ id: expect.any(Number) as number, source: 'terminal', status: 'ERROR', method: 'native', deleted: 20, previewed: 20, state: 'succeeded' });
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      id: expect.any(Number) as number,
+      source: 'terminal',
+      status: 'ERROR',
+      method: 'native',
+      deleted: 20,
+      previewed: 20,
+      state: 'succeeded',
+    });
     expect(history.stderr).toBe(`Database: ${databaseLabel(db.url)}\n`);
 
     const plain = await runBin(['history'], env);
-    expect(plain.stdout.split('\n')[1]).toMatch(/^#\d+ · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · terminal:.+ → terminal:.+ · ERROR · native · 20 of 20 · \d+ ms · succeeded$/);
+    expect(plain.stdout.split('\n')[1]).toMatch(
+      /^#\d+ · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · terminal:.+ → terminal:.+ · ERROR · native · 20 of 20 · \d+ ms · succeeded$/,
+    );
 
     const status = await runBin(['status'], env);
     expect(status.stdout.split('\n').slice(1)).toEqual([
@@ -330,10 +385,22 @@ describe('one runner per table, and the audit row', () => {
   it('records a terminal run in the ledger, naming the OS user', async () => {
     const result = await runBin(['--status', 'ERROR', '--force'], env);
     expect(result.code).toBe(0);
-    const { rows } = await db.client.query<{ source: string; state: string; requester_id: string; self_approved: boolean; deleted_count: number }>(
-      'select source, state, requester_id, self_approved, deleted_count from clear_telemetry_request',
-    );
-    expect(rows).toEqual([{ source: 'terminal', state: 'succeeded', requester_id: expect.stringMatching(/^terminal:.+@.+$/) as string, self_approved: true, deleted_count: 20 }]);
+    const { rows } = await db.client.query<{
+      source: string;
+      state: string;
+      requester_id: string;
+      self_approved: boolean;
+      deleted_count: number;
+    }>('select source, state, requester_id, self_approved, deleted_count from clear_telemetry_request');
+    expect(rows).toEqual([
+      {
+        source: 'terminal',
+        state: 'succeeded',
+        requester_id: expect.stringMatching(/^terminal:.+@.+$/) as string,
+        self_approved: true,
+        deleted_count: 20,
+      },
+    ]);
   });
 
   it('refuses while another purge is running on the table, touching nothing', async () => {
@@ -350,7 +417,9 @@ describe('one runner per table, and the audit row', () => {
         'Try again when it has finished, or stop it: click Stop on its Slack message.\n',
     );
     expect(await countByStatus(db.client)).toEqual(untouched);
-    const { rows: mine } = await db.client.query<{ state: string }>(`select state from clear_telemetry_request where source = 'terminal'`);
+    const { rows: mine } = await db.client.query<{ state: string }>(
+      `select state from clear_telemetry_request where source = 'terminal'`,
+    );
     expect(mine).toEqual([{ state: 'cancelled' }]);
   });
 
@@ -372,7 +441,7 @@ describe('one runner per table, and the audit row', () => {
   });
 });
 
-describe('without the bot\'s tables', () => {
+describe("without the bot's tables", () => {
   it('still deletes, unrecorded, and warns that it is', async () => {
     await db.client.query('alter table clear_telemetry_request rename to clear_telemetry_request_away');
     try {
@@ -393,7 +462,12 @@ describe('on a terminal', () => {
   /** `script` gives the command a pseudo-terminal, as a person at a shell would have. */
   async function onTerminal(args: string, answer: string, extra: Record<string, string> = {}) {
     const command = `${process.execPath} bin/clear-telemetry.js ${args}`;
-    const running = start('script', ['-qec', command, '/dev/null'], { DATABASE_URL: db.url, CLEAR_TELEMETRY_PENDING_MIN_AGE: '0', TERM: 'xterm', ...extra });
+    const running = start('script', ['-qec', command, '/dev/null'], {
+      DATABASE_URL: db.url,
+      CLEAR_TELEMETRY_PENDING_MIN_AGE: '0',
+      TERM: 'xterm',
+      ...extra,
+    });
     await running.waitFor(/\(yes\/no\): /);
     running.child.stdin?.write(`${answer}\n`);
     return running.done;
@@ -414,14 +488,19 @@ describe('on a terminal', () => {
   it('asks first, and "no" deletes nothing', async () => {
     const result = await onTerminal('--status ERROR', 'no');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`Are you sure you want to delete 20 LearnPackWebhook records with status 'ERROR' from ${databaseLabel(db.url)}? (yes/no): `);
+    expect(result.stdout).toContain(
+      `Are you sure you want to delete 20 LearnPackWebhook records with status 'ERROR' from ${databaseLabel(db.url)}? (yes/no): `,
+    );
     expect(result.stdout).toContain('Operation cancelled');
     expect(await countByStatus(db.client)).toEqual(untouched);
   });
 
   it('deletes on "yes" and draws a progress bar', async () => {
     // Paced to about a second, so the bar is drawn a few times.
-    const result = await onTerminal('--status ERROR --batch-size 5', 'yes', { CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0', CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '20' });
+    const result = await onTerminal('--status ERROR --batch-size 5', 'yes', {
+      CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
+      CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '20',
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Deleting \[[█░]+\] \d+% \| [\d,]+\/20 \| ids ≤ [\d,]+/);
     // The bar is erased (ESC[0J) before the result, which stands on a clean line.

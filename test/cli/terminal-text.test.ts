@@ -3,11 +3,20 @@ import { outcomeLine, type RunSummary } from '../../src/cli/terminal-text.js';
 import type { Plan } from '../../src/domain/plan/plan.js';
 
 const plan = { status: 'ERROR', matching: 1_200 } as Plan;
-const ran = (deleted: number): RunSummary => ({ state: 'completed', deleted, batches: 1, durationMs: 80, method: 'native', error: null });
+const ran = (deleted: number): RunSummary => ({
+  state: 'completed',
+  deleted,
+  batches: 1,
+  durationMs: 80,
+  method: 'native',
+  error: null,
+});
 
 describe('outcomeLine', () => {
-  it('keeps the Django command\'s success line when every previewed row was deleted', () => {
-    expect(outcomeLine(ran(1_200), plan)).toBe("Successfully deleted 1,200 LearnPackWebhook records with status 'ERROR' in 80 ms (native, 1 batch)");
+  it("keeps the Django command's success line when every previewed row was deleted", () => {
+    expect(outcomeLine(ran(1_200), plan)).toBe(
+      "Successfully deleted 1,200 LearnPackWebhook records with status 'ERROR' in 80 ms (native, 1 batch)",
+    );
   });
 
   it('says how many previewed rows were left, and why', () => {

@@ -27,24 +27,34 @@ const lastUpdateText = () => String(lastUpdate()?.body.text);
 
 describe('approval by a second person', () => {
   it('refuses the requester, and nothing is deleted', async () => {
-    await insertWebhooks(ctx.db.client, Array.from({ length: 8 }, () => 'ERROR'));
+    await insertWebhooks(
+      ctx.db.client,
+      Array.from({ length: 8 }, () => 'ERROR'),
+    );
     const { id, ts } = await preview('--status ERROR');
 
     await click(ctx.port, ACTION.confirm, String(id), 'UREQUESTER', ts);
 
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['You asked for this purge, so another approver must confirm it.']));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual(['You asked for this purge, so another approver must confirm it.']),
+    );
     expect(await request(id)).toMatchObject({ state: 'awaiting_approval', approver_id: null });
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 8 });
     expect(ctx.slack.of('chat.update')).toEqual([]);
   });
 
   it('refuses an approver who asked for the purge themselves: a second person must confirm', async () => {
-    await insertWebhooks(ctx.db.client, Array.from({ length: 3 }, () => 'ERROR'));
+    await insertWebhooks(
+      ctx.db.client,
+      Array.from({ length: 3 }, () => 'ERROR'),
+    );
     const { id, ts } = await preview('--status ERROR', 'UAPPROVER');
 
     await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
 
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['You asked for this purge, so another approver must confirm it.']));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual(['You asked for this purge, so another approver must confirm it.']),
+    );
     expect(await request(id)).toMatchObject({ state: 'awaiting_approval', approver_id: null });
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 3 });
   });
@@ -53,14 +63,24 @@ describe('approval by a second person', () => {
     await insertWebhooks(ctx.db.client, ['ERROR']);
     const { id, ts } = await preview('--status ERROR');
     await click(ctx.port, ACTION.confirm, String(id), 'UBYSTANDER', ts);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['Only <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL> can approve this purge.']));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual([
+        'Only <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL> can approve this purge.',
+      ]),
+    );
     expect((await request(id)).state).toBe('awaiting_approval');
   });
 
   it('deletes exactly the previewed rows once an approver confirms, keeping rows that arrived after the preview', async () => {
-    const ids = await insertWebhooks(ctx.db.client, [...Array.from({ length: 30 }, () => 'ERROR'), ...Array.from({ length: 5 }, () => 'DONE')]);
+    const ids = await insertWebhooks(ctx.db.client, [
+      ...Array.from({ length: 30 }, () => 'ERROR'),
+      ...Array.from({ length: 5 }, () => 'DONE'),
+    ]);
     const { id, ts } = await preview('--status ERROR --batch-size 7');
-    const late = await insertWebhooks(ctx.db.client, Array.from({ length: 4 }, () => 'ERROR'));
+    const late = await insertWebhooks(
+      ctx.db.client,
+      Array.from({ length: 4 }, () => 'ERROR'),
+    );
 
     await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
 
@@ -68,7 +88,9 @@ describe('approval by a second person', () => {
     expect(await remainingIds(ctx.db.client)).toEqual([...ids.slice(30), ...late]);
     expect(await request(id)).toMatchObject({ approver_id: 'UAPPROVER', self_approved: false, deleted_count: 30 });
 
-    await eventually(() => expect(lastUpdateText()).toMatch(/^Deleted 30 webhooks with status ERROR in \d+ ms \(native, 1 batch\)$/));
+    await eventually(() =>
+      expect(lastUpdateText()).toMatch(/^Deleted 30 webhooks with status ERROR in \d+ ms \(native, 1 batch\)$/),
+    );
     const finalBlocks = JSON.stringify(lastUpdate()?.body.blocks);
     expect(finalBlocks).toContain('Clear telemetry: done');
     // The result names the database, as the preview did.
@@ -103,14 +125,21 @@ describe('approval by a second person', () => {
     await insertWebhooks(ctx.db.client, ['DONE', 'DONE']);
     const { id, ts } = await preview('--status DONE');
     await click(ctx.port, ACTION.confirm, String(id), 'UONCALL', ts);
-    await eventually(async () => expect(await request(id)).toMatchObject({ state: 'succeeded', approver_id: 'UONCALL' }));
+    await eventually(async () =>
+      expect(await request(id)).toMatchObject({ state: 'succeeded', approver_id: 'UONCALL' }),
+    );
   });
 
   it('starts exactly one run when ten approvals arrive at once', async () => {
-    await insertWebhooks(ctx.db.client, Array.from({ length: 20 }, () => 'PENDING'));
+    await insertWebhooks(
+      ctx.db.client,
+      Array.from({ length: 20 }, () => 'PENDING'),
+    );
     const { id, ts } = await preview('--status PENDING');
 
-    const clicks = Array.from({ length: 10 }, (_, i) => click(ctx.port, ACTION.confirm, String(id), i % 2 ? 'UAPPROVER' : 'UAPPROVER2', ts));
+    const clicks = Array.from({ length: 10 }, (_, i) =>
+      click(ctx.port, ACTION.confirm, String(id), i % 2 ? 'UAPPROVER' : 'UAPPROVER2', ts),
+    );
     expect((await Promise.all(clicks)).map((response) => response.status)).toEqual(Array(10).fill(200));
 
     await eventually(async () => expect((await request(id)).state).toBe('succeeded'));
@@ -118,7 +147,11 @@ describe('approval by a second person', () => {
     const winner = (await request(id)).approver_id;
     // A click handled after the run finished is told that instead: the code does not order clicks against the run.
     for (const text of ctx.slack.ephemeralTexts()) {
-      expect(text).toMatch(new RegExp(`^(Too late|Nothing to do): this request was (already approved by <@${winner}>|approved by <@${winner}> and has finished)`));
+      expect(text).toMatch(
+        new RegExp(
+          `^(Too late|Nothing to do): this request was (already approved by <@${winner}>|approved by <@${winner}> and has finished)`,
+        ),
+      );
     }
     await eventually(() => expect(ctx.slack.thread(ts)).toHaveLength(3));
     expect(ctx.slack.thread(ts).filter((text) => text.includes('Approved by'))).toHaveLength(1);
@@ -126,14 +159,20 @@ describe('approval by a second person', () => {
   });
 
   it('lets only one of two overlapping approvals win, every time: both wait on the ledger row, then the second finds it approved', async () => {
-    await insertWebhooks(ctx.db.client, Array.from({ length: 6 }, () => 'DONE'));
+    await insertWebhooks(
+      ctx.db.client,
+      Array.from({ length: 6 }, () => 'DONE'),
+    );
     const { id, ts } = await preview('--status DONE');
 
     // Hold the ledger row so both approvals have read 'awaiting_approval' and block inside their UPDATE.
     await withClient(ctx.db.url, async (holder) => {
       await holder.query('begin');
       await holder.query('select id from clear_telemetry_request where id = $1 for update', [id]);
-      const clicks = [click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts), click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER2', ts)];
+      const clicks = [
+        click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts),
+        click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER2', ts),
+      ];
       // Watched from another connection: inside the holder's transaction pg_stat_activity is a snapshot.
       await eventually(async () => {
         const { rows } = await ctx.db.client.query<{ waiting: number }>(
@@ -149,9 +188,15 @@ describe('approval by a second person', () => {
     await eventually(async () => expect((await request(id)).state).toBe('succeeded'));
     const winner = (await request(id)).approver_id;
     await eventually(() => expect(ctx.slack.ephemeralTexts()).toHaveLength(1));
-    expect(ctx.slack.ephemeralTexts()[0]).toMatch(new RegExp(`^(Too late|Nothing to do): this request was (already approved by <@${winner}>|approved by <@${winner}> and has finished)`));
+    expect(ctx.slack.ephemeralTexts()[0]).toMatch(
+      new RegExp(
+        `^(Too late|Nothing to do): this request was (already approved by <@${winner}>|approved by <@${winner}> and has finished)`,
+      ),
+    );
     await eventually(() => expect(ctx.slack.thread(ts)).toHaveLength(3));
-    expect(ctx.slack.thread(ts).filter((text) => text.includes('Approved by'))).toEqual([`:white_check_mark: Approved by <@${winner}>.`]);
+    expect(ctx.slack.thread(ts).filter((text) => text.includes('Approved by'))).toEqual([
+      `:white_check_mark: Approved by <@${winner}>.`,
+    ]);
     expect(await countByStatus(ctx.db.client)).toEqual({});
   });
 });
@@ -160,18 +205,28 @@ describe('break-glass', () => {
   it('lets a break-glass user confirm their own --force request, recorded as self-approved', async () => {
     await insertWebhooks(ctx.db.client, ['IGNORED', 'IGNORED']);
     const { id, ts } = await preview('--status IGNORED --force', 'UBREAKGLASS');
-    expect(JSON.stringify(ctx.slack.of('chat.postMessage')[0]?.body.blocks)).toContain('<@UBREAKGLASS> may approve it themselves (break-glass, --force).');
+    expect(JSON.stringify(ctx.slack.of('chat.postMessage')[0]?.body.blocks)).toContain(
+      '<@UBREAKGLASS> may approve it themselves (break-glass, --force).',
+    );
 
     await click(ctx.port, ACTION.confirm, String(id), 'UBREAKGLASS', ts);
 
-    await eventually(async () => expect(await request(id)).toMatchObject({ state: 'succeeded', approver_id: 'UBREAKGLASS', self_approved: true }));
-    await eventually(() => expect(ctx.slack.thread(ts)[0]).toBe(':white_check_mark: Self-approved by <@UBREAKGLASS> (break-glass, --force).'));
+    await eventually(async () =>
+      expect(await request(id)).toMatchObject({ state: 'succeeded', approver_id: 'UBREAKGLASS', self_approved: true }),
+    );
+    await eventually(() =>
+      expect(ctx.slack.thread(ts)[0]).toBe(
+        ':white_check_mark: Self-approved by <@UBREAKGLASS> (break-glass, --force).',
+      ),
+    );
   });
 
   it('does not let --force help someone who is not break-glass', async () => {
     await insertWebhooks(ctx.db.client, ['IGNORED']);
     const { id, ts } = await preview('--status IGNORED --force');
-    expect(JSON.stringify(ctx.slack.of('chat.postMessage')[0]?.body.blocks)).toContain('--force changes nothing here: <@UREQUESTER> is not a break-glass user.');
+    expect(JSON.stringify(ctx.slack.of('chat.postMessage')[0]?.body.blocks)).toContain(
+      '--force changes nothing here: <@UREQUESTER> is not a break-glass user.',
+    );
     await click(ctx.port, ACTION.confirm, String(id), 'UREQUESTER', ts);
     await eventually(() =>
       expect(ctx.slack.ephemeralTexts()).toEqual([
@@ -183,19 +238,33 @@ describe('break-glass', () => {
 });
 
 describe('cancel, expiry and late clicks', () => {
-  it('cancels on the requester\'s click: message closed, thread reply, later clicks explained', async () => {
+  it("cancels on the requester's click: message closed, thread reply, later clicks explained", async () => {
     await insertWebhooks(ctx.db.client, ['ERROR', 'ERROR']);
     const { id, ts } = await preview('--status ERROR');
 
     await click(ctx.port, ACTION.cancel, String(id), 'UREQUESTER', ts);
 
-    await eventually(async () => expect(await request(id)).toMatchObject({ state: 'cancelled', decided_by: 'UREQUESTER' }));
-    await eventually(() => expect(lastUpdateText()).toBe('Cancelled by <@UREQUESTER>. Nothing was deleted. Run /clear-telemetry again for a fresh preview.'));
+    await eventually(async () =>
+      expect(await request(id)).toMatchObject({ state: 'cancelled', decided_by: 'UREQUESTER' }),
+    );
+    await eventually(() =>
+      expect(lastUpdateText()).toBe(
+        'Cancelled by <@UREQUESTER>. Nothing was deleted. Run /clear-telemetry again for a fresh preview.',
+      ),
+    );
     expect(JSON.stringify(lastUpdate()?.body.blocks)).not.toContain('clear_telemetry_confirm');
-    await eventually(() => expect(ctx.slack.thread(ts)).toEqual([':no_entry_sign: Cancelled by <@UREQUESTER>. Nothing was deleted. Run /clear-telemetry again for a fresh preview.']));
+    await eventually(() =>
+      expect(ctx.slack.thread(ts)).toEqual([
+        ':no_entry_sign: Cancelled by <@UREQUESTER>. Nothing was deleted. Run /clear-telemetry again for a fresh preview.',
+      ]),
+    );
 
     await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual([expect.stringMatching(/^Nothing to do: this request was cancelled by <@UREQUESTER> at /)]));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual([
+        expect.stringMatching(/^Nothing to do: this request was cancelled by <@UREQUESTER> at /),
+      ]),
+    );
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 2 });
   });
 
@@ -203,7 +272,9 @@ describe('cancel, expiry and late clicks', () => {
     await insertWebhooks(ctx.db.client, ['ERROR']);
     const { id, ts } = await preview('--status ERROR');
     await click(ctx.port, ACTION.cancel, String(id), 'UBYSTANDER', ts);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['Only the requester or an approver can cancel this request.']));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual(['Only the requester or an approver can cancel this request.']),
+    );
     expect((await request(id)).state).toBe('awaiting_approval');
   });
 
@@ -214,10 +285,22 @@ describe('cancel, expiry and late clicks', () => {
 
     await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
 
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual([expect.stringMatching(/^This request expired at .* UTC\. Run \/clear-telemetry again for a fresh preview\.$/)]));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual([
+        expect.stringMatching(/^This request expired at .* UTC\. Run \/clear-telemetry again for a fresh preview\.$/),
+      ]),
+    );
     expect((await request(id)).state).toBe('expired');
-    await eventually(() => expect(lastUpdateText()).toMatch(/^Expired <!date\^\d+\^\{date_short_pretty\} at \{time_secs\}\|.* UTC> without approval\. Nothing was deleted\. Run \/clear-telemetry again for a fresh preview\.$/));
-    await eventually(() => expect(ctx.slack.thread(ts)).toEqual([expect.stringMatching(/^:no_entry_sign: Expired <!date.* without approval/)]));
+    await eventually(() =>
+      expect(lastUpdateText()).toMatch(
+        /^Expired <!date\^\d+\^\{date_short_pretty\} at \{time_secs\}\|.* UTC> without approval\. Nothing was deleted\. Run \/clear-telemetry again for a fresh preview\.$/,
+      ),
+    );
+    await eventually(() =>
+      expect(ctx.slack.thread(ts)).toEqual([
+        expect.stringMatching(/^:no_entry_sign: Expired <!date.* without approval/),
+      ]),
+    );
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 3 });
   });
 
@@ -227,13 +310,19 @@ describe('cancel, expiry and late clicks', () => {
     await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
     await eventually(async () => expect((await request(id)).state).toBe('succeeded'));
     await click(ctx.port, ACTION.cancel, String(id), 'UREQUESTER', ts);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['Nothing to do: this request was approved by <@UAPPROVER> and has finished.']));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual([
+        'Nothing to do: this request was approved by <@UAPPROVER> and has finished.',
+      ]),
+    );
   });
 
   it('explains a click on a request that is not in the ledger', async () => {
     await click(ctx.port, ACTION.confirm, '999', 'UAPPROVER', '1700000000.000999');
     await eventually(() =>
-      expect(ctx.slack.ephemeralTexts()).toEqual(['This request is not in the ledger any more. Run /clear-telemetry again for a fresh preview.']),
+      expect(ctx.slack.ephemeralTexts()).toEqual([
+        'This request is not in the ledger any more. Run /clear-telemetry again for a fresh preview.',
+      ]),
     );
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { closedMessage, nothingToDeleteMessage, previewMessage } from '../../commands/clear-telemetry/preview-blocks.js';
+import {
+  closedMessage,
+  nothingToDeleteMessage,
+  previewMessage,
+} from '../../commands/clear-telemetry/preview-blocks.js';
 import { progressMessage, queuedMessage, resultMessage } from '../../commands/clear-telemetry/run-blocks.js';
 import { threadReply } from '../../commands/clear-telemetry/thread-replies.js';
 import { describeDecision } from '../../commands/clear-telemetry/sentences.js';
@@ -13,7 +17,13 @@ const at = new Date('2026-11-28T17:42:06Z');
 function plan(overrides: Partial<Plan> = {}): Plan {
   return {
     status: 'PENDING',
-    summary: { rows: [{ status: 'DONE', count: 480_000 }, { status: 'PENDING', count: 400_000 }], total: 880_000 },
+    summary: {
+      rows: [
+        { status: 'DONE', count: 480_000 },
+        { status: 'PENDING', count: 400_000 },
+      ],
+      total: 880_000,
+    },
     matching: 400_000,
     watermark: 1_000_000,
     firstId: 600_001,
@@ -94,12 +104,24 @@ const ended = (state: PurgeRequestRecord['state'], overrides: Partial<PurgeReque
   request({
     state,
     finishedAt: new Date(at.getTime() + 4_200),
-    position: { deleted: state === 'succeeded' ? 400_000 : 120_000, batches: state === 'succeeded' ? 40 : 12, lastId: 720_000 },
+    position: {
+      deleted: state === 'succeeded' ? 400_000 : 120_000,
+      batches: state === 'succeeded' ? 40 : 12,
+      lastId: 720_000,
+    },
     methodUsed: 'batch',
     ...overrides,
   });
 
-const previewOptions = { requestId: 42, requesterId: 'U1', approvers: { kind: 'list' as const, users: ['U2'], groups: ['S1'] }, expiresAt: new Date(at.getTime() + 900_000), selfApproval: null, now: at, target: { database: 'django@db:5432', environment: null } };
+const previewOptions = {
+  requestId: 42,
+  requesterId: 'U1',
+  approvers: { kind: 'list' as const, users: ['U2'], groups: ['S1'] },
+  expiresAt: new Date(at.getTime() + 900_000),
+  selfApproval: null,
+  now: at,
+  target: { database: 'django@db:5432', environment: null },
+};
 
 describe('rendered messages', () => {
   it('says what the progress is', () => {
@@ -113,16 +135,24 @@ describe('rendered messages', () => {
   it('says what can be undone, in the preview, the confirmation and the result', () => {
     const archived = plan({ undo: { kind: 'archive', days: 7, bytes: 1_288_490_189 } });
     const preview = JSON.stringify(previewMessage(archived, previewOptions).blocks);
-    expect(preview).toContain('*Undo:* restorable for 7 days (about 1.2 GB of archive, estimated from the average row size)');
+    expect(preview).toContain(
+      '*Undo:* restorable for 7 days (about 1.2 GB of archive, estimated from the average row size)',
+    );
     expect(preview).toContain('They are archived, restorable for 7 days.');
-    expect(JSON.stringify(previewMessage(plan(), previewOptions).blocks)).toContain('*Undo:* none; deleted rows cannot be restored (--archive keeps them, restorable)');
-    expect(JSON.stringify(previewMessage(plan({ undo: { kind: 'none', forbidden: true } }), previewOptions).blocks)).toContain(
+    expect(JSON.stringify(previewMessage(plan(), previewOptions).blocks)).toContain(
+      '*Undo:* none; deleted rows cannot be restored (--archive keeps them, restorable)',
+    );
+    expect(
+      JSON.stringify(previewMessage(plan({ undo: { kind: 'none', forbidden: true } }), previewOptions).blocks),
+    ).toContain(
       '*Undo:* none; archiving is turned off here (CLEAR_TELEMETRY_ARCHIVE=never), so deleted rows cannot be restored',
     );
     expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain(
       ':package: *Archived:* the 400,000 deleted rows are restorable for 7 days: *Restore* (or `/clear-telemetry restore 42`) previews putting them back with their ids, for a second person to approve.',
     );
-    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain('"action_id":"clear_telemetry_restore","value":"42"');
+    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain(
+      '"action_id":"clear_telemetry_restore","value":"42"',
+    );
     expect(JSON.stringify(resultMessage(ended('succeeded')).blocks)).not.toContain('Archived');
   });
 
@@ -134,13 +164,15 @@ describe('rendered messages', () => {
         text: 'Deleted *400,000* webhooks with status *PENDING* in 4.2 s (batch, 40 batches) · requested by <@U1> · approved by <@U2>',
       },
     });
-    expect(threadReply.finished(ended('succeeded', { position: { deleted: 399_990, batches: 40, lastId: 1_000_000 } })).text).toBe(
+    expect(
+      threadReply.finished(ended('succeeded', { position: { deleted: 399_990, batches: 40, lastId: 1_000_000 } })).text,
+    ).toBe(
       ':white_check_mark: Deleted 399,990 webhooks with status PENDING in 4.2 s (batch, 40 batches) (10 previewed records were not deleted: changed or already gone since the preview) · requested by <@U1> · approved by <@U2>',
     );
     // Resumed after a crash: 4.2 s of deleting over 29 s.
-    expect(resultMessage(ended('succeeded', { activeMs: 4_200, finishedAt: new Date(at.getTime() + 29_000) })).text).toBe(
-      'Deleted 400,000 webhooks with status PENDING in 4.2 s of deleting over 29.0 s (batch, 40 batches)',
-    );
+    expect(
+      resultMessage(ended('succeeded', { activeMs: 4_200, finishedAt: new Date(at.getTime() + 29_000) })).text,
+    ).toBe('Deleted 400,000 webhooks with status PENDING in 4.2 s of deleting over 29.0 s (batch, 40 batches)');
     expect(threadReply.finished(ended('failed', { error: 'connection lost' })).text).toBe(
       ':x: Failed after deleting 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
     );
@@ -151,18 +183,29 @@ describe('rendered messages', () => {
 
   it('offers Stop and Pause while running, Continue while paused, Resume once interrupted or failed', () => {
     const actions = (message: { blocks: unknown[] }) =>
-      (message.blocks as { type: string; elements?: { action_id: string }[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements?.map((e) => e.action_id));
+      (message.blocks as { type: string; elements?: { action_id: string }[] }[])
+        .filter((b) => b.type === 'actions')
+        .flatMap((b) => b.elements?.map((e) => e.action_id));
     expect(actions(progressMessage(request(), progress))).toEqual(['clear_telemetry_stop', 'clear_telemetry_pause']);
-    expect(actions(progressMessage(request(), progress, { kind: 'paused', by: 'U3' }))).toEqual(['clear_telemetry_stop', 'clear_telemetry_continue']);
-    expect(actions(resultMessage(ended('interrupted', { error: 'the process running it was shut down' })))).toEqual(['clear_telemetry_resume']);
+    expect(actions(progressMessage(request(), progress, { kind: 'paused', by: 'U3' }))).toEqual([
+      'clear_telemetry_stop',
+      'clear_telemetry_continue',
+    ]);
+    expect(actions(resultMessage(ended('interrupted', { error: 'the process running it was shut down' })))).toEqual([
+      'clear_telemetry_resume',
+    ]);
     expect(actions(resultMessage(ended('failed')))).toEqual(['clear_telemetry_resume']);
     expect(actions(resultMessage(ended('succeeded')))).toEqual([]);
-    expect(actions(queuedMessage(request({ state: 'approved' }), request({ id: 41 })))).toEqual(['clear_telemetry_cancel']);
+    expect(actions(queuedMessage(request({ state: 'approved' }), request({ id: 41 })))).toEqual([
+      'clear_telemetry_cancel',
+    ]);
   });
 
   it('says when nobody can approve', () => {
     const message = previewMessage(plan(), { ...previewOptions, approvers: { kind: 'nobody' } });
-    expect(JSON.stringify(message.blocks)).toContain("*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.");
+    expect(JSON.stringify(message.blocks)).toContain(
+      "*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.",
+    );
   });
 });
 
@@ -172,14 +215,22 @@ describe("Slack's Block Kit limits", () => {
     rows: Array.from({ length: 200 }, (_, i) => ({ status: `STATUS_${i}_${'y'.repeat(60)}`, count: 1_000_000 + i })),
     total: 200_000_000,
   };
-  const extreme = plan({ summary: manyStatuses, methodReason: huge, matching: 2_000_000_000, watermark: 2_147_483_647 });
+  const extreme = plan({
+    summary: manyStatuses,
+    methodReason: huge,
+    matching: 2_000_000_000,
+    watermark: 2_147_483_647,
+  });
   const extremeRequest = request({ plan: extreme, error: huge, requesterId: `U${'A'.repeat(300)}` });
 
   it.each([
     ['preview', previewMessage(plan(), previewOptions)],
     ['preview, extreme', previewMessage(extreme, { ...previewOptions, selfApproval: 'break-glass' })],
     ['dry run', previewMessage(extreme, { ...previewOptions, requestId: null })],
-    ['nothing to delete', nothingToDeleteMessage(extreme, 'U1', { database: `db${huge}@host`, environment: 'x'.repeat(40) })],
+    [
+      'nothing to delete',
+      nothingToDeleteMessage(extreme, 'U1', { database: `db${huge}@host`, environment: 'x'.repeat(40) }),
+    ],
     ['progress', progressMessage(extremeRequest, progress, { kind: 'held', text: huge, cause: 'vacuum' })],
     ['queued', queuedMessage(extremeRequest, extremeRequest)],
     ['result', resultMessage(ended('succeeded', { plan: extreme, fallbackReason: huge }))],
@@ -198,15 +249,20 @@ describe("Slack's Block Kit limits", () => {
 });
 
 it('the limit check itself catches an oversized message', () => {
-  const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3_001) } }, ...Array.from({ length: 50 }, () => ({ type: 'divider' }))];
+  const blocks = [
+    { type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3_001) } },
+    ...Array.from({ length: 50 }, () => ({ type: 'divider' })),
+  ];
   expect(blockKitViolations({ text: 'x', blocks })).toEqual(['51 blocks', 'block 0: section text 3001']);
 });
 
 describe('describeDecision', () => {
   it('names who decided, as mentions', () => {
-    expect(describeDecision(request({ state: 'running', approverId: 'UOK' }))).toBe('this request was already approved by <@UOK> and is running');
-    expect(describeDecision(request({ state: 'cancelled', decidedBy: 'UASK', decidedAt: new Date('2026-11-28T03:00:00Z') }))).toBe(
-      'this request was cancelled by <@UASK> at 2026-11-28 03:00:00 UTC',
+    expect(describeDecision(request({ state: 'running', approverId: 'UOK' }))).toBe(
+      'this request was already approved by <@UOK> and is running',
     );
+    expect(
+      describeDecision(request({ state: 'cancelled', decidedBy: 'UASK', decidedAt: new Date('2026-11-28T03:00:00Z') })),
+    ).toBe('this request was cancelled by <@UASK> at 2026-11-28 03:00:00 UTC');
   });
 });

@@ -15,13 +15,22 @@ const ctx = useTestApp({
 beforeEach(async () => {
   // Each test starts past the app's user-group cache, so tests pass in any order.
   clockOffset += 2 * TEST_LIMITS.groupCacheMs;
-  await insertWebhooks(ctx.db.client, [...Array.from({ length: 12 }, () => 'ERROR'), ...Array.from({ length: 3 }, () => 'DONE')]);
+  await insertWebhooks(ctx.db.client, [
+    ...Array.from({ length: 12 }, () => 'ERROR'),
+    ...Array.from({ length: 3 }, () => 'DONE'),
+  ]);
 });
 
-const ledger = async () => (await ctx.db.client.query<{ id: number; state: string; channel_id: string; message_ts: string }>('select * from clear_telemetry_request')).rows;
+const ledger = async () =>
+  (
+    await ctx.db.client.query<{ id: number; state: string; channel_id: string; message_ts: string }>(
+      'select * from clear_telemetry_request',
+    )
+  ).rows;
 
 describe('request signing', () => {
-  const body = 'command=%2Fclear-telemetry&text=help&user_id=U1&channel_id=COPS&team_id=T1&response_url=https%3A%2F%2Fhooks.slack.test%2Fx';
+  const body =
+    'command=%2Fclear-telemetry&text=help&user_id=U1&channel_id=COPS&team_id=T1&response_url=https%3A%2F%2Fhooks.slack.test%2Fx';
 
   it.each([
     ['no signature', { signature: null }],
@@ -45,9 +54,14 @@ describe('request signing', () => {
 
   it('is ready when the database answers, the migrations are applied and Slack took the token; not ready otherwise', async () => {
     const ready = await fetch(`http://127.0.0.1:${ctx.port}/readyz`);
-    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok', migrations: 'ok', slack: 'ok' } }]);
+    expect([ready.status, await ready.json()]).toEqual([
+      200,
+      { status: 'ready', checks: { database: 'ok', migrations: 'ok', slack: 'ok' } },
+    ]);
 
-    const { rows } = await ctx.db.client.query<{ name: string }>('delete from clear_telemetry_migrations where id = (select max(id) from clear_telemetry_migrations) returning name');
+    const { rows } = await ctx.db.client.query<{ name: string }>(
+      'delete from clear_telemetry_migrations where id = (select max(id) from clear_telemetry_migrations) returning name',
+    );
     try {
       const notReady = await fetch(`http://127.0.0.1:${ctx.port}/readyz`);
       expect([notReady.status, await notReady.json()]).toEqual([
@@ -55,7 +69,9 @@ describe('request signing', () => {
         { status: 'not ready', checks: { database: 'ok', migrations: '1 pending: run npm run migrate', slack: 'ok' } },
       ]);
     } finally {
-      await ctx.db.client.query('insert into clear_telemetry_migrations (name, executed_at) values ($1, now())', [rows[0]?.name]);
+      await ctx.db.client.query('insert into clear_telemetry_migrations (name, executed_at) values ($1, now())', [
+        rows[0]?.name,
+      ]);
     }
   });
 });
@@ -80,14 +96,21 @@ describe('refusals: ephemeral, with usage, nothing posted or touched', () => {
 
   it('says its version for --version, and does nothing else', async () => {
     const response = await slashCommand(ctx.port, '--version');
-    expect(await response.json()).toEqual({ response_type: 'ephemeral', replace_original: false, text: 'clear-telemetry 0.1.0' });
+    expect(await response.json()).toEqual({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: 'clear-telemetry 0.1.0',
+    });
     expect(ctx.slack.calls).toEqual([]);
     expect(await ledger()).toEqual([]);
   });
 
   it('shows usage for help', async () => {
     const response = await slashCommand(ctx.port, 'help');
-    expect(await response.json()).toMatchObject({ response_type: 'ephemeral', text: `\`\`\`${usage('/clear-telemetry')}\`\`\`` });
+    expect(await response.json()).toMatchObject({
+      response_type: 'ephemeral',
+      text: `\`\`\`${usage('/clear-telemetry')}\`\`\``,
+    });
   });
 
   it('refuses a channel that is not allowed', async () => {
@@ -103,8 +126,14 @@ describe('refusals: ephemeral, with usage, nothing posted or touched', () => {
     ctx.slack.groups.set('SREQUESTERS', ['UGROUPIE']);
     const response = await slashCommand(ctx.port, '--status ERROR', 'USTRANGER');
     expect(response.status).toBe(200);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.']));
-    expect(ctx.slack.calls.map((call) => [call.method, call.body.usergroup])).toEqual([['usergroups.users.list', 'SREQUESTERS']]);
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual([
+        'You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.',
+      ]),
+    );
+    expect(ctx.slack.calls.map((call) => [call.method, call.body.usergroup])).toEqual([
+      ['usergroups.users.list', 'SREQUESTERS'],
+    ]);
     expect(await ledger()).toEqual([]);
   });
 
@@ -147,7 +176,10 @@ describe('the preview', () => {
     });
     expect(rows).toMatchObject([{ id: 1, state: 'awaiting_approval', channel_id: 'COPS' }]);
     expect(rows[0]?.message_ts).toMatch(/^1700000000\.\d{6}$/);
-    expect(post?.body).toMatchObject({ channel: 'COPS', text: '12 webhooks with status ERROR would be deleted: approval needed (request #1).' });
+    expect(post?.body).toMatchObject({
+      channel: 'COPS',
+      text: '12 webhooks with status ERROR would be deleted: approval needed (request #1).',
+    });
     const blocks = JSON.stringify(post?.body.blocks);
     for (const expected of [
       'Clear telemetry: approval needed',
@@ -165,7 +197,9 @@ describe('the preview', () => {
     ]) {
       expect(blocks).toContain(expected);
     }
-    const actions = (post?.body.blocks as { type: string; elements?: { action_id: string; value: string; style?: string }[] }[]).find((b) => b.type === 'actions');
+    const actions = (
+      post?.body.blocks as { type: string; elements?: { action_id: string; value: string; style?: string }[] }[]
+    ).find((b) => b.type === 'actions');
     expect(actions?.elements?.map((e) => [e.action_id, e.value, e.style])).toEqual([
       ['clear_telemetry_confirm', '1', 'danger'],
       ['clear_telemetry_cancel', '1', undefined],
@@ -179,7 +213,10 @@ describe('the preview', () => {
       expect(ctx.slack.responses).toHaveLength(1);
       return ctx.slack.responses;
     });
-    expect(reply?.body).toMatchObject({ response_type: 'ephemeral', text: 'Dry run: 12 webhooks with status ERROR would be deleted. Nothing was deleted.' });
+    expect(reply?.body).toMatchObject({
+      response_type: 'ephemeral',
+      text: 'Dry run: 12 webhooks with status ERROR would be deleted. Nothing was deleted.',
+    });
     const blocks = JSON.stringify(reply?.body.blocks);
     expect(blocks).toContain('Dry run: nothing will be deleted.');
     expect(blocks).not.toContain('clear_telemetry_confirm');

@@ -54,7 +54,10 @@ async function launch(): Promise<ChildApp> {
 /** Previews on `app`, inserts rows the preview must never touch, approves; returns the request and those ids. */
 async function approvedRun(app: ChildApp) {
   const request = await preview(db.client, slack, app.port, '--status PENDING --batch-size 1000');
-  const late = await insertWebhooks(db.client, Array.from({ length: 25 }, () => 'PENDING'));
+  const late = await insertWebhooks(
+    db.client,
+    Array.from({ length: 25 }, () => 'PENDING'),
+  );
   await click(app.port, ACTION.confirm, String(request.id), 'UAPPROVER', request.ts, 'COPS', slack.hooks);
   return { ...request, late };
 }
@@ -86,15 +89,21 @@ describe('crash and resume', () => {
     expect(done.deleted_count).toBe(20_000);
     expect(done.runner_id).not.toBe(atCrash.runner_id);
     expect(await remainingIds(db.client)).toEqual(late);
-    await eventually(() => expect(slack.thread(ts).at(-1)).toMatch(/^:white_check_mark: Deleted 20,000 webhooks with status PENDING/));
-    expect(slack.thread(ts)).toContainEqual(expect.stringMatching(/^:warning: Interrupted after deleting [\d,]+ of 20,000 webhooks/));
+    await eventually(() =>
+      expect(slack.thread(ts).at(-1)).toMatch(/^:white_check_mark: Deleted 20,000 webhooks with status PENDING/),
+    );
+    expect(slack.thread(ts)).toContainEqual(
+      expect.stringMatching(/^:warning: Interrupted after deleting [\d,]+ of 20,000 webhooks/),
+    );
     expect(slack.thread(ts)).toContainEqual(expect.stringMatching(/^:arrow_forward: Resumed after id [\d,]+/));
   });
 
   it('with --limit, deletes exactly N rows, the oldest, across kill -9 and Resume', async () => {
     const first = await launch();
     const request = await preview(db.client, slack, first.port, '--status PENDING --batch-size 1000 --limit 12345');
-    const { rows: ids } = await db.client.query<{ id: number }>('select id from assignments_learnpackwebhook order by id');
+    const { rows: ids } = await db.client.query<{ id: number }>(
+      'select id from assignments_learnpackwebhook order by id',
+    );
     await click(first.port, ACTION.confirm, String(request.id), 'UAPPROVER', request.ts, 'COPS', slack.hooks);
     await waitForDeleted(db.client, request.id, 3_000);
     first.process.child.kill('SIGKILL');
@@ -134,7 +143,10 @@ describe('crash and resume', () => {
     try {
       // Its heartbeat goes stale (2 s) while the other process's janitor looks every 500 ms.
       await eventually(async () => {
-        const { rows } = await db.client.query<{ stale: boolean }>(`select heartbeat_at < now() - interval '5 seconds' as stale from clear_telemetry_request where id = $1`, [id]);
+        const { rows } = await db.client.query<{ stale: boolean }>(
+          `select heartbeat_at < now() - interval '5 seconds' as stale from clear_telemetry_request where id = $1`,
+          [id],
+        );
         expect(rows[0]?.stale).toBe(true);
       }, 20_000);
       expect(await ledgerRow(db.client, id)).toMatchObject({ state: 'running', runner_id: running.runner_id });

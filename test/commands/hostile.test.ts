@@ -19,11 +19,13 @@ beforeEach(() => {
 const request = (id: number) => ledgerRow(ctx.db.client, id);
 // Each preview from a new requester: previews are limited per user (the last test checks that).
 let requesters = 0;
-const preview = (text: string, user = `UREQ${++requesters}`) => previewOn(ctx.db.client, ctx.slack, ctx.port, text, user);
-const refusal = (id: number) => `That button does not belong to request #${id}'s message, so nothing was done. Use the buttons on the request's own message.`;
+const preview = (text: string, user = `UREQ${++requesters}`) =>
+  previewOn(ctx.db.client, ctx.slack, ctx.port, text, user);
+const refusal = (id: number) =>
+  `That button does not belong to request #${id}'s message, so nothing was done. Use the buttons on the request's own message.`;
 
 describe('a click acts only on the request whose message carries it', () => {
-  it('refuses Confirm on one request\'s message carrying another request\'s id, and deletes nothing', async () => {
+  it("refuses Confirm on one request's message carrying another request's id, and deletes nothing", async () => {
     await insertWebhooks(ctx.db.client, ['ERROR', 'ERROR', 'DONE']);
     const a = await preview('--status ERROR');
     const b = await preview('--status DONE', 'UOTHER');
@@ -51,36 +53,55 @@ describe('a click acts only on the request whose message carries it', () => {
     const { id, ts } = await preview('--status ERROR');
     await ctx.db.client.query(`update clear_telemetry_request set channel_id = 'CRETIRED' where id = $1`, [id]);
     await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts, 'CRETIRED');
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['This command is not enabled in this channel, so nothing was done.']));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual(['This command is not enabled in this channel, so nothing was done.']),
+    );
     expect((await request(id)).state).toBe('awaiting_approval');
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 1 });
   });
 
-  it('refuses Pause and Resume from another request\'s message', async () => {
+  it("refuses Pause and Resume from another request's message", async () => {
     await insertWebhooks(ctx.db.client, ['ERROR', 'DONE']);
     const running = await preview('--status ERROR');
     const other = await preview('--status DONE');
-    await ctx.db.client.query(`update clear_telemetry_request set state = 'running', runner_id = 'elsewhere', heartbeat_at = now() where id = $1`, [running.id]);
+    await ctx.db.client.query(
+      `update clear_telemetry_request set state = 'running', runner_id = 'elsewhere', heartbeat_at = now() where id = $1`,
+      [running.id],
+    );
     await click(ctx.port, ACTION.pause, String(running.id), 'UAPPROVER', other.ts);
-    await ctx.db.client.query(`update clear_telemetry_request set state = 'interrupted', runner_id = null where id = $1`, [other.id]);
+    await ctx.db.client.query(
+      `update clear_telemetry_request set state = 'interrupted', runner_id = null where id = $1`,
+      [other.id],
+    );
     await click(ctx.port, ACTION.resume, String(other.id), 'UAPPROVER', running.ts);
 
-    await eventually(() => expect(ctx.slack.ephemeralTexts().sort()).toEqual([refusal(other.id), refusal(running.id)].sort()));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts().sort()).toEqual([refusal(other.id), refusal(running.id)].sort()),
+    );
     expect(await request(running.id)).toMatchObject({ state: 'running', runner_id: 'elsewhere' });
-    expect((await ctx.db.client.query('select paused_by from clear_telemetry_request where id = $1', [running.id])).rows[0]).toEqual({ paused_by: null });
+    expect(
+      (await ctx.db.client.query('select paused_by from clear_telemetry_request where id = $1', [running.id])).rows[0],
+    ).toEqual({ paused_by: null });
     expect(await request(other.id)).toMatchObject({ state: 'interrupted', runner_id: null });
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 1, DONE: 1 });
     await ctx.db.client.query(`update clear_telemetry_request set state = 'stopped' where id = $1`, [running.id]);
   });
 
-  it.each(['1e0', '01', '1.0', ' 1', '0x1', '99999999999', '-1'])('reads the button value %j as no request', async (value) => {
-    await insertWebhooks(ctx.db.client, ['ERROR']);
-    const { id, ts } = await preview('--status ERROR');
-    expect(id).toBe(1);
-    await click(ctx.port, ACTION.confirm, value, 'UAPPROVER', ts);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['This request is not in the ledger any more. Run /clear-telemetry again for a fresh preview.']));
-    expect((await request(id)).state).toBe('awaiting_approval');
-  });
+  it.each(['1e0', '01', '1.0', ' 1', '0x1', '99999999999', '-1'])(
+    'reads the button value %j as no request',
+    async (value) => {
+      await insertWebhooks(ctx.db.client, ['ERROR']);
+      const { id, ts } = await preview('--status ERROR');
+      expect(id).toBe(1);
+      await click(ctx.port, ACTION.confirm, value, 'UAPPROVER', ts);
+      await eventually(() =>
+        expect(ctx.slack.ephemeralTexts()).toEqual([
+          'This request is not in the ledger any more. Run /clear-telemetry again for a fresh preview.',
+        ]),
+      );
+      expect((await request(id)).state).toBe('awaiting_approval');
+    },
+  );
 
   it('acknowledges an unknown button at once and does nothing', async () => {
     await insertWebhooks(ctx.db.client, ['ERROR']);
@@ -99,7 +120,10 @@ describe('who may click what', () => {
   it('refuses Resume from a bystander and from a requester who is not an approver, changing nothing', async () => {
     await insertWebhooks(ctx.db.client, ['ERROR']);
     const { id, ts } = await preview('--status ERROR', 'UASKER');
-    await ctx.db.client.query(`update clear_telemetry_request set state = 'interrupted', approver_id = 'UAPPROVER' where id = $1`, [id]);
+    await ctx.db.client.query(
+      `update clear_telemetry_request set state = 'interrupted', approver_id = 'UAPPROVER' where id = $1`,
+      [id],
+    );
     await click(ctx.port, ACTION.resume, String(id), 'UBYSTANDER', ts);
     await click(ctx.port, ACTION.resume, String(id), 'UASKER', ts);
     const refusal = 'Only <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL> can resume this purge.';
@@ -111,9 +135,13 @@ describe('who may click what', () => {
   it('refuses Stop, Pause and Continue from a bystander, changing nothing', async () => {
     await insertWebhooks(ctx.db.client, ['ERROR']);
     const { id, ts } = await preview('--status ERROR');
-    await ctx.db.client.query(`update clear_telemetry_request set state = 'running', runner_id = 'elsewhere', heartbeat_at = now() where id = $1`, [id]);
+    await ctx.db.client.query(
+      `update clear_telemetry_request set state = 'running', runner_id = 'elsewhere', heartbeat_at = now() where id = $1`,
+      [id],
+    );
     try {
-      for (const action of [ACTION.stop, ACTION.pause, ACTION.continue]) await click(ctx.port, action, String(id), 'UBYSTANDER', ts);
+      for (const action of [ACTION.stop, ACTION.pause, ACTION.continue])
+        await click(ctx.port, action, String(id), 'UBYSTANDER', ts);
       await eventually(() =>
         expect(ctx.slack.ephemeralTexts().sort()).toEqual(
           [
@@ -123,7 +151,10 @@ describe('who may click what', () => {
           ].sort(),
         ),
       );
-      const { rows } = await ctx.db.client.query('select state, stop_requested_by, paused_by from clear_telemetry_request where id = $1', [id]);
+      const { rows } = await ctx.db.client.query(
+        'select state, stop_requested_by, paused_by from clear_telemetry_request where id = $1',
+        [id],
+      );
       expect(rows[0]).toEqual({ state: 'running', stop_requested_by: null, paused_by: null });
     } finally {
       await ctx.db.client.query(`update clear_telemetry_request set state = 'stopped' where id = $1`, [id]);
@@ -138,8 +169,12 @@ describe('text from users and the database is echoed inert', () => {
     expect(body.text).toMatch(/^'&lt;!channel&gt;x{280,}…\n\n```Usage: \/clear-telemetry /);
     // The usage, plus the clipped echo: never the whole text that was typed.
     expect(body.text.length).toBeLessThan(usage('/clear-telemetry').length + 400);
-    const mention = (await (await slashCommand(ctx.port, '<@UBOSS> <https://evil.example|click>')).json()) as { text: string };
-    expect(mention.text.split('\n')[0]).toBe("Unexpected argument '&lt;@UBOSS&gt;'. Flags start with --, for example --status ERROR.");
+    const mention = (await (await slashCommand(ctx.port, '<@UBOSS> <https://evil.example|click>')).json()) as {
+      text: string;
+    };
+    expect(mention.text.split('\n')[0]).toBe(
+      "Unexpected argument '&lt;@UBOSS&gt;'. Flags start with --, for example --status ERROR.",
+    );
   });
 
   it('treats a command without a text field as empty: a preview of the default status', async () => {
@@ -168,12 +203,39 @@ describe('text from users and the database is echoed inert', () => {
 
   it('survives a few hundred fuzzed commands: replies within Block Kit limits, no live markup from the text', async () => {
     let seed = 20261129;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    const pieces = ['--status', 'ERROR', 'all', '--dry-run', '--batch-size', '7', '<!channel>', '<!here>', '<!everyone>', '<!subteam^S123>', '<@UVICTIM>',
-      '<https://evil.example|click>', '<#C999>', '&amp;', '&', '>', '<', '—status', '--yolo', '=', 'x'.repeat(900), '*bold*', '`code`', '\n'];
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const pieces = [
+      '--status',
+      'ERROR',
+      'all',
+      '--dry-run',
+      '--batch-size',
+      '7',
+      '<!channel>',
+      '<!here>',
+      '<!everyone>',
+      '<!subteam^S123>',
+      '<@UVICTIM>',
+      '<https://evil.example|click>',
+      '<#C999>',
+      '&amp;',
+      '&',
+      '>',
+      '<',
+      '—status',
+      '--yolo',
+      '=',
+      'x'.repeat(900),
+      '*bold*',
+      '`code`',
+      '\n',
+    ];
     const live = /<(!|@|#|https?:)/;
     for (let i = 0; i < 300; i++) {
-      const text = Array.from({ length: 1 + Math.floor(random() * 8) }, () => pieces[Math.floor(random() * pieces.length)]).join(random() < 0.5 ? ' ' : '');
+      const text = Array.from(
+        { length: 1 + Math.floor(random() * 8) },
+        () => pieces[Math.floor(random() * pieces.length)],
+      ).join(random() < 0.5 ? ' ' : '');
       const user = `UFUZZ${i}`;
       const response = await slashCommand(ctx.port, text, user, 'COPS', ctx.slack.hooks);
       expect(response.status).toBe(200);
@@ -184,7 +246,9 @@ describe('text from users and the database is echoed inert', () => {
         expect(live.test(acked), `${text} -> ${acked}`).toBe(false);
       }
     }
-    await eventually(() => expect(ctx.slack.of('chat.postMessage').length + ctx.slack.responses.length).toBeGreaterThan(0));
+    await eventually(() =>
+      expect(ctx.slack.of('chat.postMessage').length + ctx.slack.responses.length).toBeGreaterThan(0),
+    );
     for (const call of ctx.slack.of('chat.postMessage')) {
       const message = { text: String(call.body.text), blocks: call.body.blocks as unknown[] };
       expect(blockKitViolations(message)).toEqual([]);
@@ -195,26 +259,36 @@ describe('text from users and the database is echoed inert', () => {
 });
 
 describe('limits on previews, each a scan of the table', () => {
-  it('refuses a user\'s fourth preview within a minute, touching nothing', async () => {
+  it("refuses a user's fourth preview within a minute, touching nothing", async () => {
     await insertWebhooks(ctx.db.client, ['ERROR']);
     for (let i = 0; i < 3; i++) await preview('--status ERROR', 'UEAGER');
     await slashCommand(ctx.port, '--status ERROR', 'UEAGER', 'COPS', ctx.slack.hooks);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual(['You asked for several previews in a short time: wait a minute, or use the one already posted.']));
-    expect((await ctx.db.client.query('select count(*)::int as n from clear_telemetry_request')).rows[0]).toEqual({ n: 3 });
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toEqual([
+        'You asked for several previews in a short time: wait a minute, or use the one already posted.',
+      ]),
+    );
+    expect((await ctx.db.client.query('select count(*)::int as n from clear_telemetry_request')).rows[0]).toEqual({
+      n: 3,
+    });
   });
 });
 
 describe('database errors stay out of the channel', () => {
   it('reports a foreign-key failure by its category and request id, never the SQL', async () => {
     const [ref] = await insertWebhooks(ctx.db.client, ['ERROR', 'ERROR']);
-    await ctx.db.client.query('create table hostile_ref (webhook_id integer references assignments_learnpackwebhook (id))');
+    await ctx.db.client.query(
+      'create table hostile_ref (webhook_id integer references assignments_learnpackwebhook (id))',
+    );
     try {
       await ctx.db.client.query('insert into hostile_ref values ($1)', [ref]);
       const { id, ts } = await preview('--status ERROR');
       await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
       const row = await waitForState(ctx.db.client, id, 'failed');
       expect(row.error).toBe('a database error (SQLSTATE 23503, foreign key)');
-      await eventually(() => expect(ctx.slack.thread(ts).at(-1)).toContain('a database error (SQLSTATE 23503, foreign key)'));
+      await eventually(() =>
+        expect(ctx.slack.thread(ts).at(-1)).toContain('a database error (SQLSTATE 23503, foreign key)'),
+      );
       const shown = JSON.stringify(ctx.slack.calls.map((call) => call.body));
       expect(shown).not.toMatch(/delete from|xmin|assignments_learnpackwebhook" where/i);
       expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 2 });

@@ -6,7 +6,11 @@ import { seedWebhooks } from '../helpers/scratch-db.js';
 import { useTestApp } from '../helpers/test-app.js';
 
 const ctx = useTestApp({
-  env: { CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0', CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '10000', CLEAR_TELEMETRY_STALE_AFTER: '2s' },
+  env: {
+    CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
+    CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '10000',
+    CLEAR_TELEMETRY_STALE_AFTER: '2s',
+  },
   janitorEveryMs: 250,
 });
 
@@ -19,7 +23,11 @@ describe('under load', () => {
     // Hold the census lock so every preview arrives while the first census waits.
     await ctx.db.client.query('select pg_advisory_lock($1, $2)', CENSUS_LOCK);
     try {
-      const acks = await Promise.all(Array.from({ length: 20 }, (_, i) => slashCommand(ctx.port, '--status PENDING', `ULOAD${i}`, 'COPS', ctx.slack.hooks)));
+      const acks = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          slashCommand(ctx.port, '--status PENDING', `ULOAD${i}`, 'COPS', ctx.slack.hooks),
+        ),
+      );
       expect(acks.map((ack) => ack.status)).toEqual(Array(20).fill(200));
       await eventually(async () => {
         const { rows } = await ctx.db.client.query<{ waiting: number }>(
@@ -29,12 +37,16 @@ describe('under load', () => {
         expect(rows[0]?.waiting).toBe(1);
       });
       // A census slower than a second is announced to each person waiting on it.
-      await eventually(() => expect(ctx.slack.ephemeralTexts().filter((text) => text.startsWith('Counting the webhooks'))).toHaveLength(20));
+      await eventually(() =>
+        expect(ctx.slack.ephemeralTexts().filter((text) => text.startsWith('Counting the webhooks'))).toHaveLength(20),
+      );
     } finally {
       await ctx.db.client.query('select pg_advisory_unlock($1, $2)', CENSUS_LOCK);
     }
     await eventually(async () => {
-      const { rows } = await ctx.db.client.query<{ n: number }>('select count(*)::int as n from clear_telemetry_request where message_ts is not null');
+      const { rows } = await ctx.db.client.query<{ n: number }>(
+        'select count(*)::int as n from clear_telemetry_request where message_ts is not null',
+      );
       expect(rows[0]?.n).toBe(20);
     });
     const { rows } = await ctx.db.client.query<{ snapshots: number; matching: number }>(
@@ -42,7 +54,9 @@ describe('under load', () => {
     );
     expect(rows[0]).toEqual({ snapshots: 1, matching: 200 });
     // …and replaced in place once the count is in.
-    await eventually(() => expect(ctx.slack.responses.filter((response) => response.body.replace_original === true)).toHaveLength(20));
+    await eventually(() =>
+      expect(ctx.slack.responses.filter((response) => response.body.replace_original === true)).toHaveLength(20),
+    );
     expect(ctx.slack.ephemeralTexts().filter((text) => /^Counted in \d+\.\d s\.$/.test(text))).toHaveLength(20);
   });
 
@@ -57,8 +71,14 @@ describe('under load', () => {
     const samples: number[] = [];
     const watch = setInterval(() => {
       void ctx.db.client
-        .query<{ age: number }>(`select extract(epoch from now() - heartbeat_at)::float as age from clear_telemetry_request where id = $1`, [id])
-        .then(({ rows }) => samples.push(rows[0]?.age ?? 0), () => undefined);
+        .query<{ age: number }>(
+          `select extract(epoch from now() - heartbeat_at)::float as age from clear_telemetry_request where id = $1`,
+          [id],
+        )
+        .then(
+          ({ rows }) => samples.push(rows[0]?.age ?? 0),
+          () => undefined,
+        );
     }, 200);
     try {
       const done = await waitForState(ctx.db.client, id, ['succeeded', 'interrupted', 'failed'], 30_000);

@@ -48,15 +48,23 @@ describe('progress on the preview message', () => {
     expect(updates.length).toBeLessThanOrEqual(Math.ceil(runMs / TEST_LIMITS.editSpacingMs) + 2);
     expect(updates.length).toBeGreaterThanOrEqual(3);
 
-    const deleted = updates.slice(0, -1).map((u) => Number(/^Deleting: ([\d,]+) of 20,000/.exec(String(u.body.text))?.[1]?.replaceAll(',', '')));
+    const deleted = updates
+      .slice(0, -1)
+      .map((u) => Number(/^Deleting: ([\d,]+) of 20,000/.exec(String(u.body.text))?.[1]?.replaceAll(',', '')));
     expect(deleted.every((n) => Number.isFinite(n))).toBe(true);
     expect(deleted).toEqual([...deleted].sort((a, b) => a - b));
     expect(JSON.stringify(updates[1]?.body.blocks)).toMatch(/`[█░]{20}` \*\d+\.\d%\*/);
-    expect(String(updates.at(-1)?.body.text)).toMatch(/^Deleted 20,000 webhooks with status PENDING in [\d.]+ s \(batch, 20 batches\)$/);
+    expect(String(updates.at(-1)?.body.text)).toMatch(
+      /^Deleted 20,000 webhooks with status PENDING in [\d.]+ s \(batch, 20 batches\)$/,
+    );
   });
 
   it('waits out a 429 on an edit without slowing the deletion, then delivers the result', async () => {
-    ctx.slack.script('chat.update', { status: 429, headers: { 'retry-after': '2' }, body: { ok: false, error: 'ratelimited' } });
+    ctx.slack.script('chat.update', {
+      status: 429,
+      headers: { 'retry-after': '2' },
+      body: { ok: false, error: 'ratelimited' },
+    });
     const { run } = await approveAndFinish();
     expect(run.state).toBe('succeeded');
 
@@ -65,7 +73,8 @@ describe('progress on the preview message', () => {
     expect((retried?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1_950);
     // The run did not wait on Slack: while the first edit waited out its 2 s, batches went on, and
     // the retried edit (latest wins) shows them.
-    const shown = (call: typeof limited) => Number(/^Deleting: ([\d,]+)/.exec(String(call?.body.text))?.[1]?.replaceAll(',', '') ?? 20_000);
+    const shown = (call: typeof limited) =>
+      Number(/^Deleting: ([\d,]+)/.exec(String(call?.body.text))?.[1]?.replaceAll(',', '') ?? 20_000);
     expect(shown(retried)).toBeGreaterThanOrEqual(shown(limited) + 2 * 1_000);
     expect(String(updates.at(-1)?.body.text)).toMatch(/^Deleted 20,000 webhooks with status PENDING/);
     expect(await countByStatus(ctx.db.client)).toEqual({});
@@ -101,7 +110,9 @@ describe('progress on the preview message', () => {
     expect(run.deleted_count).toBeLessThan(20_000);
     expect(await countByStatus(ctx.db.client)).toEqual({ PENDING: 20_000 - run.deleted_count });
     const final = String(ctx.slack.of('chat.update').at(-1)?.body.text);
-    expect(final).toContain(`Failed after deleting ${run.deleted_count.toLocaleString('en-US')} of 20,000 webhooks with status PENDING`);
+    expect(final).toContain(
+      `Failed after deleting ${run.deleted_count.toLocaleString('en-US')} of 20,000 webhooks with status PENDING`,
+    );
     expect(final).toContain('does not exist');
     expect(ctx.slack.thread(ts).at(-1)).toMatch(/^:x: Failed after deleting/);
   });

@@ -20,7 +20,9 @@ const request = (id: number) => ledgerRow(ctx.db.client, id);
 const preview = (text: string, user = 'UREQUESTER') => previewOn(ctx.db.client, ctx.slack, ctx.port, text, user);
 
 async function tableRows(): Promise<string[]> {
-  const { rows } = await ctx.db.client.query<{ row: string }>('select row_to_json(t)::text as row from assignments_learnpackwebhook t order by id');
+  const { rows } = await ctx.db.client.query<{ row: string }>(
+    'select row_to_json(t)::text as row from assignments_learnpackwebhook t order by id',
+  );
   return rows.map((row) => row.row);
 }
 
@@ -51,36 +53,56 @@ describe('restore from Slack', () => {
     );
     await click(ctx.port, ACTION.restore, String(purge.id), 'UREQUESTER', purge.ts);
     const restore = await eventually(async () => {
-      const { rows } = await ctx.db.client.query<{ id: number; message_ts: string | null; kind: string; restore_of: number }>(
-        "select id, message_ts, kind, restore_of from clear_telemetry_request where kind = 'restore'",
-      );
+      const { rows } = await ctx.db.client.query<{
+        id: number;
+        message_ts: string | null;
+        kind: string;
+        restore_of: number;
+      }>("select id, message_ts, kind, restore_of from clear_telemetry_request where kind = 'restore'");
       expect(rows[0]?.message_ts).toBeTruthy();
       return rows[0] as { id: number; message_ts: string; kind: string; restore_of: number };
     });
     expect(restore).toMatchObject({ kind: 'restore', restore_of: purge.id });
     const posted = ctx.slack.of('chat.postMessage').at(-1);
-    expect(String(posted?.body.text)).toBe(`2 webhooks with status ERROR archived by request #${purge.id} would be restored: approval needed (request #${restore.id}).`);
+    expect(String(posted?.body.text)).toBe(
+      `2 webhooks with status ERROR archived by request #${purge.id} would be restored: approval needed (request #${restore.id}).`,
+    );
     const blocks = JSON.stringify(posted?.body.blocks);
-    expect(blocks).toContain('*Taken again:* 1 of these ids hold new rows now; those are skipped, counted, and stay in the archive');
+    expect(blocks).toContain(
+      '*Taken again:* 1 of these ids hold new rows now; those are skipped, counted, and stay in the archive',
+    );
     expect(blocks).toContain('Approve and restore');
 
     await click(ctx.port, ACTION.confirm, String(restore.id), 'UREQUESTER', restore.message_ts);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toContain('You asked for this purge, so another approver must confirm it.'));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toContain('You asked for this purge, so another approver must confirm it.'),
+    );
     expect((await request(restore.id)).state).toBe('awaiting_approval');
 
     await click(ctx.port, ACTION.confirm, String(restore.id), 'UAPPROVER2', restore.message_ts);
-    await eventually(async () => expect(await request(restore.id)).toMatchObject({ state: 'succeeded', deleted_count: 2 }));
-    const { rows: skipped } = await ctx.db.client.query('select skipped_count from clear_telemetry_request where id = $1', [restore.id]);
+    await eventually(async () =>
+      expect(await request(restore.id)).toMatchObject({ state: 'succeeded', deleted_count: 2 }),
+    );
+    const { rows: skipped } = await ctx.db.client.query(
+      'select skipped_count from clear_telemetry_request where id = $1',
+      [restore.id],
+    );
     expect(skipped).toEqual([{ skipped_count: 1 }]);
     const after = await tableRows();
-    expect(after.filter((row) => !row.includes('"event":"new"'))).toEqual(before.filter((row) => !row.startsWith(`{"id":${ids[3]},`)));
+    expect(after.filter((row) => !row.includes('"event":"new"'))).toEqual(
+      before.filter((row) => !row.startsWith(`{"id":${ids[3]},`)),
+    );
     await eventually(() =>
       expect(String(ctx.slack.of('chat.update').at(-1)?.body.text)).toMatch(
-        new RegExp(`^Restored 2 webhooks with status ERROR archived by request #${purge.id} in [\\d.,]+ m?s \\(batch, 1 batch\\); skipped 1 whose id is taken again \\(left in the archive\\)$`),
+        new RegExp(
+          `^Restored 2 webhooks with status ERROR archived by request #${purge.id} in [\\d.,]+ m?s \\(batch, 1 batch\\); skipped 1 whose id is taken again \\(left in the archive\\)$`,
+        ),
       ),
     );
     await eventually(() => expect(ctx.slack.thread(restore.message_ts)).toHaveLength(3));
-    expect(ctx.slack.thread(restore.message_ts)[1]).toBe(`:arrow_forward: Started restoring 3 webhooks with status ERROR archived by request #${purge.id}, with their original ids (any id taken again is skipped).`);
+    expect(ctx.slack.thread(restore.message_ts)[1]).toBe(
+      `:arrow_forward: Started restoring 3 webhooks with status ERROR archived by request #${purge.id}, with their original ids (any id taken again is skipped).`,
+    );
   });
 
   it('starts one restore when approvals arrive together, and refuses a late one once it expired', async () => {
@@ -88,27 +110,47 @@ describe('restore from Slack', () => {
     const purge = await archivedPurge();
     await slashCommand(ctx.port, `restore ${purge.id}`);
     const first = await eventually(async () => {
-      const { rows } = await ctx.db.client.query<{ id: number; message_ts: string | null }>("select id, message_ts from clear_telemetry_request where kind = 'restore'");
+      const { rows } = await ctx.db.client.query<{ id: number; message_ts: string | null }>(
+        "select id, message_ts from clear_telemetry_request where kind = 'restore'",
+      );
       expect(rows[0]?.message_ts).toBeTruthy();
       return rows[0] as { id: number; message_ts: string };
     });
-    const clicks = Array.from({ length: 6 }, (_, i) => click(ctx.port, ACTION.confirm, String(first.id), i % 2 ? 'UAPPROVER' : 'UAPPROVER2', first.message_ts));
+    const clicks = Array.from({ length: 6 }, (_, i) =>
+      click(ctx.port, ACTION.confirm, String(first.id), i % 2 ? 'UAPPROVER' : 'UAPPROVER2', first.message_ts),
+    );
     expect((await Promise.all(clicks)).map((response) => response.status)).toEqual(Array(6).fill(200));
-    await eventually(async () => expect(await request(first.id)).toMatchObject({ state: 'succeeded', deleted_count: 4, batches_done: 1 }));
-    await eventually(() => expect(ctx.slack.thread(first.message_ts).filter((text) => text.startsWith(':arrow_forward: Started restoring'))).toHaveLength(1));
+    await eventually(async () =>
+      expect(await request(first.id)).toMatchObject({ state: 'succeeded', deleted_count: 4, batches_done: 1 }),
+    );
+    await eventually(() =>
+      expect(
+        ctx.slack.thread(first.message_ts).filter((text) => text.startsWith(':arrow_forward: Started restoring')),
+      ).toHaveLength(1),
+    );
     expect(await tableRows()).toHaveLength(4);
 
     // Purged again, archived again; this restore's approval window passes before anyone approves.
     const again = await archivedPurge();
     await slashCommand(ctx.port, `restore ${again.id}`);
     const late = await eventually(async () => {
-      const { rows } = await ctx.db.client.query<{ id: number; message_ts: string | null }>("select id, message_ts from clear_telemetry_request where kind = 'restore' and restore_of = $1", [again.id]);
+      const { rows } = await ctx.db.client.query<{ id: number; message_ts: string | null }>(
+        "select id, message_ts from clear_telemetry_request where kind = 'restore' and restore_of = $1",
+        [again.id],
+      );
       expect(rows[0]?.message_ts).toBeTruthy();
       return rows[0] as { id: number; message_ts: string };
     });
-    await ctx.db.client.query("update clear_telemetry_request set expires_at = now() - interval '1 minute' where id = $1", [late.id]);
+    await ctx.db.client.query(
+      "update clear_telemetry_request set expires_at = now() - interval '1 minute' where id = $1",
+      [late.id],
+    );
     await click(ctx.port, ACTION.confirm, String(late.id), 'UAPPROVER', late.message_ts);
-    await eventually(() => expect(ctx.slack.ephemeralTexts()).toContainEqual(expect.stringMatching(/^This request expired at .* UTC\. Run \/clear-telemetry again for a fresh preview\.$/)));
+    await eventually(() =>
+      expect(ctx.slack.ephemeralTexts()).toContainEqual(
+        expect.stringMatching(/^This request expired at .* UTC\. Run \/clear-telemetry again for a fresh preview\.$/),
+      ),
+    );
     expect((await request(late.id)).state).not.toBe('running');
     expect(await tableRows()).toHaveLength(0);
   });
@@ -124,10 +166,14 @@ describe('restore from Slack', () => {
 
     await slashCommand(ctx.port, `restore ${purge.id}`);
     await eventually(() =>
-      expect(ctx.slack.ephemeralTexts()).toContain(`Cannot restore: request #${purge.id} was not archived (it ran without --archive), so its rows cannot be restored.`),
+      expect(ctx.slack.ephemeralTexts()).toContain(
+        `Cannot restore: request #${purge.id} was not archived (it ran without --archive), so its rows cannot be restored.`,
+      ),
     );
     expect(previews()).toBe(posts);
-    const { rows } = await ctx.db.client.query<{ n: number }>("select count(*)::int as n from clear_telemetry_request where kind = 'restore'");
+    const { rows } = await ctx.db.client.query<{ n: number }>(
+      "select count(*)::int as n from clear_telemetry_request where kind = 'restore'",
+    );
     expect(rows[0]?.n).toBe(0);
   });
 });

@@ -81,9 +81,15 @@ describe('several replicas', () => {
     expect(await countByStatus(db.client)).toEqual({ PENDING: 20_000 - stopped.deleted_count });
     await settle(runner);
     const sofar = stopped.deleted_count.toLocaleString('en-US');
-    expect(editsOf(slack, ts).at(-1)).toContain(`Stopped by <@UREQUESTER> after ${sofar} of 20,000 webhooks with status PENDING`);
-    expect(slack.thread(ts)).toContainEqual(':octagonal_sign: Stop requested by <@UREQUESTER>; the run stops after its current batch.');
-    expect(slack.thread(ts).at(-1)).toMatch(new RegExp(`^:octagonal_sign: Stopped by <@UREQUESTER> after ${sofar} of 20,000`));
+    expect(editsOf(slack, ts).at(-1)).toContain(
+      `Stopped by <@UREQUESTER> after ${sofar} of 20,000 webhooks with status PENDING`,
+    );
+    expect(slack.thread(ts)).toContainEqual(
+      ':octagonal_sign: Stop requested by <@UREQUESTER>; the run stops after its current batch.',
+    );
+    expect(slack.thread(ts).at(-1)).toMatch(
+      new RegExp(`^:octagonal_sign: Stopped by <@UREQUESTER> after ${sofar} of 20,000`),
+    );
   });
 
   it('a runner that lost its request deletes no further row and stops', async () => {
@@ -97,7 +103,11 @@ describe('several replicas', () => {
     );
     const before = rows[0]?.deleted_count ?? -1;
     await Promise.all([a.deps.runner.idle(), b.deps.runner.idle()]);
-    expect(await ledgerRow(db.client, id)).toMatchObject({ state: 'running', runner_id: 'replica-elsewhere', deleted_count: before });
+    expect(await ledgerRow(db.client, id)).toMatchObject({
+      state: 'running',
+      runner_id: 'replica-elsewhere',
+      deleted_count: before,
+    });
     // Not one row more: its next batch found the ledger naming someone else, and it stopped.
     expect((await countByStatus(db.client)).PENDING).toBe(20_000 - before);
     expect(before).toBeLessThan(20_000);
@@ -106,7 +116,9 @@ describe('several replicas', () => {
 
   it('starts one run when 20 approvals arrive at once on two replicas', async () => {
     const request = await preview(db.client, slack, portOf(a), '--status PENDING --batch-size 5000');
-    const clicks = Array.from({ length: 20 }, (_, i) => click(portOf(i % 2 ? a : b), ACTION.confirm, String(request.id), i % 3 ? 'UAPPROVER' : 'UAPPROVER2', request.ts));
+    const clicks = Array.from({ length: 20 }, (_, i) =>
+      click(portOf(i % 2 ? a : b), ACTION.confirm, String(request.id), i % 3 ? 'UAPPROVER' : 'UAPPROVER2', request.ts),
+    );
     await Promise.all(clicks);
     const done = await waitForState(db.client, request.id, 'succeeded');
     expect(done.deleted_count).toBe(20_000);
@@ -117,7 +129,10 @@ describe('several replicas', () => {
   });
 
   it('queues a second approved request behind the running one, then runs it', async () => {
-    const dones = await insertWebhooks(db.client, Array.from({ length: 300 }, () => 'DONE'));
+    const dones = await insertWebhooks(
+      db.client,
+      Array.from({ length: 300 }, () => 'DONE'),
+    );
     const first = await approve(a);
     await waitForDeleted(db.client, first.id, 1_000);
     const second = await approve(b, '--status DONE');
@@ -125,7 +140,11 @@ describe('several replicas', () => {
     await eventually(() => expect(editsOf(slack, second.ts).at(-1)).toContain(`Queued behind request #${first.id}`));
     expect((await ledgerRow(db.client, second.id)).state).toBe('approved');
     // The audit reply and the edit travel separately (outbox and post limiter vs. the edit throttle).
-    await eventually(() => expect(slack.thread(second.ts)).toContainEqual(`:hourglass_flowing_sand: Queued behind request #${first.id} on the same table.`));
+    await eventually(() =>
+      expect(slack.thread(second.ts)).toContainEqual(
+        `:hourglass_flowing_sand: Queued behind request #${first.id} on the same table.`,
+      ),
+    );
 
     await waitForState(db.client, first.id, 'succeeded');
     const later = await waitForState(db.client, second.id, 'succeeded');
@@ -139,17 +158,26 @@ describe('several replicas', () => {
   });
 
   it('cancels a queued request with the Cancel button on its queued message', async () => {
-    await insertWebhooks(db.client, Array.from({ length: 50 }, () => 'DONE'));
+    await insertWebhooks(
+      db.client,
+      Array.from({ length: 50 }, () => 'DONE'),
+    );
     const first = await approve(a);
     await waitForDeleted(db.client, first.id, 1_000);
     const second = await approve(b, '--status DONE');
     const queued = await eventually(() => {
-      const call = slack.of('chat.update').find((update) => update.body.ts === second.ts && String(update.body.text).startsWith('Queued behind'));
+      const call = slack
+        .of('chat.update')
+        .find((update) => update.body.ts === second.ts && String(update.body.text).startsWith('Queued behind'));
       expect(call).toBeDefined();
       return call;
     });
-    const buttons = (queued?.body.blocks as { type: string; elements?: { action_id: string; text: { text: string } }[] }[]).find((block) => block.type === 'actions');
-    expect(buttons?.elements?.map((button) => [button.text.text, button.action_id])).toEqual([['Cancel', ACTION.cancel]]);
+    const buttons = (
+      queued?.body.blocks as { type: string; elements?: { action_id: string; text: { text: string } }[] }[]
+    ).find((block) => block.type === 'actions');
+    expect(buttons?.elements?.map((button) => [button.text.text, button.action_id])).toEqual([
+      ['Cancel', ACTION.cancel],
+    ]);
 
     await click(portOf(a), ACTION.cancel, String(second.id), 'UREQUESTER', second.ts);
 
@@ -170,14 +198,18 @@ describe('pausing', () => {
     const held = await ledgerRow(db.client, id);
     for (let beat = 0; beat < 2; beat++) {
       const before = (await ledgerRow(db.client, id)).heartbeat_at.getTime();
-      await eventually(async () => expect((await ledgerRow(db.client, id)).heartbeat_at.getTime()).toBeGreaterThan(before));
+      await eventually(async () =>
+        expect((await ledgerRow(db.client, id)).heartbeat_at.getTime()).toBeGreaterThan(before),
+      );
     }
     expect((await ledgerRow(db.client, id)).deleted_count).toBe(held.deleted_count);
 
     await click(portOf(a), ACTION.continue, String(id), 'UREQUESTER', ts);
     expect((await waitForState(db.client, id, 'succeeded')).deleted_count).toBe(20_000);
     await settleBoth();
-    expect(slack.thread(ts)).toEqual(expect.arrayContaining([':double_vertical_bar: Paused: paused by <@UAPPROVER>.', ':arrow_forward: Continuing.']));
+    expect(slack.thread(ts)).toEqual(
+      expect.arrayContaining([':double_vertical_bar: Paused: paused by <@UAPPROVER>.', ':arrow_forward: Continuing.']),
+    );
   });
 
   it('holds while a VACUUM works on the table, and goes on when it ends', async () => {
@@ -187,15 +219,19 @@ describe('pausing', () => {
       await client.query(`set vacuum_cost_delay = '50ms'; set vacuum_cost_limit = 1`);
       await client.query('vacuum assignments_learnpackwebhook').catch(() => undefined);
     });
-    await eventually(() => expect(editsOf(slack, ts).at(-1)).toContain('VACUUM is running on assignments_learnpackwebhook'));
-    await db.client.query(`select pg_cancel_backend(pid) from pg_stat_progress_vacuum where relid = 'assignments_learnpackwebhook'::regclass`);
+    await eventually(() =>
+      expect(editsOf(slack, ts).at(-1)).toContain('VACUUM is running on assignments_learnpackwebhook'),
+    );
+    await db.client.query(
+      `select pg_cancel_backend(pid) from pg_stat_progress_vacuum where relid = 'assignments_learnpackwebhook'::regclass`,
+    );
     await vacuum;
     expect((await waitForState(db.client, id, 'succeeded')).deleted_count).toBe(20_000);
   });
 });
 
 describe('database faults', () => {
-  it('retries when the runner\'s connection is terminated, then succeeds', async () => {
+  it("retries when the runner's connection is terminated, then succeeds", async () => {
     const { id } = await approve(a);
     await waitForDeleted(db.client, id, 2_000);
     const { rows } = await db.client.query<{ killed: boolean }>(
@@ -214,7 +250,9 @@ describe('database faults', () => {
   it('shrinks a batch that hits a lock timeout, retries, and succeeds', async () => {
     const { id, ts } = await approve(a);
     await waitForDeleted(db.client, id, 1_000);
-    const { rows } = await db.client.query<{ id: number }>('select min(id) + 6500 as id from assignments_learnpackwebhook');
+    const { rows } = await db.client.query<{ id: number }>(
+      'select min(id) + 6500 as id from assignments_learnpackwebhook',
+    );
     const locked = withClient(db.url, async (client) => {
       await client.query('begin');
       await client.query('select id from assignments_learnpackwebhook where id = $1 for update', [rows[0]?.id]);
@@ -243,12 +281,18 @@ describe('Slack faults', () => {
     expect(done.deleted_count).toBe(20_000);
 
     await settleBoth();
-    const finals = slack.of('chat.update').filter((call) => call.body.ts === ts && String(call.body.text).startsWith('Deleted 20,000'));
+    const finals = slack
+      .of('chat.update')
+      .filter((call) => call.body.ts === ts && String(call.body.text).startsWith('Deleted 20,000'));
     expect(finals.at(-1)?.at).toBeGreaterThanOrEqual(outageEnds);
-    const finished = slack.of('chat.postMessage').filter((call) => call.body.thread_ts === ts && String(call.body.text).includes('Deleted 20,000'));
+    const finished = slack
+      .of('chat.postMessage')
+      .filter((call) => call.body.thread_ts === ts && String(call.body.text).includes('Deleted 20,000'));
     expect(finished.at(-1)?.at).toBeGreaterThanOrEqual(outageEnds);
     expect(slack.thread(ts).filter((text) => text.includes('Deleted 20,000'))).toHaveLength(1);
-    const { rows } = await db.client.query<{ undelivered: string }>('select count(*) as undelivered from clear_telemetry_notice where delivered_at is null');
+    const { rows } = await db.client.query<{ undelivered: string }>(
+      'select count(*) as undelivered from clear_telemetry_notice where delivered_at is null',
+    );
     expect(rows[0]?.undelivered).toBe('0');
   });
 
@@ -257,7 +301,9 @@ describe('Slack faults', () => {
     const { id, ts } = await approve(a);
     await waitForState(db.client, id, 'succeeded');
     await settleBoth();
-    const reposted = slack.of('chat.postMessage').find((call) => call.body.thread_ts === ts && String(call.body.text).startsWith('Deleting'));
+    const reposted = slack
+      .of('chat.postMessage')
+      .find((call) => call.body.thread_ts === ts && String(call.body.text).startsWith('Deleting'));
     expect(reposted).toBeDefined();
     const updates = slack.of('chat.update');
     expect(updates[0]?.body.ts).toBe(ts);
@@ -272,7 +318,9 @@ describe('Slack faults', () => {
     );
     await eventually(() => expect(slack.thread('1700000000.999999')).toEqual(['left behind']));
     await eventually(async () => {
-      const { rows } = await db.client.query<{ delivered: boolean }>('select delivered_at is not null as delivered from clear_telemetry_notice');
+      const { rows } = await db.client.query<{ delivered: boolean }>(
+        'select delivered_at is not null as delivered from clear_telemetry_notice',
+      );
       expect(rows).toEqual([{ delivered: true }]);
     });
   });
@@ -298,14 +346,20 @@ describe('Slack faults', () => {
 
   it('never delivers a left-behind result edit once its request runs again', async () => {
     const request = await preview(db.client, slack, portOf(a), '--status PENDING --batch-size 1000');
-    await db.client.query(`update clear_telemetry_request set state = 'running', runner_id = 'replica-elsewhere', heartbeat_at = now() + interval '1 hour' where id = $1`, [request.id]);
+    await db.client.query(
+      `update clear_telemetry_request set state = 'running', runner_id = 'replica-elsewhere', heartbeat_at = now() + interval '1 hour' where id = $1`,
+      [request.id],
+    );
     await db.client.query(
       `insert into clear_telemetry_notice (request_id, kind, channel_id, ts, text, blocks, created_at, claimed_by, claimed_until, attempts)
        values ($1, 'edit', 'COPS', $2, 'Interrupted: the process running it was shut down', '[]', now(), 'dead-replica', now() - interval '1 second', 0)`,
       [request.id, request.ts],
     );
     await eventually(async () => {
-      const { rows } = await db.client.query<{ last_error: string | null }>(`select last_error from clear_telemetry_notice where request_id = $1`, [request.id]);
+      const { rows } = await db.client.query<{ last_error: string | null }>(
+        `select last_error from clear_telemetry_notice where request_id = $1`,
+        [request.id],
+      );
       expect(rows[0]?.last_error).toMatch(/^superseded/);
     });
     expect(editsOf(slack, request.ts)).toEqual([]);

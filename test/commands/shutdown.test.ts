@@ -30,7 +30,9 @@ describe('graceful stop', () => {
     expect(last).toMatch(/^Interrupted after deleting [\d,]+ of 40,000/);
     expect(last).toContain(ACTION.resume);
     expect(last).toContain(`${row.deleted_count.toLocaleString('en-US')} of 40,000`);
-    const { rows } = await ctx.db.client.query<{ undelivered: number }>('select count(*)::int as undelivered from clear_telemetry_notice where delivered_at is null');
+    const { rows } = await ctx.db.client.query<{ undelivered: number }>(
+      'select count(*)::int as undelivered from clear_telemetry_notice where delivered_at is null',
+    );
     expect(rows[0]).toEqual({ undelivered: 0 });
   }, 60_000);
 });

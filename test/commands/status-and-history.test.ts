@@ -103,7 +103,9 @@ describe('/clear-telemetry status', () => {
       `*Awaiting approval:* #7, 30 webhooks with status DONE, requested by <@UREQUESTER>, expires <!date^4070909700^{date_short_pretty} at {time_secs}|2099-01-01 00:15:00 UTC> · ${link(7)}`,
       `*Resumable:* #3, interrupted after deleting 20 of 50 webhooks with status IGNORED · ${link(3)}`,
       `*Resumable:* #2, failed after deleting 300 of 900 webhooks with status ERROR · ${link(2)}`,
-      expect.stringMatching(/^\*Table:\* DONE 1 · ERROR 2 · IGNORED 0 · PENDING 0 \(counted (just now|[\d.]+ (ms|s) ago)\)$/),
+      expect.stringMatching(
+        /^\*Table:\* DONE 1 · ERROR 2 · IGNORED 0 · PENDING 0 \(counted (just now|[\d.]+ (ms|s) ago)\)$/,
+      ),
     ]);
     expect(ctx.slack.of('chat.postMessage')).toEqual([]);
   });
@@ -122,12 +124,18 @@ describe('/clear-telemetry history', () => {
       '*The last 4 requests:*',
       `#7 · ${when} · <@UREQUESTER> · DONE · batch · 0 of 30 · awaiting approval · ${link(7)}`,
       `#6 · ${when} · <@UREQUESTER> → <@UAPPROVER> · ERROR · batch · 0 of 700 · approved · ${link(6)}`,
-      expect.stringMatching(new RegExp(`^#5 · ${escape(when)} · <@UREQUESTER> → <@UAPPROVER> · PENDING · batch · 4,000 of 20,000 · [\\d.]+ (ms|s) · running · ${escape(link(5))}$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^#5 · ${escape(when)} · <@UREQUESTER> → <@UAPPROVER> · PENDING · batch · 4,000 of 20,000 · [\\d.]+ (ms|s) · running · ${escape(link(5))}$`,
+        ),
+      ),
       `#4 · ${when} · <@UREQUESTER> · PENDING · batch · 0 of 10 · cancelled · ${link(4)}`,
     ]);
     const all = (await reply('history')).split('\n');
     expect(all).toHaveLength(8);
-    expect(all.at(-1)).toBe(`#1 · ${when} · <@UREQUESTER> → <@UAPPROVER> · DONE · batch · 500 of 500 · 4.2 s · succeeded · ${link(1)}`);
+    expect(all.at(-1)).toBe(
+      `#1 · ${when} · <@UREQUESTER> → <@UAPPROVER> · DONE · batch · 500 of 500 · 4.2 s · succeeded · ${link(1)}`,
+    );
   });
 
   it('refuses more than 50, and flags that do not apply, in the ack', async () => {

@@ -34,7 +34,9 @@ beforeEach(async () => {
 
 /** Every column of every row, as PostgreSQL prints it: what "identical" means for a round trip. */
 async function tableRows(): Promise<string[]> {
-  const { rows } = await scratch.db.client.query<{ row: string }>('select row_to_json(t)::text as row from assignments_learnpackwebhook t order by id');
+  const { rows } = await scratch.db.client.query<{ row: string }>(
+    'select row_to_json(t)::text as row from assignments_learnpackwebhook t order by id',
+  );
   return rows.map((row) => row.row);
 }
 
@@ -64,13 +66,20 @@ describe('an archived purge and its restore', () => {
   it('puts back every row, column by column, with its original id, and leaves the sequence where it was', async () => {
     await insertVariedRows();
     const before = await tableRows();
-    const { rows: seqBefore } = await scratch.db.client.query<{ next: string }>('select last_value::text as next from assignments_learnpackwebhook_id_seq');
+    const { rows: seqBefore } = await scratch.db.client.query<{ next: string }>(
+      'select last_value::text as next from assignments_learnpackwebhook_id_seq',
+    );
 
-    const purged = await runBin(['--status', 'ERROR', '--archive', '--batch-size', '40', '--force'], { ...env, CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0' });
+    const purged = await runBin(['--status', 'ERROR', '--archive', '--batch-size', '40', '--force'], {
+      ...env,
+      CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
+    });
     expect(purged.stderr).toBe('');
     expect(purged.code).toBe(0);
     expect(purged.stdout).toContain('  Undo: restorable for 7 days (about ');
-    const { rows: archived } = await scratch.db.client.query<{ rows: number; distinct_ids: number }>('select count(*)::int as rows, count(distinct row_id)::int as distinct_ids from clear_telemetry_archive');
+    const { rows: archived } = await scratch.db.client.query<{ rows: number; distinct_ids: number }>(
+      'select count(*)::int as rows, count(distinct row_id)::int as distinct_ids from clear_telemetry_archive',
+    );
     expect(archived[0]).toEqual({ rows: 150, distinct_ids: 150 });
     expect((await tableRows()).length).toBe(50);
 
@@ -84,21 +93,33 @@ describe('an archived purge and its restore', () => {
     expect(restored.stdout).toMatch(/Z Restored [\d,]+\/150 records/);
 
     expect(await tableRows()).toEqual(before);
-    const { rows: seqAfter } = await scratch.db.client.query<{ next: string }>('select last_value::text as next from assignments_learnpackwebhook_id_seq');
+    const { rows: seqAfter } = await scratch.db.client.query<{ next: string }>(
+      'select last_value::text as next from assignments_learnpackwebhook_id_seq',
+    );
     expect(seqAfter[0]?.next).toBe(seqBefore[0]?.next);
-    const { rows: left } = await scratch.db.client.query<{ n: number }>('select count(*)::int as n from clear_telemetry_archive');
+    const { rows: left } = await scratch.db.client.query<{ n: number }>(
+      'select count(*)::int as n from clear_telemetry_archive',
+    );
     expect(left[0]?.n).toBe(0);
-    const { rows: ledger } = await scratch.db.client.query('select id, kind, restore_of, state, deleted_count, skipped_count from clear_telemetry_request order by id');
+    const { rows: ledger } = await scratch.db.client.query(
+      'select id, kind, restore_of, state, deleted_count, skipped_count from clear_telemetry_request order by id',
+    );
     expect(ledger).toEqual([
       { id: 1, kind: 'purge', restore_of: null, state: 'succeeded', deleted_count: 150, skipped_count: 0 },
       { id: 2, kind: 'restore', restore_of: 1, state: 'succeeded', deleted_count: 150, skipped_count: 0 },
     ]);
 
     const history = await runBin(['history'], env);
-    expect(history.stdout.split('\n')[1]).toMatch(/^#2 · .* · restore of #1 · ERROR · batch · 150 of 150 · .* · succeeded$/);
+    expect(history.stdout.split('\n')[1]).toMatch(
+      /^#2 · .* · restore of #1 · ERROR · batch · 150 of 150 · .* · succeeded$/,
+    );
 
     const again = await runBin(['restore', '1', '--force'], env);
-    expect(again).toMatchObject({ code: 1, stderr: "clear-telemetry: request #1's archive is empty: its rows were restored already, or their 7 days are over.\n" });
+    expect(again).toMatchObject({
+      code: 1,
+      stderr:
+        "clear-telemetry: request #1's archive is empty: its rows were restored already, or their 7 days are over.\n",
+    });
   });
 
   it('skips and counts rows whose id was taken again, and leaves them in the archive', async () => {
@@ -110,12 +131,18 @@ describe('an archived purge and its restore', () => {
       [ids[1]],
     );
     const preview = await runBin(['restore', '--request', '1', '--dry-run'], env);
-    expect(preview.stdout).toContain('  Taken again: 1 of these ids hold new rows now; those are skipped, counted, and stay in the archive');
+    expect(preview.stdout).toContain(
+      '  Taken again: 1 of these ids hold new rows now; those are skipped, counted, and stay in the archive',
+    );
     expect(preview.stdout).toContain('DRY RUN MODE - No records will be restored');
 
     const restored = await runBin(['restore', '--request', '1', '--force'], env);
-    expect(restored.stdout.trim().split('\n').at(-1)).toMatch(/^Restored 2 LearnPackWebhook records archived by request #1 in .*; skipped 1 whose id is taken again \(they stay in the archive\)\.$/);
-    const { rows } = await scratch.db.client.query('select id, event, status from assignments_learnpackwebhook order by id');
+    expect(restored.stdout.trim().split('\n').at(-1)).toMatch(
+      /^Restored 2 LearnPackWebhook records archived by request #1 in .*; skipped 1 whose id is taken again \(they stay in the archive\)\.$/,
+    );
+    const { rows } = await scratch.db.client.query(
+      'select id, event, status from assignments_learnpackwebhook order by id',
+    );
     expect(rows).toEqual([
       { id: ids[0], event: 'test', status: 'ERROR' },
       { id: ids[1], event: 'new', status: 'PENDING' },
@@ -124,7 +151,9 @@ describe('an archived purge and its restore', () => {
     ]);
     const { rows: left } = await scratch.db.client.query('select row_id from clear_telemetry_archive');
     expect(left).toEqual([{ row_id: ids[1] }]);
-    const { rows: ledger } = await scratch.db.client.query("select deleted_count, skipped_count from clear_telemetry_request where kind = 'restore'");
+    const { rows: ledger } = await scratch.db.client.query(
+      "select deleted_count, skipped_count from clear_telemetry_request where kind = 'restore'",
+    );
     expect(ledger).toEqual([{ deleted_count: 2, skipped_count: 1 }]);
   });
 
@@ -133,32 +162,56 @@ describe('an archived purge and its restore', () => {
     const plain = await runBin(['--status', 'ERROR', '--force'], env);
     expect(plain.stdout).toContain('  Undo: none; deleted rows cannot be restored (--archive keeps them, restorable)');
     const refused = await runBin(['restore', '--request', '1', '--force'], env);
-    expect(refused).toMatchObject({ code: 1, stderr: 'clear-telemetry: request #1 was not archived (it ran without --archive), so its rows cannot be restored.\n' });
+    expect(refused).toMatchObject({
+      code: 1,
+      stderr:
+        'clear-telemetry: request #1 was not archived (it ran without --archive), so its rows cannot be restored.\n',
+    });
 
     await insertWebhooks(scratch.db.client, ['ERROR']);
-    const never = await runBin(['--status', 'ERROR', '--archive', '--force'], { ...env, CLEAR_TELEMETRY_ARCHIVE: 'never' });
+    const never = await runBin(['--status', 'ERROR', '--archive', '--force'], {
+      ...env,
+      CLEAR_TELEMETRY_ARCHIVE: 'never',
+    });
     expect(never.code).toBe(1);
-    expect(never.stderr).toBe('clear-telemetry: --archive is turned off here (CLEAR_TELEMETRY_ARCHIVE=never): deleted rows cannot be kept. Run it without --archive.\n');
-    const { rows } = await scratch.db.client.query<{ n: number }>("select count(*)::int as n from assignments_learnpackwebhook where status = 'ERROR'");
+    expect(never.stderr).toBe(
+      'clear-telemetry: --archive is turned off here (CLEAR_TELEMETRY_ARCHIVE=never): deleted rows cannot be kept. Run it without --archive.\n',
+    );
+    const { rows } = await scratch.db.client.query<{ n: number }>(
+      "select count(*)::int as n from assignments_learnpackwebhook where status = 'ERROR'",
+    );
     expect(rows[0]?.n).toBe(1);
-    const required = await runBin(['--status', 'ERROR', '--dry-run'], { ...env, CLEAR_TELEMETRY_ARCHIVE: 'always', CLEAR_TELEMETRY_ARCHIVE_DAYS: '3' });
-    expect(required.stdout).toMatch(/\n {2}Undo: restorable for 3 days \(about [\d.]+ (bytes|kB) of archive, estimated from the average row size\)\n/);
+    const required = await runBin(['--status', 'ERROR', '--dry-run'], {
+      ...env,
+      CLEAR_TELEMETRY_ARCHIVE: 'always',
+      CLEAR_TELEMETRY_ARCHIVE_DAYS: '3',
+    });
+    expect(required.stdout).toMatch(
+      /\n {2}Undo: restorable for 3 days \(about [\d.]+ (bytes|kB) of archive, estimated from the average row size\)\n/,
+    );
   });
 
   it('archives every deleted row exactly once across a kill -9 and a resume', async () => {
     await seedWebhooks(scratch.db.client, 20_000, 20_000);
-    const running = start(process.execPath, ['bin/clear-telemetry.js', '--status', 'PENDING', '--archive', '--batch-size', '1000', '--force'], {
-      ...env,
-      CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
-      CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '4000',
-    });
+    const running = start(
+      process.execPath,
+      ['bin/clear-telemetry.js', '--status', 'PENDING', '--archive', '--batch-size', '1000', '--force'],
+      {
+        ...env,
+        CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
+        CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '4000',
+      },
+    );
     await running.waitFor(/Z Deleted [1-9]/);
     running.child.kill('SIGKILL');
     await running.done;
 
     const ledger = new MikroRequestLedger(scratch.orm.em);
     // Once PostgreSQL has closed the killed process's session, its liveness lock is free: stale at once.
-    await vi.waitFor(async () => expect((await ledger.interruptStale(0)).map((request) => request.id)).toEqual([1]), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(async () => expect((await ledger.interruptStale(0)).map((request) => request.id)).toEqual([1]), {
+      timeout: 10_000,
+      interval: 100,
+    });
     const config = loadPurgeConfig({ ...env, CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0' });
     const quiet = () => undefined;
     const runner = new RequestRunner({
@@ -179,9 +232,13 @@ describe('an archived purge and its restore', () => {
     await runner.idle();
 
     expect(await remainingIds(scratch.db.client)).toEqual([]);
-    const { rows } = await scratch.db.client.query('select count(*)::int as rows, count(distinct row_id)::int as ids, min(row_id) as low, max(row_id) as high from clear_telemetry_archive');
+    const { rows } = await scratch.db.client.query(
+      'select count(*)::int as rows, count(distinct row_id)::int as ids, min(row_id) as low, max(row_id) as high from clear_telemetry_archive',
+    );
     expect(rows[0]).toEqual({ rows: 20_000, ids: 20_000, low: 1, high: 20_000 });
-    const { rows: request } = await scratch.db.client.query('select state, deleted_count from clear_telemetry_request where id = 1');
+    const { rows: request } = await scratch.db.client.query(
+      'select state, deleted_count from clear_telemetry_request where id = 1',
+    );
     expect(request[0]).toEqual({ state: 'succeeded', deleted_count: 20_000 });
   });
 });
@@ -199,9 +256,14 @@ describe('restoring a purge whose process died', () => {
       `with gone as (delete from assignments_learnpackwebhook where id = $1 returning *) insert into clear_telemetry_archive (request_id, row_id, row) select 1, id, to_jsonb(gone) from gone`,
       [ids[0]],
     );
-    const restored = await runBin(['restore', '--request', '1', '--force'], { ...env, CLEAR_TELEMETRY_STALE_AFTER: '5s' });
+    const restored = await runBin(['restore', '--request', '1', '--force'], {
+      ...env,
+      CLEAR_TELEMETRY_STALE_AFTER: '5s',
+    });
     expect(restored.stderr).toBe('');
-    expect(restored.stdout.trim().split('\n').at(-1)).toMatch(/^Restored 1 LearnPackWebhook records archived by request #1 in /);
+    expect(restored.stdout.trim().split('\n').at(-1)).toMatch(
+      /^Restored 1 LearnPackWebhook records archived by request #1 in /,
+    );
     expect(await remainingIds(scratch.db.client)).toEqual(ids);
     const { rows } = await scratch.db.client.query('select id, state from clear_telemetry_request order by id');
     expect(rows).toEqual([
@@ -235,7 +297,9 @@ describe('archive expiry', () => {
     expect(await expireArchives(store, ledger)).toBe(0);
     await scratch.db.client.query("update clear_telemetry_request set state = 'succeeded' where state = 'running'");
     expect(await expireArchives(store, ledger)).toBe(15);
-    const { rows } = await scratch.db.client.query<{ row_id: number }>('select row_id from clear_telemetry_archive order by row_id');
+    const { rows } = await scratch.db.client.query<{ row_id: number }>(
+      'select row_id from clear_telemetry_archive order by row_id',
+    );
     expect(rows.map((row) => row.row_id)).toEqual([26, 27, 28, 29, 30]);
   });
 });

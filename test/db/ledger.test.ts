@@ -60,7 +60,12 @@ const result = (state: RunResult['state'], deleted = 4): RunResult => ({
   activeMs: 12,
 });
 
-const states = async () => (await scratch.db.client.query<{ id: number; state: string }>('select id, state from clear_telemetry_request order by id')).rows;
+const states = async () =>
+  (
+    await scratch.db.client.query<{ id: number; state: string }>(
+      'select id, state from clear_telemetry_request order by id',
+    )
+  ).rows;
 
 beforeAll(() => {
   ledger = new MikroRequestLedger(scratch.orm.em);
@@ -81,8 +86,20 @@ async function running(runnerId = 'R1') {
 describe('the request ledger', () => {
   it('creates a request awaiting approval, with its plan as it was', async () => {
     const request = await ledger.create(asked);
-    expect(request).toMatchObject({ state: 'awaiting_approval', requesterId: 'UASK', approverId: null, position: { lastId: null, deleted: 0, batches: 0 } });
-    expect(request.plan).toMatchObject({ status: 'ERROR', matching: 10, watermark: 10, firstId: 1, batchSize: 4, batches: 3 });
+    expect(request).toMatchObject({
+      state: 'awaiting_approval',
+      requesterId: 'UASK',
+      approverId: null,
+      position: { lastId: null, deleted: 0, batches: 0 },
+    });
+    expect(request.plan).toMatchObject({
+      status: 'ERROR',
+      matching: 10,
+      watermark: 10,
+      firstId: 1,
+      batchSize: 4,
+      batches: 3,
+    });
   });
 
   it('approves once, and only before expiry', async () => {
@@ -90,7 +107,12 @@ describe('the request ledger', () => {
     expect(await ledger.approve(request.id, 'UOK', false, asked.expiresAt ?? now)).toBe(false);
     expect(await ledger.approve(request.id, 'UOK', true, now)).toBe(true);
     expect(await ledger.approve(request.id, 'UOTHER', false, now)).toBe(false);
-    expect(await ledger.get(request.id)).toMatchObject({ state: 'approved', approverId: 'UOK', approvedAt: now, selfApproved: true });
+    expect(await ledger.get(request.id)).toMatchObject({
+      state: 'approved',
+      approverId: 'UOK',
+      approvedAt: now,
+      selfApproved: true,
+    });
   });
 
   it('cancels what awaits approval or waits in the queue, never a run', async () => {
@@ -156,7 +178,12 @@ describe('the request ledger', () => {
     expect(await ledger.requestStop(id, 'UASK', now)).toBe(true);
     expect(await ledger.requestStop(id, 'UOK', now)).toBe(false);
     expect(await ledger.setPause(id, 'UOK', now)).toBe(true);
-    expect(await ledger.control(id)).toEqual({ state: 'running', runnerId: 'R1', stopRequestedBy: 'UASK', pausedBy: 'UOK' });
+    expect(await ledger.control(id)).toEqual({
+      state: 'running',
+      runnerId: 'R1',
+      stopRequestedBy: 'UASK',
+      pausedBy: 'UOK',
+    });
     expect(await ledger.setPause(id, null, now)).toBe(true);
     expect((await ledger.control(id))?.pausedBy).toBeNull();
 
@@ -174,7 +201,13 @@ describe('the request ledger', () => {
     expect((await ledger.get(id))?.state).toBe('running');
 
     const finished = await ledger.finish(id, 'R1', result('succeeded'), now);
-    expect(finished).toMatchObject({ state: 'succeeded', finishedAt: now, position: { lastId: 4, deleted: 4, batches: 1 }, methodUsed: 'batch', activeMs: 12 });
+    expect(finished).toMatchObject({
+      state: 'succeeded',
+      finishedAt: now,
+      position: { lastId: 4, deleted: 4, batches: 1 },
+      methodUsed: 'batch',
+      activeMs: 12,
+    });
     expect(await ledger.heartbeat(id, 'R1')).toBe(false);
     expect(await ledger.finish(id, 'R1', result('failed'), now)).toBeNull();
   });
@@ -239,7 +272,10 @@ describe('the request ledger', () => {
     const liveness = new PgRunLiveness(scratch.db.url);
     const release = await liveness.hold(id);
     try {
-      await scratch.db.client.query(`update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`, [id]);
+      await scratch.db.client.query(
+        `update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`,
+        [id],
+      );
       expect(await ledger.interruptStale(60_000)).toEqual([]);
       // Stale, but its process holds the lock: starved, not dead.
       expect(await ledger.interruptStale(1_000)).toEqual([]);
@@ -252,7 +288,10 @@ describe('the request ledger', () => {
     const other = await ledger.create(asked);
     await ledger.approve(other.id, 'UOK', false, now);
     expect(await ledger.start(other.id, 'R2')).toBe('started');
-    await scratch.db.client.query(`update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`, [other.id]);
+    await scratch.db.client.query(
+      `update clear_telemetry_request set heartbeat_at = now() - interval '5 seconds' where id = $1`,
+      [other.id],
+    );
     const [interrupted] = await ledger.interruptStale(1_000);
     expect(interrupted).toMatchObject({ id: other.id, state: 'interrupted' });
     expect(interrupted?.error).toMatch(/stopped sending heartbeats/);
@@ -267,27 +306,87 @@ describe('a batch with a checkpoint', () => {
     const queue = new SqlWebhookQueue(mikroSql(scratch.orm.em));
     const id = await running('R1');
 
-    expect(await queue.deleteBatch({ status: 'ERROR', fromId: 1, toId: 3, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).toBe(2);
+    expect(
+      await queue.deleteBatch({
+        status: 'ERROR',
+        fromId: 1,
+        toId: 3,
+        snapshot: null,
+        cutoff: null,
+        timeouts,
+        checkpoint: { requestId: id, runnerId: 'R1' },
+      }),
+    ).toBe(2);
     expect((await ledger.get(id))?.position).toEqual({ lastId: 3, deleted: 2, batches: 1 });
 
     // Declared dead: another runner owns the request now.
     await scratch.db.client.query(`update clear_telemetry_request set runner_id = 'R2' where id = $1`, [id]);
-    await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
-    await expect(queue.deleteAll({ status: 'ERROR', watermark: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(LostOwnershipError);
+    await expect(
+      queue.deleteBatch({
+        status: 'ERROR',
+        fromId: 4,
+        toId: 6,
+        snapshot: null,
+        cutoff: null,
+        timeouts,
+        checkpoint: { requestId: id, runnerId: 'R1' },
+      }),
+    ).rejects.toThrow(LostOwnershipError);
+    await expect(
+      queue.deleteAll({
+        status: 'ERROR',
+        watermark: 6,
+        snapshot: null,
+        cutoff: null,
+        timeouts,
+        checkpoint: { requestId: id, runnerId: 'R1' },
+      }),
+    ).rejects.toThrow(LostOwnershipError);
     expect(await remainingIds(scratch.db.client)).toEqual(ids.slice(2));
     expect((await ledger.get(id))?.position).toEqual({ lastId: 3, deleted: 2, batches: 1 });
 
     // Its own runner, but no longer running (stopped, interrupted): no batch either.
-    await scratch.db.client.query(`update clear_telemetry_request set runner_id = 'R1', state = 'interrupted' where id = $1`, [id]);
-    await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R1' } })).rejects.toThrow(
-      `request #${id} is no longer run by R1 (it is interrupted, runner R1)`,
+    await scratch.db.client.query(
+      `update clear_telemetry_request set runner_id = 'R1', state = 'interrupted' where id = $1`,
+      [id],
     );
+    await expect(
+      queue.deleteBatch({
+        status: 'ERROR',
+        fromId: 4,
+        toId: 6,
+        snapshot: null,
+        cutoff: null,
+        timeouts,
+        checkpoint: { requestId: id, runnerId: 'R1' },
+      }),
+    ).rejects.toThrow(`request #${id} is no longer run by R1 (it is interrupted, runner R1)`);
     // Gone from the ledger altogether.
-    await expect(queue.deleteBatch({ status: 'ERROR', fromId: 4, toId: 6, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: 999, runnerId: 'R1' } })).rejects.toThrow(
-      'request #999 is no longer run by R1 (it is gone, runner none)',
+    await expect(
+      queue.deleteBatch({
+        status: 'ERROR',
+        fromId: 4,
+        toId: 6,
+        snapshot: null,
+        cutoff: null,
+        timeouts,
+        checkpoint: { requestId: 999, runnerId: 'R1' },
+      }),
+    ).rejects.toThrow('request #999 is no longer run by R1 (it is gone, runner none)');
+    await scratch.db.client.query(
+      `update clear_telemetry_request set runner_id = 'R2', state = 'running' where id = $1`,
+      [id],
     );
-    await scratch.db.client.query(`update clear_telemetry_request set runner_id = 'R2', state = 'running' where id = $1`, [id]);
-    expect(await queue.deleteAll({ status: 'ERROR', watermark: 5, snapshot: null, cutoff: null, timeouts, checkpoint: { requestId: id, runnerId: 'R2' } })).toBe(2);
+    expect(
+      await queue.deleteAll({
+        status: 'ERROR',
+        watermark: 5,
+        snapshot: null,
+        cutoff: null,
+        timeouts,
+        checkpoint: { requestId: id, runnerId: 'R2' },
+      }),
+    ).toBe(2);
     expect(await remainingIds(scratch.db.client)).toEqual([ids[2], ids[5]]);
     expect((await ledger.get(id))?.position).toEqual({ lastId: 5, deleted: 4, batches: 2 });
   });

@@ -22,8 +22,12 @@ describe('TLS from sslmode, the same for the pool and plain clients', () => {
   });
 
   it('uses no TLS without sslmode or with disable, and leaves such a URL untouched', () => {
-    expect(pgConnection('postgres://u:p%40ss@db.example:5433/django')).toEqual({ connectionString: 'postgres://u:p%40ss@db.example:5433/django' });
+    expect(pgConnection('postgres://u:p%40ss@db.example:5433/django')).toEqual({
+      connectionString: 'postgres://u:p%40ss@db.example:5433/django',
+    });
     expect(effective('postgres://u@db.example/django?sslmode=disable')).toBe(false);
-    expect(pgConnection('postgres://u@db.example/django?sslmode=require&application_name=x').connectionString).toBe('postgres://u@db.example/django?application_name=x');
+    expect(pgConnection('postgres://u@db.example/django?sslmode=require&application_name=x').connectionString).toBe(
+      'postgres://u@db.example/django?application_name=x',
+    );
   });
 });

@@ -16,7 +16,11 @@ async function freePort(): Promise<number> {
 }
 
 /** `npm start`'s entry point as a real process (so it can be killed), talking to a served FakeSlack. */
-export async function startChildApp(databaseUrl: string, slack: FakeSlack, env: Record<string, string> = {}): Promise<ChildApp> {
+export async function startChildApp(
+  databaseUrl: string,
+  slack: FakeSlack,
+  env: Record<string, string> = {},
+): Promise<ChildApp> {
   const port = await freePort();
   const running = start(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     DATABASE_URL: databaseUrl,

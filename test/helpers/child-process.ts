@@ -45,7 +45,10 @@ export function start(command: string, args: readonly string[], env: Record<stri
     output: () => ({ stdout, stderr }),
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolveWait, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stdout so far:\n${stdout}\n${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${pattern}; stdout so far:\n${stdout}\n${stderr}`)),
+          timeoutMs,
+        );
         const check = () => {
           if (!pattern.test(stdout)) return;
           clearTimeout(timer);
@@ -60,7 +63,11 @@ export function start(command: string, args: readonly string[], env: Record<stri
 }
 
 /** Runs the `clear-telemetry` bin to completion. stdin stays open unless `input` is given. */
-export async function runBin(args: readonly string[], env: Record<string, string | undefined>, input?: string): Promise<Finished> {
+export async function runBin(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  input?: string,
+): Promise<Finished> {
   const running = start(process.execPath, ['bin/clear-telemetry.js', ...args], env);
   if (input !== undefined) running.child.stdin?.end(input);
   const finished = await running.done;

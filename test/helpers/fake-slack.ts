@@ -130,9 +130,13 @@ export class FakeSlack {
     return reply;
   }
 
-  private reply(method: string, body: Record<string, unknown>): [number, Record<string, unknown>, Record<string, string>?] {
+  private reply(
+    method: string,
+    body: Record<string, unknown>,
+  ): [number, Record<string, unknown>, Record<string, string>?] {
     const down = this.outageReplies[this.calls.length % Math.max(1, this.outageReplies.length)];
-    if (Date.now() < this.outageUntil && down) return [down.status, down.body ?? { ok: false, error: 'ratelimited' }, down.headers];
+    if (Date.now() < this.outageUntil && down)
+      return [down.status, down.body ?? { ok: false, error: 'ratelimited' }, down.headers];
     const scripted = this.scripted.get(method)?.shift();
     if (scripted) return [scripted.status, scripted.body ?? { ok: false, error: 'ratelimited' }, scripted.headers];
     switch (method) {
@@ -143,7 +147,14 @@ export class FakeSlack {
       case 'chat.update':
         return [200, { ok: true, channel: body.channel, ts: body.ts }];
       case 'chat.getPermalink':
-        return [200, { ok: true, channel: body.channel, permalink: `https://example.slack.com/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}` }];
+        return [
+          200,
+          {
+            ok: true,
+            channel: body.channel,
+            permalink: `https://example.slack.com/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}`,
+          },
+        ];
       case 'usergroups.users.list':
         return [200, { ok: true, users: this.groups.get(String(body.usergroup)) ?? [] }];
       default:
@@ -153,7 +164,10 @@ export class FakeSlack {
 }
 
 function decode(requestBody: unknown): Record<string, unknown> {
-  const fields = typeof requestBody === 'string' ? Object.fromEntries(new URLSearchParams(requestBody)) : (requestBody as Record<string, unknown>);
+  const fields =
+    typeof requestBody === 'string'
+      ? Object.fromEntries(new URLSearchParams(requestBody))
+      : (requestBody as Record<string, unknown>);
   if (typeof fields.blocks === 'string') fields.blocks = JSON.parse(fields.blocks) as unknown;
   return fields;
 }
@@ -163,7 +177,11 @@ export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): 
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
-export async function postSigned(port: number, body: string, options: { timestamp?: number; signature?: string | null } = {}): Promise<Response> {
+export async function postSigned(
+  port: number,
+  body: string,
+  options: { timestamp?: number; signature?: string | null } = {},
+): Promise<Response> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
@@ -177,7 +195,13 @@ export async function postSigned(port: number, body: string, options: { timestam
 let responseUrls = 0;
 
 /** Types `/clear-telemetry <text>` as `user` in `channel`; returns the HTTP response (the ack). */
-export function slashCommand(port: number, text: string, user = 'UREQUESTER', channel = 'COPS', hooks = HOOKS): Promise<Response> {
+export function slashCommand(
+  port: number,
+  text: string,
+  user = 'UREQUESTER',
+  channel = 'COPS',
+  hooks = HOOKS,
+): Promise<Response> {
   const body = new URLSearchParams({
     token: 'legacy',
     team_id: 'T1',
@@ -197,7 +221,15 @@ export function slashCommand(port: number, text: string, user = 'UREQUESTER', ch
 }
 
 /** Clicks a button on the message `ts` in `channel`, as `user`. */
-export function click(port: number, actionId: string, value: string, user: string, ts: string, channel = 'COPS', hooks = HOOKS): Promise<Response> {
+export function click(
+  port: number,
+  actionId: string,
+  value: string,
+  user: string,
+  ts: string,
+  channel = 'COPS',
+  hooks = HOOKS,
+): Promise<Response> {
   const payload = {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T1' },
@@ -209,7 +241,16 @@ export function click(port: number, actionId: string, value: string, user: strin
     channel: { id: channel, name: 'ops' },
     message: { type: 'message', ts, bot_id: 'BBOT', text: 'preview', blocks: [] },
     response_url: `${hooks}/actions/T1/${++responseUrls}`,
-    actions: [{ action_id: actionId, block_id: 'b', type: 'button', text: { type: 'plain_text', text: 'x' }, value, action_ts: '1700000001.000001' }],
+    actions: [
+      {
+        action_id: actionId,
+        block_id: 'b',
+        type: 'button',
+        text: { type: 'plain_text', text: 'x' },
+        value,
+        action_ts: '1700000001.000001',
+      },
+    ],
   };
   return postSigned(port, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
 }

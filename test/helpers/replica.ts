@@ -27,7 +27,10 @@ export function serverBinaries(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
   const versions = readdirSync(root)
-    .filter((version) => existsSync(join(root, version, 'bin', 'pg_basebackup')) && existsSync(join(root, version, 'bin', 'initdb')))
+    .filter(
+      (version) =>
+        existsSync(join(root, version, 'bin', 'pg_basebackup')) && existsSync(join(root, version, 'bin', 'initdb')),
+    )
     .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? join(root, versions[0], 'bin') : null;
 }
@@ -38,20 +41,44 @@ export async function startStreamingPair(bin: string): Promise<StreamingPair> {
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await run('chown', ['postgres', dir]);
   const asOwner = (command: string, args: string[]) =>
-    asRoot ? run('su', ['postgres', '-s', '/bin/sh', '-c', [join(bin, command), ...args.map(quote)].join(' ')]) : run(join(bin, command), args);
+    asRoot
+      ? run('su', ['postgres', '-s', '/bin/sh', '-c', [join(bin, command), ...args.map(quote)].join(' ')])
+      : run(join(bin, command), args);
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const primary = join(dir, 'primary');
   const replica = join(dir, 'replica');
   const replicaName = 'replica1';
-  const server = (data: string, port: number) => ['-D', data, '-l', `${data}.log`, '-w', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off`, 'start'];
+  const server = (data: string, port: number) => [
+    '-D',
+    data,
+    '-l',
+    `${data}.log`,
+    '-w',
+    '-o',
+    `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off`,
+    'start',
+  ];
   const stop = async () => {
-    for (const data of [replica, primary]) await asOwner('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).catch(() => undefined);
+    for (const data of [replica, primary])
+      await asOwner('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   };
   try {
     await asOwner('initdb', ['-D', primary, '-U', 'postgres', '--auth=trust', '--encoding=UTF8']);
     await asOwner('pg_ctl', server(primary, primaryPort));
-    await asOwner('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replica, '-R', '-X', 'stream']);
+    await asOwner('pg_basebackup', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      replica,
+      '-R',
+      '-X',
+      'stream',
+    ]);
     // The later line wins: the replica names itself, so pg_stat_replication can say which one lags.
     const conninfo = `host=127.0.0.1 port=${primaryPort} user=postgres application_name=${replicaName}`;
     await appendFile(join(replica, 'postgresql.auto.conf'), `primary_conninfo = '${conninfo}'\n`);
@@ -60,7 +87,10 @@ export async function startStreamingPair(bin: string): Promise<StreamingPair> {
     const primaryUrl = (database: string) => `postgres://postgres@127.0.0.1:${primaryPort}/${database}`;
     await waitUntil(async () =>
       withClient(primaryUrl('postgres'), async (client) => {
-        const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from pg_stat_replication where application_name = $1 and state = 'streaming'`, [replicaName]);
+        const { rows } = await client.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_replication where application_name = $1 and state = 'streaming'`,
+          [replicaName],
+        );
         return rows[0]?.n === 1;
       }),
     );

@@ -26,7 +26,12 @@ export async function ledgerRow(client: pg.Client, id: number): Promise<LedgerRo
 }
 
 /** Waits until request `id` is in `state` (or one of them); returns its row. */
-export function waitForState(client: pg.Client, id: number, states: string | string[], timeoutMs = 30_000): Promise<LedgerRow> {
+export function waitForState(
+  client: pg.Client,
+  id: number,
+  states: string | string[],
+  timeoutMs = 30_000,
+): Promise<LedgerRow> {
   const wanted = Array.isArray(states) ? states : [states];
   return eventually(async () => {
     const row = await ledgerRow(client, id);
@@ -45,8 +50,16 @@ export function waitForDeleted(client: pg.Client, id: number, rows: number, time
 }
 
 /** Types `/clear-telemetry <text>` and waits for the preview to be posted and recorded. */
-export async function preview(client: pg.Client, slack: FakeSlack, port: number, text: string, user = 'UREQUESTER'): Promise<{ id: number; ts: string }> {
-  const { rows: before } = await client.query<{ id: number }>('select coalesce(max(id), 0) as id from clear_telemetry_request');
+export async function preview(
+  client: pg.Client,
+  slack: FakeSlack,
+  port: number,
+  text: string,
+  user = 'UREQUESTER',
+): Promise<{ id: number; ts: string }> {
+  const { rows: before } = await client.query<{ id: number }>(
+    'select coalesce(max(id), 0) as id from clear_telemetry_request',
+  );
   await slashCommand(port, text, user, 'COPS', slack.hooks);
   return eventually(async () => {
     const { rows } = await client.query<{ id: number; message_ts: string | null }>(
@@ -60,5 +73,8 @@ export async function preview(client: pg.Client, slack: FakeSlack, port: number,
 
 /** The texts of every chat.update of message `ts`. */
 export function editsOf(slack: FakeSlack, ts: string): string[] {
-  return slack.of('chat.update').filter((call) => call.body.ts === ts).map((call) => `${String(call.body.text)} ${JSON.stringify(call.body.blocks)}`);
+  return slack
+    .of('chat.update')
+    .filter((call) => call.body.ts === ts)
+    .map((call) => `${String(call.body.text)} ${JSON.stringify(call.body.blocks)}`);
 }

@@ -15,7 +15,9 @@ export function databaseUrl(name: string): string {
 }
 
 export async function createDatabase(name: string, template?: string): Promise<string> {
-  await withClient(ADMIN_URL, (admin) => admin.query(`create database "${name}"${template ? ` template "${template}"` : ''}`));
+  await withClient(ADMIN_URL, (admin) =>
+    admin.query(`create database "${name}"${template ? ` template "${template}"` : ''}`),
+  );
   return databaseUrl(name);
 }
 

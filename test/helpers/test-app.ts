@@ -84,7 +84,9 @@ export function useTestApp(options: TestAppOptions = {}): TestAppContext {
   });
   beforeEach(async () => {
     ctx.slack = new FakeSlack();
-    await ctx.db.client.query('truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice restart identity');
+    await ctx.db.client.query(
+      'truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice restart identity',
+    );
     await truncateWebhooks(ctx.db.client);
   });
   afterEach(async () => {

@@ -29,7 +29,10 @@ export async function truncateWebhooks(client: pg.Client): Promise<void> {
 }
 
 /** Rows with the given status and creation time, in id order. */
-export async function insertWebhooksAt(client: pg.Client, rows: readonly (readonly [string, Date])[]): Promise<number[]> {
+export async function insertWebhooksAt(
+  client: pg.Client,
+  rows: readonly (readonly [string, Date])[],
+): Promise<number[]> {
   const { rows: ids } = await client.query<{ id: number }>(
     `insert into assignments_learnpackwebhook (is_streaming, event, payload, status, created_at, updated_at)
      select false, 'test', '{}'::jsonb, s, c, c from unnest($1::text[], $2::timestamptz[]) with ordinality as u(s, c, n) order by n

@@ -34,12 +34,20 @@ describe('/metrics', () => {
 
     const text = await scrape();
     for (const state of ['awaiting_approval', 'approved', 'running', 'succeeded']) {
-      expect(value(text, `clear_telemetry_requests_total{state="${state}"}`), state).toBe(counted(`clear_telemetry_requests_total{state="${state}"}`) + 1);
+      expect(value(text, `clear_telemetry_requests_total{state="${state}"}`), state).toBe(
+        counted(`clear_telemetry_requests_total{state="${state}"}`) + 1,
+      );
     }
-    expect(value(text, 'clear_telemetry_rows_deleted_total{status="ERROR"}')).toBe(counted('clear_telemetry_rows_deleted_total{status="ERROR"}') + 12);
-    expect(value(text, 'clear_telemetry_batch_duration_seconds_count')).toBeGreaterThanOrEqual(counted('clear_telemetry_batch_duration_seconds_count') + 1);
+    expect(value(text, 'clear_telemetry_rows_deleted_total{status="ERROR"}')).toBe(
+      counted('clear_telemetry_rows_deleted_total{status="ERROR"}') + 12,
+    );
+    expect(value(text, 'clear_telemetry_batch_duration_seconds_count')).toBeGreaterThanOrEqual(
+      counted('clear_telemetry_batch_duration_seconds_count') + 1,
+    );
     expect(value(text, 'clear_telemetry_run_in_progress{request_id=""}')).toBe(0);
-    expect(value(text, 'clear_telemetry_slack_calls_total{method="chat.postMessage",outcome="ok"}')).toBeGreaterThanOrEqual(3);
+    expect(
+      value(text, 'clear_telemetry_slack_calls_total{method="chat.postMessage",outcome="ok"}'),
+    ).toBeGreaterThanOrEqual(3);
     expect(value(text, 'clear_telemetry_outbox_pending')).toBe(0);
     expect(value(text, 'clear_telemetry_table_rows{status="ERROR"}')).toBe(12);
     expect(value(text, 'clear_telemetry_table_rows_age_seconds')).toBeGreaterThanOrEqual(0);
@@ -47,20 +55,45 @@ describe('/metrics', () => {
   });
 
   it('counts a 429 from Slack by method and outcome', async () => {
-    const before = value(await scrape(), 'clear_telemetry_slack_calls_total{method="chat.postMessage",outcome="429"}') ?? 0;
-    ctx.slack.script('chat.postMessage', { status: 429, headers: { 'retry-after': '0' }, body: { ok: false, error: 'ratelimited' } });
+    const before =
+      value(await scrape(), 'clear_telemetry_slack_calls_total{method="chat.postMessage",outcome="429"}') ?? 0;
+    ctx.slack.script('chat.postMessage', {
+      status: 429,
+      headers: { 'retry-after': '0' },
+      body: { ok: false, error: 'ratelimited' },
+    });
     await insertWebhooks(ctx.db.client, ['ERROR']);
     await preview(ctx.db.client, ctx.slack, ctx.port, '--status ERROR');
-    expect(value(await scrape(), 'clear_telemetry_slack_calls_total{method="chat.postMessage",outcome="429"}')).toBe(before + 1);
+    expect(value(await scrape(), 'clear_telemetry_slack_calls_total{method="chat.postMessage",outcome="429"}')).toBe(
+      before + 1,
+    );
   });
 
   it('the example Grafana dashboard and alert rules use only metrics the app exports', async () => {
     const text = await scrape();
-    const exported = new Set(text.split('\n').filter((line) => line.startsWith('# TYPE ')).map((line) => line.split(' ')[2]));
-    const metricsIn = (exprs: string[]) => [...new Set(exprs.flatMap((expr) => [...expr.matchAll(/clear_telemetry_[a-z0-9_]+/g)].map(([name]) => name.replace(/_(bucket|sum|count)$/, ''))))];
-    const dashboard = JSON.parse(readFileSync('docs/grafana-dashboard.json', 'utf8')) as { panels: { targets: { expr: string }[] }[] };
-    const rules = parse(readFileSync('docs/alert-rules.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
-    expect(rules.groups[0]?.rules.map((rule) => rule.alert)).toEqual(['ClearTelemetryRunHolding', 'ClearTelemetryOutboxNotDraining']);
+    const exported = new Set(
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('# TYPE '))
+        .map((line) => line.split(' ')[2]),
+    );
+    const metricsIn = (exprs: string[]) => [
+      ...new Set(
+        exprs.flatMap((expr) =>
+          [...expr.matchAll(/clear_telemetry_[a-z0-9_]+/g)].map(([name]) => name.replace(/_(bucket|sum|count)$/, '')),
+        ),
+      ),
+    ];
+    const dashboard = JSON.parse(readFileSync('docs/grafana-dashboard.json', 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const rules = parse(readFileSync('docs/alert-rules.yml', 'utf8')) as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
+    expect(rules.groups[0]?.rules.map((rule) => rule.alert)).toEqual([
+      'ClearTelemetryRunHolding',
+      'ClearTelemetryOutboxNotDraining',
+    ]);
     for (const [file, exprs] of [
       ['docs/grafana-dashboard.json', dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr))],
       ['docs/alert-rules.yml', rules.groups.flatMap((group) => group.rules.map((rule) => rule.expr))],

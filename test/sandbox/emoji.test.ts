@@ -13,8 +13,14 @@ function sources(dir: string): string[] {
 describe('the sandbox page', () => {
   it('draws every emoji the app writes, instead of printing its :code:', () => {
     const page = readFileSync(join(PROJECT_ROOT, 'sandbox/page/page.js'), 'utf8');
-    const drawn = new Set([...(/const EMOJI = \{([^}]*)\}/.exec(page)?.[1] ?? '').matchAll(/(\w+):/g)].map((match) => match[1]));
-    const written = new Set([...sources('src'), ...sources('commands')].flatMap((text) => [...text.matchAll(/(?<![\w:]):([a-z_]+):(?![\w:])/g)].map((match) => match[1])));
+    const drawn = new Set(
+      [...(/const EMOJI = \{([^}]*)\}/.exec(page)?.[1] ?? '').matchAll(/(\w+):/g)].map((match) => match[1]),
+    );
+    const written = new Set(
+      [...sources('src'), ...sources('commands')].flatMap((text) =>
+        [...text.matchAll(/(?<![\w:]):([a-z_]+):(?![\w:])/g)].map((match) => match[1]),
+      ),
+    );
     expect(written.size).toBeGreaterThan(5);
     expect([...written].filter((name) => !drawn.has(name))).toEqual([]);
   });

@@ -14,7 +14,9 @@ describe.skipIf(!haveBrowser)('the sandbox, in HTTP mode', () => {
     await requestMessage(page).locator('.block.header', { hasText: 'Clear telemetry: approval needed' }).waitFor();
     await as(page, 'UBOB');
     await clickButton(page, 'Approve and delete', 'Delete');
-    await requestMessage(page).locator('.block.header', { hasText: 'Clear telemetry: done' }).waitFor({ timeout: 30_000 });
+    await requestMessage(page)
+      .locator('.block.header', { hasText: 'Clear telemetry: done' })
+      .waitFor({ timeout: 30_000 });
     expect(await ledgerRow(ctx.db.client, 1)).toMatchObject({ state: 'succeeded', deleted_count: 20_000 });
     await eventually(async () => expect(await pendingCount(page)).toBe(0));
     await page.getByTestId('connection').getByText('HTTP mode').waitFor();

@@ -115,7 +115,9 @@ describe('a sandbox started after one was killed', () => {
 
       const second = sandbox();
       await second.waitFor(/refused/);
-      expect(second.output().stdout).toContain(`refused: another sandbox (pid ${first.child.pid}) is running from this folder: stop it first (Ctrl-C in its terminal), or use its page`);
+      expect(second.output().stdout).toContain(
+        `refused: another sandbox (pid ${first.child.pid}) is running from this folder: stop it first (Ctrl-C in its terminal), or use its page`,
+      );
       expect(alive(app)).toBe(true);
 
       await killed(first);
@@ -126,13 +128,17 @@ describe('a sandbox started after one was killed', () => {
       expect(alive(app)).toBe(false);
       third.child.kill('SIGTERM');
       const ended = await third.done;
-      expect({ code: ended.code, signal: ended.signal, stderr: ended.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+      expect({ code: ended.code, signal: ended.signal, stderr: ended.stderr }).toEqual({
+        code: 0,
+        signal: null,
+        stderr: '',
+      });
     } finally {
       await db.drop();
     }
   }, 120_000);
 
-  it('leaves a process alone that only has the app\'s pid file', async () => {
+  it("leaves a process alone that only has the app's pid file", async () => {
     const place = await folder();
     const innocent = bystander();
     await writeFile(join(place, 'app.pid'), String(innocent));

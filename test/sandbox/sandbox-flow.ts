@@ -48,7 +48,9 @@ export function useSandbox(mode: 'socket' | 'http'): SandboxContext {
     ctx.browser = await launchBrowser();
   }, 90_000);
   beforeEach(async () => {
-    await ctx.db.client.query('truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice restart identity');
+    await ctx.db.client.query(
+      'truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice restart identity',
+    );
     await truncateWebhooks(ctx.db.client);
     await seedWebhooks(ctx.db.client, 40_000, 20_000);
     ctx.sandbox.standIn.messages.clear();
@@ -80,7 +82,10 @@ export async function type(page: Page, text: string): Promise<void> {
 
 /** The channel message whose header is `title` (the request message keeps its ts through every edit). */
 export function requestMessage(page: Page) {
-  return page.locator('[data-testid=message]').filter({ has: page.locator('.block.header') }).last();
+  return page
+    .locator('[data-testid=message]')
+    .filter({ has: page.locator('.block.header') })
+    .last();
 }
 
 /** Clicks a button on the request message, and, when it asks, confirms in the dialog. */

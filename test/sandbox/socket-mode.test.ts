@@ -22,7 +22,10 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     await shot(page, '01-preview');
 
     await clickButton(page, 'Approve and delete', 'Delete');
-    await page.getByTestId('ephemeral').filter({ hasText: 'You asked for this purge, so another approver must confirm it.' }).waitFor();
+    await page
+      .getByTestId('ephemeral')
+      .filter({ hasText: 'You asked for this purge, so another approver must confirm it.' })
+      .waitFor();
     await shot(page, '02-requester-refused');
     expect(await ledgerRow(ctx.db.client, 1)).toMatchObject({ state: 'awaiting_approval' });
 
@@ -32,12 +35,19 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     await clickButton(page, 'Approve and delete', 'Delete');
     await header('Clear telemetry: deleting').waitFor();
     // A progress edit mid-run (edits are 2.5 s apart).
-    await requestMessage(page).getByText(/^[1-9]\d?\.\d%$/).waitFor({ timeout: 20_000 });
+    await requestMessage(page)
+      .getByText(/^[1-9]\d?\.\d%$/)
+      .waitFor({ timeout: 20_000 });
     await shot(page, '03-deleting');
-    if (process.env.SANDBOX_SCREENSHOT === 'docs') await page.screenshot({ path: resolve(import.meta.dirname, '../../docs/sandbox.png') });
+    if (process.env.SANDBOX_SCREENSHOT === 'docs')
+      await page.screenshot({ path: resolve(import.meta.dirname, '../../docs/sandbox.png') });
 
     await header('Clear telemetry: done').waitFor({ timeout: 30_000 });
-    expect(await ledgerRow(ctx.db.client, 1)).toMatchObject({ state: 'succeeded', deleted_count: 20_000, approver_id: 'UBOB' });
+    expect(await ledgerRow(ctx.db.client, 1)).toMatchObject({
+      state: 'succeeded',
+      deleted_count: 20_000,
+      approver_id: 'UBOB',
+    });
     await requestMessage(page).getByTestId('replies').filter({ hasText: '3 replies' }).waitFor();
     await requestMessage(page).getByTestId('replies').click();
     const thread = page.getByTestId('thread');
@@ -54,7 +64,10 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     const live = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/healthz`);
     expect([live.status, await live.json()]).toEqual([200, { status: 'ok' }]);
     const ready = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/readyz`);
-    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok', migrations: 'ok', slack: 'ok' } }]);
+    expect([ready.status, await ready.json()]).toEqual([
+      200,
+      { status: 'ready', checks: { database: 'ok', migrations: 'ok', slack: 'ok' } },
+    ]);
     const metrics = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^clear_telemetry_run_in_progress\{request_id=""\} 0$/m);
@@ -81,7 +94,7 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     expect(ctx.sandbox.standIn.messages.size).toBe(0);
   });
 
-  it('cancels on the requester\'s click', async () => {
+  it("cancels on the requester's click", async () => {
     const { page } = ctx;
     await type(page, '/clear-telemetry --status ERROR');
     await header('Clear telemetry: approval needed').waitFor();
@@ -100,7 +113,9 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     const stopped = await waitForState(ctx.db.client, 1, 'stopped');
     expect(stopped.deleted_count).toBeLessThan(20_000);
     await header('Clear telemetry: stopped').waitFor();
-    await requestMessage(page).getByText(/Run \/clear-telemetry again to delete the remaining/).waitFor();
+    await requestMessage(page)
+      .getByText(/Run \/clear-telemetry again to delete the remaining/)
+      .waitFor();
     expect((await countByStatus(ctx.db.client)).PENDING).toBe(20_000 - stopped.deleted_count);
     await shot(page, '08-stopped');
   });

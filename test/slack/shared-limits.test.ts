@@ -12,7 +12,12 @@ const connections: Bottleneck.IORedisConnection[] = [];
 
 /** Redis is optional on a laptop (the test is skipped, saying why) and required in CI. */
 async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   probe.on('error', () => undefined);
   try {
     await probe.connect();
@@ -24,7 +29,8 @@ async function redisAnswers(): Promise<boolean> {
   }
 }
 const redis = await redisAnswers();
-if (!redis && !process.env.CI) console.log(`Skipping the shared Slack limits test: no Redis at ${REDIS_URL} (set TEST_REDIS_URL; CI requires it).`);
+if (!redis && !process.env.CI)
+  console.log(`Skipping the shared Slack limits test: no Redis at ${REDIS_URL} (set TEST_REDIS_URL; CI requires it).`);
 
 afterAll(async () => {
   await Promise.all(connections.map((connection) => connection.disconnect()));
@@ -34,12 +40,22 @@ afterAll(async () => {
 function replica(): SlackGateway {
   const connection = new Bottleneck.IORedisConnection({ client: new Redis(REDIS_URL) });
   connections.push(connection);
-  const client = new WebClient('xoxb-test', { slackApiUrl: SLACK_API_URL, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
-  return new SlackGateway(client, { limits: { ...TEST_LIMITS, postSpacingMs: 250 }, log: createLog('silent'), outbox: null, owner: 'test', connection });
+  const client = new WebClient('xoxb-test', {
+    slackApiUrl: SLACK_API_URL,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+  return new SlackGateway(client, {
+    limits: { ...TEST_LIMITS, postSpacingMs: 250 },
+    log: createLog('silent'),
+    outbox: null,
+    owner: 'test',
+    connection,
+  });
 }
 
 describe.skipIf(!redis && !process.env.CI)('REDIS_URL: Slack limits shared by replicas', () => {
-  it('keeps posts to one channel a second apart (here 250 ms) across two processes\' gateways', async () => {
+  it("keeps posts to one channel a second apart (here 250 ms) across two processes' gateways", async () => {
     const slack = new FakeSlack();
     const [a, b] = [replica(), replica()];
     const channel = `CSHARED${Date.now()}`;

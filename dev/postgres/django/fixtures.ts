@@ -18,5 +18,7 @@ export function seedWebhooksSql(rows: number, pending: number): string {
   if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(pending) || rows < 0 || pending < 0) {
     throw new RangeError(`rows and pending must be whole numbers (got ${rows}, ${pending})`);
   }
-  return readFileSync(`${HERE}/seed-webhooks.sql`, 'utf8').replace(/:(rows|pending)\b/g, (_, name: string) => String(name === 'rows' ? rows : pending));
+  return readFileSync(`${HERE}/seed-webhooks.sql`, 'utf8').replace(/:(rows|pending)\b/g, (_, name: string) =>
+    String(name === 'rows' ? rows : pending),
+  );
 }

@@ -20,7 +20,10 @@ export const PurgeRequest = defineEntity({
   properties: {
     id: p.integer().primary().autoincrement(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     source: p.string(),
     /** A purge, or a restore of an archived purge's rows (`restoreOf`). */
     kind: p.string().default('purge'),

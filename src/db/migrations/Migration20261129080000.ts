@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261129080000 extends Migration {
-
   override async up(): Promise<void> {
     this.addSql(`alter table "clear_telemetry_request"
       add column "cutoff_before" timestamptz null,
@@ -18,5 +17,4 @@ export class Migration20261129080000 extends Migration {
       drop column "cutoff_before", drop column "cutoff_applies_to", drop column "cutoff_age_s", drop column "cutoff_source",
       drop column "kept_count", drop column "row_limit", drop column "over_cap";`);
   }
-
 }

@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261129120000 extends Migration {
-
   override async up(): Promise<void> {
     this.addSql(`alter table "clear_telemetry_request" add column "archive" boolean not null default false,
       add column "archive_days" integer null, add column "archive_bytes" bigint null,
@@ -21,8 +20,8 @@ export class Migration20261129120000 extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(`drop table "clear_telemetry_archive";`);
-    this.addSql(`alter table "clear_telemetry_request" drop column "archive", drop column "archive_days", drop column "archive_bytes",
+    this
+      .addSql(`alter table "clear_telemetry_request" drop column "archive", drop column "archive_days", drop column "archive_bytes",
       drop column "kind", drop column "restore_of", drop column "skipped_count";`);
   }
-
 }

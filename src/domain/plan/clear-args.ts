@@ -147,7 +147,7 @@ function parseStatus(value: string | undefined): StatusFilter {
 
 function parseBatchSize(value: string | undefined): number {
   const range = `a whole number from 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')}`;
-  if (value === undefined || value.startsWith('-') && !/^-\d+$/.test(value)) {
+  if (value === undefined || (value.startsWith('-') && !/^-\d+$/.test(value))) {
     throw new UsageError(`--batch-size needs a value: ${range}.`);
   }
   const size = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -167,21 +167,37 @@ const SUBCOMMAND_FLAGS: Record<Exclude<Subcommand, 'purge'>, OptionName[]> = {
 };
 
 /** `status` takes no flags; `history` takes --limit (at most HISTORY_MAX) and --json; `restore` a request id. */
-function subcommandArgs(command: Exclude<Subcommand, 'purge'>, seen: ReadonlyMap<OptionName, string | undefined>, help: boolean): ClearArgs {
+function subcommandArgs(
+  command: Exclude<Subcommand, 'purge'>,
+  seen: ReadonlyMap<OptionName, string | undefined>,
+  help: boolean,
+): ClearArgs {
   const stray = [...seen.keys()].find((name) => !SUBCOMMAND_FLAGS[command].includes(name));
   if (stray) throw new UsageError(`${flag(stray)} does not apply to ${command}.`);
   const limit = seen.has('limit') ? parseLimit(seen.get('limit')) : HISTORY_DEFAULT;
-  if (limit > HISTORY_MAX) throw new UsageError(`history shows at most ${HISTORY_MAX} requests (got --limit ${limit}).`);
+  if (limit > HISTORY_MAX)
+    throw new UsageError(`history shows at most ${HISTORY_MAX} requests (got --limit ${limit}).`);
   const requestId = command === 'restore' && !help ? parseRequestId(seen.get('request')) : null;
   // A purge's defaults for the rest: the subcommands read none of them.
-  return { ...parseClearArgs([]), command, json: seen.has('json'), limit, requestId, dryRun: seen.has('dry-run'), force: seen.has('force'), help };
+  return {
+    ...parseClearArgs([]),
+    command,
+    json: seen.has('json'),
+    limit,
+    requestId,
+    dryRun: seen.has('dry-run'),
+    force: seen.has('force'),
+    help,
+  };
 }
 
 /** `restore 12`, `restore #12` or `restore --request 12`. */
 function parseRequestId(value: string | undefined): number {
   const id = value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(id) || id < 1) {
-    throw new UsageError(`restore needs the number of an archived purge, for example restore --request 12${value === undefined ? '' : ` (got '${value}')`}.`);
+    throw new UsageError(
+      `restore needs the number of an archived purge, for example restore --request 12${value === undefined ? '' : ` (got '${value}')`}.`,
+    );
   }
   return id;
 }
@@ -193,7 +209,9 @@ function parseAge(value: string | undefined): number {
   const match = value === undefined ? null : /^(\d{1,6})(s|m|h|d)?$/.exec(value.toLowerCase());
   const amount = Number(match?.[1]);
   if (!match || (amount > 0 && !match[2])) {
-    throw new UsageError(`--older-than needs an age such as 30m, 6h or 7d, or 0 for every row${value === undefined ? '' : ` (got '${value}')`}.`);
+    throw new UsageError(
+      `--older-than needs an age such as 30m, 6h or 7d, or 0 for every row${value === undefined ? '' : ` (got '${value}')`}.`,
+    );
   }
   return amount * (match[2] ? AGE_UNITS[match[2] as keyof typeof AGE_UNITS] : 0);
 }
@@ -201,7 +219,9 @@ function parseAge(value: string | undefined): number {
 function parseLimit(value: string | undefined): number {
   const limit = value !== undefined && /^\d{1,12}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new UsageError(`--limit must be a whole number of rows, at least 1${value === undefined ? '' : ` (got '${value}')`}.`);
+    throw new UsageError(
+      `--limit must be a whole number of rows, at least 1${value === undefined ? '' : ` (got '${value}')`}.`,
+    );
   }
   return limit;
 }

@@ -5,7 +5,6 @@ import type { PaceSettings } from '../run/batch-pacer.js';
 import type { AgeCutoff, Census, PurgeMethod, StatusCensus, WebhookQueue } from '../ports.js';
 import { WEBHOOK_STATUSES, type StatusFilter } from './webhook-statuses.js';
 
-
 export interface StatusSummary {
   rows: { status: string; count: number }[];
   total: number;
@@ -109,14 +108,27 @@ export async function planPurge(
   const plan = makePlan(await census(cutoff), request, policy, now, cutoff);
   const limit = request.limit ?? null;
   if (limit === null || plan.matching <= limit || plan.firstId === null || plan.watermark === null) return plan;
-  const first = await queue.firstRows({ status: plan.status, fromId: plan.firstId, toId: plan.watermark, n: limit, snapshot: plan.snapshot, cutoff });
+  const first = await queue.firstRows({
+    status: plan.status,
+    fromId: plan.firstId,
+    toId: plan.watermark,
+    n: limit,
+    snapshot: plan.snapshot,
+    cutoff,
+  });
   // Fewer rows than the census counted are left (some went meanwhile): the whole set is within the limit.
   if (first === null) return plan;
   return withWatermark(plan, first, limit, request, policy);
 }
 
 /** The plan cut at the `limit`th row: the rows above `lastId` are out of it. */
-function withWatermark(plan: Plan, { lastId, newest }: { lastId: number; newest: Date }, limit: number, request: PlanRequest, policy: PlanPolicy): Plan {
+function withWatermark(
+  plan: Plan,
+  { lastId, newest }: { lastId: number; newest: Date },
+  limit: number,
+  request: PlanRequest,
+  policy: PlanPolicy,
+): Plan {
   const { method, reason } = chooseMethod(limit, request, policy);
   const batches = plannedBatches({ method, matching: limit, batchSize: plan.batchSize });
   return {
@@ -141,22 +153,34 @@ function withWatermark(plan: Plan, { lastId, newest }: { lastId: number; newest:
 export const ESTIMATED_ROWS_PER_SECOND = 100_000;
 
 export function makePlan(
-  { statuses, snapshot, cutoff: censusCutoff, replicaLagHidden = false, tableBytes = null, tableRowVersions = null }: Census,
+  {
+    statuses,
+    snapshot,
+    cutoff: censusCutoff,
+    replicaLagHidden = false,
+    tableBytes = null,
+    tableRowVersions = null,
+  }: Census,
   request: PlanRequest,
   policy: PlanPolicy,
   now: Date,
   cutoff: PlanCutoff | null = planCutoff(request, policy, now),
 ): Plan {
-  if ((censusCutoff?.before.getTime() ?? null) !== (cutoff?.before.getTime() ?? null) || censusCutoff?.appliesTo !== cutoff?.appliesTo) {
-    throw new Error('the census was taken with another age cut-off than the plan\'s');
+  if (
+    (censusCutoff?.before.getTime() ?? null) !== (cutoff?.before.getTime() ?? null) ||
+    censusCutoff?.appliesTo !== cutoff?.appliesTo
+  ) {
+    throw new Error("the census was taken with another age cut-off than the plan's");
   }
   const ofStatus = statuses.filter((row) => request.status === 'ALL' || row.status === request.status);
   const matchingRows = ofStatus.filter((row) => row.count > row.young);
   const matching = sum(matchingRows.map((row) => row.count - row.young));
   const kept = sum(ofStatus.map((row) => row.young));
   const { method, reason } = chooseMethod(matching, request, policy);
-  const watermark = matchingRows.length > 0 ? Math.max(...matchingRows.map((row) => row.eligibleMaxId ?? row.maxId)) : null;
-  const firstId = matchingRows.length > 0 ? Math.min(...matchingRows.map((row) => row.eligibleMinId ?? row.minId)) : null;
+  const watermark =
+    matchingRows.length > 0 ? Math.max(...matchingRows.map((row) => row.eligibleMaxId ?? row.maxId)) : null;
+  const firstId =
+    matchingRows.length > 0 ? Math.min(...matchingRows.map((row) => row.eligibleMinId ?? row.minId)) : null;
   const batches = plannedBatches({ method, matching, batchSize: request.batchSize });
   return {
     status: request.status,
@@ -179,7 +203,10 @@ export function makePlan(
     batches,
     estimatedMs: estimateMs(matching, batches, method, policy),
     plannedAt: now,
-    undo: planUndo(request.archive, policy, matching, { bytes: tableBytes, rows: Math.max(tableRowVersions ?? 0, sum(statuses.map((row) => row.count))) }),
+    undo: planUndo(request.archive, policy, matching, {
+      bytes: tableBytes,
+      rows: Math.max(tableRowVersions ?? 0, sum(statuses.map((row) => row.count))),
+    }),
   };
 }
 
@@ -188,11 +215,18 @@ export function makePlan(
  * Large sets go in bounded batches: each transaction stays short, progress is visible and a stop
  * takes effect within one batch. The Django command did the reverse (README, "How the method is chosen").
  */
-function chooseMethod(matching: number, request: Pick<PlanRequest, 'useCursor' | 'batchSize'>, policy: PlanPolicy): { method: PurgeMethod; reason: string } {
+function chooseMethod(
+  matching: number,
+  request: Pick<PlanRequest, 'useCursor' | 'batchSize'>,
+  policy: PlanPolicy,
+): { method: PurgeMethod; reason: string } {
   if (request.useCursor) return { method: 'native', reason: '--use-cursor asks for one statement' };
   const limit = formatCount(policy.nativeMaxRows);
   if (matching <= policy.nativeMaxRows) {
-    return { method: 'native', reason: `${formatCount(matching)} rows is at most ${limit}, so one short statement is enough` };
+    return {
+      method: 'native',
+      reason: `${formatCount(matching)} rows is at most ${limit}, so one short statement is enough`,
+    };
   }
   return {
     method: 'batch',
@@ -204,13 +238,17 @@ function chooseMethod(matching: number, request: Pick<PlanRequest, 'useCursor' |
 export function summarize(census: readonly StatusCensus[]): StatusSummary {
   const counts = new Map<string, number>(WEBHOOK_STATUSES.map((status) => [status, 0]));
   for (const row of census) counts.set(row.status, row.count);
-  const rows = [...counts].map(([status, count]) => ({ status, count })).sort((a, b) => a.status.localeCompare(b.status));
+  const rows = [...counts]
+    .map(([status, count]) => ({ status, count }))
+    .sort((a, b) => a.status.localeCompare(b.status));
   return { rows, total: sum(rows.map((row) => row.count)) };
 }
 
 /** The plan's batch count, an estimate for batches: one statement is one batch. */
 export function plannedBatches(plan: Pick<Plan, 'method' | 'matching' | 'batchSize'>): number {
-  return plan.method === 'native' ? Math.min(1, plan.matching) : estimateBatches(plan.matching, firstBatchRows(plan.batchSize), plan.batchSize);
+  return plan.method === 'native'
+    ? Math.min(1, plan.matching)
+    : estimateBatches(plan.matching, firstBatchRows(plan.batchSize), plan.batchSize);
 }
 
 /**

@@ -63,12 +63,14 @@ export class SharedCensus {
 
   /** Keeps the newest census, and others only while they may still be reused (one key per cut-off second). */
   private remember(key: string, entry: { at: number; census: Census }): void {
-    for (const [other, kept] of this.last) if (this.clock() - kept.at > this.options.reuseForMs) this.last.delete(other);
+    for (const [other, kept] of this.last)
+      if (this.clock() - kept.at > this.options.reuseForMs) this.last.delete(other);
     this.last.set(key, entry);
   }
 
   private async join(census: Promise<Census>): Promise<Census> {
-    if (this.waiting >= this.options.maxWaiting) throw new BusyError('Many previews are being made right now; try again in a few seconds.');
+    if (this.waiting >= this.options.maxWaiting)
+      throw new BusyError('Many previews are being made right now; try again in a few seconds.');
     this.waiting += 1;
     try {
       return await census;

@@ -3,9 +3,7 @@
  * the variable is unset. Group membership is looked up through a function the caller passes in.
  */
 export type AccessList =
-  | { kind: 'anyone' }
-  | { kind: 'nobody' }
-  | { kind: 'list'; users: readonly string[]; groups: readonly string[] };
+  { kind: 'anyone' } | { kind: 'nobody' } | { kind: 'list'; users: readonly string[]; groups: readonly string[] };
 
 export type GroupMembers = (groupId: string) => Promise<ReadonlySet<string>>;
 

@@ -31,13 +31,19 @@ export function checkApproval(request: PurgeRequestRecord, clicker: Clicker, now
       `This purge is over the cap of ${formatCount(request.plan.overCap)} rows (CLEAR_TELEMETRY_MAX_ROWS), so only a break-glass user (CLEAR_TELEMETRY_BREAK_GLASS) can approve it.`,
     );
   }
-  if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.', { onlyApprovers: 'approve' });
+  if (!clicker.isApprover)
+    throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.', {
+      onlyApprovers: 'approve',
+    });
   return { selfApproved: false };
 }
 
 /** Resume: only an approver continues an interrupted or failed run. */
 export function checkResume(clicker: Clicker): void {
-  if (!clicker.isApprover) throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can resume a purge.', { onlyApprovers: 'resume' });
+  if (!clicker.isApprover)
+    throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can resume a purge.', {
+      onlyApprovers: 'resume',
+    });
 }
 
 /** Stop, Pause and Continue: the requester or an approver. */
@@ -61,7 +67,10 @@ export function isExpired(request: PurgeRequestRecord, now: Date): boolean {
 
 function checkStillOpen(request: PurgeRequestRecord, now: Date): void {
   if (request.state !== 'awaiting_approval') {
-    throw new AlreadyDecidedError(`Nothing to do: request #${request.id} is ${request.state}.`, { decided: { lead: 'Nothing to do', request } });
+    throw new AlreadyDecidedError(`Nothing to do: request #${request.id} is ${request.state}.`, {
+      decided: { lead: 'Nothing to do', request },
+    });
   }
-  if (isExpired(request, now)) throw new ExpiredError(`This request expired at ${formatTimestamp(request.expiresAt ?? now)}.`);
+  if (isExpired(request, now))
+    throw new ExpiredError(`This request expired at ${formatTimestamp(request.expiresAt ?? now)}.`);
 }

@@ -42,7 +42,10 @@ export interface PurgeRequestRecord {
 }
 
 /** What a new request needs; the ledger fills in the rest. */
-export type NewPurgeRequest = Pick<PurgeRequestRecord, 'source' | 'plan' | 'force' | 'useCursor' | 'requesterId' | 'teamId' | 'channelId' | 'expiresAt'> &
+export type NewPurgeRequest = Pick<
+  PurgeRequestRecord,
+  'source' | 'plan' | 'force' | 'useCursor' | 'requesterId' | 'teamId' | 'channelId' | 'expiresAt'
+> &
   Partial<Pick<PurgeRequestRecord, 'kind' | 'restoreOf'>>;
 
 export type EndState = 'succeeded' | 'stopped' | 'failed' | 'interrupted';
@@ -62,10 +65,13 @@ export interface RunAccount {
 
 export function runAccount(request: PurgeRequestRecord): RunAccount {
   const started = (request.startedAt ?? request.createdAt).getTime();
-  const spanMs = (request.finishedAt ?? request.heartbeatAt ?? request.startedAt ?? request.createdAt).getTime() - started;
+  const spanMs =
+    (request.finishedAt ?? request.heartbeatAt ?? request.startedAt ?? request.createdAt).getTime() - started;
   return {
-    endState: (['succeeded', 'stopped', 'failed', 'interrupted'] as const).find((state) => state === request.state) ?? 'failed',
-    method: request.methodUsed === 'native' || request.methodUsed === 'batch' ? request.methodUsed : request.plan.method,
+    endState:
+      (['succeeded', 'stopped', 'failed', 'interrupted'] as const).find((state) => state === request.state) ?? 'failed',
+    method:
+      request.methodUsed === 'native' || request.methodUsed === 'batch' ? request.methodUsed : request.plan.method,
     deleted: request.position.deleted,
     batches: request.position.batches,
     durationMs: request.activeMs > 0 ? request.activeMs : spanMs,

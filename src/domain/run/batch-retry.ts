@@ -40,7 +40,10 @@ export class BatchRetry {
     if (isConnectionProblem(error)) {
       if (++this.connection > this.limits.connectionRetries) throw error;
       const waitMs = Math.min(10_000, 500 * 2 ** (this.connection - 1));
-      return { waitMs, reason: `the database connection dropped; retrying in ${formatDuration(waitMs)} (attempt ${this.connection})` };
+      return {
+        waitMs,
+        reason: `the database connection dropped; retrying in ${formatDuration(waitMs)} (attempt ${this.connection})`,
+      };
     }
     throw error;
   }

@@ -84,7 +84,8 @@ export class BatchSizer {
     this.density = clampDensity(rows > 0 ? rows / span : this.density / 2);
     const before = this.rows;
     if (durationMs > targetMs * 1.5) this.rows = Math.max(min, Math.floor((this.rows * targetMs) / durationMs));
-    else if (durationMs < targetMs * 0.8) this.rows = Math.min(max, Math.ceil(this.rows * Math.min(2, targetMs / Math.max(durationMs, 1))));
+    else if (durationMs < targetMs * 0.8)
+      this.rows = Math.min(max, Math.ceil(this.rows * Math.min(2, targetMs / Math.max(durationMs, 1))));
     if (this.rows < before) {
       return `batch size lowered to ${formatCount(this.rows)} rows after a batch took ${formatDuration(durationMs)} (target ${formatDuration(targetMs)})`;
     }

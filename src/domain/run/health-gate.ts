@@ -59,13 +59,18 @@ export class HealthGate {
     }
     if (now - this.lastProbe >= PROBE_EVERY_MS) {
       this.lastProbe = now;
-      const [vacuum, replicas] = await Promise.all([this.probe.vacuumRunning().catch(() => false), this.probe.replicas().catch(() => [])]);
+      const [vacuum, replicas] = await Promise.all([
+        this.probe.vacuumRunning().catch(() => false),
+        this.probe.replicas().catch(() => []),
+      ]);
       this.vacuum = vacuum;
       this.behind = replicas.find((replica) => this.isBehind(replica)) ?? null;
     }
     if (this.behind) return { cause: 'replica-lag', text: this.replicaReason(this.behind, now) };
     this.replicaHold = null;
-    return this.vacuum ? { cause: 'vacuum', text: 'VACUUM is running on assignments_learnpackwebhook; waiting for it to finish' } : null;
+    return this.vacuum
+      ? { cause: 'vacuum', text: 'VACUUM is running on assignments_learnpackwebhook; waiting for it to finish' }
+      : null;
   }
 
   /**
@@ -74,7 +79,9 @@ export class HealthGate {
    * catch that.
    */
   private isBehind(replica: ReplicaLag): boolean {
-    return (replica.lagMs ?? 0) > this.settings.maxReplicaLagMs || (replica.lagBytes ?? 0) > this.settings.maxReplicaLagBytes;
+    return (
+      (replica.lagMs ?? 0) > this.settings.maxReplicaLagMs || (replica.lagBytes ?? 0) > this.settings.maxReplicaLagBytes
+    );
   }
 
   private replicaReason(replica: ReplicaLag, now: number): string {
@@ -84,7 +91,10 @@ export class HealthGate {
       const how = overTime
         ? `${formatDuration(replica.lagMs ?? 0)} behind (limit ${formatAge(maxReplicaLagMs)})`
         : `${formatBytes(replica.lagBytes ?? 0)} of WAL behind (limit ${formatBytes(maxReplicaLagBytes)})`;
-      this.replicaHold = { name: replica.name, text: `replica \`${replica.name}\` is ${how}, since ${formatTimestamp(new Date(now))}` };
+      this.replicaHold = {
+        name: replica.name,
+        text: `replica \`${replica.name}\` is ${how}, since ${formatTimestamp(new Date(now))}`,
+      };
     }
     return this.replicaHold.text;
   }

@@ -11,12 +11,15 @@ export function startHeartbeat(
   requestId: number,
   onLost: () => void,
 ): () => void {
-  const timer = setInterval(() => {
-    deps.ledger.heartbeat(requestId, deps.runnerId).then(
-      (mine) => mine || onLost(),
-      (error: unknown) => deps.log.warn({ requestId, err: error }, 'heartbeat failed'),
-    );
-  }, Math.max(250, deps.staleAfterMs / 3));
+  const timer = setInterval(
+    () => {
+      deps.ledger.heartbeat(requestId, deps.runnerId).then(
+        (mine) => mine || onLost(),
+        (error: unknown) => deps.log.warn({ requestId, err: error }, 'heartbeat failed'),
+      );
+    },
+    Math.max(250, deps.staleAfterMs / 3),
+  );
   return () => clearInterval(timer);
 }
 

@@ -17,7 +17,20 @@ interface RunSoFar {
 
 /** Progress at a position: the one derivation, for a run under way and for one about to start or resume. */
 export function progressAt(plan: Plan, position: PurgePosition, run?: RunSoFar): PurgeProgress {
-  const { method, batchSize, elapsedMs, deletedHere, lastBatchMs, maxRowsPerSecond = 0 } = run ?? { method: plan.method, batchSize: firstBatchRows(plan.batchSize), elapsedMs: 0, deletedHere: 0, lastBatchMs: 0 };
+  const {
+    method,
+    batchSize,
+    elapsedMs,
+    deletedHere,
+    lastBatchMs,
+    maxRowsPerSecond = 0,
+  } = run ?? {
+    method: plan.method,
+    batchSize: firstBatchRows(plan.batchSize),
+    elapsedMs: 0,
+    deletedHere: 0,
+    lastBatchMs: 0,
+  };
   const { deleted, batches, lastId } = position;
   const total = Math.max(plan.matching, deleted);
   const rowsPerSecond = elapsedMs > 0 ? (deletedHere * 1_000) / elapsedMs : 0;

@@ -15,7 +15,6 @@ export interface PurgeSettings extends PaceSettings, RetryLimits {
   minBatchSize: number;
 }
 
-
 export type PurgeEvent =
   | ({ type: 'progress' } & PurgeProgress)
   | { type: 'fallback'; reason: string }
@@ -34,7 +33,6 @@ export interface PurgeOutcome {
   error: Error | null;
 }
 
-
 export interface PurgeOptions {
   signal?: AbortSignal;
   /** Awaited after every batch: a slow listener slows the run, so keep it cheap. */
@@ -51,7 +49,12 @@ export interface PurgeOptions {
  * Deletes exactly what the plan describes: rows of the planned status with `id <= watermark`.
  * Never throws for a database failure: the outcome says what was deleted before it.
  */
-export async function purge(plan: Plan, queue: WebhookQueue, settings: PurgeSettings, options: PurgeOptions = {}): Promise<PurgeOutcome> {
+export async function purge(
+  plan: Plan,
+  queue: WebhookQueue,
+  settings: PurgeSettings,
+  options: PurgeOptions = {},
+): Promise<PurgeOutcome> {
   const run = new PurgeRun(plan, queue, settings, options);
   return run.execute();
 }
@@ -76,7 +79,12 @@ class PurgeRun {
     this.clock = options.clock ?? Date.now;
     this.startedAt = this.clock();
     this.pacer = new BatchPacer(settings);
-    this.sizer = new BatchSizer({ max: plan.batchSize, min: Math.min(settings.minBatchSize, plan.batchSize), targetMs: settings.targetBatchMs, density: planDensity(plan) });
+    this.sizer = new BatchSizer({
+      max: plan.batchSize,
+      min: Math.min(settings.minBatchSize, plan.batchSize),
+      targetMs: settings.targetBatchMs,
+      density: planDensity(plan),
+    });
     this.position = options.resumeFrom ?? { lastId: null, deleted: 0, batches: 0 };
     this.resumedDeleted = this.position.deleted;
     this.method = options.resumeFrom ? 'batch' : plan.method;
@@ -102,7 +110,14 @@ class PurgeRun {
     if (this.options.signal?.aborted) return false;
     const started = this.clock();
     try {
-      const deleted = await this.queue.deleteAll({ status, watermark, snapshot: this.plan.snapshot, cutoff: this.plan.cutoff, timeouts: this.settings.nativeTimeouts, checkpoint: this.options.checkpoint });
+      const deleted = await this.queue.deleteAll({
+        status,
+        watermark,
+        snapshot: this.plan.snapshot,
+        cutoff: this.plan.cutoff,
+        timeouts: this.settings.nativeTimeouts,
+        checkpoint: this.options.checkpoint,
+      });
       this.lastBatchMs = this.clock() - started;
       this.position = { lastId: watermark, deleted, batches: 1 };
       await this.emitProgress();
@@ -136,7 +151,15 @@ class PurgeRun {
       const started = this.clock();
       let deleted: number;
       try {
-        deleted = await this.queue.deleteBatch({ status: this.plan.status, fromId, toId, snapshot: this.plan.snapshot, cutoff: this.plan.cutoff, timeouts: this.settings.batchTimeouts, checkpoint: this.options.checkpoint });
+        deleted = await this.queue.deleteBatch({
+          status: this.plan.status,
+          fromId,
+          toId,
+          snapshot: this.plan.snapshot,
+          cutoff: this.plan.cutoff,
+          timeouts: this.settings.batchTimeouts,
+          checkpoint: this.options.checkpoint,
+        });
       } catch (error) {
         const { waitMs, reason } = retry.next(error);
         await this.options.onEvent?.({ type: 'retry', reason });
@@ -171,7 +194,11 @@ class PurgeRun {
     const { firstId, watermark, matching } = this.plan;
     const covered = this.position.lastId === null || firstId === null ? 0 : this.position.lastId - firstId + 1;
     const density =
-      covered > 0 ? this.position.deleted / covered : firstId !== null && watermark !== null ? matching / (watermark - firstId + 1) : 1;
+      covered > 0
+        ? this.position.deleted / covered
+        : firstId !== null && watermark !== null
+          ? matching / (watermark - firstId + 1)
+          : 1;
     return Math.max(1, Math.round((toId - fromId + 1) * Math.min(1, density)));
   }
 

@@ -117,7 +117,12 @@ export class RequestRunner {
    */
   async sweep(): Promise<void> {
     const { ledger, log, reporter } = this.deps;
-    await interruptStaleRuns({ ledger, log, staleAfterMs: this.deps.run.staleAfterMs, onInterrupted: (request) => reporter.finished(request) });
+    await interruptStaleRuns({
+      ledger,
+      log,
+      staleAfterMs: this.deps.run.staleAfterMs,
+      onInterrupted: (request) => reporter.finished(request),
+    });
     await this.startNextQueued();
   }
 
@@ -152,7 +157,9 @@ export class RequestRunner {
       .catch((error: unknown) => this.deps.log.error({ requestId: id, err: error }, 'run crashed'))
       .finally(() => {
         this.active.delete(id);
-        this.startNextQueued().catch((error: unknown) => this.deps.log.error({ err: error }, 'could not start the next queued request'));
+        this.startNextQueued().catch((error: unknown) =>
+          this.deps.log.error({ err: error }, 'could not start the next queued request'),
+        );
       });
     this.active.set(id, run);
     return run;
@@ -171,7 +178,7 @@ export class RequestRunner {
   /** Without the lock the run still goes: the heartbeat alone then speaks for it, as before. */
   private async holdLiveness(id: number): Promise<(() => Promise<void>) | undefined> {
     return this.deps.liveness?.hold(id).catch((error: unknown) => {
-      this.deps.log.warn({ requestId: id, err: error }, 'could not take the run\'s liveness lock');
+      this.deps.log.warn({ requestId: id, err: error }, "could not take the run's liveness lock");
       return undefined;
     });
   }
@@ -179,13 +186,31 @@ export class RequestRunner {
   private async executeHeld(request: PurgeRequestRecord, resumed: boolean, run: ActiveRun): Promise<void> {
     const { ledger, reporter, log, runnerId } = this.deps;
     const { id } = request;
-    log.info({ requestId: id, method: request.plan.method, matching: request.plan.matching, resumed, from: request.position.lastId }, 'run started');
+    log.info(
+      {
+        requestId: id,
+        method: request.plan.method,
+        matching: request.plan.matching,
+        resumed,
+        from: request.position.lastId,
+      },
+      'run started',
+    );
     reporter.started(request);
 
-    const stopHeartbeat = startHeartbeat({ ledger, log, runnerId, staleAfterMs: this.deps.run.staleAfterMs }, id, () => this.end(run, 'lost'));
+    const stopHeartbeat = startHeartbeat({ ledger, log, runnerId, staleAfterMs: this.deps.run.staleAfterMs }, id, () =>
+      this.end(run, 'lost'),
+    );
     const { slowBatchCooldownMs, maxReplicaLagMs, maxReplicaLagBytes } = this.deps.run;
-    const health = new HealthGate(this.deps.health, { targetBatchMs: this.deps.settings.targetBatchMs, slowBatchCooldownMs, maxReplicaLagMs, maxReplicaLagBytes });
-    const gate = new RunGate(request, { ledger, reporter, log, runnerId, health }, run.stop.signal, (reason) => this.end(run, reason));
+    const health = new HealthGate(this.deps.health, {
+      targetBatchMs: this.deps.settings.targetBatchMs,
+      slowBatchCooldownMs,
+      maxReplicaLagMs,
+      maxReplicaLagBytes,
+    });
+    const gate = new RunGate(request, { ledger, reporter, log, runnerId, health }, run.stop.signal, (reason) =>
+      this.end(run, reason),
+    );
     let outcome: PurgeOutcome;
     try {
       const options = {
@@ -207,8 +232,19 @@ export class RequestRunner {
       log.warn({ requestId: id }, 'run abandoned: another runner owns the request now');
       return;
     }
-    const finished = await retryTransient(() => ledger.finish(id, runnerId, runResult(outcome, run.reason), this.deps.clock()));
-    log.info({ requestId: id, state: finished?.state, deleted: outcome.deleted, durationMs: outcome.durationMs, err: outcome.error ?? undefined }, 'run finished');
+    const finished = await retryTransient(() =>
+      ledger.finish(id, runnerId, runResult(outcome, run.reason), this.deps.clock()),
+    );
+    log.info(
+      {
+        requestId: id,
+        state: finished?.state,
+        deleted: outcome.deleted,
+        durationMs: outcome.durationMs,
+        err: outcome.error ?? undefined,
+      },
+      'run finished',
+    );
     if (!finished) return;
     run.finished = finished;
     reporter.finished(finished);
@@ -217,7 +253,8 @@ export class RequestRunner {
   /** A restore request: the archived purge's rows back, through the same gate, heartbeat and ledger. */
   private async restoreRun(request: PurgeRequestRecord, options: PurgeOptions): Promise<PurgeOutcome> {
     const { archive } = this.deps;
-    if (!archive || request.restoreOf === null) throw new Error(`request #${request.id} is a restore, and this process has no archive to restore from`);
+    if (!archive || request.restoreOf === null)
+      throw new Error(`request #${request.id} is a restore, and this process has no archive to restore from`);
     return restore(request.plan, request.restoreOf, archive, this.deps.settings, options);
   }
 

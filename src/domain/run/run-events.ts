@@ -8,7 +8,12 @@ import type { RunLog, RunReporter, RunResult } from '../run-ports.js';
 export type EndReason = 'stop' | 'shutdown' | 'lost';
 
 /** One engine event of a run: to the reporter (Slack or the terminal), the log, and the health gate. */
-export function reportEvent(deps: { reporter: RunReporter; log: RunLog }, request: PurgeRequestRecord, event: PurgeEvent, health: HealthGate): void {
+export function reportEvent(
+  deps: { reporter: RunReporter; log: RunLog },
+  request: PurgeRequestRecord,
+  event: PurgeEvent,
+  health: HealthGate,
+): void {
   const { reporter, log } = deps;
   switch (event.type) {
     case 'progress':
@@ -21,20 +26,35 @@ export function reportEvent(deps: { reporter: RunReporter; log: RunLog }, reques
       return;
     case 'retry':
     case 'resized':
-      log.warn({ requestId: request.id, reason: event.reason }, event.type === 'retry' ? 'batch retry' : 'batch resized');
+      log.warn(
+        { requestId: request.id, reason: event.reason },
+        event.type === 'retry' ? 'batch retry' : 'batch resized',
+      );
       reporter.note(request, { kind: 'retry', text: event.reason });
   }
 }
 
 /** What the ledger records of a finished run: its end state, position, method and error. */
 export function runResult(outcome: PurgeOutcome, reason: EndReason | null): RunResult {
-  const state = outcome.state === 'completed' ? 'succeeded' : outcome.state === 'failed' ? 'failed' : reason === 'shutdown' ? 'interrupted' : 'stopped';
+  const state =
+    outcome.state === 'completed'
+      ? 'succeeded'
+      : outcome.state === 'failed'
+        ? 'failed'
+        : reason === 'shutdown'
+          ? 'interrupted'
+          : 'stopped';
   return {
     state,
     position: { deleted: outcome.deleted, batches: outcome.batches, lastId: outcome.lastId },
     methodUsed: outcome.method,
     fallbackReason: outcome.fallback,
     activeMs: outcome.durationMs,
-    error: state === 'interrupted' ? 'the process running it was shut down' : outcome.error ? publicMessage(outcome.error) : null,
+    error:
+      state === 'interrupted'
+        ? 'the process running it was shut down'
+        : outcome.error
+          ? publicMessage(outcome.error)
+          : null,
   };
 }

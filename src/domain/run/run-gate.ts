@@ -53,8 +53,13 @@ export class RunGate {
       if (control === undefined) return;
       if (!control || control.state !== 'running' || control.runnerId !== this.deps.runnerId) return this.end('lost');
       if (control.stopRequestedBy) return this.end('stop');
-      const note: RunNote | null = control.pausedBy ? { kind: 'paused', by: control.pausedBy } : hold ? { kind: 'held', ...hold } : null;
-      const reason: string | null = note === null ? null : note.kind === 'paused' ? `paused:${note.by}` : note.kind === 'held' ? note.text : null;
+      const note: RunNote | null = control.pausedBy
+        ? { kind: 'paused', by: control.pausedBy }
+        : hold
+          ? { kind: 'held', ...hold }
+          : null;
+      const reason: string | null =
+        note === null ? null : note.kind === 'paused' ? `paused:${note.by}` : note.kind === 'held' ? note.text : null;
       if (!reason) {
         if (held) reporter.note(this.request, null);
         return;

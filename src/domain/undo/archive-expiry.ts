@@ -10,7 +10,10 @@ export const EXPIRY_BATCHES_PER_TURN = 20;
  * not at all while a purge or a restore runs on the table (the run has the database's attention).
  * Returns how many it removed.
  */
-export async function expireArchives(archive: Pick<ArchiveStore, 'expire'>, ledger: Pick<RequestLedger, 'running'>): Promise<number> {
+export async function expireArchives(
+  archive: Pick<ArchiveStore, 'expire'>,
+  ledger: Pick<RequestLedger, 'running'>,
+): Promise<number> {
   let removed = 0;
   for (let turn = 0; turn < EXPIRY_BATCHES_PER_TURN; turn++) {
     if (await ledger.running()) return removed;

@@ -59,9 +59,12 @@ export async function surveyRestore(
   purgeId: number,
 ): Promise<{ purge: PurgeRequestRecord; survey: ArchiveSurvey } | { refusal: string }> {
   const purge = await ledger.get(purgeId);
-  const survey = purge && purge.kind === 'purge' && purge.plan.undo.kind === 'archive' ? await archive.survey(purgeId) : null;
+  const survey =
+    purge && purge.kind === 'purge' && purge.plan.undo.kind === 'archive' ? await archive.survey(purgeId) : null;
   const refusal = restoreRefusal(purgeId, purge, survey);
-  return refusal === null && purge && survey ? { purge, survey } : { refusal: refusal ?? `request #${purgeId} is not in the ledger.` };
+  return refusal === null && purge && survey
+    ? { purge, survey }
+    : { refusal: refusal ?? `request #${purgeId} is not in the ledger.` };
 }
 
 /**
@@ -97,14 +100,25 @@ export const RESTORE_BATCH_ROWS = 5_000;
  * its own together with the run's position, so it can be stopped and resumed like a purge. The
  * outcome counts restored rows as `deleted` (the ledger's one position); skipped rows are the store's.
  */
-export async function restore(plan: Plan, purgeId: number, store: ArchiveStore, settings: PurgeSettings, options: PurgeOptions): Promise<PurgeOutcome & { skipped: number }> {
+export async function restore(
+  plan: Plan,
+  purgeId: number,
+  store: ArchiveStore,
+  settings: PurgeSettings,
+  options: PurgeOptions,
+): Promise<PurgeOutcome & { skipped: number }> {
   const clock = options.clock ?? Date.now;
   const startedAt = clock();
   const checkpoint = options.checkpoint;
   let position: PurgePosition = options.resumeFrom ?? { lastId: null, deleted: 0, batches: 0 };
   const resumed = position.deleted;
   let skipped = 0;
-  const sizer = new BatchSizer({ max: plan.batchSize, min: Math.min(settings.minBatchSize, plan.batchSize), targetMs: settings.targetBatchMs, density: 1 });
+  const sizer = new BatchSizer({
+    max: plan.batchSize,
+    min: Math.min(settings.minBatchSize, plan.batchSize),
+    targetMs: settings.targetBatchMs,
+    density: 1,
+  });
   const retry = new BatchRetry(settings, sizer);
   const finish = (state: PurgeOutcome['state'], error: Error | null = null) => ({
     state,
@@ -125,7 +139,14 @@ export async function restore(plan: Plan, purgeId: number, store: ArchiveStore, 
       const started = clock();
       let batch: RestoredBatch;
       try {
-        batch = await store.restoreBatch({ purgeId, afterId: position.lastId ?? (plan.firstId ?? 1) - 1, toId: plan.watermark, limit: sizer.rows, timeouts: settings.batchTimeouts, checkpoint });
+        batch = await store.restoreBatch({
+          purgeId,
+          afterId: position.lastId ?? (plan.firstId ?? 1) - 1,
+          toId: plan.watermark,
+          limit: sizer.rows,
+          timeouts: settings.batchTimeouts,
+          checkpoint,
+        });
       } catch (error) {
         const { waitMs, reason } = retry.next(error);
         await options.onEvent?.({ type: 'retry', reason });
@@ -136,11 +157,22 @@ export async function restore(plan: Plan, purgeId: number, store: ArchiveStore, 
       if (batch.seen === 0 || batch.lastArchiveId === null) break;
       const lastBatchMs = clock() - started;
       skipped += batch.seen - batch.restored;
-      position = { lastId: batch.lastArchiveId, deleted: position.deleted + batch.restored, batches: position.batches + 1 };
+      position = {
+        lastId: batch.lastArchiveId,
+        deleted: position.deleted + batch.restored,
+        batches: position.batches + 1,
+      };
       sizer.record(batch.seen, batch.seen, lastBatchMs);
       await options.onEvent?.({
         type: 'progress',
-        ...progressAt({ ...plan, matching: plan.matching - skipped }, position, { method: 'batch', batchSize: sizer.rows, elapsedMs: clock() - startedAt, deletedHere: position.deleted - resumed, lastBatchMs, maxRowsPerSecond: settings.maxRowsPerSecond }),
+        ...progressAt({ ...plan, matching: plan.matching - skipped }, position, {
+          method: 'batch',
+          batchSize: sizer.rows,
+          elapsedMs: clock() - startedAt,
+          deletedHere: position.deleted - resumed,
+          lastBatchMs,
+          maxRowsPerSecond: settings.maxRowsPerSecond,
+        }),
       });
     }
     return finish('completed');

@@ -5,7 +5,11 @@ export type ArchiveMode = 'always' | 'optional' | 'never';
 
 /** What a plan lets be undone: the deleted rows archived for some days, or nothing. */
 export type Undo =
-  | { kind: 'archive'; days: number; /** Estimated from the table's average row size; null when unknown. */ bytes: number | null }
+  | {
+      kind: 'archive';
+      days: number;
+      /** Estimated from the table's average row size; null when unknown. */ bytes: number | null;
+    }
   | { kind: 'none'; /** CLEAR_TELEMETRY_ARCHIVE=never: nobody may archive here. */ forbidden: boolean };
 
 export const DEFAULT_ARCHIVE_DAYS = 7;
@@ -22,10 +26,18 @@ export interface UndoPolicy {
  * table's bytes per row version (its size on disk over its live and dead rows, or the census's count
  * when that is more) times `rows`.
  */
-export function planUndo(archive: boolean | undefined, policy: UndoPolicy, rows: number, table: { bytes: number | null; rows: number }): Undo {
+export function planUndo(
+  archive: boolean | undefined,
+  policy: UndoPolicy,
+  rows: number,
+  table: { bytes: number | null; rows: number },
+): Undo {
   const mode = policy.archiveMode ?? 'optional';
   if (mode === 'never') {
-    if (archive) throw new UsageError('--archive is turned off here (CLEAR_TELEMETRY_ARCHIVE=never): deleted rows cannot be kept. Run it without --archive.');
+    if (archive)
+      throw new UsageError(
+        '--archive is turned off here (CLEAR_TELEMETRY_ARCHIVE=never): deleted rows cannot be kept. Run it without --archive.',
+      );
     return { kind: 'none', forbidden: true };
   }
   if (mode === 'optional' && !archive) return { kind: 'none', forbidden: false };
@@ -35,5 +47,7 @@ export function planUndo(archive: boolean | undefined, policy: UndoPolicy, rows:
 
 /** The same undo for `rows` of the `of` rows it was estimated for (`--limit` cuts a plan). */
 export function undoFor(undo: Undo, rows: number, of: number): Undo {
-  return undo.kind === 'archive' && undo.bytes !== null && of > 0 ? { ...undo, bytes: Math.round((undo.bytes * rows) / of) } : undo;
+  return undo.kind === 'archive' && undo.bytes !== null && of > 0
+    ? { ...undo, bytes: Math.round((undo.bytes * rows) / of) }
+    : undo;
 }

@@ -24,7 +24,11 @@ export function formatDuration(ms: number): string {
 
 /** An age given in whole units, as typed: 7 d, 6 h, 30 min, 90 s. */
 export function formatAge(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['min', 60_000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size} ${unit}`;
   }
   return `${Math.round(ms / 1_000)} s`;

@@ -9,9 +9,14 @@ import type { StatusFilter } from '../plan/webhook-statuses.js';
  * downtime (a crash, then Resume) the time spent deleting is told apart from the span:
  * "in 4.2 s of deleting over 29 s".
  */
-export function howItRan(outcome: Pick<PurgeOutcome, 'durationMs' | 'method' | 'batches'> & { spanMs?: number }): string {
+export function howItRan(
+  outcome: Pick<PurgeOutcome, 'durationMs' | 'method' | 'batches'> & { spanMs?: number },
+): string {
   const batches = `${formatCount(outcome.batches)} ${outcome.batches === 1 ? 'batch' : 'batches'}`;
-  const over = outcome.spanMs !== undefined && outcome.spanMs - outcome.durationMs >= 1_000 ? ` of deleting over ${formatDuration(outcome.spanMs)}` : '';
+  const over =
+    outcome.spanMs !== undefined && outcome.spanMs - outcome.durationMs >= 1_000
+      ? ` of deleting over ${formatDuration(outcome.spanMs)}`
+      : '';
   return `in ${formatDuration(outcome.durationMs)}${over} (${outcome.method}, ${batches})`;
 }
 
@@ -25,7 +30,8 @@ export function undoSentence(undo: Plan['undo']): string {
       ? 'none; archiving is turned off here (CLEAR_TELEMETRY_ARCHIVE=never), so deleted rows cannot be restored'
       : 'none; deleted rows cannot be restored (--archive keeps them, restorable)';
   }
-  const size = undo.bytes === null ? '' : ` (about ${formatBytes(undo.bytes)} of archive, estimated from the average row size)`;
+  const size =
+    undo.bytes === null ? '' : ` (about ${formatBytes(undo.bytes)} of archive, estimated from the average row size)`;
   return `restorable for ${formatCount(undo.days)} ${undo.days === 1 ? 'day' : 'days'}${size}`;
 }
 
@@ -78,23 +84,34 @@ export interface Target {
  * What the plan's gates keep out, one sentence each, in plain words for both the terminal and
  * Slack: the age cut-off and the rows it keeps, the --limit, and the row cap.
  */
-export function gateSentences(plan: Pick<Plan, 'status' | 'cutoff' | 'kept' | 'limit' | 'matching' | 'overCap' | 'replicaLagHidden'>): string[] {
+export function gateSentences(
+  plan: Pick<Plan, 'status' | 'cutoff' | 'kept' | 'limit' | 'matching' | 'overCap' | 'replicaLagHidden'>,
+): string[] {
   const sentences: string[] = [];
   const { cutoff } = plan;
   if (cutoff?.source === 'older-than') {
     const kept = plan.kept > 0 ? `; kept: ${formatCount(plan.kept)} newer ${plan.kept === 1 ? 'row' : 'rows'}` : '';
-    sentences.push(`Only rows created before ${formatTimestamp(cutoff.before)} (--older-than ${formatAge(cutoff.ageMs)})${kept}`);
+    sentences.push(
+      `Only rows created before ${formatTimestamp(cutoff.before)} (--older-than ${formatAge(cutoff.ageMs)})${kept}`,
+    );
   } else if (cutoff && plan.kept > 0) {
     sentences.push(
       `Kept: ${formatCount(plan.kept)} PENDING ${plan.kept === 1 ? 'row' : 'rows'} younger than ${formatAge(cutoff.ageMs)} (still being delivered); use --older-than 0 to include them`,
     );
   }
-  if (plan.limit !== null) sentences.push(`Limited to the ${formatCount(plan.matching)} oldest matching rows (--limit ${formatCount(plan.limit)})`);
+  if (plan.limit !== null)
+    sentences.push(
+      `Limited to the ${formatCount(plan.matching)} oldest matching rows (--limit ${formatCount(plan.limit)})`,
+    );
   if (plan.overCap !== null) {
-    sentences.push(`Over the cap of ${formatCount(plan.overCap)} rows (CLEAR_TELEMETRY_MAX_ROWS): only a break-glass user may approve it`);
+    sentences.push(
+      `Over the cap of ${formatCount(plan.overCap)} rows (CLEAR_TELEMETRY_MAX_ROWS): only a break-glass user may approve it`,
+    );
   }
   if (plan.replicaLagHidden) {
-    sentences.push('Replica lag: not visible to this database user (grant it pg_monitor), so the run cannot wait for lagging replicas');
+    sentences.push(
+      'Replica lag: not visible to this database user (grant it pg_monitor), so the run cannot wait for lagging replicas',
+    );
   }
   return sentences;
 }

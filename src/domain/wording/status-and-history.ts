@@ -32,11 +32,21 @@ export async function overview(
     ledger.list(RESUMABLE_SHOWN, ['interrupted', 'failed']),
     table().catch(() => null),
   ]);
-  return { running, silentMs: silentFor(running, now, staleAfterMs), waiting: waiting.reverse(), resumable, table: counts };
+  return {
+    running,
+    silentMs: silentFor(running, now, staleAfterMs),
+    waiting: waiting.reverse(),
+    resumable,
+    table: counts,
+  };
 }
 
 /** How long a running request's heartbeat has been silent, once that is past the staleness limit; else null. */
-export function silentFor(running: Pick<PurgeRequestRecord, 'heartbeatAt'> | null, now: Date, staleAfterMs: number): number | null {
+export function silentFor(
+  running: Pick<PurgeRequestRecord, 'heartbeatAt'> | null,
+  now: Date,
+  staleAfterMs: number,
+): number | null {
   const silentMs = running?.heartbeatAt ? now.getTime() - running.heartbeatAt.getTime() : null;
   return silentMs !== null && silentMs > staleAfterMs ? silentMs : null;
 }
@@ -106,7 +116,9 @@ export function overviewLines(view: Overview, words: Wording): string[] {
     const { plan, position } = view.running;
     const percent = plan.matching > 0 ? ` (${formatPercent(position.deleted, plan.matching)})` : '';
     const held = view.running.pausedBy ? `, paused by ${words.who(view.running.pausedBy)}` : '';
-    lines.push(`Running: #${view.running.id}, ${formatCount(position.deleted)} of ${formatCount(plan.matching)} webhooks ${what(view.running)} deleted${percent}${held}, ${by(view.running)}${linked(view.running)}`);
+    lines.push(
+      `Running: #${view.running.id}, ${formatCount(position.deleted)} of ${formatCount(plan.matching)} webhooks ${what(view.running)} deleted${percent}${held}, ${by(view.running)}${linked(view.running)}`,
+    );
     if (view.silentMs !== null) {
       lines.push(
         `Warning: #${view.running.id} has sent no heartbeat for ${formatDuration(view.silentMs)}: its process may have died. The bot's janitor, or the next terminal run, marks it interrupted; an approver can then resume it.`,
@@ -115,10 +127,14 @@ export function overviewLines(view: Overview, words: Wording): string[] {
   }
   for (const request of view.waiting) {
     if (request.state === 'approved') {
-      lines.push(`Queued: #${request.id}, ${formatCount(request.plan.matching)} webhooks ${what(request)}, ${by(request)}; starts when the table is free${linked(request)}`);
+      lines.push(
+        `Queued: #${request.id}, ${formatCount(request.plan.matching)} webhooks ${what(request)}, ${by(request)}; starts when the table is free${linked(request)}`,
+      );
     } else {
       const expires = request.expiresAt ? `, expires ${words.date(request.expiresAt)}` : '';
-      lines.push(`Awaiting approval: #${request.id}, ${formatCount(request.plan.matching)} webhooks ${what(request)}, ${by(request)}${expires}${linked(request)}`);
+      lines.push(
+        `Awaiting approval: #${request.id}, ${formatCount(request.plan.matching)} webhooks ${what(request)}, ${by(request)}${expires}${linked(request)}`,
+      );
     }
   }
   for (const request of view.resumable) {
@@ -129,7 +145,9 @@ export function overviewLines(view: Overview, words: Wording): string[] {
   if (lines.length === 0) lines.push('Nothing is running, queued, awaiting approval or resumable.');
   if (view.table) {
     const counts = view.table.summary.rows.map((row) => `${row.status} ${formatCount(row.count)}`).join(' · ');
-    lines.push(`Table: ${counts} (counted ${view.table.ageMs < 1_000 ? 'just now' : `${formatDuration(view.table.ageMs)} ago`})`);
+    lines.push(
+      `Table: ${counts} (counted ${view.table.ageMs < 1_000 ? 'just now' : `${formatDuration(view.table.ageMs)} ago`})`,
+    );
   }
   return lines;
 }

@@ -29,7 +29,10 @@ describe('parseClearArgs', () => {
     [['--status', 'ALL', '--batch-size', '500'], { status: 'ALL', batchSize: 500 }],
     [['--batch-size=100000'], { batchSize: 100_000 }],
     [['--batch_size', '7'], { batchSize: 7 }],
-    [['--dry-run', '--force', '--show-summary', '--use-cursor'], { dryRun: true, force: true, showSummary: true, useCursor: true }],
+    [
+      ['--dry-run', '--force', '--show-summary', '--use-cursor'],
+      { dryRun: true, force: true, showSummary: true, useCursor: true },
+    ],
     [['--help'], { help: true }],
     [['-h'], { help: true }],
     [['help'], { help: true }],
@@ -84,7 +87,10 @@ describe('splitCommandText', () => {
   });
 
   it('parses what Slack sends with smart punctuation', () => {
-    expect(parseClearArgs(splitCommandText('—status error —batch-size 2,000'.replace(',', '')))).toMatchObject({ status: 'ERROR', batchSize: 2000 });
+    expect(parseClearArgs(splitCommandText('—status error —batch-size 2,000'.replace(',', '')))).toMatchObject({
+      status: 'ERROR',
+      batchSize: 2000,
+    });
   });
 });
 
@@ -99,7 +105,10 @@ describe('usage', () => {
     [['history', '--status', 'ERROR'], '--status does not apply to history.'],
     [['--force', 'status'], "Unexpected argument 'status'. Flags start with --, for example --status ERROR."],
     [['restore'], 'restore needs the number of an archived purge, for example restore --request 12.'],
-    [['restore', 'latest'], "restore needs the number of an archived purge, for example restore --request 12 (got 'latest')."],
+    [
+      ['restore', 'latest'],
+      "restore needs the number of an archived purge, for example restore --request 12 (got 'latest').",
+    ],
     [['restore', '3', '--status', 'ERROR'], '--status does not apply to restore.'],
     [['restore', '3', '--archive'], '--archive does not apply to restore.'],
   ])('rejects %j: %s', (argv, message) => {
@@ -108,7 +117,22 @@ describe('usage', () => {
 
   it('names the program, the subcommands and every flag', () => {
     const text = usage('/clear-telemetry');
-    for (const flag of ['--status', '--older-than', '--limit', '--archive', '--json', 'status', 'history', 'restore --request N', '--batch-size', '--dry-run', '--force', '--show-summary', '--use-cursor', '--help']) {
+    for (const flag of [
+      '--status',
+      '--older-than',
+      '--limit',
+      '--archive',
+      '--json',
+      'status',
+      'history',
+      'restore --request N',
+      '--batch-size',
+      '--dry-run',
+      '--force',
+      '--show-summary',
+      '--use-cursor',
+      '--help',
+    ]) {
       expect(text).toContain(flag);
     }
     expect(text.startsWith('Usage: /clear-telemetry')).toBe(true);

@@ -9,15 +9,29 @@ import { UNPACED, useScratchOrm } from '../../helpers/scratch-orm.js';
 const scratch = useScratchOrm();
 
 const settings = UNPACED;
-const batches: PlanPolicy = { nativeMaxRows: 0, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 0, pendingMinAgeMs: 10 * 60_000 };
+const batches: PlanPolicy = {
+  nativeMaxRows: 0,
+  maxRowsPerSecond: 0,
+  batchPauseMs: 0,
+  batchPausePercent: 0,
+  pendingMinAgeMs: 10 * 60_000,
+};
 const native: PlanPolicy = { ...batches, nativeMaxRows: Number.MAX_SAFE_INTEGER };
 const now = new Date('2026-11-29T03:10:00.000Z');
 const minutesAgo = (minutes: number, ms = 0) => new Date(now.getTime() - minutes * 60_000 + ms);
 
 const insertAt = (rows: [string, Date][]) => insertWebhooksAt(scratch.db.client, rows);
 
-const request = (overrides: Partial<PlanRequest>): PlanRequest => ({ status: 'PENDING', batchSize: 2, useCursor: false, olderThanMs: null, limit: null, ...overrides });
-const planOf = (overrides: Partial<PlanRequest>, policy = batches) => planPurge((cutoff) => scratch.queue.census(cutoff), scratch.queue, request(overrides), policy, now);
+const request = (overrides: Partial<PlanRequest>): PlanRequest => ({
+  status: 'PENDING',
+  batchSize: 2,
+  useCursor: false,
+  olderThanMs: null,
+  limit: null,
+  ...overrides,
+});
+const planOf = (overrides: Partial<PlanRequest>, policy = batches) =>
+  planPurge((cutoff) => scratch.queue.census(cutoff), scratch.queue, request(overrides), policy, now);
 
 beforeEach(async () => {
   await truncateWebhooks(scratch.db.client);
@@ -32,7 +46,12 @@ describe('the age cut-off', () => {
       ageMs: 30 * 60_000,
       source: 'older-than',
     });
-    expect(planCutoff(request({}), batches, at)).toEqual({ before: new Date('2026-11-29T03:00:00.000Z'), appliesTo: 'PENDING', ageMs: 600_000, source: 'pending-min-age' });
+    expect(planCutoff(request({}), batches, at)).toEqual({
+      before: new Date('2026-11-29T03:00:00.000Z'),
+      appliesTo: 'PENDING',
+      ageMs: 600_000,
+      source: 'pending-min-age',
+    });
     expect(planCutoff(request({ status: 'ALL' }), batches, at)?.appliesTo).toBe('PENDING');
     expect(planCutoff(request({ status: 'ERROR' }), batches, at)).toBeNull();
     expect(planCutoff(request({ olderThanMs: 0 }), batches, at)).toBeNull();
@@ -53,7 +72,9 @@ describe('the age cut-off', () => {
     ]);
     const plan = await planOf({ status: 'ERROR', olderThanMs: 30 * 60_000 }, policy);
     expect(plan).toMatchObject({ matching: 2, kept: 3, firstId: ids[0], watermark: ids[2] });
-    expect(gateSentences(plan)).toEqual(['Only rows created before 2026-11-29 02:40:00 UTC (--older-than 30 min); kept: 3 newer rows']);
+    expect(gateSentences(plan)).toEqual([
+      'Only rows created before 2026-11-29 02:40:00 UTC (--older-than 30 min); kept: 3 newer rows',
+    ]);
 
     const outcome = await purge(plan, scratch.queue, settings);
     expect(outcome).toMatchObject({ state: 'completed', deleted: 2 });
@@ -71,14 +92,27 @@ describe('the age cut-off', () => {
       ['DONE', minutesAgo(60)],
     ]);
     const plan = await planOf({ status: 'ALL' }, policy);
-    expect(plan).toMatchObject({ matching: 3, kept: 1, watermark: ids[3], newest: minutesAgo(1), newestPending: minutesAgo(60) });
+    expect(plan).toMatchObject({
+      matching: 3,
+      kept: 1,
+      watermark: ids[3],
+      newest: minutesAgo(1),
+      newestPending: minutesAgo(60),
+    });
     expect(await purge(plan, scratch.queue, settings)).toMatchObject({ deleted: 3 });
     expect(await remainingIds(scratch.db.client)).toEqual([ids[1]]);
   });
 
   it('counts an empty table as nothing, with no snapshot', async () => {
     // An empty table still has a page on disk: the size is what the archive estimate reads.
-    expect(await scratch.queue.census(null)).toEqual({ statuses: [], snapshot: null, cutoff: null, replicaLagHidden: false, tableBytes: expect.any(Number) as number, tableRowVersions: expect.any(Number) as number });
+    expect(await scratch.queue.census(null)).toEqual({
+      statuses: [],
+      snapshot: null,
+      cutoff: null,
+      replicaLagHidden: false,
+      tableBytes: expect.any(Number) as number,
+      tableRowVersions: expect.any(Number) as number,
+    });
   });
 
   it('keeps PENDING rows younger than the minimum age by default, under ALL too, and says how many', async () => {
@@ -92,7 +126,9 @@ describe('the age cut-off', () => {
     ]);
     const pending = await planOf({});
     expect(pending).toMatchObject({ matching: 2, kept: 2 });
-    expect(gateSentences(pending)).toEqual(['Kept: 2 PENDING rows younger than 10 min (still being delivered); use --older-than 0 to include them']);
+    expect(gateSentences(pending)).toEqual([
+      'Kept: 2 PENDING rows younger than 10 min (still being delivered); use --older-than 0 to include them',
+    ]);
 
     const all = await planOf({ status: 'ALL' });
     expect(all).toMatchObject({ matching: 4, kept: 2 });
@@ -110,7 +146,9 @@ describe('--limit', () => {
     ['batches', batches],
     ['one statement', native],
   ])('deletes exactly N rows, the oldest ids, with an exact plan (%s)', async (_, policy) => {
-    const ids = await insertAt(Array.from({ length: 12 }, (_, i) => [i % 3 === 1 ? 'DONE' : 'ERROR', minutesAgo(60)] as [string, Date]));
+    const ids = await insertAt(
+      Array.from({ length: 12 }, (_, i) => [i % 3 === 1 ? 'DONE' : 'ERROR', minutesAgo(60)] as [string, Date]),
+    );
     const errors = ids.filter((_, i) => i % 3 !== 1);
     const plan = await planOf({ status: 'ERROR', limit: 5 }, policy);
     expect(plan).toMatchObject({ matching: 5, limit: 5, firstId: errors[0], watermark: errors[4] });
@@ -150,7 +188,9 @@ describe('the row cap', () => {
     await insertAt(Array.from({ length: 6 }, () => ['DONE', minutesAgo(60)] as [string, Date]));
     const over = await planOf({ status: 'DONE' }, { ...batches, maxRows: 5 });
     expect(over.overCap).toBe(5);
-    expect(gateSentences(over)).toEqual(['Over the cap of 5 rows (CLEAR_TELEMETRY_MAX_ROWS): only a break-glass user may approve it']);
+    expect(gateSentences(over)).toEqual([
+      'Over the cap of 5 rows (CLEAR_TELEMETRY_MAX_ROWS): only a break-glass user may approve it',
+    ]);
     expect((await planOf({ status: 'DONE', limit: 5 }, { ...batches, maxRows: 5 })).overCap).toBeNull();
     expect((await planOf({ status: 'DONE' }, batches)).overCap).toBeNull();
   });

@@ -4,11 +4,40 @@ import { estimateBatches } from '../../../src/domain/run/batch-sizer.js';
 import type { Census } from '../../../src/domain/ports.js';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
-const allEligible = (minId: number, maxId: number, newest: Date) => ({ young: 0, eligibleMinId: minId, eligibleMaxId: maxId, eligibleNewest: newest });
+const allEligible = (minId: number, maxId: number, newest: Date) => ({
+  young: 0,
+  eligibleMinId: minId,
+  eligibleMaxId: maxId,
+  eligibleNewest: newest,
+});
 const statuses = [
-  { status: 'DONE', count: 480_000, minId: 1, maxId: 599_999, oldest: day(1), newest: day(20), ...allEligible(1, 599_999, day(20)) },
-  { status: 'ERROR', count: 90_000, minId: 17, maxId: 599_998, oldest: day(2), newest: day(19), ...allEligible(17, 599_998, day(19)) },
-  { status: 'PENDING', count: 400_000, minId: 600_001, maxId: 1_000_000, oldest: day(21), newest: day(28), ...allEligible(600_001, 1_000_000, day(28)) },
+  {
+    status: 'DONE',
+    count: 480_000,
+    minId: 1,
+    maxId: 599_999,
+    oldest: day(1),
+    newest: day(20),
+    ...allEligible(1, 599_999, day(20)),
+  },
+  {
+    status: 'ERROR',
+    count: 90_000,
+    minId: 17,
+    maxId: 599_998,
+    oldest: day(2),
+    newest: day(19),
+    ...allEligible(17, 599_998, day(19)),
+  },
+  {
+    status: 'PENDING',
+    count: 400_000,
+    minId: 600_001,
+    maxId: 1_000_000,
+    oldest: day(21),
+    newest: day(28),
+    ...allEligible(600_001, 1_000_000, day(28)),
+  },
   { status: 'WEIRD', count: 3, minId: 10, maxId: 12, oldest: day(3), newest: day(3), ...allEligible(10, 12, day(3)) },
 ];
 const census: Census = { statuses, snapshot: '1000:1004:1001,1003', cutoff: null };
@@ -45,16 +74,42 @@ describe('makePlan', () => {
 
   it('treats ALL as every status, still bounded by the watermark', () => {
     const plan = makePlan(census, { status: 'ALL', batchSize: 50_000, useCursor: false }, policy, now);
-    expect(plan).toMatchObject({ matching: 970_003, watermark: 1_000_000, firstId: 1, oldest: day(1), newest: day(28), batches: 22 });
+    expect(plan).toMatchObject({
+      matching: 970_003,
+      watermark: 1_000_000,
+      firstId: 1,
+      oldest: day(1),
+      newest: day(28),
+      batches: 22,
+    });
   });
 
   it('has nothing to do on an empty table', () => {
-    const plan = makePlan({ statuses: [], snapshot: null, cutoff: null }, { status: 'ERROR', batchSize: 10_000, useCursor: false }, policy, now);
-    expect(plan).toMatchObject({ matching: 0, watermark: null, firstId: null, snapshot: null, oldest: null, newest: null, batches: 0, estimatedMs: 0 });
+    const plan = makePlan(
+      { statuses: [], snapshot: null, cutoff: null },
+      { status: 'ERROR', batchSize: 10_000, useCursor: false },
+      policy,
+      now,
+    );
+    expect(plan).toMatchObject({
+      matching: 0,
+      watermark: null,
+      firstId: null,
+      snapshot: null,
+      oldest: null,
+      newest: null,
+      batches: 0,
+      estimatedMs: 0,
+    });
   });
 
   it('slows the estimate to a configured ceiling', () => {
-    const plan = makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: false }, { ...policy, maxRowsPerSecond: 1_000 }, now);
+    const plan = makePlan(
+      census,
+      { status: 'ERROR', batchSize: 10_000, useCursor: false },
+      { ...policy, maxRowsPerSecond: 1_000 },
+      now,
+    );
     // ERROR rows are spread over ids 17..599,998, nothing above is touched; batches hold about
     // 10,000 rows each (about 66,000 ids), however thinly ERROR is spread.
     expect(plan).toMatchObject({ firstId: 17, watermark: 599_998, batches: 9 });
@@ -66,7 +121,9 @@ describe('makePlan', () => {
     const paced = { ...policy, maxRowsPerSecond: 1_000 };
     const plan = makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: true }, paced, now);
     expect(plan.method).toBe('native');
-    expect(plan.estimatedMs).toBe(makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: true }, policy, now).estimatedMs);
+    expect(plan.estimatedMs).toBe(
+      makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: true }, policy, now).estimatedMs,
+    );
     expect(plan.estimatedMs).toBeLessThan(2_000);
   });
 });
@@ -103,26 +160,59 @@ describe('makePlan at its edges', () => {
   const withCutoff = { ...policy, pendingMinAgeMs: 0 };
 
   it('bounds the plan by eligible rows only: a status whose rows are all too young adds nothing', () => {
-    const census: Census = { statuses: [row('PENDING', 100, 200, 5, 5), row('ERROR', 10, 20, 4)], snapshot: '1:2:', cutoff: null };
+    const census: Census = {
+      statuses: [row('PENDING', 100, 200, 5, 5), row('ERROR', 10, 20, 4)],
+      snapshot: '1:2:',
+      cutoff: null,
+    };
     const plan = makePlan(census, { status: 'ALL', batchSize: 5, useCursor: false }, policy, now);
-    expect(plan).toMatchObject({ matching: 4, kept: 5, firstId: 10, watermark: 20, newest: day(8), newestPending: null });
-    const pending = makePlan({ ...census, statuses: [row('PENDING', 100, 200, 5, 2)] }, { status: 'PENDING', batchSize: 5, useCursor: false }, policy, now);
+    expect(plan).toMatchObject({
+      matching: 4,
+      kept: 5,
+      firstId: 10,
+      watermark: 20,
+      newest: day(8),
+      newestPending: null,
+    });
+    const pending = makePlan(
+      { ...census, statuses: [row('PENDING', 100, 200, 5, 2)] },
+      { status: 'PENDING', batchSize: 5, useCursor: false },
+      policy,
+      now,
+    );
     expect(pending).toMatchObject({ matching: 3, kept: 2, watermark: 198, newestPending: day(8) });
   });
 
-  it('refuses a census taken with another cut-off than the plan\'s', () => {
+  it("refuses a census taken with another cut-off than the plan's", () => {
     const census: Census = { statuses: [], snapshot: null, cutoff: pendingCutoff };
-    expect(() => makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, withCutoff, now)).toThrow('another age cut-off');
-    expect(() => makePlan({ ...census, cutoff: { ...pendingCutoff, appliesTo: 'all' } }, { status: 'ERROR', batchSize: 5, useCursor: false }, withCutoff, now, pendingCutoff as never)).toThrow(
+    expect(() => makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, withCutoff, now)).toThrow(
       'another age cut-off',
     );
+    expect(() =>
+      makePlan(
+        { ...census, cutoff: { ...pendingCutoff, appliesTo: 'all' } },
+        { status: 'ERROR', batchSize: 5, useCursor: false },
+        withCutoff,
+        now,
+        pendingCutoff as never,
+      ),
+    ).toThrow('another age cut-off');
   });
 
   it('keeps no snapshot when nothing matches, and chooses one statement at exactly the native limit', () => {
     const census: Census = { statuses: [row('ERROR', 1, 10, 10)], snapshot: '5:9:', cutoff: null };
-    expect(makePlan(census, { status: 'DONE', batchSize: 5, useCursor: false }, policy, now)).toMatchObject({ matching: 0, snapshot: null, batches: 0 });
-    expect(makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, { ...policy, nativeMaxRows: 10 }, now).method).toBe('native');
-    expect(makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, { ...policy, nativeMaxRows: 9 }, now)).toMatchObject({ method: 'batch', batches: 2 });
+    expect(makePlan(census, { status: 'DONE', batchSize: 5, useCursor: false }, policy, now)).toMatchObject({
+      matching: 0,
+      snapshot: null,
+      batches: 0,
+    });
+    expect(
+      makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, { ...policy, nativeMaxRows: 10 }, now)
+        .method,
+    ).toBe('native');
+    expect(
+      makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, { ...policy, nativeMaxRows: 9 }, now),
+    ).toMatchObject({ method: 'batch', batches: 2 });
   });
 
   it('marks a plan over the row cap only above it, and never without a cap', () => {
@@ -151,18 +241,33 @@ describe('the archive size estimate', () => {
   const sized = { ...census, tableBytes: 970_003_000 };
 
   it('is the table bytes per row version times the rows to delete', () => {
-    const plan = makePlan({ ...sized, tableRowVersions: 970_003 }, { status: 'ERROR', batchSize: 10_000, useCursor: false, archive: true }, policy, now);
+    const plan = makePlan(
+      { ...sized, tableRowVersions: 970_003 },
+      { status: 'ERROR', batchSize: 10_000, useCursor: false, archive: true },
+      policy,
+      now,
+    );
     expect(plan.undo).toEqual({ kind: 'archive', days: 7, bytes: 90_000_000 });
   });
 
   it('counts dead rows a purge left in the files until VACUUM, so it does not double after one', () => {
     // The same files after 970,003 more rows were deleted: half the versions are dead.
-    const plan = makePlan({ ...sized, tableRowVersions: 1_940_006 }, { status: 'ERROR', batchSize: 10_000, useCursor: false, archive: true }, policy, now);
+    const plan = makePlan(
+      { ...sized, tableRowVersions: 1_940_006 },
+      { status: 'ERROR', batchSize: 10_000, useCursor: false, archive: true },
+      policy,
+      now,
+    );
     expect(plan.undo).toEqual({ kind: 'archive', days: 7, bytes: 45_000_000 });
   });
 
   it('falls back to the census count without statistics', () => {
-    const plan = makePlan({ ...sized, tableRowVersions: null }, { status: 'ERROR', batchSize: 10_000, useCursor: false, archive: true }, policy, now);
+    const plan = makePlan(
+      { ...sized, tableRowVersions: null },
+      { status: 'ERROR', batchSize: 10_000, useCursor: false, archive: true },
+      policy,
+      now,
+    );
     expect(plan.undo).toEqual({ kind: 'archive', days: 7, bytes: 90_000_000 });
   });
 });

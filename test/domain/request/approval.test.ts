@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkApproval, checkCancel, checkRequesterOrApprover, checkResume, isExpired } from '../../../src/domain/request/approval.js';
+import {
+  checkApproval,
+  checkCancel,
+  checkRequesterOrApprover,
+  checkResume,
+  isExpired,
+} from '../../../src/domain/request/approval.js';
 import { accessList, isAllowed } from '../../../src/domain/request/access.js';
 import type { PurgeRequestRecord } from '../../../src/domain/request/request.js';
 import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../../../src/errors.js';
@@ -26,12 +32,37 @@ describe('checkApproval', () => {
   });
 
   it.each([
-    ['the requester, even an approver', awaiting, { userId: 'UASK', isApprover: true, isBreakGlass: false }, SelfApprovalError],
-    ['the requester with --force who is not break-glass', { ...awaiting, force: true }, { userId: 'UASK', isApprover: true, isBreakGlass: false }, SelfApprovalError],
-    ['a break-glass requester without --force', awaiting, { userId: 'UASK', isApprover: false, isBreakGlass: true }, SelfApprovalError],
-    ['someone who is not an approver', awaiting, { userId: 'UX', isApprover: false, isBreakGlass: true }, NotAllowedError],
+    [
+      'the requester, even an approver',
+      awaiting,
+      { userId: 'UASK', isApprover: true, isBreakGlass: false },
+      SelfApprovalError,
+    ],
+    [
+      'the requester with --force who is not break-glass',
+      { ...awaiting, force: true },
+      { userId: 'UASK', isApprover: true, isBreakGlass: false },
+      SelfApprovalError,
+    ],
+    [
+      'a break-glass requester without --force',
+      awaiting,
+      { userId: 'UASK', isApprover: false, isBreakGlass: true },
+      SelfApprovalError,
+    ],
+    [
+      'someone who is not an approver',
+      awaiting,
+      { userId: 'UX', isApprover: false, isBreakGlass: true },
+      NotAllowedError,
+    ],
     ['anyone after expiry', { ...awaiting, expiresAt: now }, approver, ExpiredError],
-    ['anyone once decided', { ...awaiting, state: 'cancelled', decidedBy: 'UASK', decidedAt: now }, approver, AlreadyDecidedError],
+    [
+      'anyone once decided',
+      { ...awaiting, state: 'cancelled', decidedBy: 'UASK', decidedAt: now },
+      approver,
+      AlreadyDecidedError,
+    ],
   ] as const)('refuses %s', (_, request, clicker, error) => {
     expect(() => checkApproval(request as PurgeRequestRecord, clicker, now)).toThrow(error);
   });
@@ -39,12 +70,18 @@ describe('checkApproval', () => {
   it('needs a break-glass user over the row cap, approver or not', () => {
     const overCap = { ...awaiting, plan: { ...awaiting.plan, overCap: 5 } };
     expect(() => checkApproval(overCap, approver, now)).toThrow(/over the cap of 5 rows/);
-    expect(checkApproval(overCap, { userId: 'UGLASS', isApprover: false, isBreakGlass: true }, now)).toEqual({ selfApproved: false });
-    expect(() => checkApproval(overCap, { userId: 'UASK', isApprover: true, isBreakGlass: true }, now)).toThrow(SelfApprovalError);
+    expect(checkApproval(overCap, { userId: 'UGLASS', isApprover: false, isBreakGlass: true }, now)).toEqual({
+      selfApproved: false,
+    });
+    expect(() => checkApproval(overCap, { userId: 'UASK', isApprover: true, isBreakGlass: true }, now)).toThrow(
+      SelfApprovalError,
+    );
   });
 
   it('lets a break-glass requester self-approve a --force request', () => {
-    expect(checkApproval({ ...awaiting, force: true }, { userId: 'UASK', isApprover: false, isBreakGlass: true }, now)).toEqual({ selfApproved: true });
+    expect(
+      checkApproval({ ...awaiting, force: true }, { userId: 'UASK', isApprover: false, isBreakGlass: true }, now),
+    ).toEqual({ selfApproved: true });
   });
 });
 
@@ -52,7 +89,9 @@ describe('checkCancel', () => {
   it('allows the requester and approvers, nobody else', () => {
     expect(() => checkCancel(awaiting, { userId: 'UASK', isApprover: false, isBreakGlass: false }, now)).not.toThrow();
     expect(() => checkCancel(awaiting, approver, now)).not.toThrow();
-    expect(() => checkCancel(awaiting, { userId: 'UX', isApprover: false, isBreakGlass: false }, now)).toThrow(NotAllowedError);
+    expect(() => checkCancel(awaiting, { userId: 'UX', isApprover: false, isBreakGlass: false }, now)).toThrow(
+      NotAllowedError,
+    );
   });
 });
 
@@ -82,7 +121,9 @@ describe('the other rules', () => {
   it('lets the requester or an approver stop, pause or continue, nobody else', () => {
     expect(() => checkRequesterOrApprover(awaiting, requester, 'stop it')).not.toThrow();
     expect(() => checkRequesterOrApprover(awaiting, approver, 'stop it')).not.toThrow();
-    expect(() => checkRequesterOrApprover(awaiting, bystander, 'stop it')).toThrow('Only the requester or an approver can stop it.');
+    expect(() => checkRequesterOrApprover(awaiting, bystander, 'stop it')).toThrow(
+      'Only the requester or an approver can stop it.',
+    );
   });
 
   it('cancels a queued request even past its approval expiry, and nothing decided', () => {
@@ -99,12 +140,18 @@ describe('the other rules', () => {
   });
 
   it('names the rule and the expiry in its refusals', () => {
-    expect(() => checkApproval(awaiting, bystander, now)).toThrow(expect.objectContaining({ onlyApprovers: 'approve' }));
-    expect(() => checkApproval(awaiting, approver, new Date('2026-11-28T04:00:00Z'))).toThrow('This request expired at 2026-11-28 03:15:00 UTC.');
+    expect(() => checkApproval(awaiting, bystander, now)).toThrow(
+      expect.objectContaining({ onlyApprovers: 'approve' }),
+    );
+    expect(() => checkApproval(awaiting, approver, new Date('2026-11-28T04:00:00Z'))).toThrow(
+      'This request expired at 2026-11-28 03:15:00 UTC.',
+    );
   });
 
   it('says what became of a decided request, for the reader to word', () => {
     const decided = { ...awaiting, state: 'cancelled' } as PurgeRequestRecord;
-    expect(() => checkApproval(decided, approver, now)).toThrow(expect.objectContaining({ decided: { lead: 'Nothing to do', request: decided } }));
+    expect(() => checkApproval(decided, approver, now)).toThrow(
+      expect.objectContaining({ decided: { lead: 'Nothing to do', request: decided } }),
+    );
   });
 });

@@ -27,7 +27,9 @@ describe('BatchSizer', () => {
 
   it('shrinks a slow batch in proportion, and says so', () => {
     const s = sizer({ max: 10_000 });
-    expect(s.record(10_000, 10_000, 800)).toBe('batch size lowered to 2,500 rows after a batch took 800 ms (target 200 ms)');
+    expect(s.record(10_000, 10_000, 800)).toBe(
+      'batch size lowered to 2,500 rows after a batch took 800 ms (target 200 ms)',
+    );
     expect(s.rows).toBe(2_500);
     s.shrink();
     expect(s.rows).toBe(1_250);

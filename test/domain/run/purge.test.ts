@@ -90,7 +90,9 @@ describe('only rows the plan saw are deleted', () => {
     const ids = await insertWebhooks(scratch.db.client, Array(30).fill('ERROR'));
     const plan = await planFor('ERROR', 4);
     const retried = ids.filter((_, i) => i % 3 === 0);
-    await scratch.db.client.query(`update assignments_learnpackwebhook set status = 'PENDING' where id = any($1)`, [retried]);
+    await scratch.db.client.query(`update assignments_learnpackwebhook set status = 'PENDING' where id = any($1)`, [
+      retried,
+    ]);
 
     const outcome = await purge(plan, scratch.queue, settings);
 
@@ -105,7 +107,9 @@ describe('only rows the plan saw are deleted', () => {
     const outcome = await purge(plan, scratch.queue, settings, {
       onEvent: async (event) => {
         if (event.type === 'progress' && event.batchesDone === 1) {
-          await scratch.db.client.query(`update assignments_learnpackwebhook set status = 'DONE' where id = any($1)`, [late]);
+          await scratch.db.client.query(`update assignments_learnpackwebhook set status = 'DONE' where id = any($1)`, [
+            late,
+          ]);
         }
       },
     });
@@ -135,43 +139,56 @@ describe('the watermark holds on its own', () => {
   });
 });
 
-describe('the plan\'s snapshot keeps every row the preview did not see', () => {
+describe("the plan's snapshot keeps every row the preview did not see", () => {
   const policies = { batch: batchesAlways, native: nativeAlways } as const;
 
-  it.each(['batch', 'native'] as const)('%s: keeps rows that changed into the status after the plan', async (method) => {
-    const ids = await insertWebhooks(scratch.db.client, Array.from({ length: 15 }, () => ['ERROR', 'PENDING']).flat());
-    const plan = await planFor('ERROR', 4, policies[method]);
-    expect(plan).toMatchObject({ matching: 15, watermark: ids[28] });
-    const flipped = ids.filter((_, i) => i % 2 === 1 && i < 28);
-    await scratch.db.client.query(`update assignments_learnpackwebhook set status = 'ERROR' where id = any($1)`, [flipped]);
-
-    const outcome = await purge(plan, scratch.queue, settings);
-
-    expect(outcome).toMatchObject({ state: 'completed', method, deleted: 15 });
-    expect(await remainingIds(scratch.db.client)).toEqual([...flipped, ids[29]]);
-  });
-
-  it.each(['batch', 'native'] as const)('%s: keeps a row below the watermark whose transaction was still open at the plan', async (method) => {
-    await insertWebhooks(scratch.db.client, Array(10).fill('ERROR'));
-    const [late] = await withClient(scratch.db.url, async (writer) => {
-      await writer.query('begin');
-      const rows = await insertWebhooks(writer, ['ERROR']);
-      await insertWebhooks(scratch.db.client, Array(10).fill('ERROR'));
+  it.each(['batch', 'native'] as const)(
+    '%s: keeps rows that changed into the status after the plan',
+    async (method) => {
+      const ids = await insertWebhooks(
+        scratch.db.client,
+        Array.from({ length: 15 }, () => ['ERROR', 'PENDING']).flat(),
+      );
       const plan = await planFor('ERROR', 4, policies[method]);
-      expect(plan).toMatchObject({ matching: 20, watermark: 21 });
-      await writer.query('commit');
+      expect(plan).toMatchObject({ matching: 15, watermark: ids[28] });
+      const flipped = ids.filter((_, i) => i % 2 === 1 && i < 28);
+      await scratch.db.client.query(`update assignments_learnpackwebhook set status = 'ERROR' where id = any($1)`, [
+        flipped,
+      ]);
+
       const outcome = await purge(plan, scratch.queue, settings);
-      expect(outcome).toMatchObject({ state: 'completed', method, deleted: 20 });
-      return rows;
-    });
-    expect(late).toBe(11);
-    expect(await remainingIds(scratch.db.client)).toEqual([11]);
-  });
+
+      expect(outcome).toMatchObject({ state: 'completed', method, deleted: 15 });
+      expect(await remainingIds(scratch.db.client)).toEqual([...flipped, ids[29]]);
+    },
+  );
+
+  it.each(['batch', 'native'] as const)(
+    '%s: keeps a row below the watermark whose transaction was still open at the plan',
+    async (method) => {
+      await insertWebhooks(scratch.db.client, Array(10).fill('ERROR'));
+      const [late] = await withClient(scratch.db.url, async (writer) => {
+        await writer.query('begin');
+        const rows = await insertWebhooks(writer, ['ERROR']);
+        await insertWebhooks(scratch.db.client, Array(10).fill('ERROR'));
+        const plan = await planFor('ERROR', 4, policies[method]);
+        expect(plan).toMatchObject({ matching: 20, watermark: 21 });
+        await writer.query('commit');
+        const outcome = await purge(plan, scratch.queue, settings);
+        expect(outcome).toMatchObject({ state: 'completed', method, deleted: 20 });
+        return rows;
+      });
+      expect(late).toBe(11);
+      expect(await remainingIds(scratch.db.client)).toEqual([11]);
+    },
+  );
 
   it('keeps a previewed row that was rewritten after the plan, and deletes one fewer than previewed', async () => {
     const ids = await insertWebhooks(scratch.db.client, Array(12).fill('ERROR'));
     const plan = await planFor('ERROR', 5);
-    await scratch.db.client.query(`update assignments_learnpackwebhook set status_text = 'retried' where id = $1`, [ids[3]]);
+    await scratch.db.client.query(`update assignments_learnpackwebhook set status_text = 'retried' where id = $1`, [
+      ids[3],
+    ]);
 
     const outcome = await purge(plan, scratch.queue, settings);
 
@@ -186,10 +203,17 @@ describe('one statement falls back to batches', () => {
     const plan = await planFor('PENDING', 10_000, nativeAlways);
     const events: PurgeEvent[] = [];
 
-    const outcome = await purge(plan, scratch.queue, { ...settings, nativeTimeouts: { statementMs: 1, lockMs: 2_000 } }, { onEvent: (e) => void events.push(e) });
+    const outcome = await purge(
+      plan,
+      scratch.queue,
+      { ...settings, nativeTimeouts: { statementMs: 1, lockMs: 2_000 } },
+      { onEvent: (e) => void events.push(e) },
+    );
 
     expect(outcome).toMatchObject({ state: 'completed', method: 'batch', deleted: 30_000, batches: 3 });
-    expect(outcome.fallback).toMatch(/^one statement hit the statement timeout after .* continuing in batches of 10,000$/);
+    expect(outcome.fallback).toMatch(
+      /^one statement hit the statement timeout after .* continuing in batches of 10,000$/,
+    );
     expect(events[0]).toEqual({ type: 'fallback', reason: outcome.fallback });
     expect(await countByStatus(scratch.db.client)).toEqual({});
   });
@@ -199,7 +223,10 @@ describe('one statement falls back to batches', () => {
     const plan = await planFor('DONE', 25, nativeAlways);
     const lock = await holdRowLock(scratch.db.url, ids[40] ?? 0, 600);
 
-    const outcome = await purge(plan, scratch.queue, { ...settings, nativeTimeouts: { statementMs: 5_000, lockMs: 100 } });
+    const outcome = await purge(plan, scratch.queue, {
+      ...settings,
+      nativeTimeouts: { statementMs: 5_000, lockMs: 100 },
+    });
     await lock.released;
 
     expect(outcome).toMatchObject({ state: 'completed', method: 'batch', deleted: 100 });
@@ -255,7 +282,12 @@ describe('stopping and failing', () => {
     await insertWebhooks(scratch.db.client, Array(3_000).fill('DONE'));
     const plan = await planFor('DONE', 1_000);
     const events: PurgeEvent[] = [];
-    const outcome = await purge(plan, scratch.queue, { ...settings, maxRowsPerSecond: 2_000 }, { onEvent: (event) => void events.push(event) });
+    const outcome = await purge(
+      plan,
+      scratch.queue,
+      { ...settings, maxRowsPerSecond: 2_000 },
+      { onEvent: (event) => void events.push(event) },
+    );
 
     expect(outcome).toMatchObject({ state: 'completed', deleted: 3_000, batches: 3 });
     // Each batch waits for its own rows' allowance: 3,000 rows at 2,000 a second take 1.5 s.
@@ -266,16 +298,21 @@ describe('stopping and failing', () => {
     for (const rate of rates) expect(rate).toBeLessThanOrEqual(2_000 * 1.05);
   });
 
-  it('saves up no more than the waiting batch\'s rows during a long hold', async () => {
+  it("saves up no more than the waiting batch's rows during a long hold", async () => {
     await insertWebhooks(scratch.db.client, Array(3_000).fill('DONE'));
     const plan = await planFor('DONE', 1_000);
     const batchEnds: number[] = [];
     let gates = 0;
-    const outcome = await purge(plan, scratch.queue, { ...settings, maxRowsPerSecond: 2_000 }, {
-      onEvent: (event) => void (event.type === 'progress' && batchEnds.push(performance.now())),
-      // The gate after the first batch holds for 2 s, as a Pause would: 4,000 rows' worth of time.
-      gate: () => (++gates === 2 ? sleep(2_000) : Promise.resolve()),
-    });
+    const outcome = await purge(
+      plan,
+      scratch.queue,
+      { ...settings, maxRowsPerSecond: 2_000 },
+      {
+        onEvent: (event) => void (event.type === 'progress' && batchEnds.push(performance.now())),
+        // The gate after the first batch holds for 2 s, as a Pause would: 4,000 rows' worth of time.
+        gate: () => (++gates === 2 ? sleep(2_000) : Promise.resolve()),
+      },
+    );
 
     expect(outcome).toMatchObject({ state: 'completed', deleted: 3_000, batches: 3 });
     // The second batch had its turn saved up; the third waits for most of its own 1,000 rows: the
@@ -301,33 +338,48 @@ describe('stopping and failing', () => {
 
   it('reaches the ceiling on a sparse status, and never mistakes the wait for a slow batch', async () => {
     // One row in five matches: 100 ERROR rows over 500 ids, batches of 10 rows (so 50 ids each).
-    await insertWebhooks(scratch.db.client, Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? 'ERROR' : 'DONE')));
+    await insertWebhooks(
+      scratch.db.client,
+      Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? 'ERROR' : 'DONE')),
+    );
     const plan = await planFor('ERROR', 10);
     const events: PurgeEvent[] = [];
-    const outcome = await purge(plan, scratch.queue, { ...settings, maxRowsPerSecond: 200, targetBatchMs: 100 }, { onEvent: (event) => void events.push(event) });
+    const outcome = await purge(
+      plan,
+      scratch.queue,
+      { ...settings, maxRowsPerSecond: 200, targetBatchMs: 100 },
+      { onEvent: (event) => void events.push(event) },
+    );
     expect(outcome).toMatchObject({ state: 'completed', deleted: 100, batches: 10 });
     // 100 rows at 200 rows/s: about half a second. Counting each 50-id batch as 50 rows took 2.25 s.
     expect(outcome.durationMs).toBeGreaterThanOrEqual(400);
     expect(outcome.durationMs).toBeLessThan(1_500);
     expect(events.filter((event) => event.type === 'resized')).toEqual([]);
-    expect(Math.max(...events.flatMap((event) => (event.type === 'progress' ? [event.lastBatchMs] : [])))).toBeLessThan(100);
+    expect(Math.max(...events.flatMap((event) => (event.type === 'progress' ? [event.lastBatchMs] : [])))).toBeLessThan(
+      100,
+    );
   });
 });
 
 describe('between batches', () => {
-  it('runs the next batch\'s gate while it rests, and starts that batch only when both are done', async () => {
+  it("runs the next batch's gate while it rests, and starts that batch only when both are done", async () => {
     await insertWebhooks(scratch.db.client, Array(30).fill('DONE'));
     const plan = await planFor('DONE', 10);
     const batchEnds: number[] = [];
     const gateStarts: number[] = [];
-    const outcome = await purge(plan, scratch.queue, { ...settings, batchPauseMs: 1_000 }, {
-      onEvent: (event) => void (event.type === 'progress' && batchEnds.push(performance.now())),
-      gate: async () => {
-        gateStarts.push(performance.now());
-        // The second gate holds for longer than the pause, as a Pause or a lagging replica would.
-        if (gateStarts.length === 2) await sleep(1_500);
+    const outcome = await purge(
+      plan,
+      scratch.queue,
+      { ...settings, batchPauseMs: 1_000 },
+      {
+        onEvent: (event) => void (event.type === 'progress' && batchEnds.push(performance.now())),
+        gate: async () => {
+          gateStarts.push(performance.now());
+          // The second gate holds for longer than the pause, as a Pause or a lagging replica would.
+          if (gateStarts.length === 2) await sleep(1_500);
+        },
       },
-    });
+    );
 
     expect(outcome).toMatchObject({ state: 'completed', deleted: 30, batches: 3 });
     expect(gateStarts).toHaveLength(3);
@@ -360,7 +412,10 @@ describe('between batches', () => {
 
     expect(outcome).toMatchObject({ state: 'completed', deleted: 30, batches: 3 });
     expect(atCommit).toEqual(['off', 'off', 'off']);
-    expect((await scratch.db.client.query<{ synchronous_commit: string }>('show synchronous_commit')).rows[0]?.synchronous_commit).toBe('on');
+    expect(
+      (await scratch.db.client.query<{ synchronous_commit: string }>('show synchronous_commit')).rows[0]
+        ?.synchronous_commit,
+    ).toBe('on');
     expect(await countByStatus(scratch.db.client)).toEqual({});
   });
 });
@@ -384,11 +439,29 @@ describe('the ETA under a rows-per-second ceiling', () => {
   it('never counts on the speed of the first batches, which run before the ceiling bites', () => {
     const day = new Date('2026-11-20T00:00:00Z');
     const census = {
-      statuses: [{ status: 'DONE', count: 480_000, minId: 1, maxId: 600_000, oldest: day, newest: day, young: 0, eligibleMinId: 1, eligibleMaxId: 600_000, eligibleNewest: day }],
+      statuses: [
+        {
+          status: 'DONE',
+          count: 480_000,
+          minId: 1,
+          maxId: 600_000,
+          oldest: day,
+          newest: day,
+          young: 0,
+          eligibleMinId: 1,
+          eligibleMaxId: 600_000,
+          eligibleNewest: day,
+        },
+      ],
       snapshot: null,
       cutoff: null,
     };
-    const plan = makePlan(census, { status: 'DONE', batchSize: 100_000, useCursor: false }, batchesAlways, new Date('2026-11-29T00:00:00Z'));
+    const plan = makePlan(
+      census,
+      { status: 'DONE', batchSize: 100_000, useCursor: false },
+      batchesAlways,
+      new Date('2026-11-29T00:00:00Z'),
+    );
     const position = { deleted: 10_000, batches: 1, lastId: 12_500 };
     // 10,000 rows in 100 ms is 100,000 rows/s: 470,000 left would take 4.7 s at that speed.
     const run = { method: 'batch', batchSize: 20_000, elapsedMs: 100, deletedHere: 10_000, lastBatchMs: 100 } as const;

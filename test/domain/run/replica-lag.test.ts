@@ -13,8 +13,13 @@ import { seedWebhooks } from '../../helpers/scratch-db.js';
  */
 const bin = serverBinaries();
 if (!bin) {
-  if (process.env.CI) throw new Error('CI must run the replica-lag test, but no PostgreSQL server binaries were found under /usr/lib/postgresql.');
-  console.log('Skipping the replica-lag test: no PostgreSQL server binaries under /usr/lib/postgresql (install postgresql to run it).');
+  if (process.env.CI)
+    throw new Error(
+      'CI must run the replica-lag test, but no PostgreSQL server binaries were found under /usr/lib/postgresql.',
+    );
+  console.log(
+    'Skipping the replica-lag test: no PostgreSQL server binaries under /usr/lib/postgresql (install postgresql to run it).',
+  );
 }
 
 let pair: StreamingPair;
@@ -29,16 +34,32 @@ beforeAll(async () => {
 }, 120_000);
 
 beforeEach(async () => {
-  if (bin) await withClient(url, (client) => client.query('truncate assignments_learnpackwebhook restart identity; truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice'));
+  if (bin)
+    await withClient(url, (client) =>
+      client.query(
+        'truncate assignments_learnpackwebhook restart identity; truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice',
+      ),
+    );
 });
 
 afterAll(async () => {
   await pair?.stop();
 });
 
-const count = (target: string) => withClient(target, async (client) => Number((await client.query<{ n: string }>('select count(*) as n from assignments_learnpackwebhook')).rows[0]?.n));
+const count = (target: string) =>
+  withClient(target, async (client) =>
+    Number((await client.query<{ n: string }>('select count(*) as n from assignments_learnpackwebhook')).rows[0]?.n),
+  );
 const ledger = () =>
-  withClient(url, async (client) => (await client.query<{ deleted_count: number; heartbeat_at: Date; state: string }>('select deleted_count, heartbeat_at, state from clear_telemetry_request')).rows[0]);
+  withClient(
+    url,
+    async (client) =>
+      (
+        await client.query<{ deleted_count: number; heartbeat_at: Date; state: string }>(
+          'select deleted_count, heartbeat_at, state from clear_telemetry_request',
+        )
+      ).rows[0],
+  );
 
 describe.skipIf(!bin)('the replica-lag hold', () => {
   it('holds while a streaming replica is behind, says which and how far, then finishes exactly when it catches up', async () => {
@@ -47,18 +68,27 @@ describe.skipIf(!bin)('the replica-lag hold', () => {
     await eventually(async () => expect(await count(replicaDjango)).toBe(20_000));
     await withClient(pair.replicaUrl, (client) => client.query('select pg_wal_replay_pause()'));
 
-    const run = start(process.execPath, ['bin/clear-telemetry.js', '--status', 'PENDING', '--batch-size', '500', '--force'], {
-      DATABASE_URL: url,
-      CLEAR_TELEMETRY_PENDING_MIN_AGE: '0',
-      CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
-      CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '5000',
-      CLEAR_TELEMETRY_MAX_REPLICA_LAG: '1s',
-      CLEAR_TELEMETRY_MAX_REPLICA_LAG_BYTES: String(256 * 1024),
-    });
+    const run = start(
+      process.execPath,
+      ['bin/clear-telemetry.js', '--status', 'PENDING', '--batch-size', '500', '--force'],
+      {
+        DATABASE_URL: url,
+        CLEAR_TELEMETRY_PENDING_MIN_AGE: '0',
+        CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
+        CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '5000',
+        CLEAR_TELEMETRY_MAX_REPLICA_LAG: '1s',
+        CLEAR_TELEMETRY_MAX_REPLICA_LAG_BYTES: String(256 * 1024),
+      },
+    );
     try {
       // replay_lag grows while replay is paused; the bytes left to replay catch a replica whose lag is stale.
       const behind = String.raw`([\d.]+ s behind \(limit 1 s\)|[\d.]+ (kB|MB) of WAL behind \(limit 256 kB\))`;
-      await run.waitFor(new RegExp(String.raw`Holding: replica \`${pair.replicaName}\` is ${behind}, since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n`), 30_000);
+      await run.waitFor(
+        new RegExp(
+          String.raw`Holding: replica \`${pair.replicaName}\` is ${behind}, since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n`,
+        ),
+        30_000,
+      );
       // Held, yet alive: two heartbeats go by without a row deleted.
       const held = await ledger();
       for (let beat = 0; beat < 2; beat++) {
@@ -77,7 +107,9 @@ describe.skipIf(!bin)('the replica-lag hold', () => {
       await eventually(async () => expect(await count(replicaDjango)).toBe(0));
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
-      await withClient(pair.replicaUrl, (client) => client.query('select pg_wal_replay_resume()')).catch(() => undefined);
+      await withClient(pair.replicaUrl, (client) => client.query('select pg_wal_replay_resume()')).catch(
+        () => undefined,
+      );
     }
   }, 120_000);
 
@@ -88,12 +120,20 @@ describe.skipIf(!bin)('the replica-lag hold', () => {
     });
     const plain = url.replace('postgres@', 'ct_plain@');
     await withClient(url, (client) => seedWebhooks(client, 10, 10));
-    const run = start(process.execPath, ['bin/clear-telemetry.js', '--status', 'PENDING', '--dry-run'], { DATABASE_URL: plain, CLEAR_TELEMETRY_PENDING_MIN_AGE: '0' });
+    const run = start(process.execPath, ['bin/clear-telemetry.js', '--status', 'PENDING', '--dry-run'], {
+      DATABASE_URL: plain,
+      CLEAR_TELEMETRY_PENDING_MIN_AGE: '0',
+    });
     const result = await run.done;
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('  Replica lag: not visible to this database user (grant it pg_monitor), so the run cannot wait for lagging replicas\n');
+    expect(result.stdout).toContain(
+      '  Replica lag: not visible to this database user (grant it pg_monitor), so the run cannot wait for lagging replicas\n',
+    );
 
-    const privileged = await start(process.execPath, ['bin/clear-telemetry.js', '--status', 'PENDING', '--dry-run'], { DATABASE_URL: url, CLEAR_TELEMETRY_PENDING_MIN_AGE: '0' }).done;
+    const privileged = await start(process.execPath, ['bin/clear-telemetry.js', '--status', 'PENDING', '--dry-run'], {
+      DATABASE_URL: url,
+      CLEAR_TELEMETRY_PENDING_MIN_AGE: '0',
+    }).done;
     expect(privileged.stdout).not.toContain('Replica lag');
   }, 60_000);
 });
