@@ -3,7 +3,7 @@ import { accessList, type AccessList } from './domain/request/access.js';
 import type { PlanPolicy } from './domain/plan/plan.js';
 import { DEFAULT_ARCHIVE_DAYS } from './domain/undo/undo.js';
 import type { Target } from './domain/wording/sentences.js';
-import { databaseLabel } from './db/database-label.js';
+import { databaseLabel, databaseParts } from './db/database-label.js';
 import type { PurgeSettings } from './domain/run/purge.js';
 import type { RunSettings } from './domain/run/request-runner.js';
 import { duration, idList, oneOf, parseEnv, postgresUrl, token, wholeNumber, type Env } from './env-values.js';
@@ -31,7 +31,11 @@ export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
   );
   return Object.freeze({
     databaseUrl: DATABASE_URL,
-    target: { database: databaseLabel(DATABASE_URL), environment: CLEAR_TELEMETRY_ENVIRONMENT ?? null },
+    target: {
+      database: databaseLabel(DATABASE_URL),
+      ...databaseParts(DATABASE_URL),
+      environment: CLEAR_TELEMETRY_ENVIRONMENT ?? null,
+    },
   });
 }
 
@@ -57,7 +61,7 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       CLEAR_TELEMETRY_MIN_BATCH_SIZE: wholeNumber(100, 1),
       CLEAR_TELEMETRY_LOCK_RETRIES: wholeNumber(8, 0, 100),
       CLEAR_TELEMETRY_CONNECTION_RETRIES: wholeNumber(5, 0, 100),
-      CLEAR_TELEMETRY_STALE_AFTER: duration(30_000, 's'),
+      CLEAR_TELEMETRY_STALE_AFTER: duration(15_000, 's'),
       CLEAR_TELEMETRY_JANITOR_EVERY: duration(5_000, 's'),
       CLEAR_TELEMETRY_SLOW_BATCH_COOLDOWN: duration(5_000, 's'),
       CLEAR_TELEMETRY_SHUTDOWN_TIMEOUT: duration(20_000, 's'),

@@ -150,18 +150,30 @@ export class BusyError extends Coded {
   readonly code = ErrorCode.Busy;
 }
 
-/** `onlyApprovers`: the refusal is the approver rule, which each surface words with the people it names. */
-export class NotAllowedError extends Coded {
-  readonly code = ErrorCode.NotAllowed;
-  constructor(message: string, options?: ErrorOptions & { onlyApprovers?: 'approve' | 'resume' }) {
-    super(message, options);
-    this.onlyApprovers = options?.onlyApprovers ?? null;
-  }
-  readonly onlyApprovers: 'approve' | 'resume' | null;
+/** Who a refusal says may act instead: each surface names the people (Slack mentions), not the variable. */
+export interface OnlyWho {
+  who: 'approvers' | 'breakGlass';
+  to: 'approve' | 'resume';
 }
 
+/** `only`: the refusal is an access rule, which each surface words with the people it names. */
+export class NotAllowedError extends Coded {
+  readonly code = ErrorCode.NotAllowed;
+  constructor(message: string, options?: ErrorOptions & { only?: OnlyWho }) {
+    super(message, options);
+    this.only = options?.only ?? null;
+  }
+  readonly only: OnlyWho | null;
+}
+
+/** The requester clicked Approve on their own request; `only` says who may approve instead. */
 export class SelfApprovalError extends Coded {
   readonly code = ErrorCode.SelfApproval;
+  constructor(message: string, options?: ErrorOptions & { only?: OnlyWho }) {
+    super(message, options);
+    this.only = options?.only ?? null;
+  }
+  readonly only: OnlyWho | null;
 }
 
 export class AlreadyDecidedError extends Coded {

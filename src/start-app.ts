@@ -102,11 +102,12 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     ? new Bottleneck.IORedisConnection({ client: new Redis(slackConfig.redisUrl) })
     : undefined;
   const outbox = new MikroNoticeOutbox<KnownBlock>(orm.em);
-  const slack = new SlackGateway(client, { limits, log, outbox, owner: runnerId, connection });
+  const requestLedger = new MikroRequestLedger(orm.em);
+  const slack = new SlackGateway(client, { limits, log, outbox, owner: runnerId, connection, reposts: requestLedger });
   const runOrm = await initORM(databaseUrl, { pool: { min: 0, max: RUN_POOL_SIZE } });
   const previewLimits = options.previewLimits ?? PREVIEW_LIMITS;
   const runner = slackRunner(runOrm, databaseUrl, purgeConfig, metrics, {
-    reporter: meteredReporter(new SlackReporter(slack, log, target), metrics),
+    reporter: meteredReporter(new SlackReporter(slack, log, target, requestLedger), metrics),
     runnerId,
     clock,
     log,

@@ -12,7 +12,12 @@ describe('loadDatabaseConfig', () => {
       }),
     ).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5432/django',
-      target: { database: 'django@db.internal:5432', environment: 'production' },
+      target: {
+        database: 'django on db.internal:5432',
+        name: 'django',
+        host: 'db.internal:5432',
+        environment: 'production',
+      },
     });
   });
 
@@ -72,7 +77,7 @@ describe('loadPurgeConfig', () => {
         connectionRetries: 5,
       },
       run: {
-        staleAfterMs: 30_000,
+        staleAfterMs: 15_000,
         janitorEveryMs: 5_000,
         slowBatchCooldownMs: 5_000,
         shutdownTimeoutMs: 20_000,

@@ -1,5 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { AlreadyDecidedError } from '../../src/errors.js';
+import { ephemeral, errorText } from './ephemeral.js';
 import {
+  checkClickSource,
   cancelRequest,
   confirmRequest,
   pauseRequest,
@@ -36,15 +39,26 @@ export const stopCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, s
 export const pauseCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, pauseRequest(true));
 export const continueCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, pauseRequest(false));
 export const resumeCallback = (deps: ClearTelemetryDeps) => buttonCallback(deps, resumeRequest);
-/** Restore on an archived run's result: a new restore request, previewed in the same channel. */
+/**
+ * Restore on an archived run's result: a new restore request, previewed in the same channel. Like
+ * every button, it acts only from the purge's own message, in a channel the command is allowed in.
+ */
 export const restoreCallback = (deps: ClearTelemetryDeps) =>
   buttonCallback(deps, async (deps, click, respond) => {
-    if (click.requestId === null || click.channelId === null) return;
-    await openRestore(
-      deps,
-      { purgeId: click.requestId, userId: click.userId, channelId: click.channelId, teamId: null },
-      respond,
-    );
+    try {
+      const purge = click.requestId === null ? null : await deps.ledger.get(click.requestId);
+      if (!purge || click.channelId === null)
+        throw new AlreadyDecidedError('That purge is not in the ledger any more.');
+      checkClickSource(purge, click, deps.access.channels);
+      await openRestore(
+        deps,
+        { purgeId: purge.id, userId: click.userId, channelId: click.channelId, teamId: null },
+        respond,
+      );
+    } catch (error) {
+      deps.log.info({ err: error, requestId: click.requestId, user: click.userId }, 'click refused');
+      await respond(ephemeral(errorText(error)));
+    }
   });
 
 /** A button this version does not know: acked (done before any listener), logged, nothing else. */

@@ -12,8 +12,10 @@ import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { closedMessage } from './preview-blocks.js';
+import { post } from './open-request.js';
+import { resumingMessage } from './run-blocks.js';
 import { threadReply } from './thread-replies.js';
-import { describeDecision } from './sentences.js';
+import { describeDecision, notRespondingText } from './sentences.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './ephemeral.js';
 
@@ -25,6 +27,8 @@ export interface Click {
   messageTs: string | null;
   /** Set when the clicked message is a reply in a thread (a request message reposted there). */
   threadTs: string | null;
+  /** Typed as `/clear-telemetry stop 12` rather than clicked: there is no message to check. */
+  typed?: boolean;
 }
 
 /** Confirm: check the rules, claim the request atomically, then start the run detached. */
@@ -65,7 +69,9 @@ export async function stopRequest(deps: ClearTelemetryDeps, click: Click, respon
       throw new AlreadyDecidedError('A stop was already requested; the run stops after its current batch.');
     }
     deps.log.info({ requestId: request.id, by: clicker.userId }, 'stop requested');
-    audit(deps, request, click, threadReply.stopRequested(clicker.userId));
+    audit(deps, request, click, threadReply.stopRequested(clicker.userId, request));
+    // A run whose process stopped answering cannot obey: say what happens to it instead.
+    if (request.unresponsiveSince) await respond(ephemeral(notRespondingText(request)));
   });
 }
 
@@ -82,10 +88,18 @@ export function pauseRequest(pause: boolean) {
   };
 }
 
-/** Resume: an approver continues an interrupted or failed run from its position, with the same watermark. */
+/**
+ * Resume: an approver continues a stopped, interrupted or failed run from its position, with the same
+ * watermark and plan (over the row cap, a break-glass user). A request with no message (a terminal
+ * run) gets one in the channel where Resume was typed, so its progress shows there.
+ */
 export async function resumeRequest(deps: ClearTelemetryDeps, click: Click, respond: RespondFn): Promise<void> {
   await decide(deps, click, respond, async (request, clicker) => {
-    checkResume(clicker);
+    checkResume(request, clicker);
+    if (!['stopped', 'interrupted', 'failed'].includes(request.state)) {
+      throw new AlreadyDecidedError(`Nothing to resume: ${describeDecision(request)}.`);
+    }
+    const shown = request.messageTs ? request : await giveMessage(deps, request, click);
     const claim = await deps.runner.resume(request.id);
     if (claim === 'busy') {
       const running = await deps.ledger.running();
@@ -96,8 +110,34 @@ export async function resumeRequest(deps: ClearTelemetryDeps, click: Click, resp
     if (claim === 'not-resumable')
       throw new AlreadyDecidedError(`Nothing to resume: ${describeDecision(await required(deps, request.id))}.`);
     deps.log.info({ requestId: request.id, by: clicker.userId }, 'run resumed');
-    audit(deps, request, click, threadReply.resumedBy(clicker.userId));
+    audit(deps, shown, click, threadReply.resumedBy(clicker.userId));
   });
+}
+
+/** A request started in the terminal has no message: one is posted in the channel Resume was typed in. */
+async function giveMessage(deps: ClearTelemetryDeps, request: PurgeRequestRecord, click: Click) {
+  if (!click.channelId) return request;
+  const ts = await post(deps, click.channelId, resumingMessage(request, deps.target));
+  await deps.ledger.attachMessage(request.id, click.channelId, ts);
+  return { ...request, channelId: click.channelId, messageTs: ts };
+}
+
+/** `/clear-telemetry stop 12` (and pause, continue, resume, cancel): what the buttons do, typed. */
+export async function controlByCommand(
+  deps: ClearTelemetryDeps,
+  verb: 'stop' | 'pause' | 'continue' | 'resume' | 'cancel',
+  typed: { userId: string; channelId: string; requestId: number | null },
+  respond: RespondFn,
+): Promise<void> {
+  const click: Click = { ...typed, messageTs: null, threadTs: null, typed: true };
+  const act = {
+    stop: stopRequest,
+    pause: pauseRequest(true),
+    continue: pauseRequest(false),
+    resume: resumeRequest,
+    cancel: cancelRequest,
+  }[verb];
+  await act(deps, click, respond);
 }
 
 /** Expires every request whose approval window has passed, and says so on its message. */
@@ -123,28 +163,32 @@ async function decide(deps: ClearTelemetryDeps, click: Click, respond: RespondFn
     await decision(request, { userId: click.userId, isApprover, isBreakGlass }, now);
   } catch (error) {
     deps.log.info({ err: error, requestId: click.requestId, user: click.userId }, 'click refused');
-    await respond(ephemeral(errorText(error, deps.access.approvers)));
+    await respond(ephemeral(errorText(error, deps.access)));
   }
 }
 
 /**
  * A click acts only on the request whose message carries the button: same channel, same message
- * (or its repost in that message's thread), in a channel where the command is allowed. A button
- * value edited to name another request, or a message copied elsewhere, changes nothing.
+ * (or the bot's own repost of it, in its thread or in the channel), in a channel where the command
+ * is allowed. A button value edited to name another request, or a message copied elsewhere, changes
+ * nothing. A typed command has no message: the command's own channel check stands for it.
  */
-function checkClickSource(request: PurgeRequestRecord, click: Click, channels: readonly string[] | null): void {
+export function checkClickSource(request: PurgeRequestRecord, click: Click, channels: readonly string[] | null): void {
+  if (channels && !channels.includes(click.channelId ?? '')) {
+    throw new NotAllowedError('This command is not enabled in this channel, so nothing was done.');
+  }
+  if (click.typed) return;
   const onItsMessage =
     request.channelId !== null &&
     request.messageTs !== null &&
     click.channelId === request.channelId &&
-    (click.messageTs === request.messageTs || click.threadTs === request.messageTs);
+    (click.messageTs === request.messageTs ||
+      click.threadTs === request.messageTs ||
+      (request.repostedTs !== null && click.messageTs === request.repostedTs));
   if (!onItsMessage) {
     throw new NotAllowedError(
-      `That button does not belong to request #${request.id}'s message, so nothing was done. Use the buttons on the request's own message.`,
+      `That button does not belong to request #${request.id}'s message, so nothing was done. Use the buttons on the request's own message, or type \`/clear-telemetry status\`.`,
     );
-  }
-  if (channels && !channels.includes(request.channelId ?? '')) {
-    throw new NotAllowedError('This command is not enabled in this channel, so nothing was done.');
   }
 }
 
@@ -167,7 +211,7 @@ async function close(deps: ClearTelemetryDeps, request: PurgeRequestRecord, clic
   const { channelId, ts } = where(request, click);
   if (!channelId || !ts) return;
   audit(deps, request, click, threadReply.closed(request));
-  await deps.slack.finalEdit(request.id, channelId, ts, closedMessage(request)).catch((error: unknown) => {
+  await deps.slack.finalEdit(request.id, channelId, ts, closedMessage(request, deps.target)).catch((error: unknown) => {
     deps.log.error({ err: error, requestId: request.id }, 'could not edit the request message');
   });
 }

@@ -1,6 +1,13 @@
 import { usage } from '../../src/domain/plan/usage.js';
-import { AlreadyDecidedError, ErrorCode, isCodedError, NotAllowedError } from '../../src/errors.js';
-import type { AccessList } from '../../src/domain/request/access.js';
+import {
+  AlreadyDecidedError,
+  ErrorCode,
+  isCodedError,
+  NotAllowedError,
+  SelfApprovalError,
+  type OnlyWho,
+} from '../../src/errors.js';
+import type { ClearTelemetryDeps } from './deps.js';
 import { describeDecision, namePeople } from './sentences.js';
 import { echo } from './block-kit.js';
 import { COMMAND } from './ids.js';
@@ -15,11 +22,14 @@ export function usageText(problem?: string): string {
   return `${problem ? `${echo(problem, 300)}\n\n` : ''}\`\`\`${usage(COMMAND)}\`\`\``;
 }
 
-/** The one place errors become words for Slack; refusals under the approver rule name the approvers. */
-export function errorText(error: unknown, approvers?: AccessList): string {
+/** The access lists a refusal may name people from. */
+type Access = Pick<ClearTelemetryDeps['access'], 'approvers' | 'breakGlass'>;
+
+/** The one place errors become words for Slack; refusals under an access rule name the people who may act. */
+export function errorText(error: unknown, access?: Access): string {
   if (!isCodedError(error)) return "Something went wrong, and nothing more was done. The error is in the bot's log.";
-  if (error instanceof NotAllowedError && error.onlyApprovers && approvers) {
-    return `Only ${namePeople(approvers)} can ${error.onlyApprovers} this purge.`;
+  if ((error instanceof NotAllowedError || error instanceof SelfApprovalError) && error.only && access) {
+    return whoMayText(error, error.only, access);
   }
   if (error instanceof AlreadyDecidedError && error.decided)
     return `${error.decided.lead}: ${describeDecision(error.decided.request)}.`;
@@ -35,4 +45,21 @@ export function errorText(error: unknown, approvers?: AccessList): string {
     default:
       return error.message;
   }
+}
+
+/** "Only a break-glass user can approve it: ask <@U1>." A refusal that says what to do next. */
+function whoMayText(error: Error, only: OnlyWho, access: Access): string {
+  const list = only.who === 'breakGlass' ? access.breakGlass : access.approvers;
+  const what = only.who === 'breakGlass' ? 'a break-glass user' : 'an approver';
+  const lead =
+    error instanceof SelfApprovalError
+      ? `You asked for this purge, so ${what} other than you must ${only.to} it`
+      : only.who === 'breakGlass'
+        ? `This purge is over the row cap, so only ${what} can ${only.to} it`
+        : `Only approvers can ${only.to} this purge`;
+  if (list.kind === 'nobody') {
+    const variable = only.who === 'breakGlass' ? 'CLEAR_TELEMETRY_BREAK_GLASS' : 'CLEAR_TELEMETRY_APPROVERS';
+    return `${lead}, and none is set up yet (${variable} is empty): ask whoever deploys the bot.`;
+  }
+  return `${lead}: ask ${namePeople(list)}.`;
 }

@@ -1,6 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import { isAllowed } from '../../src/domain/request/access.js';
-import type { ClearArgs } from '../../src/domain/plan/clear-args.js';
+import type { PurgeArgs } from '../../src/domain/plan/clear-args.js';
 import { planPurge } from '../../src/domain/plan/plan.js';
 import type { AgeCutoff } from '../../src/domain/ports.js';
 import { NotAllowedError } from '../../src/errors.js';
@@ -11,7 +11,7 @@ import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './ephemeral.js';
 
 export interface CommandInput {
-  args: ClearArgs;
+  args: PurgeArgs;
   userId: string;
   channelId: string;
   teamId: string | null;
@@ -43,7 +43,8 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
       await show(nothingToDeleteMessage(plan, userId, deps.target));
       return;
     }
-    const preview = { requesterId: userId, approvers: deps.access.approvers, now, target: deps.target };
+    const { approvers, breakGlass } = deps.access;
+    const preview = { requesterId: userId, approvers, breakGlass, now, target: deps.target };
     if (args.dryRun) {
       await show(previewMessage(plan, { ...preview, requestId: null, expiresAt: null, selfApproval: null }));
       return;

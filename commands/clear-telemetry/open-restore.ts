@@ -13,6 +13,8 @@ export interface RestoreInput {
   userId: string;
   channelId: string;
   teamId: string | null;
+  /** `--reason`, when the restore was typed with one. */
+  reason?: string | null;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput,
         requestId: request.id,
         requesterId: userId,
         approvers: deps.access.approvers,
+        breakGlass: deps.access.breakGlass,
         expiresAt,
         selfApproval: null,
         now,

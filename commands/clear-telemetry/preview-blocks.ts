@@ -6,8 +6,9 @@ import { type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { ArchiveSurvey } from '../../src/domain/undo/restore.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
-import { closedSentence, mention, namePeople, slackDate, targetLine, verbOf, webhooks } from './sentences.js';
+import { closedSentence, mention, namePeople, slackAgo, slackDate, targetLine, verbOf, webhooks } from './sentences.js';
 import {
+  nothingToDelete,
   livePendingAgeMs,
   type Target,
   gateSentences,
@@ -29,6 +30,8 @@ export interface PreviewOptions {
   requestId: number | null;
   requesterId: string;
   approvers: AccessList;
+  /** Who may approve a plan over the row cap, and their own --force request. */
+  breakGlass: AccessList;
   expiresAt: Date | null;
   /** Only with --force: whether the requester is a break-glass user who may confirm it. */
   selfApproval: 'break-glass' | 'not-break-glass' | null;
@@ -54,11 +57,11 @@ export function previewMessage(plan: Plan, options: PreviewOptions): SlackMessag
     context(targetLine(options.target)),
     section(`${mention(options.requesterId)} asks to delete ${what} from \`assignments_learnpackwebhook\`.`),
     ...livePendingWarning(plan),
-    section(nextStep(options)),
+    section(nextStep(plan, options)),
     planSection(plan),
     summarySection(plan.summary),
     context(...selfApprovalNotes(options), `Request #${requestId}`),
-    decisionButtons(plan, requestId),
+    decisionButtons(plan, requestId, options.target),
   ]);
 }
 
@@ -88,32 +91,32 @@ export function restorePreviewMessage(
       section(
         `${mention(options.requesterId)} asks to restore ${verb.what(plan, back)} into \`assignments_learnpackwebhook\`.`,
       ),
-      section(nextStep(options)),
+      section(nextStep(plan, options)),
       section(lines.join('\n')),
       context(`Request #${options.requestId} · restores request #${purge.id}`),
-      decisionButtons(plan, options.requestId, 'restore'),
+      decisionButtons(plan, options.requestId, options.target, 'restore'),
     ],
   );
 }
 
+/** Nothing to approve: what the gates kept out, always, even when nothing is left. */
 export function nothingToDeleteMessage(plan: Plan, requesterId: string, target: Target): SlackMessage {
+  const sentence = nothingToDelete(plan);
   const status = plan.status === 'ALL' ? 'webhooks' : `webhooks with status *${plan.status}*`;
-  return message(
-    `Nothing to delete: no ${plan.status === 'ALL' ? 'webhooks' : `webhooks with status ${plan.status}`}.`,
-    [
-      header('Clear telemetry: nothing to delete'),
-      context(targetLine(target)),
-      section(`${mention(requesterId)} asked to delete ${status}, but there are none.`),
-      summarySection(plan.summary),
-    ],
-  );
+  return message(`Nothing to delete: ${sentence}.`, [
+    header('Clear telemetry: nothing to delete'),
+    context(targetLine(target)),
+    section(`${mention(requesterId)} asked to delete ${status}: ${sentence}.`),
+    summarySection(plan.summary),
+  ]);
 }
 
 /** A request that ended without running: cancelled or expired. */
-export function closedMessage(request: PurgeRequestRecord): SlackMessage {
+export function closedMessage(request: PurgeRequestRecord, target: Target): SlackMessage {
   const sentence = closedSentence(request);
   return message(sentence, [
     header(`Clear telemetry: ${request.state === 'expired' ? 'expired' : 'cancelled'}`),
+    context(targetLine(target)),
     section(
       `${sentence} It asked to ${verbOf(request).base} ${verbOf(request).what(request.plan)} for ${mention(request.requesterId)}.`,
     ),
@@ -156,19 +159,30 @@ function summarySection(summary: StatusSummary): KnownBlock {
   return section(clip(`*Status summary*\n\`\`\`${escapeMrkdwn(table)}\`\`\``, LIMITS.text));
 }
 
-/** The next action, in the message itself: who must approve, and by when. */
-function nextStep(options: PreviewOptions): string {
-  if (options.approvers.kind === 'nobody')
-    return "*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.";
-  const expiry = options.expiresAt
-    ? ` · expires ${slackDate(options.expiresAt)} (in ${formatDuration(options.expiresAt.getTime() - options.now.getTime())})`
-    : '';
-  return `*Needs approval from ${namePeople(options.approvers)}* (not ${mention(options.requesterId)})${expiry}`;
+/**
+ * The next action, in the message itself: the people who can really approve it (over the row cap,
+ * only break-glass users; never the requester, unless they asked with --force as a break-glass
+ * user), and by when.
+ */
+function nextStep(plan: Pick<Plan, 'overCap'>, options: PreviewOptions): string {
+  const overCap = plan.overCap !== null;
+  const list = overCap ? options.breakGlass : options.approvers;
+  const self = options.selfApproval === 'break-glass';
+  const expiry = options.expiresAt ? ` · expires ${slackDate(options.expiresAt)} (${slackAgo(options.expiresAt)})` : '';
+  if (list.kind === 'nobody' && !self) {
+    return overCap
+      ? `*Nobody can approve this yet:* it is over the row cap of ${formatCount(plan.overCap ?? 0)}, which only break-glass users may approve, and none are set up (CLEAR_TELEMETRY_BREAK_GLASS).`
+      : "*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.";
+  }
+  const others = list.kind === 'nobody' ? null : namePeople(list, options.requesterId);
+  const who = [others, self ? `${mention(options.requesterId)} (break-glass, --force)` : null]
+    .filter(Boolean)
+    .join(', or ');
+  const cap = overCap ? ` (over the row cap of ${formatCount(plan.overCap ?? 0)}: break-glass users only)` : '';
+  return `*Needs approval from ${who}*${cap}${expiry}`;
 }
 
 function selfApprovalNotes(options: PreviewOptions): string[] {
-  if (options.selfApproval === 'break-glass')
-    return [`${mention(options.requesterId)} may approve it themselves (break-glass, --force).`];
   if (options.selfApproval === 'not-break-glass')
     return [`--force changes nothing here: ${mention(options.requesterId)} is not a break-glass user.`];
   return [];
@@ -185,7 +199,13 @@ function livePendingWarning(plan: Plan): KnownBlock[] {
   ];
 }
 
-function decisionButtons(plan: Plan, requestId: number, kind: 'purge' | 'restore' = 'purge'): ActionsBlock {
+/** Approve (with a confirmation dialog that names the database again) and Cancel. */
+function decisionButtons(
+  plan: Plan,
+  requestId: number,
+  target: Target,
+  kind: 'purge' | 'restore' = 'purge',
+): ActionsBlock {
   const value = String(requestId);
   const restore = kind === 'restore';
   return {
@@ -208,8 +228,8 @@ function decisionButtons(plan: Plan, requestId: number, kind: 'purge' | 'restore
             type: 'mrkdwn',
             text: clip(
               restore
-                ? `This inserts ${webhooks(plan, plan.matching, false)} back with their original ids; ids taken again are skipped.`
-                : `This deletes ${webhooks(plan, plan.matching, false)} with id ≤ ${formatCount(plan.watermark ?? 0)}. ${plan.undo.kind === 'archive' ? `They are archived, restorable for ${formatCount(plan.undo.days)} days.` : 'It cannot be undone.'}`,
+                ? `This inserts ${webhooks(plan, plan.matching, false)} back into ${targetLine(target)}, with their original ids; ids taken again are skipped.`
+                : `This deletes ${webhooks(plan, plan.matching, false)} with id ≤ ${formatCount(plan.watermark ?? 0)} from ${targetLine(target)}. ${plan.undo.kind === 'archive' ? `They are archived, restorable for ${formatCount(plan.undo.days)} days.` : 'It cannot be undone.'}`,
               300,
             ),
           },

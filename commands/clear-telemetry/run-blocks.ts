@@ -4,8 +4,8 @@ import type { RunNote } from '../../src/domain/run-ports.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
-import { button, context, header, message, section } from './block-kit.js';
-import { noteText, people, resultSentence, targetLine, verbOf } from './sentences.js';
+import { button, context, escapeMrkdwn, header, message, section } from './block-kit.js';
+import { notRespondingText, noteText, people, resultSentence, targetLine, verbOf } from './sentences.js';
 import { NOTE_LABEL } from '../../src/domain/wording/sentences.js';
 import type { Target } from '../../src/domain/wording/sentences.js';
 import { ACTION } from './ids.js';
@@ -16,10 +16,14 @@ import { planSection } from './preview-blocks.js';
 export function progressMessage(
   request: PurgeRequestRecord,
   progress: PurgeProgress,
+  target: Target,
   note: RunNote | null = null,
 ): SlackMessage {
   const { plan } = request;
-  const eta = progress.etaMs === null ? '' : ` · about ${formatDuration(progress.etaMs)} left`;
+  const waiting = note?.kind === 'paused' || note?.kind === 'held';
+  // While paused or held nothing moves, so no time left can be promised.
+  const eta = waiting || progress.etaMs === null ? '' : ` · about ${formatDuration(progress.etaMs)} left`;
+  const rate = waiting ? '' : ` · ${formatRate(progress.rowsPerSecond)}`;
   // Ids covered, not batches: batch sizes adapt, so a batch count would jump about.
   const covered =
     progress.lastId === null
@@ -28,15 +32,14 @@ export function progressMessage(
   const verb = verbOf(request);
   const line =
     `\`${bar(progress.deleted, progress.total)}\` *${formatPercent(progress.deleted, progress.total)}*\n` +
-    `*${formatCount(progress.deleted)}* of *${formatCount(progress.total)}* ${verb.done} · ${covered} · ${formatRate(progress.rowsPerSecond)}${eta}`;
-  const held = note?.kind === 'paused' || note?.kind === 'held';
+    `*${formatCount(progress.deleted)}* of *${formatCount(progress.total)}* ${verb.done} · ${covered}${rate}${eta}`;
+  const title = note?.kind === 'paused' ? 'paused' : note?.kind === 'held' ? 'holding' : verb.ing.toLowerCase();
   return message(
-    `${held ? 'Paused' : verb.ing}: ${formatCount(progress.deleted)} of ${verb.what(plan, progress.total, false)}.`,
+    `${waiting ? `${NOTE_LABEL[note.kind]}` : verb.ing}: ${formatCount(progress.deleted)} of ${verb.what(plan, progress.total, false)}.`,
     [
-      header(held ? 'Clear telemetry: paused' : `Clear telemetry: ${verb.ing.toLowerCase()}`),
-      section(
-        `${verb.ing} ${verb.what(plan)} (${request.kind === 'restore' ? 'archive ids' : 'id'} ≤ ${formatCount(plan.watermark ?? 0)}) · ${people(request)}`,
-      ),
+      header(`Clear telemetry: ${title}`),
+      context(targetLine(target)),
+      section(`${verb.ing} ${verb.what(plan)} (${idRange(request)}) · ${people(request)}`),
       section(line),
       context(...(note ? [`${NOTE_LABEL[note.kind]}: ${noteText(note)}`] : []), `Request #${request.id}`),
       runButtons(request, note?.kind === 'paused'),
@@ -44,11 +47,49 @@ export function progressMessage(
   );
 }
 
+/**
+ * A run whose process stopped answering: no Stop or Pause (nothing would obey them), the counts the
+ * ledger recorded rather than the last edit's, and what happens next.
+ */
+export function unresponsiveMessage(request: PurgeRequestRecord, target: Target): SlackMessage {
+  const verb = verbOf(request);
+  const text = notRespondingText(request);
+  return message(text.replaceAll('*', ''), [
+    header('Clear telemetry: not responding'),
+    context(targetLine(target)),
+    section(`${verb.ing} ${verb.what(request.plan)} (${idRange(request)}) · ${people(request)}`),
+    section(`:warning: ${text}`),
+    context(`Request #${request.id}${request.runnerId ? ` · runner \`${escapeMrkdwn(request.runnerId)}\`` : ''}`),
+  ]);
+}
+
+/** Posted for a request that has no message (a terminal run) when it is resumed from Slack. */
+export function resumingMessage(request: PurgeRequestRecord, target: Target): SlackMessage {
+  const verb = verbOf(request);
+  const text = `Resuming request #${request.id}: ${formatCount(request.position.deleted)} of ${verb.what(request.plan, request.plan.matching, false)} ${verb.done} so far.`;
+  return message(text, [
+    header(`Clear telemetry: resuming`),
+    context(targetLine(target)),
+    section(`Resuming ${verb.what(request.plan)} (${idRange(request)}) · ${people(request)}`),
+    context(`Request #${request.id}`),
+  ]);
+}
+
+/** "id ≤ 60,000", or for a restore "archive ids ≤ 1,234". */
+function idRange(request: PurgeRequestRecord): string {
+  return `${request.kind === 'restore' ? 'archive ids' : 'id'} ≤ ${formatCount(request.plan.watermark ?? 0)}`;
+}
+
 /** Approved, but another request is running on the table: it starts when that one ends. */
-export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): SlackMessage {
+export function queuedMessage(
+  request: PurgeRequestRecord,
+  behind: PurgeRequestRecord | null,
+  target: Target,
+): SlackMessage {
   const text = `Queued behind ${behind ? `request #${behind.id}` : 'another run'}: it starts when that one finishes.`;
   return message(text, [
     header('Clear telemetry: queued'),
+    context(targetLine(target)),
     section(
       `${verbOf(request).what(request.plan)} (id ≤ ${formatCount(request.plan.watermark ?? 0)}) · ${people(request)}`,
     ),
@@ -64,14 +105,18 @@ export function queuedMessage(request: PurgeRequestRecord, behind: PurgeRequestR
 }
 
 /** How a run ended (succeeded, stopped, failed or interrupted), from the ledger alone. */
-export function resultMessage(request: PurgeRequestRecord, target?: Target): SlackMessage {
+export function resultMessage(
+  request: PurgeRequestRecord,
+  target: Target,
+  restoredBy: number | null = null,
+): SlackMessage {
   const title = { succeeded: 'done', stopped: 'stopped', failed: 'failed', interrupted: 'interrupted' }[
     runAccount(request).endState
   ];
-  const resumable = request.state === 'failed' || request.state === 'interrupted';
+  const resumable = ['failed', 'interrupted', 'stopped'].includes(request.state);
   return message(resultSentence(request), [
     header(`Clear telemetry: ${request.kind === 'restore' ? `restore ${title}` : title}`),
-    ...(target ? [context(targetLine(target))] : []),
+    context(targetLine(target)),
     section(`${resultSentence(request, true)} · ${people(request)}`),
     context(
       ...(request.fallbackReason ? [`Fell back to batches: ${request.fallbackReason}`] : []),
@@ -79,11 +124,11 @@ export function resultMessage(request: PurgeRequestRecord, target?: Target): Sla
         ? `Rows archived by request #${request.restoreOf ?? '?'} · Request #${request.id}`
         : `Watermark id ≤ ${formatCount(request.plan.watermark ?? 0)}: nothing newer was touched · Request #${request.id}`,
     ),
-    ...archivedNote(request),
+    ...archivedNote(request, restoredBy),
     ...(resumable
       ? [
           section(
-            `*Resume* continues after id ${formatCount(request.position.lastId ?? 0)} with the same watermark (an approver).`,
+            `*Resume* continues after ${request.kind === 'restore' ? 'archive ' : ''}id ${formatCount(request.position.lastId ?? 0)} with the same watermark and plan (an approver), or type \`/clear-telemetry resume ${request.id}\`.`,
           ),
           {
             type: 'actions' as const,
@@ -96,9 +141,16 @@ export function resultMessage(request: PurgeRequestRecord, target?: Target): Sla
 }
 
 /** An archived run's deleted rows can come back: for how long, and how. */
-function archivedNote(request: PurgeRequestRecord): KnownBlock[] {
+function archivedNote(request: PurgeRequestRecord, restoredBy: number | null): KnownBlock[] {
   const { undo } = request.plan;
   if (undo.kind !== 'archive' || request.position.deleted === 0) return [];
+  if (restoredBy !== null) {
+    return [
+      section(
+        `:leftwards_arrow_with_hook: *Restored* by request #${restoredBy}: the archived rows are back in the table.`,
+      ),
+    ];
+  }
   return [
     section(
       `:package: *Archived:* the ${formatCount(request.position.deleted)} deleted rows are restorable for ${formatCount(undo.days)} days: ` +

@@ -1,14 +1,22 @@
-import { howItRan, shortfall, statusPhrase, type Target } from '../../src/domain/wording/sentences.js';
+import { commandFlags, howItRan, shortfall, statusPhrase, type Target } from '../../src/domain/wording/sentences.js';
 import type { AccessList } from '../../src/domain/request/access.js';
 import type { Plan } from '../../src/domain/plan/plan.js';
 import { formatCount, formatTimestamp } from '../../src/domain/wording/format.js';
 import type { RunNote } from '../../src/domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
-import { clip } from './block-kit.js';
+import { clip, escapeMrkdwn } from './block-kit.js';
 
 /** The sentences a message and its thread reply share, so both say the same thing. */
 
-export const mention = (userId: string) => `<@${userId}>`;
+/**
+ * A person as Slack shows them: a mention for a Slack user; a terminal user (`terminal:ana@host`) or
+ * a retention policy (`policy:nightly`) in words, escaped, since neither is a Slack user.
+ */
+export function mention(userId: string): string {
+  if (userId.startsWith('terminal:')) return `\`${escapeMrkdwn(userId.slice('terminal:'.length))}\` (terminal)`;
+  if (userId.startsWith('policy:')) return `policy \`${escapeMrkdwn(userId.slice('policy:'.length))}\``;
+  return `<@${userId}>`;
+}
 
 const bold = (text: string) => `*${text}*`;
 
@@ -53,21 +61,31 @@ export function slackDate(date: Date): string {
   return `<!date^${Math.floor(date.getTime() / 1_000)}^{date_short_pretty} at {time_secs}|${formatTimestamp(date)}>`;
 }
 
-/** "*PRODUCTION* · database `django@db:5432`": first in every preview. */
-export function targetLine(target: Target): string {
-  return `${target.environment ? `*${target.environment.toUpperCase()}* · ` : ''}database \`${target.database}\``;
+/** "in 14 minutes", "3 minutes ago": Slack renders it relative to the moment each reader looks. */
+export function slackAgo(date: Date): string {
+  return `<!date^${Math.floor(date.getTime() / 1_000)}^{ago}|${formatTimestamp(date)}>`;
 }
 
-/** "<@U1>, <@U2> or members of <!subteam^S1>": who an access list names, for people to read. */
-export function namePeople(list: AccessList): string {
+/** "*PRODUCTION* · database `django` on db.internal:5432": in every state of a request's message. */
+export function targetLine(target: Target): string {
+  return `${target.environment ? `*${escapeMrkdwn(target.environment.toUpperCase())}* · ` : ''}database \`${escapeMrkdwn(target.name)}\` on ${escapeMrkdwn(target.host)}`;
+}
+
+/**
+ * "<@U1>, <@U2> or members of <!subteam^S1>": who an access list names, for people to read, leaving
+ * out `except` (the requester, who may not approve their own request).
+ */
+export function namePeople(list: AccessList, except?: string): string {
   if (list.kind !== 'list') return list.kind === 'anyone' ? 'anyone' : 'nobody';
-  const names = [...list.users.map(mention), ...list.groups.map((group) => `members of <!subteam^${group}>`)];
+  const users = list.users.filter((user) => user !== except);
+  const names = [...users.map(mention), ...list.groups.map((group) => `members of <!subteam^${group}>`)];
   return names.length <= 1 ? (names[0] ?? 'nobody') : `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
 }
 
 /** A run note in words, people as mentions. */
 export function noteText(note: RunNote): string {
-  return note.kind === 'paused' ? `paused by ${mention(note.by)}` : note.text;
+  if (note.kind !== 'paused') return note.text;
+  return `${note.since ? `since ${slackDate(note.since)} ` : ''}by ${mention(note.by)}`;
 }
 
 export function resultSentence(request: PurgeRequestRecord, bold = false): string {
@@ -89,8 +107,15 @@ export function resultSentence(request: PurgeRequestRecord, bold = false): strin
       const kept = request.kind === 'restore' ? '' : shortfall(plan.matching, position.deleted);
       return `${verb.ed} ${b(formatCount(position.deleted))} ${what} ${how}${kept ? ` (${kept})` : ''}${skipped}`;
     }
-    case 'stopped':
-      return `Stopped${request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : ''} after ${sofar} ${how}. Run /clear-telemetry again to ${verb.base} the remaining ${formatCount(left)}`;
+    case 'stopped': {
+      const by = request.stopRequestedBy ? ` by ${mention(request.stopRequestedBy)}` : '';
+      const why = request.error ? ` (${clip(request.error, 200).replace(/\.$/, '')})` : '';
+      const rest =
+        left > 0
+          ? `. ${b('Resume')} ${verb.base}s the remaining ${formatCount(left)} previewed rows, within the same watermark`
+          : '';
+      return `Stopped${by}${why} after ${sofar} ${how}${rest}`;
+    }
     case 'failed':
       return `Failed after ${verb.ing.toLowerCase()} ${sofar} ${how}: ${error}. ${verb.ed} rows stay ${verb.done}`;
     case 'interrupted':
@@ -100,7 +125,11 @@ export function resultSentence(request: PurgeRequestRecord, bold = false): strin
 
 /** From the first start to the end, downtime included. */
 export function closedSentence(request: PurgeRequestRecord): string {
-  const nothing = `Nothing was ${verbOf(request).done}. Run /clear-telemetry again for a fresh preview.`;
+  const again =
+    request.kind === 'restore'
+      ? `\`/clear-telemetry restore ${request.restoreOf ?? ''}\``
+      : `\`/clear-telemetry ${commandFlags(request.plan)}\``;
+  const nothing = `Nothing was ${verbOf(request).done}. To ask again, ${again} previews it afresh.`;
   if (request.state === 'expired')
     return `Expired ${slackDate(request.expiresAt ?? request.decidedAt ?? new Date())} without approval. ${nothing}`;
   return `Cancelled by ${mention(request.decidedBy ?? '')}. ${nothing}`;
@@ -114,6 +143,18 @@ export function people(request: PurgeRequestRecord): string {
     : `${asked} · approved by ${mention(request.approverId)}`;
 }
 
+/**
+ * What a person learns when they act on a run whose process stopped answering: it cannot obey, it
+ * will not go on by itself, and what comes next. Counts are the ledger's.
+ */
+export function notRespondingText(request: PurgeRequestRecord): string {
+  const since = request.unresponsiveSince ? ` since ${slackDate(request.unresponsiveSince)}` : '';
+  return (
+    `Request #${request.id} is not responding${since}: the process running it stopped after ${formatCount(request.position.deleted)} of ` +
+    `${formatCount(request.plan.matching)} rows (as recorded). It will not go on by itself: it is marked interrupted shortly, and *Resume* then continues it.`
+  );
+}
+
 /** One clause saying what became of a request, for late clicks and thread replies. */
 export function describeDecision(request: PurgeRequestRecord): string {
   const by = (user: string | null) => (user ? ` by ${mention(user)}` : '');
@@ -122,7 +163,7 @@ export function describeDecision(request: PurgeRequestRecord): string {
     case 'awaiting_approval':
       return 'this request is waiting for approval';
     case 'approved':
-      return `this request was already approved${by(request.approverId)}${at(request.approvedAt)} and is waiting for the table`;
+      return `this request was already approved${by(request.approverId)}${at(request.approvedAt)}`;
     case 'running':
       return `this request was already approved${by(request.approverId)} and is running`;
     case 'succeeded':
@@ -130,9 +171,9 @@ export function describeDecision(request: PurgeRequestRecord): string {
     case 'failed':
       return `this request was approved${by(request.approverId)} and has failed`;
     case 'stopped':
-      return `this request was stopped${by(request.stopRequestedBy)}`;
+      return `this request was stopped${by(request.stopRequestedBy)}; an approver can resume it`;
     case 'interrupted':
-      return 'this request was interrupted and can be resumed';
+      return 'this request was interrupted; an approver can resume it';
     case 'cancelled':
       return `this request was cancelled${by(request.decidedBy)}${at(request.decidedAt)}`;
     case 'expired':

@@ -11,7 +11,7 @@ import { summarize } from '../../src/domain/plan/plan.js';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { clip } from './block-kit.js';
 import type { ClearTelemetryDeps } from './deps.js';
-import { ephemeral, errorText } from './ephemeral.js';
+import { ephemeral, errorText, usageText } from './ephemeral.js';
 import { mention, slackDate } from './sentences.js';
 
 /**
@@ -32,6 +32,23 @@ export async function lookBack(
     deps.log.warn({ err: error }, `${args.command} failed`);
     await respond(ephemeral(errorText(error)));
   }
+}
+
+/**
+ * The bare command (or one without --status): what the bot does and how to ask, with what is going on
+ * now, only to the person who typed it. A deletion request must name its rows.
+ */
+export async function helpAndStatus(deps: ClearTelemetryDeps, userId: string, respond: RespondFn): Promise<void> {
+  const lead =
+    'Nothing was previewed or deleted: a purge needs `--status`, to say which webhooks (for example `/clear-telemetry --status ERROR`). It then posts a preview for a second person to approve.';
+  let status: string[];
+  try {
+    status = await statusLines(deps, userId);
+  } catch (error) {
+    deps.log.warn({ err: error }, 'status failed');
+    status = [errorText(error)];
+  }
+  await respond(ephemeral(clip([lead, '', '*Now:*', ...status, '', usageText()].join('\n'), 3_000)));
 }
 
 async function statusLines(deps: ClearTelemetryDeps, userId: string): Promise<string[]> {
@@ -65,7 +82,12 @@ async function wording(deps: ClearTelemetryDeps, requests: readonly PurgeRequest
       if (link) links.set(request.id, `<${link}|message>`);
     }),
   );
-  return { who: mention, link: (request) => links.get(request.id) ?? '', date: slackDate };
+  return {
+    who: mention,
+    link: (request) => links.get(request.id) ?? '',
+    date: slackDate,
+    resume: (id) => `\`/clear-telemetry resume ${id}\``,
+  };
 }
 
 /** "Running: …" reads as "*Running:* …". */

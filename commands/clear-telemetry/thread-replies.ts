@@ -3,7 +3,7 @@ import type { RunNote } from '../../src/domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { message, section } from './block-kit.js';
-import { closedSentence, mention, noteText, people, resultSentence, verbOf } from './sentences.js';
+import { closedSentence, mention, notRespondingText, noteText, people, resultSentence, verbOf } from './sentences.js';
 import { batchesSentence, NOTE_LABEL } from '../../src/domain/wording/sentences.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
@@ -48,8 +48,23 @@ export const threadReply = {
   resumedBy(by: string): SlackMessage {
     return textMessage(`:arrow_forward: Resume requested by ${mention(by)}.`);
   },
-  stopRequested(by: string): SlackMessage {
-    return textMessage(`:octagonal_sign: Stop requested by ${mention(by)}; the run stops after its current batch.`);
+  stopRequested(by: string, request: PurgeRequestRecord): SlackMessage {
+    return textMessage(
+      request.unresponsiveSince
+        ? `:octagonal_sign: Stop requested by ${mention(by)}; the run is not responding, so it will not go on (it is marked interrupted shortly).`
+        : `:octagonal_sign: Stop requested by ${mention(by)}; the run stops after its current batch.`,
+    );
+  },
+  unresponsive(request: PurgeRequestRecord): SlackMessage {
+    return textMessage(`:warning: ${notRespondingText(request)}`);
+  },
+  recovered(): SlackMessage {
+    return textMessage(':arrow_forward: Responding again: the run goes on.');
+  },
+  restored(restore: PurgeRequestRecord): SlackMessage {
+    return textMessage(
+      `:leftwards_arrow_with_hook: Restored by request #${restore.id}: ${formatCount(restore.position.deleted)} archived rows are back in the table · ${people(restore)}`,
+    );
   },
   finished(request: PurgeRequestRecord): SlackMessage {
     const icon = {

@@ -158,11 +158,10 @@ async function recorded(archive = false): Promise<Result> {
     new Date(),
   );
   const started = performance.now();
-  const run = await runFromTerminal(plan, false, terminalDeps(orm, config, timed));
+  const run = await runFromTerminal(plan, { useCursor: false }, terminalDeps(orm, config, timed));
   const ms = performance.now() - started;
   await orm.close(true);
-  if ('busy' in run || run.state !== 'completed')
-    throw new Error(`run ended ${'busy' in run ? 'busy' : `${run.state}: ${run.error}`}`);
+  if (!('state' in run) || run.state !== 'completed') throw new Error(`run ended ${JSON.stringify(run)}`);
   return { deleted: run.deleted, ms, slowestBatchMs: slowest, batches: run.batches };
 }
 
@@ -212,14 +211,12 @@ async function restoreRun(): Promise<Result> {
   const started = performance.now();
   const run = await runFromTerminal(
     restorePlan(purged.plan, survey, new Date()),
-    false,
+    { useCursor: false, restoreOf: 1 },
     terminalDeps(orm, config, queueOf(queue)),
-    1,
   );
   const ms = performance.now() - started;
   await orm.close(true);
-  if ('busy' in run || run.state !== 'completed')
-    throw new Error(`restore ended ${'busy' in run ? 'busy' : `${run.state}: ${run.error}`}`);
+  if (!('state' in run) || run.state !== 'completed') throw new Error(`restore ended ${JSON.stringify(run)}`);
   return { deleted: run.deleted, ms, slowestBatchMs: 0, batches: run.batches };
 }
 

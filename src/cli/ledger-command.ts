@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { ledgerExists } from '../db/ledger-exists.js';
 import { SqlWebhookQueue } from '../db/webhook-queue.js';
 import { initORM } from '../db/init-orm.js';
+import { applyMigrations } from '../db/migrate.js';
 import { mikroSql } from '../db/mikro-sql.js';
 import { MikroRequestLedger } from '../db/request-ledger.js';
 import { HISTORY_DEFAULT, type ClearArgs } from '../domain/plan/clear-args.js';
@@ -16,14 +17,15 @@ import {
 import { formatTimestamp } from '../domain/wording/format.js';
 import { createLog } from '../log.js';
 import { EXIT, PROGRAM, type CommandDeps } from './cli-io.js';
+import { controlCommand } from './control-command.js';
 import type { ProgressDisplay } from './progress-display.js';
 import { restoreFromTerminal } from './terminal-restore.js';
-import { runFromTerminal, type TerminalRun } from './terminal-run.js';
+import { runFromTerminal, type TerminalRun, type TerminalRunDeps } from './terminal-run.js';
 
 /**
- * The terminal's work that needs the bot's ledger, through MikroORM: `status`, `history`, `restore`
- * and a confirmed recorded purge. `run-command.ts` imports this module only for those, so a preview
- * or a dry run never loads MikroORM and knex.
+ * The terminal's work that needs the bot's ledger, through MikroORM: `status`, `history`, `restore`,
+ * the control verbs, `migrate` and a confirmed recorded purge. `purge-command.ts` imports this module
+ * only for those, so a preview or a dry run never loads MikroORM and knex.
  */
 
 async function withOrm<T>(databaseUrl: string, work: (orm: MikroORM) => Promise<T>): Promise<T> {
@@ -35,36 +37,34 @@ async function withOrm<T>(databaseUrl: string, work: (orm: MikroORM) => Promise<
   }
 }
 
-/** `status`, `history` and `restore`. */
+/** `status`, `history`, `restore`, `migrate` and `stop|pause|continue|resume|cancel --request N`. */
 export async function ledgerCommand(args: ClearArgs, deps: CommandDeps): Promise<number> {
-  const { database, config, io, env, say, signal } = deps;
+  const { database, config, io, say } = deps;
   return withOrm(database.databaseUrl, async (orm) => {
     deps.connected();
+    if (args.command === 'migrate') {
+      const applied = await applyMigrations(orm, database.databaseUrl);
+      say(
+        applied.length > 0
+          ? `Applied ${applied.length} migration(s): ${applied.join(', ')}`
+          : 'The database is up to date.',
+      );
+      return EXIT.ok;
+    }
     const sql = mikroSql(orm.em);
     const queue = new SqlWebhookQueue(sql, { censusTimeoutMs: config.censusTimeoutMs });
     if (!(await ledgerExists(sql))) {
-      if (args.command === 'restore')
-        io.stderr.write(
-          `${PROGRAM}: the bot's ledger is not in this database, so there is no archive to restore from (run npm run migrate).\n`,
-        );
-      else
-        say(`The bot's ledger is not in this database, so there is no ${args.command} to show (run npm run migrate).`);
+      io.stderr.write(
+        `${PROGRAM}: this database has no clear_telemetry tables, so there is no ${args.command === 'restore' ? 'archive to restore from' : `${args.command} to show`}. Apply them with ${PROGRAM} migrate.\n`,
+      );
       return EXIT.failure;
     }
+    const runDeps = { orm, databaseUrl: database.databaseUrl, queue, config, log: terminalLog(deps) };
     if (args.command === 'restore' && args.requestId !== null) {
-      const log = createLog(env.LOG_LEVEL ?? 'silent', io.stderr);
-      return restoreFromTerminal(args.requestId, args, {
-        orm,
-        databaseUrl: database.databaseUrl,
-        queue,
-        config,
-        io,
-        log,
-        target: database.target,
-        signal,
-      });
+      return restoreFromTerminal(args.requestId, args, { ...deps, ...runDeps });
     }
     const ledger = new MikroRequestLedger(orm.em);
+    if (args.requestId !== null) return controlCommand(args, ledger, { ...deps, ...runDeps });
     if (args.command === 'status') {
       const table = async () => ({ summary: summarize((await queue.census(null)).statuses), ageMs: 0 });
       say(...overviewLines(await overview(ledger, table, new Date(), config.run.staleAfterMs), TERMINAL_WORDING));
@@ -82,27 +82,37 @@ export async function ledgerCommand(args: ClearArgs, deps: CommandDeps): Promise
   });
 }
 
-/** People by their ids (Slack ids, or terminal:user@host), UTC times, no links. */
-const TERMINAL_WORDING: Wording = { who: (userId) => userId, link: () => '', date: formatTimestamp };
+/** LOG_LEVEL: the runner's log, on stderr (silent by default). */
+export function terminalLog(deps: Pick<CommandDeps, 'env' | 'io'>) {
+  return createLog(deps.env.LOG_LEVEL ?? 'silent', deps.io.stderr);
+}
+
+/** People by their ids (Slack ids, or terminal:user@host), UTC times, no links; how to act, as commands. */
+const TERMINAL_WORDING: Wording = {
+  who: (userId) => userId,
+  link: () => '',
+  date: formatTimestamp,
+  resume: (id) => `${PROGRAM} resume --request ${id}`,
+};
 
 /** A confirmed plan, run as a recorded request (the ledger exists). */
 export async function recordedRun(
   plan: Plan,
-  useCursor: boolean,
+  asked: Pick<ClearArgs, 'useCursor' | 'reason'>,
   deps: Omit<CommandDeps, 'say' | 'connected'> & { display: ProgressDisplay },
 ): Promise<TerminalRun> {
-  const { database, config, display, io, env, signal } = deps;
-  const log = createLog(env.LOG_LEVEL ?? 'silent', io.stderr);
+  const { database, config, display, signal } = deps;
   return withOrm(database.databaseUrl, (orm) => {
     const queue = new SqlWebhookQueue(mikroSql(orm.em), { censusTimeoutMs: config.censusTimeoutMs });
-    return runFromTerminal(plan, useCursor, {
+    const runDeps: TerminalRunDeps = {
       orm,
       databaseUrl: database.databaseUrl,
       queue,
       config,
       display,
-      log,
+      log: terminalLog(deps),
       signal,
-    });
+    };
+    return runFromTerminal(plan, asked, runDeps);
   });
 }

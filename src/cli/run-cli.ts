@@ -16,7 +16,10 @@ const HELP = [
   '  CLEAR_TELEMETRY_ENVIRONMENT   a label shown first in every plan, e.g. production',
   '  (every other setting is in docs/configuration.md)',
   '',
-  `Exit codes: ${EXIT.ok} done, ${EXIT.failure} failed, ${EXIT.usage} bad usage or no confirmation, ${EXIT.busy} another purge is running, ${EXIT.interrupted} stopped (Ctrl-C)`,
+  `Exit codes: ${EXIT.ok} done, ${EXIT.failure} failed, ${EXIT.usage} refused before anything was touched (bad usage, no "yes", no ledger),`,
+  `  ${EXIT.busy} another purge is running, ${EXIT.interrupted} stopped (Ctrl-C or Stop; resumable), ${EXIT.outputClosed} output closed (stopped after its batch; resumable)`,
+  '',
+  'Only "yes" confirms: piping yes into it, as into the Django command, is refused (standard input must be a terminal); use --force.',
 ].join('\n');
 
 /**

@@ -1,29 +1,16 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { PurgeConfig } from '../config.js';
+import type { ClearArgs } from '../domain/plan/clear-args.js';
 import { SqlArchiveStore } from '../db/archive-store.js';
 import { MikroRequestLedger } from '../db/request-ledger.js';
-import { restoreLines, restoreOutcomeLine } from '../domain/undo/restore-text.js';
+import { restoreLines } from '../domain/undo/restore-text.js';
 import { restorePlan, surveyRestore } from '../domain/undo/restore.js';
-import type { WebhookQueue } from '../domain/ports.js';
-import type { Log } from '../log.js';
-import { confirm } from './confirm.js';
 import { formatCount } from '../domain/wording/format.js';
-import { EXIT, type CliIo } from './cli-io.js';
-import { createProgressDisplay } from './progress-display.js';
-import { runFromTerminal } from './terminal-run.js';
-import * as text from './terminal-text.js';
 import { mikroSql } from '../db/mikro-sql.js';
+import { EXIT, PROGRAM, type CommandDeps } from './cli-io.js';
+import { ask, report } from './run-report.js';
+import { runFromTerminal, type TerminalRunDeps } from './terminal-run.js';
+import * as text from './terminal-text.js';
 
-interface RestoreDeps {
-  orm: MikroORM;
-  databaseUrl: string;
-  queue: WebhookQueue;
-  config: PurgeConfig;
-  io: CliIo;
-  log: Log;
-  target: Parameters<typeof text.targetLine>[0];
-  signal?: AbortSignal;
-}
+type RestoreDeps = CommandDeps & Omit<TerminalRunDeps, 'display' | 'signal'>;
 
 /**
  * `clear-telemetry restore --request N`: what an archived purge deleted, put back with its original
@@ -31,55 +18,39 @@ interface RestoreDeps {
  */
 export async function restoreFromTerminal(
   purgeId: number,
-  options: { dryRun: boolean; force: boolean },
+  args: Pick<ClearArgs, 'dryRun' | 'force' | 'reason' | 'json'>,
   deps: RestoreDeps,
 ): Promise<number> {
-  const { io } = deps;
-  const say = (...lines: string[]) => lines.forEach((line) => io.stdout.write(`${line}\n`));
+  const { io, say } = deps;
   const ledger = new MikroRequestLedger(deps.orm.em);
   // A killed run still reads as running until someone notices: as a terminal purge does, notice it here.
   await ledger.interruptStale(deps.config.run.staleAfterMs);
   const surveyed = await surveyRestore(ledger, new SqlArchiveStore(mikroSql(deps.orm.em)), purgeId);
   if ('refusal' in surveyed) {
-    io.stderr.write(`clear-telemetry: ${surveyed.refusal}\n`);
+    io.stderr.write(`${PROGRAM}: ${surveyed.refusal}\n`);
     return EXIT.failure;
   }
   const { purge, survey } = surveyed;
   say(...restoreLines(purge, survey));
-  if (options.dryRun) {
+  if (args.dryRun) {
     say(text.RESTORE_DRY_RUN_LINE);
     return EXIT.ok;
   }
-  if (!options.force) {
-    if (!io.stdin.isTTY) {
-      io.stderr.write(`${text.NOT_A_TERMINAL}\n`);
-      return EXIT.usage;
-    }
-    const answer = await confirm(
-      `Restore ${formatCount(survey.rows)} rows archived by request #${purgeId} into ${text.targetLine(deps.target).replace('Database: ', '')}? (yes/no): `,
-      io.stdin,
-      io.stdout,
-      deps.signal,
+  if (!args.force) {
+    const where = text.targetLine(deps.database.target).replace('Database: ', '');
+    const answer = await ask(
+      `Restore ${formatCount(survey.rows)} rows archived by request #${purgeId} into ${where}? (yes/no): `,
+      deps,
     );
-    if (answer !== 'yes') {
-      say(text.CANCELLED_LINE);
-      return answer === 'interrupted' ? EXIT.interrupted : EXIT.ok;
-    }
+    if (answer !== EXIT.ok) return answer;
   }
-  const display = createProgressDisplay(io.stdout, 'restore');
-  const outcome = await runFromTerminal(
-    restorePlan(purge.plan, survey, new Date()),
-    false,
-    { ...deps, display },
+  const plan = restorePlan(purge.plan, survey, new Date());
+  return report(
+    args,
+    plan,
+    deps,
+    (display) =>
+      runFromTerminal(plan, { useCursor: false, restoreOf: purgeId, reason: args.reason }, { ...deps, display }),
     purgeId,
   );
-  await display.finish();
-  if ('busy' in outcome) {
-    io.stderr.write(`${text.busyLine(outcome.busy, deps.config.run.staleAfterMs)}\n`);
-    return EXIT.busy;
-  }
-  const line = restoreOutcomeLine(purgeId, outcome);
-  if (outcome.state === 'completed') say(line);
-  else io.stderr.write(`${line}\n`);
-  return { completed: EXIT.ok, stopped: EXIT.interrupted, failed: EXIT.failure }[outcome.state];
 }

@@ -10,7 +10,7 @@ import type { Plan, StatusSummary } from '../domain/plan/plan.js';
 import type { PurgeOutcome } from '../domain/run/purge.js';
 import type { PurgeProgress } from '../domain/ports.js';
 import type { PurgeRequestRecord } from '../domain/request/request.js';
-import type { StatusFilter } from '../domain/plan/webhook-statuses.js';
+import { restoreOutcomeLine } from '../domain/undo/restore-text.js';
 import {
   howItRan,
   livePendingAgeMs,
@@ -18,6 +18,7 @@ import {
   statusPhrase,
   type Target,
   gateSentences,
+  nothingToDelete,
   batchesSentence,
   undoSentence,
 } from '../domain/wording/sentences.js';
@@ -38,8 +39,17 @@ export function targetLine(target: Target): string {
   return `Database: ${target.database}${target.environment ? ` [${target.environment.toUpperCase()}]` : ''}`;
 }
 
-export function nothingFoundLine(status: StatusFilter): string {
-  return status === 'ALL' ? `No ${MODEL} records found` : `No ${MODEL} records found ${statusPhrase(status, quoted)}`;
+/**
+ * Nothing to delete: the Django command's "No … records found" when none exist, otherwise what the
+ * gates kept out ("0 … to delete: all 105,000 … are younger than 10 min …").
+ */
+export function nothingLine(plan: Plan): string {
+  if (plan.kept === 0 || plan.cutoff === null) {
+    return plan.status === 'ALL'
+      ? `No ${MODEL} records found`
+      : `No ${MODEL} records found ${statusPhrase(plan.status, quoted)}`;
+  }
+  return `No ${MODEL} records to delete ${statusPhrase(plan.status, quoted)}: ${nothingToDelete(plan).replace(/^0 to delete: /, '')}`;
 }
 
 export function foundLine(plan: Plan): string {
@@ -83,10 +93,18 @@ export function confirmQuestion(plan: Plan, target: Target): string {
 }
 
 export const UNRECORDED_WARNING =
-  "Warning: the bot's ledger table is missing (run `npm run migrate`), so this run is not recorded and does not take the one-runner lock.";
+  'Warning (--unrecorded): this database has no clear_telemetry tables, so this run is not recorded, takes no one-runner lock, cannot be resumed and cannot be undone.';
+
+export const NO_LEDGER = [
+  'clear-telemetry: this database has no clear_telemetry tables, so the run could be neither recorded nor kept from running beside another purge: nothing was deleted.',
+  "  Apply the bot's migrations first, with a user that may create tables: clear-telemetry migrate (or npm run migrate).",
+  '  To delete anyway, unrecorded and unlocked, add --unrecorded (break-glass; docs/runbook.md).',
+].join('\n');
 
 export const ARCHIVE_NEEDS_LEDGER =
-  "clear-telemetry: --archive needs the bot's tables, which are missing (run `npm run migrate`): nothing was deleted.";
+  "clear-telemetry: archiving (--archive, or CLEAR_TELEMETRY_ARCHIVE=always) needs the bot's tables, which this database lacks: nothing was deleted. Apply them with clear-telemetry migrate.";
+
+export const OUTPUT_CLOSED_LINE = 'The output was closed: stopping after the current batch...';
 
 export const STOPPING_LINE = 'Stopping after the current batch (press Ctrl-C again to quit at once)...';
 
@@ -111,6 +129,10 @@ export interface RunSummary {
   durationMs: number;
   method: PurgeOutcome['method'];
   error: string | null;
+  /** The ledger's request (null for an --unrecorded run): resume and restore name it. */
+  requestId: number | null;
+  /** Why a stop came when nobody pressed Ctrl-C or Stop (its output was closed). */
+  stopNote: string | null;
   /** A restore's rows whose id is taken again (left in the archive). */
   skipped?: number;
 }
@@ -124,26 +146,64 @@ export function busyLine(running: PurgeRequestRecord | null, staleAfterMs: numbe
   return (
     `Another purge of assignments_learnpackwebhook is running: request #${running.id}, ${who}, ` +
     `${formatCount(running.position.deleted)} of ${formatCount(running.plan.matching)} deleted so far. Try again when it has finished, ` +
-    `or stop it: ${fromSlack ? 'click Stop on its Slack message' : 'press Ctrl-C in the terminal running it'}.` +
-    // A killed terminal run still reads as running until its heartbeat goes stale.
-    (fromSlack
-      ? ''
-      : ` If that process was killed, #${running.id} counts as interrupted once it has sent no heartbeat for ${formatAge(staleAfterMs)}: run this again then.`)
+    `or stop it after its current batch: ${PROGRAM_NAME} stop --request ${running.id}${fromSlack ? ' (or Stop on its Slack message)' : ''}.` +
+    // A killed run still reads as running until its heartbeat goes stale.
+    ` If its process was killed, #${running.id} counts as interrupted once it has sent no heartbeat for ${formatAge(staleAfterMs)}; ${PROGRAM_NAME} resume --request ${running.id} then continues it.`
   );
 }
 
-export function outcomeLine(outcome: RunSummary, plan: Plan): string {
+/**
+ * How a run ended, and what a person can do next with exactly the rows it names: resume the same
+ * plan, or restore what an archived run deleted. Never a command that would select other rows.
+ */
+export function outcomeLines(outcome: RunSummary, plan: Plan, restoreOf: number | null = null): string[] {
+  if (restoreOf !== null) return [restoreLine(restoreOf, outcome)];
   const what = `${MODEL} records ${statusPhrase(plan.status, quoted)}`;
   const took = formatDuration(outcome.durationMs);
   const sofar = `${formatCount(outcome.deleted)} of ${formatCount(plan.matching)} ${what}`;
+  const left = Math.max(0, plan.matching - outcome.deleted);
+  const resume =
+    outcome.requestId === null
+      ? '  This run was not recorded, so it cannot be resumed; a new preview shows what is left.'
+      : `  To delete the remaining ${formatCount(left)} previewed rows (same watermark, same plan): ${PROGRAM_NAME} resume --request ${outcome.requestId}`;
   switch (outcome.state) {
     case 'completed': {
       const kept = shortfall(plan.matching, outcome.deleted);
-      return `Successfully deleted ${formatCount(outcome.deleted)} ${what} ${howItRan(outcome)}${kept ? `. ${kept}.` : ''}`;
+      return [
+        `Successfully deleted ${formatCount(outcome.deleted)} ${what} ${howItRan(outcome)}${kept ? `. ${kept}.` : ''}`,
+        ...restoreHint(outcome, plan),
+      ];
     }
-    case 'stopped':
-      return `Stopped after deleting ${sofar} in ${took}. Run the command again to delete the rest.`;
+    case 'stopped': {
+      const why = outcome.stopNote ? ` (${outcome.stopNote})` : '';
+      return [
+        `Stopped${why} after deleting ${sofar} in ${took}.`,
+        ...(left > 0 ? [resume] : []),
+        ...restoreHint(outcome, plan),
+      ];
+    }
     case 'failed':
-      return `Failed after deleting ${sofar} in ${took}: ${outcome.error ?? 'unknown error'}. Deleted rows stay deleted; run again to continue.`;
+      return [
+        `Failed after deleting ${sofar} in ${took}: ${outcome.error ?? 'unknown error'}. Deleted rows stay deleted.`,
+        resume,
+        ...restoreHint(outcome, plan),
+      ];
   }
 }
+
+/** After an archived run: how to put back what it deleted. */
+function restoreHint(outcome: RunSummary, plan: Plan): string[] {
+  if (outcome.requestId === null || plan.undo.kind !== 'archive' || outcome.deleted === 0) return [];
+  return [
+    `  Archived as request #${outcome.requestId}: restorable for ${formatCount(plan.undo.days)} days with ${PROGRAM_NAME} restore --request ${outcome.requestId}`,
+  ];
+}
+
+/** A restore's last line, with how to restore the rest when it stopped or failed. */
+function restoreLine(restoreOf: number, outcome: RunSummary): string {
+  const line = restoreOutcomeLine(restoreOf, outcome);
+  if (outcome.state === 'completed' || outcome.requestId === null) return line;
+  return `${line} To restore the rest: ${PROGRAM_NAME} resume --request ${outcome.requestId}`;
+}
+
+const PROGRAM_NAME = 'clear-telemetry';

@@ -66,15 +66,21 @@ export function translateDbError(error: unknown): unknown {
       { cause: error },
     );
   }
-  if (
-    (typeof code === 'string' && CONNECTION_LOST.has(code)) ||
-    /Connection terminated|connection.*closed/i.test(error.message)
-  ) {
+  if ((typeof code === 'string' && CONNECTION_LOST.has(code)) || LOST.test(error.message)) {
     return new ConnectionLostError(`the database connection was lost: ${detail}`, { cause: error });
   }
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return new DatabaseError(code, { cause: error });
   return error;
 }
+
+/**
+ * Every way pg, knex and MikroORM say that a connection died under a statement or between the
+ * statements of a transaction: pg's own words, a client that is "not queryable" after an error, and
+ * knex's transaction that was completed (rolled back) by the connection's death before our next
+ * statement reached it. None of them is about the statement itself, so each is worth a retry.
+ */
+const LOST =
+  /Connection terminated|connection.*closed|not queryable|Transaction query already complete|Connection ended unexpectedly|socket has been ended|ECONNRESET|EPIPE/i;
 
 /** How long a connection may take to open, and a pool to hand one out, before the database counts as silent. */
 export const CONNECT_TIMEOUT_MS = 10_000;

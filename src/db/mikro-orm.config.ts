@@ -8,6 +8,8 @@ import { sslOptions } from './tls.js';
 
 export const MIGRATIONS_TABLE = 'clear_telemetry_migrations';
 
+const ignore = () => undefined;
+
 export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
   const ssl = sslOptions(databaseUrl);
   return defineConfig({
@@ -38,6 +40,9 @@ export function ormConfig(databaseUrl: string, overrides: Partial<Options> = {})
     // connect timeout, and knex's wait for a pooled connection.
     driverOptions: {
       acquireConnectionTimeout: CONNECT_TIMEOUT_MS,
+      // knex prints "Connection Error: …" on the console for every pooled connection that died; the
+      // statement that meets it fails, and the caller retries it and says so once in its own words.
+      log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
       connection: {
         application_name: 'clear-telemetry',
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

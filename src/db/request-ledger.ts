@@ -11,6 +11,10 @@ import { RUN_LOCK_KEY } from './run-liveness.js';
 import { newRequestRow, toRecord, type PurgeRequestRow as Row } from './request-rows.js';
 type Where = Record<string, unknown>;
 
+/** True while the run's process holds its liveness lock (src/db/run-liveness.ts); `?` is RUN_LOCK_KEY. */
+const LIVENESS_HELD = `exists (select 1 from pg_locks l where l.locktype = 'advisory' and l.granted
+  and l.classid = ?::oid and l.objid = r.id::oid and l.objsubid = 2)`;
+
 /**
  * The request ledger in PostgreSQL. Every state change is a conditional UPDATE (compare-and-set on
  * the state) whose affected row count says whether this caller won, so two clicks, or two replicas,
@@ -65,14 +69,27 @@ export class MikroRequestLedger implements RequestLedger {
   }
 
   async start(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-approved'> {
-    return this.claimRunner({ id, state: 'approved' }, runnerId, { startedAt: new Date() }, 'not-approved');
+    return this.claimRunner(
+      { id, state: 'approved' },
+      runnerId,
+      { startedAt: new Date(), unresponsiveSince: null },
+      'not-approved',
+    );
   }
 
   async resume(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-resumable'> {
     return this.claimRunner(
-      { id, state: { $in: ['interrupted', 'failed'] } },
+      { id, state: { $in: ['interrupted', 'failed', 'stopped'] } },
       runnerId,
-      { finishedAt: null, error: null, stopRequestedBy: null, stopRequestedAt: null, pausedBy: null, pausedAt: null },
+      {
+        finishedAt: null,
+        error: null,
+        stopRequestedBy: null,
+        stopRequestedAt: null,
+        pausedBy: null,
+        pausedAt: null,
+        unresponsiveSince: null,
+      },
       'not-resumable',
     );
   }
@@ -120,7 +137,7 @@ export class MikroRequestLedger implements RequestLedger {
       em.findOne(
         PurgeRequest,
         { id },
-        { fields: ['state', 'runnerId', 'stopRequestedBy', 'pausedBy'], disableIdentityMap: true },
+        { fields: ['state', 'runnerId', 'stopRequestedBy', 'pausedBy', 'pausedAt'], disableIdentityMap: true },
       ),
     );
     return row
@@ -129,20 +146,51 @@ export class MikroRequestLedger implements RequestLedger {
           runnerId: row.runnerId ?? null,
           stopRequestedBy: row.stopRequestedBy ?? null,
           pausedBy: row.pausedBy ?? null,
+          pausedAt: row.pausedAt ?? null,
         }
       : null;
   }
 
-  async heartbeat(id: number, runnerId: string): Promise<boolean> {
-    // The database's clock, so replicas with skewed clocks agree on what is stale.
-    const result = await this.run((em) =>
-      em.execute<{ affectedRows: number }>(
-        `update "${REQUEST_TABLE}" set heartbeat_at = now() where id = ? and state = 'running' and runner_id = ?`,
+  async heartbeat(id: number, runnerId: string): Promise<'alive' | 'recovered' | 'lost'> {
+    // The database's clock, so replicas with skewed clocks agree on what is stale. The row lock of the
+    // select makes "was it marked not responding" and the clearing of that mark one step.
+    const rows = await this.run((em) =>
+      em.execute<{ recovered: boolean }[]>(
+        `with before as (select id, unresponsive_since is not null as recovered from "${REQUEST_TABLE}"
+                         where id = ? and state = 'running' and runner_id = ? for update)
+         update "${REQUEST_TABLE}" r set heartbeat_at = now(), unresponsive_since = null
+         from before where r.id = before.id returning before.recovered`,
         [id, runnerId],
-        'run',
       ),
     );
-    return result.affectedRows === 1;
+    const row = rows[0];
+    return row === undefined ? 'lost' : row.recovered ? 'recovered' : 'alive';
+  }
+
+  async markUnresponsive(silentMs: number): Promise<PurgeRequestRecord[]> {
+    const rows = await this.run((em) =>
+      em.execute<{ id: number }[]>(
+        `update "${REQUEST_TABLE}" r set unresponsive_since = now(), updated_at = now()
+         where state = 'running' and unresponsive_since is null and heartbeat_at < now() - make_interval(secs => ?)
+           and not ${LIVENESS_HELD}
+         returning id`,
+        [silentMs / 1_000, RUN_LOCK_KEY],
+      ),
+    );
+    return Promise.all(rows.map((row) => this.require(row.id)));
+  }
+
+  async recordRepost(channelId: string, messageTs: string, repostTs: string): Promise<void> {
+    await this.run((em) =>
+      em.nativeUpdate(PurgeRequest, { channelId, messageTs }, { repostedTs: repostTs, updatedAt: new Date() }),
+    );
+  }
+
+  async repostOf(channelId: string, messageTs: string): Promise<string | null> {
+    const row = await this.run((em) =>
+      em.findOne(PurgeRequest, { channelId, messageTs }, { fields: ['repostedTs'], disableIdentityMap: true }),
+    );
+    return row?.repostedTs ?? null;
   }
 
   /**
@@ -151,17 +199,16 @@ export class MikroRequestLedger implements RequestLedger {
    * process's session ends. Dead: heartbeat stale and lock free. A process that holds the lock but has
    * been silent for ten times the limit is hung, and is declared dead too.
    */
-  async interruptStale(staleAfterMs: number): Promise<PurgeRequestRecord[]> {
+  async interruptStale(staleAfterMs: number, hungAfterMs = staleAfterMs * 10): Promise<PurgeRequestRecord[]> {
     const rows = await this.run((em) =>
       em.execute<{ id: number }[]>(
         `update "${REQUEST_TABLE}" r set state = 'interrupted', updated_at = now(),
-           error = 'the process running it stopped sending heartbeats (crashed or lost its database connection)'
+           unresponsive_since = null,
+           error = 'the process running it stopped (it crashed, was killed, or lost its database connection)'
          where state = 'running' and heartbeat_at < now() - make_interval(secs => ?)
-           and (heartbeat_at < now() - make_interval(secs => ?)
-                or not exists (select 1 from pg_locks l where l.locktype = 'advisory' and l.granted
-                               and l.classid = ?::oid and l.objid = r.id::oid and l.objsubid = 2))
+           and (heartbeat_at < now() - make_interval(secs => ?) or not ${LIVENESS_HELD})
          returning id`,
-        [staleAfterMs / 1_000, (staleAfterMs * 10) / 1_000, RUN_LOCK_KEY],
+        [staleAfterMs / 1_000, hungAfterMs / 1_000, RUN_LOCK_KEY],
       ),
     );
     return Promise.all(rows.map((row) => this.require(row.id)));
@@ -181,6 +228,7 @@ export class MikroRequestLedger implements RequestLedger {
         fallbackReason: result.fallbackReason,
         error: result.error,
         pausedBy: null,
+        unresponsiveSince: null,
         activeMs: raw('active_ms + ?', [Math.round(result.activeMs)]),
       },
     );

@@ -21,6 +21,7 @@ export interface RunControl {
   runnerId: string | null;
   stopRequestedBy: string | null;
   pausedBy: string | null;
+  pausedAt: Date | null;
 }
 
 /** The request ledger. State changes are compare-and-set: a failed one means someone else got there first. */
@@ -37,7 +38,7 @@ export interface RequestLedger {
   expireDue(now: Date): Promise<PurgeRequestRecord[]>;
   /** approved -> running; `busy` when another request is running on the same table. */
   start(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-approved'>;
-  /** interrupted or failed -> running, keeping the position. */
+  /** interrupted, failed or stopped -> running, keeping the position, the watermark and the plan. */
   resume(id: number, runnerId: string): Promise<'started' | 'busy' | 'not-resumable'>;
   /**
    * Records that an approved request waits behind `behindId` (null: a run the ledger cannot name);
@@ -54,10 +55,25 @@ export interface RequestLedger {
   /** Pauses (by a person) or continues (null) a running request. */
   setPause(id: number, by: string | null, now: Date): Promise<boolean>;
   control(id: number): Promise<RunControl | null>;
-  /** Refreshes the heartbeat; false when the ledger no longer names this runner. */
-  heartbeat(id: number, runnerId: string): Promise<boolean>;
-  /** running -> interrupted for every run whose heartbeat is older than `staleAfterMs` (database clock). */
-  interruptStale(staleAfterMs: number): Promise<PurgeRequestRecord[]>;
+  /**
+   * Refreshes the heartbeat: `lost` when the ledger no longer names this runner, `recovered` when the
+   * run had been marked not responding (its mark is cleared), else `alive`.
+   */
+  heartbeat(id: number, runnerId: string): Promise<'alive' | 'recovered' | 'lost'>;
+  /**
+   * Marks running requests whose process does not answer (liveness lock free, heartbeat silent for
+   * `silentMs`, database clock) as not responding; returns those this call marked.
+   */
+  markUnresponsive(silentMs: number): Promise<PurgeRequestRecord[]>;
+  /**
+   * running -> interrupted for every run whose liveness lock is free and whose heartbeat is older than
+   * `staleAfterMs`, or whose heartbeat is older than `hungAfterMs` whatever its lock (database clock).
+   */
+  interruptStale(staleAfterMs: number, hungAfterMs?: number): Promise<PurgeRequestRecord[]>;
+  /** The request's message was posted again as `repostTs` (the original `messageTs` can no longer be edited). */
+  recordRepost(channelId: string, messageTs: string, repostTs: string): Promise<void>;
+  /** Where the message `messageTs` was posted again, if it was. */
+  repostOf(channelId: string, messageTs: string): Promise<string | null>;
   /** running -> succeeded | failed | stopped | interrupted, if this runner still owns it. */
   finish(id: number, runnerId: string, result: RunResult, now: Date): Promise<PurgeRequestRecord | null>;
 }
@@ -77,6 +93,10 @@ export interface RunReporter {
   note(request: PurgeRequestRecord, note: RunNote | null): void;
   /** The run ended: the record's state says how (succeeded, failed, stopped, interrupted). */
   finished(request: PurgeRequestRecord): void;
+  /** The run's process stopped answering (seen by any process's janitor): no Stop or Pause, the ledger's counts. */
+  unresponsive(request: PurgeRequestRecord): void;
+  /** A run marked not responding answers again (seen by its own process). */
+  recovered(request: PurgeRequestRecord): void;
 }
 
 /** Structured log lines about runs (pino's shape). */
@@ -93,7 +113,7 @@ export interface RunLog {
 export type RunNote =
   | { kind: 'fallback' | 'retry'; text: string }
   | { kind: 'held'; text: string; cause: HoldCause }
-  | { kind: 'paused'; by: string };
+  | { kind: 'paused'; by: string; since: Date | null };
 
 /** Why a gate holds a run: a closed set, so it can label a metric. */
 export type HoldCause = 'replica-lag' | 'vacuum' | 'slow-batch';

@@ -213,5 +213,7 @@ export function meteredReporter(reporter: RunReporter, metrics: Metrics): RunRep
       metrics.runInProgress.set({ request_id: '' }, 0);
       reporter.finished(request);
     },
+    unresponsive: (request) => reporter.unresponsive(request),
+    recovered: (request) => reporter.recovered(request),
   };
 }

@@ -15,9 +15,20 @@ export interface SlackMessage {
 /** Edits Slack will never accept for this message; the content is posted as a new message instead. */
 const GONE = new Set(['message_not_found', 'edit_window_closed', 'cant_update_message']);
 
+/**
+ * Where a message was posted again once the original could not be edited, kept where every replica
+ * sees it (the request ledger): later edits go to the repost, and its buttons count as the request's.
+ */
+export interface RepostStore {
+  recordRepost(channelId: string, messageTs: string, repostTs: string): Promise<void>;
+  repostOf(channelId: string, messageTs: string): Promise<string | null>;
+}
+
 export interface PacingOptions {
   limits: SlackLimits;
   log: Log;
+  /** Shares reposts between replicas; without it they are known to this process only. */
+  reposts?: RepostStore;
   /** Bottleneck's Redis connection (REDIS_URL): limits are then shared by every replica. */
   connection?: Bottleneck.IORedisConnection;
 }
@@ -127,23 +138,35 @@ export class PacedSlack {
 
   /**
    * chat.update, or, when Slack will never accept the edit (the message was deleted, or the
-   * workspace's edit window closed), the same content as a new message in its thread, which later
-   * edits then go to.
+   * workspace's edit window closed), the same content as a new message in its thread (or, when that
+   * fails too, in the channel), which later edits then go to. The repost is recorded, so another
+   * replica edits it too instead of posting yet another, and its buttons count as the request's.
    */
   private async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
     const key = `${channel}:${ts}`;
     const target = this.redirects.get(key) ?? ts;
     try {
       await this.client.chat.update({ channel, ts: target, text: message.text, blocks: message.blocks });
+      return;
     } catch (error) {
       const code = platformError(error);
-      if (!code || !GONE.has(code)) throw error;
-      this.log.warn({ channel, ts: target, code }, 'message cannot be edited; posting a new one in its thread');
-      const posted = await this.client.chat
-        .postMessage({ channel, thread_ts: ts, text: message.text, blocks: message.blocks })
-        .catch(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks }));
-      if (posted.ts) this.redirects.set(key, posted.ts);
+      if (!code || !GONE.has(code) || target !== ts) throw error;
     }
+    const known = await this.options.reposts?.repostOf(channel, ts).catch(() => null);
+    if (known) {
+      this.redirects.set(key, known);
+      await this.client.chat.update({ channel, ts: known, text: message.text, blocks: message.blocks });
+      return;
+    }
+    this.log.warn({ channel, ts }, 'message cannot be edited; posting it again in its thread');
+    const posted = await this.client.chat
+      .postMessage({ channel, thread_ts: ts, text: message.text, blocks: message.blocks })
+      .catch(() => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks }));
+    if (!posted.ts) return;
+    this.redirects.set(key, posted.ts);
+    await this.options.reposts
+      ?.recordRepost(channel, ts, posted.ts)
+      .catch((error: unknown) => this.log.warn({ err: error, channel, ts }, 'could not record the repost'));
   }
 
   private retry(error: unknown, attempt: number, final: boolean, where: object): number | undefined {

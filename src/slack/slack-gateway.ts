@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Log } from '../log.js';
 import type { SlackLimits } from './limits.js';
 import type { NoticeOutbox } from '../domain/outbox.js';
+import { retryTransient } from '../domain/run/retry-transient.js';
 import { PacedSlack, type PacingOptions, type SlackMessage } from './paced-slack.js';
 
 export type { SlackMessage };
@@ -125,10 +126,12 @@ export class SlackGateway {
         await outbox?.failed(id, error instanceof Error ? error.message : String(error)).catch(() => undefined);
       throw error;
     }
-    if (id !== null)
-      await outbox
-        ?.delivered(id)
-        .catch((error: unknown) => this.log.warn({ err: error, notice: id }, 'could not mark a notice delivered'));
+    // Retried through a connection blip: a notice left undelivered in the outbox is sent again by
+    // another replica once its claim runs out, and the thread would get the same reply twice.
+    if (id !== null && outbox)
+      await retryTransient(() => outbox.delivered(id)).catch((error: unknown) =>
+        this.log.warn({ err: error, notice: id }, 'could not mark a notice delivered'),
+      );
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

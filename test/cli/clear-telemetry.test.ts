@@ -84,7 +84,7 @@ describe('refusals and failures', () => {
     const result = await runBin(['--force'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toBe(
-      'clear-telemetry: nowhere@127.0.0.1:1: cannot reach the database (ECONNREFUSED). Check DATABASE_URL and that PostgreSQL is running.\n',
+      'clear-telemetry: nowhere on 127.0.0.1:1: cannot reach the database (ECONNREFUSED). Check DATABASE_URL and that PostgreSQL is running.\n',
     );
   });
 
@@ -98,7 +98,7 @@ describe('refusals and failures', () => {
       });
       expect(result).toMatchObject({ code: 1, stdout: '' });
       expect(result.stderr).toBe(
-        `clear-telemetry: django@127.0.0.1:${port}: the database did not answer within 10 s. Check DATABASE_URL, and that PostgreSQL is up and not overloaded.\n`,
+        `clear-telemetry: django on 127.0.0.1:${port}: the database did not answer within 10 s. Check DATABASE_URL, and that PostgreSQL is up and not overloaded.\n`,
       );
       // It gave up after its own 10 s, which it names: knex's default wait of a minute would time this test out.
     } finally {
@@ -118,7 +118,7 @@ describe('refusals and failures', () => {
         });
         expect(result).toMatchObject({ code: 1, stdout: '' });
         expect(result.stderr).toBe(
-          `clear-telemetry: django@127.0.0.1:${port}: the server does not offer TLS, which DATABASE_URL's sslmode asks for. Drop sslmode (or set it to disable), or turn ssl on in the server.\n`,
+          `clear-telemetry: django on 127.0.0.1:${port}: the server does not offer TLS, which DATABASE_URL's sslmode asks for. Drop sslmode (or set it to disable), or turn ssl on in the server.\n`,
         );
       }
     } finally {
@@ -172,7 +172,8 @@ describe('end to end', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout.startsWith(`${usage('clear-telemetry')}\n\nEnvironment:\n  DATABASE_URL `)).toBe(true);
     expect(result.stdout).toContain(
-      'Exit codes: 0 done, 1 failed, 2 bad usage or no confirmation, 75 another purge is running, 130 stopped (Ctrl-C)',
+      'Exit codes: 0 done, 1 failed, 2 refused before anything was touched (bad usage, no "yes", no ledger),\n' +
+        '  75 another purge is running, 130 stopped (Ctrl-C or Stop; resumable), 141 output closed (stopped after its batch; resumable)',
     );
   });
 
@@ -257,12 +258,14 @@ describe('end to end', () => {
   });
 
   it('deletes with --force and prints the Django command lines', async () => {
-    const result = await runBin(['--status', 'PENDING', '--batch-size', '10', '--use-cursor', '--force'], env);
+    const result = await runBin(['--status', 'PENDING', '--use-cursor', '--force'], env);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trim().split('\n');
     expect(lines[1]).toBe("Found 30 LearnPackWebhook records with status 'PENDING'");
-    expect(lines).toContain('  Method: native (--use-cursor asks for one statement)');
+    expect(lines).toContain(
+      "  Method: native (--use-cursor asks for one statement, as the old command's --use-cursor did)",
+    );
     // Without a terminal (cron, CI), each progress line says when.
     expect(lines.at(-2)).toMatch(
       /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z Deleted 30\/30 records \(100\.0%\) - Remaining: 0 - batch 1\/1 - [\d,]+ rows\/s - ETA 0 ms$/,
@@ -412,15 +415,18 @@ describe('one runner per table, and the audit row', () => {
     );
     const result = await runBin(['--status', 'ERROR', '--force'], env);
     expect(result.code).toBe(75);
+    const id = rows[0]?.id ?? 0;
     expect(result.stderr).toBe(
-      `Another purge of assignments_learnpackwebhook is running: request #${rows[0]?.id}, requested in Slack by UOTHER, 0 of 5 deleted so far. ` +
-        'Try again when it has finished, or stop it: click Stop on its Slack message.\n',
+      `Another purge of assignments_learnpackwebhook is running: request #${id}, requested in Slack by UOTHER, 0 of 5 deleted so far. ` +
+        `Try again when it has finished, or stop it after its current batch: clear-telemetry stop --request ${id} (or Stop on its Slack message). ` +
+        `If its process was killed, #${id} counts as interrupted once it has sent no heartbeat for 15 s; clear-telemetry resume --request ${id} then continues it.\n`,
     );
     expect(await countByStatus(db.client)).toEqual(untouched);
+    // It never ran: no row says it was cancelled by anyone.
     const { rows: mine } = await db.client.query<{ state: string }>(
       `select state from clear_telemetry_request where source = 'terminal'`,
     );
-    expect(mine).toEqual([{ state: 'cancelled' }]);
+    expect(mine).toEqual([]);
   });
 
   it('says, of a terminal run that looks busy, when a killed one counts as interrupted', async () => {
@@ -432,29 +438,69 @@ describe('one runner per table, and the audit row', () => {
     );
     const result = await runBin(['--status', 'ERROR', '--force'], { ...env, CLEAR_TELEMETRY_STALE_AFTER: '45s' });
     expect(result.code).toBe(75);
+    const id = rows[0]?.id ?? 0;
     expect(result.stderr).toBe(
-      `Another purge of assignments_learnpackwebhook is running: request #${rows[0]?.id}, started from ops@box, 0 of 5 deleted so far. ` +
-        `Try again when it has finished, or stop it: press Ctrl-C in the terminal running it. If that process was killed, #${rows[0]?.id} counts as ` +
-        'interrupted once it has sent no heartbeat for 45 s: run this again then.\n',
+      `Another purge of assignments_learnpackwebhook is running: request #${id}, started from ops@box, 0 of 5 deleted so far. ` +
+        `Try again when it has finished, or stop it after its current batch: clear-telemetry stop --request ${id}. ` +
+        `If its process was killed, #${id} counts as interrupted once it has sent no heartbeat for 45 s; clear-telemetry resume --request ${id} then continues it.\n`,
     );
     expect(await countByStatus(db.client)).toEqual(untouched);
   });
 });
 
 describe("without the bot's tables", () => {
-  it('still deletes, unrecorded, and warns that it is', async () => {
+  const withoutLedger = async (work: () => Promise<void>) => {
     await db.client.query('alter table clear_telemetry_request rename to clear_telemetry_request_away');
     try {
-      const result = await runBin(['--status', 'ERROR', '--force'], env);
-      expect(result.code).toBe(0);
-      expect(result.stderr).toBe(
-        "Warning: the bot's ledger table is missing (run `npm run migrate`), so this run is not recorded and does not take the one-runner lock.\n",
-      );
-      expect(result.stdout).toContain("Successfully deleted 20 LearnPackWebhook records with status 'ERROR'");
-      expect(await countByStatus(db.client)).toEqual({ PENDING: 30, DONE: 5 });
+      await work();
     } finally {
       await db.client.query('alter table clear_telemetry_request_away rename to clear_telemetry_request');
     }
+  };
+
+  it('refuses to delete, unrecorded and unlocked, and says how to apply the migrations', async () => {
+    await withoutLedger(async () => {
+      const result = await runBin(['--status', 'ERROR', '--force'], env);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        [
+          'clear-telemetry: this database has no clear_telemetry tables, so the run could be neither recorded nor kept from running beside another purge: nothing was deleted.',
+          "  Apply the bot's migrations first, with a user that may create tables: clear-telemetry migrate (or npm run migrate).",
+          '  To delete anyway, unrecorded and unlocked, add --unrecorded (break-glass; docs/runbook.md).',
+          '',
+        ].join('\n'),
+      );
+      // The preview promises no undo: there is nothing to archive into.
+      expect(result.stdout).toContain(
+        "  Undo: none; this database has no clear_telemetry tables to archive into (apply the bot's migrations)",
+      );
+      expect(await countByStatus(db.client)).toEqual(untouched);
+      const archived = await runBin(['--status', 'ERROR', '--force', '--unrecorded'], {
+        ...env,
+        CLEAR_TELEMETRY_ARCHIVE: 'always',
+      });
+      expect(archived.code).toBe(2);
+      expect(archived.stdout).not.toContain('restorable');
+      expect(await countByStatus(db.client)).toEqual(untouched);
+    });
+  });
+
+  it('deletes with --unrecorded, the break-glass flag, and warns before it starts that nothing records it', async () => {
+    await withoutLedger(async () => {
+      const result = await runBin(['--status', 'ERROR', '--force', '--unrecorded'], env);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe(
+        'Warning (--unrecorded): this database has no clear_telemetry tables, so this run is not recorded, takes no one-runner lock, cannot be resumed and cannot be undone.\n',
+      );
+      expect(result.stdout).toContain("Successfully deleted 20 LearnPackWebhook records with status 'ERROR'");
+      expect(await countByStatus(db.client)).toEqual({ PENDING: 30, DONE: 5 });
+    });
+  });
+
+  it('applies them with clear-telemetry migrate, and says when there is nothing to do', async () => {
+    const applied = await runBin(['migrate'], env);
+    expect(applied).toMatchObject({ code: 0, stderr: '' });
+    expect(applied.stdout.split('\n')[1]).toBe('The database is up to date.');
   });
 });
 
@@ -469,15 +515,16 @@ describe('on a terminal', () => {
       ...extra,
     });
     await running.waitFor(/\(yes\/no\): /);
-    running.child.stdin?.write(`${answer}\n`);
+    // Ctrl-D is the end of input on a terminal: sent as is, not as a line.
+    running.child.stdin?.write(answer === '\u0004' ? answer : `${answer}\n`);
     return running.done;
   }
 
   it('warns that the run will not be recorded before asking, not after', async () => {
     await db.client.query('alter table clear_telemetry_request rename to clear_telemetry_request_away');
     try {
-      const result = await onTerminal('--status ERROR', 'no');
-      const warning = result.stdout.indexOf("Warning: the bot's ledger table is missing");
+      const result = await onTerminal('--status ERROR --unrecorded', 'no');
+      const warning = result.stdout.indexOf('Warning (--unrecorded): this database has no clear_telemetry tables');
       expect(warning).toBeGreaterThan(0);
       expect(warning).toBeLessThan(result.stdout.indexOf('Are you sure'));
     } finally {
@@ -485,9 +532,13 @@ describe('on a terminal', () => {
     }
   });
 
-  it('asks first, and "no" deletes nothing', async () => {
-    const result = await onTerminal('--status ERROR', 'no');
-    expect(result.code).toBe(0);
+  it.each([
+    ['"no"', 'no'],
+    ['an empty answer', ''],
+    ['Ctrl-D', '\u0004'],
+  ])('asks first, and %s deletes nothing and exits 2', async (_, answer) => {
+    const result = await onTerminal('--status ERROR', answer);
+    expect(result.code).toBe(2);
     expect(result.stdout).toContain(
       `Are you sure you want to delete 20 LearnPackWebhook records with status 'ERROR' from ${databaseLabel(db.url)}? (yes/no): `,
     );

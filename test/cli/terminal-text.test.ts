@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeLine, type RunSummary } from '../../src/cli/terminal-text.js';
+import { outcomeLines, type RunSummary } from '../../src/cli/terminal-text.js';
 import type { Plan } from '../../src/domain/plan/plan.js';
 
-const plan = { status: 'ERROR', matching: 1_200 } as Plan;
+const plan = { status: 'ERROR', matching: 1_200, undo: { kind: 'none', forbidden: false } } as Plan;
 const ran = (deleted: number): RunSummary => ({
   state: 'completed',
   deleted,
@@ -10,19 +10,21 @@ const ran = (deleted: number): RunSummary => ({
   durationMs: 80,
   method: 'native',
   error: null,
+  requestId: 7,
+  stopNote: null,
 });
 
-describe('outcomeLine', () => {
+describe('outcomeLines', () => {
   it("keeps the Django command's success line when every previewed row was deleted", () => {
-    expect(outcomeLine(ran(1_200), plan)).toBe(
+    expect(outcomeLines(ran(1_200), plan)).toEqual([
       "Successfully deleted 1,200 LearnPackWebhook records with status 'ERROR' in 80 ms (native, 1 batch)",
-    );
+    ]);
   });
 
   it('says how many previewed rows were left, and why', () => {
-    expect(outcomeLine(ran(1_197), plan)).toBe(
+    expect(outcomeLines(ran(1_197), plan)).toEqual([
       "Successfully deleted 1,197 LearnPackWebhook records with status 'ERROR' in 80 ms (native, 1 batch). " +
         '3 previewed records were not deleted: changed or already gone since the preview.',
-    );
+    ]);
   });
 });

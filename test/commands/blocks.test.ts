@@ -7,82 +7,15 @@ import {
 import { progressMessage, queuedMessage, resultMessage } from '../../commands/clear-telemetry/run-blocks.js';
 import { threadReply } from '../../commands/clear-telemetry/thread-replies.js';
 import { describeDecision } from '../../commands/clear-telemetry/sentences.js';
-import type { Plan } from '../../src/domain/plan/plan.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { blockKitViolations } from '../helpers/block-kit-limits.js';
+import { AT, sampleRequest, samplePlan, TARGET } from '../helpers/records.js';
 
-const at = new Date('2026-11-28T17:42:06Z');
-
-function plan(overrides: Partial<Plan> = {}): Plan {
-  return {
-    status: 'PENDING',
-    summary: {
-      rows: [
-        { status: 'DONE', count: 480_000 },
-        { status: 'PENDING', count: 400_000 },
-      ],
-      total: 880_000,
-    },
-    matching: 400_000,
-    watermark: 1_000_000,
-    firstId: 600_001,
-    snapshot: '1000:1000:',
-    cutoff: null,
-    kept: 0,
-    limit: null,
-    overCap: null,
-    replicaLagHidden: false,
-    oldest: at,
-    newest: at,
-    newestPending: null,
-    method: 'batch',
-    methodReason: '400,000 rows is over 50,000, so batches of 10,000 keep each transaction short',
-    batchSize: 10_000,
-    batches: 40,
-    estimatedMs: 4_400,
-    plannedAt: at,
-    undo: { kind: 'none', forbidden: false },
-    ...overrides,
-  };
-}
-
-function request(overrides: Partial<PurgeRequestRecord> = {}): PurgeRequestRecord {
-  return {
-    id: 42,
-    state: 'running',
-    source: 'slack',
-    kind: 'purge',
-    restoreOf: null,
-    skipped: 0,
-    plan: plan(),
-    force: false,
-    useCursor: false,
-    requesterId: 'U1',
-    teamId: 'T1',
-    channelId: 'C1',
-    messageTs: '1.2',
-    createdAt: at,
-    expiresAt: new Date(at.getTime() + 15 * 60_000),
-    approverId: 'U2',
-    approvedAt: at,
-    selfApproved: false,
-    decidedBy: null,
-    decidedAt: null,
-    stopRequestedBy: null,
-    pausedBy: null,
-    runnerId: 'host:1',
-    startedAt: at,
-    heartbeatAt: at,
-    finishedAt: null,
-    activeMs: 0,
-    position: { deleted: 0, batches: 0, lastId: null },
-    methodUsed: null,
-    fallbackReason: null,
-    error: null,
-    ...overrides,
-  };
-}
+const at = AT;
+const plan = samplePlan;
+const request = sampleRequest;
+const target = TARGET;
 
 const progress: PurgeProgress = {
   method: 'batch',
@@ -117,15 +50,16 @@ const previewOptions = {
   requestId: 42,
   requesterId: 'U1',
   approvers: { kind: 'list' as const, users: ['U2'], groups: ['S1'] },
+  breakGlass: { kind: 'list' as const, users: ['U9'], groups: [] },
   expiresAt: new Date(at.getTime() + 900_000),
   selfApproval: null,
   now: at,
-  target: { database: 'django@db:5432', environment: null },
+  target,
 };
 
 describe('rendered messages', () => {
   it('says what the progress is', () => {
-    const message = progressMessage(request(), progress);
+    const message = progressMessage(request(), progress, target);
     expect(message.text).toBe('Deleting: 125,000 of 400,000 webhooks with status PENDING.');
     expect(JSON.stringify(message.blocks)).toContain(
       `\`██████░░░░░░░░░░░░░░\` *31.3%*\\n*125,000* of *400,000* deleted · ids up to ${(progress.lastId ?? 0).toLocaleString('en-US')} of 1,000,000 covered · 104,233 rows/s · about 2.6 s left`,
@@ -147,17 +81,17 @@ describe('rendered messages', () => {
     ).toContain(
       '*Undo:* none; archiving is turned off here (CLEAR_TELEMETRY_ARCHIVE=never), so deleted rows cannot be restored',
     );
-    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain(
+    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived }), target).blocks)).toContain(
       ':package: *Archived:* the 400,000 deleted rows are restorable for 7 days: *Restore* (or `/clear-telemetry restore 42`) previews putting them back with their ids, for a second person to approve.',
     );
-    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived })).blocks)).toContain(
+    expect(JSON.stringify(resultMessage(ended('succeeded', { plan: archived }), target).blocks)).toContain(
       '"action_id":"clear_telemetry_restore","value":"42"',
     );
-    expect(JSON.stringify(resultMessage(ended('succeeded')).blocks)).not.toContain('Archived');
+    expect(JSON.stringify(resultMessage(ended('succeeded'), target).blocks)).not.toContain('Archived');
   });
 
   it('gives the result in one line: what, how long, how, who asked and who approved', () => {
-    expect(resultMessage(ended('succeeded')).blocks[1]).toEqual({
+    expect(resultMessage(ended('succeeded'), target).blocks[1]).toEqual({
       type: 'section',
       text: {
         type: 'mrkdwn',
@@ -171,13 +105,13 @@ describe('rendered messages', () => {
     );
     // Resumed after a crash: 4.2 s of deleting over 29 s.
     expect(
-      resultMessage(ended('succeeded', { activeMs: 4_200, finishedAt: new Date(at.getTime() + 29_000) })).text,
+      resultMessage(ended('succeeded', { activeMs: 4_200, finishedAt: new Date(at.getTime() + 29_000) }), target).text,
     ).toBe('Deleted 400,000 webhooks with status PENDING in 4.2 s of deleting over 29.0 s (batch, 40 batches)');
     expect(threadReply.finished(ended('failed', { error: 'connection lost' })).text).toBe(
       ':x: Failed after deleting 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches): connection lost. Deleted rows stay deleted · requested by <@U1> · approved by <@U2>',
     );
     expect(threadReply.finished(ended('stopped', { stopRequestedBy: 'U3' })).text).toBe(
-      ':octagonal_sign: Stopped by <@U3> after 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches). Run /clear-telemetry again to delete the remaining 280,000 · requested by <@U1> · approved by <@U2>',
+      ':octagonal_sign: Stopped by <@U3> after 120,000 of 400,000 webhooks with status PENDING in 4.2 s (batch, 12 batches). Resume deletes the remaining 280,000 previewed rows, within the same watermark · requested by <@U1> · approved by <@U2>',
     );
   });
 
@@ -186,17 +120,20 @@ describe('rendered messages', () => {
       (message.blocks as { type: string; elements?: { action_id: string }[] }[])
         .filter((b) => b.type === 'actions')
         .flatMap((b) => b.elements?.map((e) => e.action_id));
-    expect(actions(progressMessage(request(), progress))).toEqual(['clear_telemetry_stop', 'clear_telemetry_pause']);
-    expect(actions(progressMessage(request(), progress, { kind: 'paused', by: 'U3' }))).toEqual([
+    expect(actions(progressMessage(request(), progress, target))).toEqual([
+      'clear_telemetry_stop',
+      'clear_telemetry_pause',
+    ]);
+    expect(actions(progressMessage(request(), progress, target, { kind: 'paused', by: 'U3', since: at }))).toEqual([
       'clear_telemetry_stop',
       'clear_telemetry_continue',
     ]);
-    expect(actions(resultMessage(ended('interrupted', { error: 'the process running it was shut down' })))).toEqual([
-      'clear_telemetry_resume',
-    ]);
-    expect(actions(resultMessage(ended('failed')))).toEqual(['clear_telemetry_resume']);
-    expect(actions(resultMessage(ended('succeeded')))).toEqual([]);
-    expect(actions(queuedMessage(request({ state: 'approved' }), request({ id: 41 })))).toEqual([
+    expect(
+      actions(resultMessage(ended('interrupted', { error: 'the process running it was shut down' }), target)),
+    ).toEqual(['clear_telemetry_resume']);
+    expect(actions(resultMessage(ended('failed'), target))).toEqual(['clear_telemetry_resume']);
+    expect(actions(resultMessage(ended('succeeded'), target))).toEqual([]);
+    expect(actions(queuedMessage(request({ state: 'approved' }), request({ id: 41 }), target))).toEqual([
       'clear_telemetry_cancel',
     ]);
   });
@@ -229,16 +166,21 @@ describe("Slack's Block Kit limits", () => {
     ['dry run', previewMessage(extreme, { ...previewOptions, requestId: null })],
     [
       'nothing to delete',
-      nothingToDeleteMessage(extreme, 'U1', { database: `db${huge}@host`, environment: 'x'.repeat(40) }),
+      nothingToDeleteMessage(extreme, 'U1', {
+        database: `db${huge}`,
+        name: `db${huge}`,
+        host: 'host',
+        environment: 'x'.repeat(40),
+      }),
     ],
-    ['progress', progressMessage(extremeRequest, progress, { kind: 'held', text: huge, cause: 'vacuum' })],
-    ['queued', queuedMessage(extremeRequest, extremeRequest)],
-    ['result', resultMessage(ended('succeeded', { plan: extreme, fallbackReason: huge }))],
-    ['failure', resultMessage(ended('failed', { plan: extreme, error: huge }))],
-    ['interrupted', resultMessage(ended('interrupted', { plan: extreme, error: huge }))],
-    ['stopped', resultMessage(ended('stopped', { stopRequestedBy: 'U3' }))],
-    ['cancelled', closedMessage(request({ state: 'cancelled', decidedBy: 'U3', plan: extreme }))],
-    ['expired', closedMessage(request({ state: 'expired', plan: extreme }))],
+    ['progress', progressMessage(extremeRequest, progress, target, { kind: 'held', text: huge, cause: 'vacuum' })],
+    ['queued', queuedMessage(extremeRequest, extremeRequest, target)],
+    ['result', resultMessage(ended('succeeded', { plan: extreme, fallbackReason: huge }), target)],
+    ['failure', resultMessage(ended('failed', { plan: extreme, error: huge }), target)],
+    ['interrupted', resultMessage(ended('interrupted', { plan: extreme, error: huge }), target)],
+    ['stopped', resultMessage(ended('stopped', { stopRequestedBy: 'U3' }), target)],
+    ['cancelled', closedMessage(request({ state: 'cancelled', decidedBy: 'U3', plan: extreme }), target)],
+    ['expired', closedMessage(request({ state: 'expired', plan: extreme }), target)],
     ['approved reply', threadReply.approved(extremeRequest)],
     ['started reply', threadReply.started(extremeRequest)],
     ['note reply', threadReply.note({ kind: 'fallback', text: huge })],

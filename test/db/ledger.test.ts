@@ -183,6 +183,7 @@ describe('the request ledger', () => {
       runnerId: 'R1',
       stopRequestedBy: 'UASK',
       pausedBy: 'UOK',
+      pausedAt: now,
     });
     expect(await ledger.setPause(id, null, now)).toBe(true);
     expect((await ledger.control(id))?.pausedBy).toBeNull();
@@ -195,8 +196,8 @@ describe('the request ledger', () => {
 
   it('takes heartbeats and a finish only from the runner that owns the run', async () => {
     const id = await running('R1');
-    expect(await ledger.heartbeat(id, 'R2')).toBe(false);
-    expect(await ledger.heartbeat(id, 'R1')).toBe(true);
+    expect(await ledger.heartbeat(id, 'R2')).toBe('lost');
+    expect(await ledger.heartbeat(id, 'R1')).toBe('alive');
     expect(await ledger.finish(id, 'R2', result('succeeded'), now)).toBeNull();
     expect((await ledger.get(id))?.state).toBe('running');
 
@@ -208,7 +209,7 @@ describe('the request ledger', () => {
       methodUsed: 'batch',
       activeMs: 12,
     });
-    expect(await ledger.heartbeat(id, 'R1')).toBe(false);
+    expect(await ledger.heartbeat(id, 'R1')).toBe('lost');
     expect(await ledger.finish(id, 'R1', result('failed'), now)).toBeNull();
   });
 
@@ -294,7 +295,57 @@ describe('the request ledger', () => {
     );
     const [interrupted] = await ledger.interruptStale(1_000);
     expect(interrupted).toMatchObject({ id: other.id, state: 'interrupted' });
-    expect(interrupted?.error).toMatch(/stopped sending heartbeats/);
+    expect(interrupted?.error).toBe(
+      'the process running it stopped (it crashed, was killed, or lost its database connection)',
+    );
+  });
+
+  it('marks a run not responding once its lock is free and its heartbeat silent, once; its heartbeat clears the mark', async () => {
+    const id = await running('R1');
+    const silent = (seconds: number) =>
+      scratch.db.client.query(
+        `update clear_telemetry_request set heartbeat_at = now() - make_interval(secs => $2) where id = $1`,
+        [id, seconds],
+      );
+    const release = await new PgRunLiveness(scratch.db.url).hold(id);
+    await silent(10);
+    // Its process holds the lock: alive, however long the heartbeat has been quiet.
+    expect(await ledger.markUnresponsive(5_000)).toEqual([]);
+    await release();
+    await silent(2);
+    expect(await ledger.markUnresponsive(5_000)).toEqual([]);
+    await silent(6);
+    const [marked] = await ledger.markUnresponsive(5_000);
+    expect(marked).toMatchObject({ id, state: 'running' });
+    expect(marked?.unresponsiveSince).toBeInstanceOf(Date);
+    expect(await ledger.markUnresponsive(5_000)).toEqual([]);
+    // It answers again: the mark goes, and the heartbeat says so, once.
+    expect(await ledger.heartbeat(id, 'R1')).toBe('recovered');
+    expect(await ledger.heartbeat(id, 'R1')).toBe('alive');
+    expect((await ledger.get(id))?.unresponsiveSince).toBeNull();
+  });
+
+  it('resumes a stopped run too, within the same plan and position', async () => {
+    const id = await running('R1');
+    await ledger.requestStop(id, 'UASK', now);
+    await ledger.finish(id, 'R1', result('stopped'), now);
+    expect(await ledger.resume(id, 'R2')).toBe('started');
+    expect(await ledger.get(id)).toMatchObject({
+      state: 'running',
+      runnerId: 'R2',
+      stopRequestedBy: null,
+      finishedAt: null,
+    });
+  });
+
+  it('records where a message was posted again, for every replica to find', async () => {
+    const request = await ledger.create(asked);
+    await ledger.attachMessage(request.id, 'COPS', '1.000001');
+    expect(await ledger.repostOf('COPS', '1.000001')).toBeNull();
+    await ledger.recordRepost('COPS', '1.000001', '1.000009');
+    expect(await ledger.repostOf('COPS', '1.000001')).toBe('1.000009');
+    expect((await ledger.get(request.id))?.repostedTs).toBe('1.000009');
+    expect(await ledger.repostOf('COTHER', '1.000001')).toBeNull();
   });
 });
 

@@ -63,9 +63,13 @@ export const PurgeRequest = defineEntity({
     expiresAt: p.datetime().nullable(),
 
     requesterId: p.string(),
+    /** Why it was asked for (`--reason`): user text, escaped wherever it is shown. */
+    reason: p.text().nullable(),
     teamId: p.string().nullable(),
     channelId: p.string().nullable(),
     messageTs: p.string().nullable(),
+    /** The message posted in its place when the original could no longer be edited: its buttons count as the request's. */
+    repostedTs: p.string().nullable(),
 
     approverId: p.string().nullable(),
     approvedAt: p.datetime().nullable(),
@@ -82,6 +86,8 @@ export const PurgeRequest = defineEntity({
     runnerId: p.string().nullable(),
     startedAt: p.datetime().nullable(),
     heartbeatAt: p.datetime().nullable(),
+    /** Since when a running request's process has not answered (liveness lock free, heartbeat silent); null while it does. */
+    unresponsiveSince: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),
     deletedCount: p.integer().default(0),
     /** A restore's rows whose id was taken again since the purge: left in the archive, not restored. */

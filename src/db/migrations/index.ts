@@ -7,6 +7,7 @@ import { Migration20261129060000 } from './Migration20261129060000.js';
 import { Migration20261129070000 } from './Migration20261129070000.js';
 import { Migration20261129080000 } from './Migration20261129080000.js';
 import { Migration20261129120000 } from './Migration20261129120000.js';
+import { Migration20261203090000 } from './Migration20261203090000.js';
 
 /** Every migration, in order. Listed in code so tsc, tsx and vitest all load the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -26,4 +27,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129080000', class: Migration20261129080000 },
   // Undo: whether a purge archives what it deletes, and the archive itself.
   { name: 'Migration20261129120000', class: Migration20261129120000 },
+  // A message posted again (its original could not be edited), and a run whose process stopped answering.
+  { name: 'Migration20261203090000', class: Migration20261203090000 },
 ];

@@ -2,16 +2,29 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import { STATUS_FILTERS, isStatusFilter, type StatusFilter } from './webhook-statuses.js';
 
-/** What was asked: a purge (the Django command's flags), what is going on, or what happened. */
-export type Subcommand = 'purge' | 'status' | 'history' | 'restore';
+/**
+ * What was asked: a purge (the Django command's flags), what is going on or what happened, a restore,
+ * a person's control of a request (stop, pause, continue, resume, cancel), the bot's migrations, or
+ * the retention policies.
+ */
+export type Subcommand = 'purge' | 'status' | 'history' | 'restore' | 'migrate' | 'policies' | ControlVerb;
+
+/** What a person may do to a request by its number, as its buttons do. */
+export const CONTROL_VERBS = ['stop', 'pause', 'continue', 'resume', 'cancel'] as const;
+export type ControlVerb = (typeof CONTROL_VERBS)[number];
 
 /** The flags of the Django command `clear_learnpack_telemetry_queue`, shared by the terminal and Slack. */
 export interface ClearArgs {
   command: Subcommand;
   /** `--json`: one JSON object per line (the terminal's history, and its purge's final line). */
   json: boolean;
-  status: StatusFilter;
-  batchSize: number;
+  /**
+   * `--status`; null when it was not given. Slack then shows help and status (a deletion request must
+   * name its rows); the terminal keeps the Django command's default, PENDING.
+   */
+  status: StatusFilter | null;
+  /** `--batch-size`; null when not given (batches are then sized by time, up to DEFAULT_BATCH_SIZE). */
+  batchSize: number | null;
   dryRun: boolean;
   force: boolean;
   showSummary: boolean;
@@ -20,13 +33,25 @@ export interface ClearArgs {
   olderThanMs: number | null;
   /** `--limit`: delete at most this many rows, oldest ids first. Null: no limit. */
   limit: number | null;
-  /** `restore`: the archived purge whose rows come back (`restore 12`, or `restore --request 12`). */
+  /** The request a restore or a control verb acts on (`restore 12`, `resume --request 12`). */
   requestId: number | null;
   /** `--archive`: keep what is deleted, restorable (CLEAR_TELEMETRY_ARCHIVE decides whether it may, or must). */
   archive: boolean;
+  /** `--unrecorded` (terminal only): delete on a database without the bot's ledger, with no record and no lock. */
+  unrecorded: boolean;
+  /** `--reason`: an incident or ticket reference, or one sentence; shown wherever the request is. Null: none. */
+  reason: string | null;
+  /** `policies --check FILE`: the policy file to validate. */
+  checkFile: string | null;
   help: boolean;
   version: boolean;
 }
+
+/** A purge's flags once its status is known (given, or the terminal's default). */
+export type PurgeArgs = ClearArgs & { status: StatusFilter };
+
+/** The terminal's status when none is given: the Django command's default. */
+export const TERMINAL_DEFAULT_STATUS: StatusFilter = 'PENDING';
 
 /** Past this a single batch transaction holds too many row locks for too long (see the benchmark). */
 export const MAX_BATCH_SIZE = 100_000;
@@ -35,6 +60,9 @@ export const MAX_BATCH_SIZE = 100_000;
  * duration (CLEAR_TELEMETRY_TARGET_BATCH_MS) up to it. With it, the given size is the ceiling.
  */
 export const DEFAULT_BATCH_SIZE = MAX_BATCH_SIZE;
+
+/** A reason is one line a person reads in a channel: long enough for a ticket and a sentence. */
+export const MAX_REASON_LENGTH = 200;
 
 const OPTIONS = {
   status: { type: 'string' },
@@ -46,13 +74,29 @@ const OPTIONS = {
   'older-than': { type: 'string' },
   limit: { type: 'string' },
   archive: { type: 'boolean' },
+  unrecorded: { type: 'boolean' },
+  reason: { type: 'string' },
   request: { type: 'string' },
+  check: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
+
+/** Words that name a subcommand when they come first. */
+const SUBCOMMANDS: readonly Exclude<Subcommand, 'purge'>[] = [
+  'status',
+  'history',
+  'restore',
+  'migrate',
+  'policies',
+  ...CONTROL_VERBS,
+];
+
+/** Subcommands that act on one request, named by its number. */
+const BY_REQUEST: readonly Subcommand[] = ['restore', ...CONTROL_VERBS];
 
 export const STATUS_LIST = `${STATUS_FILTERS.slice(0, -1).join(', ')} or ${STATUS_FILTERS.at(-1)}`;
 
@@ -73,15 +117,15 @@ export function parseClearArgs(argv: readonly string[]): ClearArgs {
         help = true;
         continue;
       }
-      if (index === 0 && (word === 'status' || word === 'history' || word === 'restore')) {
-        command = word;
+      if (index === 0 && (SUBCOMMANDS as readonly string[]).includes(word)) {
+        command = word as Subcommand;
         continue;
       }
-      if (command === 'restore' && index === 1 && !seen.has('request')) {
+      if (BY_REQUEST.includes(command) && index === 1 && !seen.has('request')) {
         seen.set('request', token.value.replace(/^#/, ''));
         continue;
       }
-      throw new UsageError(`Unexpected argument '${token.value}'. Flags start with --, for example --status ERROR.`);
+      throw new UsageError(unexpected(token.value, seen));
     }
     if (token.kind !== 'option') continue;
     const name = knownOption(token.name, token.rawName);
@@ -93,11 +137,18 @@ export function parseClearArgs(argv: readonly string[]): ClearArgs {
   }
   help ||= seen.has('help');
   if (command !== 'purge') return subcommandArgs(command, seen, help);
+  const stray = (['request', 'check'] as const).find((name) => seen.has(name));
+  if (stray) throw new UsageError(`${flag(stray)} does not apply to a purge.`);
+  const batchSize = seen.has('batch-size') ? parseBatchSize(seen.get('batch-size')) : null;
+  if (batchSize !== null && seen.has('use-cursor')) {
+    throw new UsageError('--use-cursor deletes in one statement and --batch-size sizes batches: give one of them.');
+  }
   return {
+    ...NO_FLAGS,
     command,
     json: seen.has('json'),
-    status: seen.has('status') ? parseStatus(seen.get('status')) : 'PENDING',
-    batchSize: seen.has('batch-size') ? parseBatchSize(seen.get('batch-size')) : DEFAULT_BATCH_SIZE,
+    status: seen.has('status') ? parseStatus(seen.get('status')) : null,
+    batchSize,
     dryRun: seen.has('dry-run'),
     force: seen.has('force'),
     showSummary: seen.has('show-summary'),
@@ -105,22 +156,60 @@ export function parseClearArgs(argv: readonly string[]): ClearArgs {
     olderThanMs: seen.has('older-than') ? parseAge(seen.get('older-than')) : null,
     limit: seen.has('limit') ? parseLimit(seen.get('limit')) : null,
     archive: seen.has('archive'),
-    requestId: null,
+    unrecorded: seen.has('unrecorded'),
+    reason: seen.has('reason') ? parseReason(seen.get('reason')) : null,
     help,
     version: seen.has('version'),
   };
 }
 
+/** Every flag unset: what a subcommand carries for the flags it does not read. */
+const NO_FLAGS: ClearArgs = {
+  command: 'purge',
+  json: false,
+  status: null,
+  batchSize: null,
+  dryRun: false,
+  force: false,
+  showSummary: false,
+  useCursor: false,
+  olderThanMs: null,
+  limit: null,
+  requestId: null,
+  archive: false,
+  unrecorded: false,
+  reason: null,
+  checkFile: null,
+  help: false,
+  version: false,
+};
+
+/** A stray word: after --reason it is most likely the rest of an unquoted reason. */
+function unexpected(word: string, seen: ReadonlyMap<OptionName, string | undefined>): string {
+  if (seen.has('reason')) {
+    return `Unexpected argument '${word}'. A reason of several words goes in quotes: --reason "INC-1234 queue full".`;
+  }
+  return `Unexpected argument '${word}'. Flags start with --, for example --status ERROR.`;
+}
+
 /**
  * Splits the text typed after `/clear-telemetry` into arguments. Slack's clients turn `--` into an
- * em or en dash and straight quotes into curly ones, so both are undone here.
+ * em or en dash and straight quotes into curly ones, so both are undone here. Double quotes (straight
+ * or curly) keep several words together (`--reason "INC-1234 queue full"`); single quotes around a
+ * word are dropped, and inside a word they stay (an apostrophe).
  */
 export function splitCommandText(text: string): string[] {
-  return text
-    .replace(/[\u201C\u201D\u2018\u2019"']/g, '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((word) => word.replace(/^[\u2012\u2013\u2014\u2015\u2212]+-*(?=\w)/, '--'));
+  const words: string[] = [];
+  for (const match of text.matchAll(/[\u201C\u201D"]([^\u201C\u201D"]*)[\u201C\u201D"]?|[^\s]+/g)) {
+    const quoted = match[1];
+    if (quoted !== undefined) {
+      if (quoted.trim()) words.push(quoted.trim());
+      continue;
+    }
+    const word = match[0].replace(/^[\u2018\u2019']+|[\u2018\u2019']+$/g, '');
+    if (word) words.push(word.replace(/^[\u2012\u2013\u2014\u2015\u2212]+-*(?=\w)/, '--'));
+  }
+  return words;
 }
 
 /** `--Batch_Size=5` reads as `--batch-size=5`: the name part only, never the value. */
@@ -163,10 +252,20 @@ export const HISTORY_MAX = 50;
 const SUBCOMMAND_FLAGS: Record<Exclude<Subcommand, 'purge'>, OptionName[]> = {
   status: ['json', 'help'],
   history: ['limit', 'json', 'help'],
-  restore: ['request', 'dry-run', 'force', 'help'],
+  restore: ['request', 'dry-run', 'force', 'reason', 'help'],
+  migrate: ['help'],
+  policies: ['check', 'help'],
+  stop: ['request', 'help'],
+  pause: ['request', 'help'],
+  continue: ['request', 'help'],
+  resume: ['request', 'force', 'help'],
+  cancel: ['request', 'help'],
 };
 
-/** `status` takes no flags; `history` takes --limit (at most HISTORY_MAX) and --json; `restore` a request id. */
+/**
+ * `status` and `migrate` take no flags; `history` takes --limit (at most HISTORY_MAX) and --json;
+ * `restore` and the control verbs a request number; `policies` an optional --check FILE.
+ */
 function subcommandArgs(
   command: Exclude<Subcommand, 'purge'>,
   seen: ReadonlyMap<OptionName, string | undefined>,
@@ -177,29 +276,51 @@ function subcommandArgs(
   const limit = seen.has('limit') ? parseLimit(seen.get('limit')) : HISTORY_DEFAULT;
   if (limit > HISTORY_MAX)
     throw new UsageError(`history shows at most ${HISTORY_MAX} requests (got --limit ${limit}).`);
-  const requestId = command === 'restore' && !help ? parseRequestId(seen.get('request')) : null;
-  // A purge's defaults for the rest: the subcommands read none of them.
+  const requestId = BY_REQUEST.includes(command) && !help ? parseRequestId(command, seen.get('request')) : null;
+  const checkFile = seen.get('check');
+  if (seen.has('check') && !checkFile) throw new UsageError('--check needs the path of a policy file.');
   return {
-    ...parseClearArgs([]),
+    ...NO_FLAGS,
     command,
     json: seen.has('json'),
-    limit,
+    limit: command === 'history' ? limit : null,
     requestId,
     dryRun: seen.has('dry-run'),
     force: seen.has('force'),
+    reason: seen.has('reason') ? parseReason(seen.get('reason')) : null,
+    checkFile: checkFile ?? null,
     help,
   };
 }
 
-/** `restore 12`, `restore #12` or `restore --request 12`. */
-function parseRequestId(value: string | undefined): number {
+/** `restore 12`, `resume #12` or `stop --request 12`. */
+function parseRequestId(command: Subcommand, value: string | undefined): number {
   const id = value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(id) || id < 1) {
+    const what = command === 'restore' ? 'the number of an archived purge' : 'a request number';
     throw new UsageError(
-      `restore needs the number of an archived purge, for example restore --request 12${value === undefined ? '' : ` (got '${value}')`}.`,
+      `${command} needs ${what}, for example ${command} --request 12${value === undefined ? '' : ` (got '${value}')`}.`,
     );
   }
   return id;
+}
+
+/**
+ * A reason is user text shown in a channel and the ledger: one line, printable, at most
+ * MAX_REASON_LENGTH characters. It is escaped where it is shown, never parsed.
+ */
+function parseReason(value: string | undefined): string {
+  const reason = (value ?? '').replace(/\s+/g, ' ').trim();
+  if (!reason || reason.startsWith('--')) {
+    throw new UsageError('--reason needs a few words: an incident or ticket, for example --reason INC-1234.');
+  }
+  // Control characters (other than the whitespace folded above) have no place in a one-line reason.
+  // eslint-disable-next-line no-control-regex -- the point is to find control characters
+  if (/[\u0000-\u001f\u007f]/.test(reason)) throw new UsageError('--reason must be plain text on one line.');
+  if (reason.length > MAX_REASON_LENGTH) {
+    throw new UsageError(`--reason is at most ${MAX_REASON_LENGTH} characters (got ${reason.length}).`);
+  }
+  return reason;
 }
 
 const AGE_UNITS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

@@ -1,3 +1,5 @@
+import { UsageError } from '../../errors.js';
+import { DEFAULT_BATCH_SIZE } from './clear-args.js';
 import { formatCount } from '../wording/format.js';
 import { estimateBatches, firstBatchRows } from '../run/batch-sizer.js';
 import { planUndo, undoFor, type Undo, type UndoPolicy } from '../undo/undo.js';
@@ -60,7 +62,8 @@ export interface PlanCutoff extends AgeCutoff {
 
 export interface PlanRequest {
   status: StatusFilter;
-  batchSize: number;
+  /** `--batch-size`, which asks for batches of at most that many rows; null: batches sized by time. */
+  batchSize: number | null;
   useCursor: boolean;
   olderThanMs?: number | null;
   limit?: number | null;
@@ -181,7 +184,8 @@ export function makePlan(
     matchingRows.length > 0 ? Math.max(...matchingRows.map((row) => row.eligibleMaxId ?? row.maxId)) : null;
   const firstId =
     matchingRows.length > 0 ? Math.min(...matchingRows.map((row) => row.eligibleMinId ?? row.minId)) : null;
-  const batches = plannedBatches({ method, matching, batchSize: request.batchSize });
+  const batchSize = request.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batches = plannedBatches({ method, matching, batchSize });
   return {
     status: request.status,
     summary: summarize(statuses),
@@ -199,7 +203,7 @@ export function makePlan(
     newestPending: matchingRows.find((row) => row.status === 'PENDING')?.eligibleNewest ?? null,
     method,
     methodReason: reason,
-    batchSize: request.batchSize,
+    batchSize,
     batches,
     estimatedMs: estimateMs(matching, batches, method, policy),
     plannedAt: now,
@@ -213,24 +217,46 @@ export function makePlan(
 /**
  * Small sets go in one statement: it is the fastest way and its locks last well under a second.
  * Large sets go in bounded batches: each transaction stays short, progress is visible and a stop
- * takes effect within one batch. The Django command did the reverse (README, "How the method is chosen").
+ * takes effect within one batch. An explicit `--batch-size`, or a rows-per-second ceiling, always
+ * means batches: one statement can be neither sized nor paced. The reasons are worded for people who
+ * knew the Django command, which did the reverse (docs/runbook.md).
  */
 function chooseMethod(
   matching: number,
   request: Pick<PlanRequest, 'useCursor' | 'batchSize'>,
   policy: PlanPolicy,
 ): { method: PurgeMethod; reason: string } {
-  if (request.useCursor) return { method: 'native', reason: '--use-cursor asks for one statement' };
+  const ceiling = policy.maxRowsPerSecond;
+  if (request.useCursor) {
+    if (ceiling > 0) {
+      throw new UsageError(
+        `--use-cursor deletes in one statement, which cannot be paced, and a ceiling of ${formatCount(ceiling)} rows/s (CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND) is set here. Leave out --use-cursor: batches keep to the ceiling.`,
+      );
+    }
+    return { method: 'native', reason: "--use-cursor asks for one statement, as the old command's --use-cursor did" };
+  }
+  if (request.batchSize !== null) {
+    return {
+      method: 'batch',
+      reason: `--batch-size ${formatCount(request.batchSize)} asks for batches of at most ${formatCount(request.batchSize)} rows, as the old command's batches`,
+    };
+  }
+  if (ceiling > 0) {
+    return {
+      method: 'batch',
+      reason: `a ceiling of ${formatCount(ceiling)} rows/s is set (CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND), and only batches can keep to it`,
+    };
+  }
   const limit = formatCount(policy.nativeMaxRows);
   if (matching <= policy.nativeMaxRows) {
     return {
       method: 'native',
-      reason: `${formatCount(matching)} rows is at most ${limit}, so one short statement is enough`,
+      reason: `${formatCount(matching)} rows is at most ${limit}, so one short statement is fastest (the old command used batches here; --batch-size N asks for them)`,
     };
   }
   return {
     method: 'batch',
-    reason: `${formatCount(matching)} rows is over ${limit}, so batches sized to a short transaction each keep the locks brief`,
+    reason: `${formatCount(matching)} rows is over ${limit}, so batches of short transactions keep the locks brief (the old command used one long statement here; --use-cursor asks for that)`,
   };
 }
 

@@ -16,33 +16,45 @@ export interface Clicker {
  */
 export function checkApproval(request: PurgeRequestRecord, clicker: Clicker, now: Date): { selfApproved: boolean } {
   checkStillOpen(request, now);
+  const overCap = request.plan.overCap !== null;
+  const only = { who: overCap ? 'breakGlass' : 'approvers', to: 'approve' } as const;
   if (clicker.userId === request.requesterId) {
     if (request.force && clicker.isBreakGlass) return { selfApproved: true };
     throw new SelfApprovalError(
       request.force
         ? 'You asked for this purge, so another approver must confirm it. (--force lets only break-glass users confirm their own request.)'
         : 'You asked for this purge, so another approver must confirm it.',
+      { only },
     );
   }
   // Over the row cap, a break-glass user must approve, whether or not they are also an approver.
-  if (request.plan.overCap !== null) {
+  if (overCap) {
     if (clicker.isBreakGlass) return { selfApproved: false };
     throw new NotAllowedError(
-      `This purge is over the cap of ${formatCount(request.plan.overCap)} rows (CLEAR_TELEMETRY_MAX_ROWS), so only a break-glass user (CLEAR_TELEMETRY_BREAK_GLASS) can approve it.`,
+      `This purge is over the cap of ${formatCount(request.plan.overCap ?? 0)} rows (CLEAR_TELEMETRY_MAX_ROWS), so only a break-glass user (CLEAR_TELEMETRY_BREAK_GLASS) can approve it.`,
+      { only },
     );
   }
   if (!clicker.isApprover)
-    throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.', {
-      onlyApprovers: 'approve',
-    });
+    throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can confirm a purge.', { only });
   return { selfApproved: false };
 }
 
-/** Resume: only an approver continues an interrupted or failed run. */
-export function checkResume(clicker: Clicker): void {
+/**
+ * Resume: an approver continues a stopped, interrupted or failed run within the plan that was
+ * approved; over the row cap, as for its approval, only a break-glass user.
+ */
+export function checkResume(request: Pick<PurgeRequestRecord, 'plan'>, clicker: Clicker): void {
+  if (request.plan.overCap !== null) {
+    if (clicker.isBreakGlass) return;
+    throw new NotAllowedError(
+      `This purge is over the cap of ${formatCount(request.plan.overCap)} rows (CLEAR_TELEMETRY_MAX_ROWS), so only a break-glass user (CLEAR_TELEMETRY_BREAK_GLASS) can resume it.`,
+      { only: { who: 'breakGlass', to: 'resume' } },
+    );
+  }
   if (!clicker.isApprover)
     throw new NotAllowedError('Only approvers (CLEAR_TELEMETRY_APPROVERS) can resume a purge.', {
-      onlyApprovers: 'resume',
+      only: { who: 'approvers', to: 'resume' },
     });
 }
 

@@ -16,9 +16,13 @@ export interface PurgeRequestRecord {
   force: boolean;
   useCursor: boolean;
   requesterId: string;
+  /** `--reason`: an incident, a ticket or a sentence; user text, escaped wherever it is shown. */
+  reason: string | null;
   teamId: string | null;
   channelId: string | null;
   messageTs: string | null;
+  /** The message posted in its place when the original could no longer be edited (its buttons count too). */
+  repostedTs: string | null;
   createdAt: Date;
   expiresAt: Date | null;
   approverId: string | null;
@@ -32,6 +36,8 @@ export interface PurgeRequestRecord {
   runnerId: string | null;
   startedAt: Date | null;
   heartbeatAt: Date | null;
+  /** Since when its run's process has not answered (liveness lock free, heartbeat silent); null while it does. */
+  unresponsiveSince: Date | null;
   finishedAt: Date | null;
   /** Milliseconds spent deleting over every start and resume (less than finished − started after downtime). */
   activeMs: number;
@@ -46,7 +52,7 @@ export type NewPurgeRequest = Pick<
   PurgeRequestRecord,
   'source' | 'plan' | 'force' | 'useCursor' | 'requesterId' | 'teamId' | 'channelId' | 'expiresAt'
 > &
-  Partial<Pick<PurgeRequestRecord, 'kind' | 'restoreOf'>>;
+  Partial<Pick<PurgeRequestRecord, 'kind' | 'restoreOf' | 'reason'>>;
 
 export type EndState = 'succeeded' | 'stopped' | 'failed' | 'interrupted';
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LostOwnershipError } from '../../errors.js';
 import { retryTransient } from './retry-transient.js';
 import { HealthGate } from './health-gate.js';
-import { interruptStaleRuns, startHeartbeat } from './heartbeat.js';
+import { startHeartbeat, sweepDeadRuns } from './heartbeat.js';
 import type { HealthProbe, WebhookQueue } from '../ports.js';
 import type { RequestLedger, RunLiveness, RunLog, RunReporter } from '../run-ports.js';
 import { reportEvent, runResult, type EndReason } from './run-events.js';
@@ -50,6 +50,8 @@ export interface RunnerDeps {
 interface ActiveRun {
   stop: AbortController;
   reason: EndReason | null;
+  /** Why a stop came, in words, when it was not a person's Stop (the terminal's output was closed). */
+  note?: string | null;
   done: Promise<void>;
   /** The ledger row as this run's end left it (not set when it was abandoned). */
   finished?: PurgeRequestRecord;
@@ -88,14 +90,25 @@ export class RequestRunner {
   }
 
   /**
-   * Runs an approved request here and now, waiting for it to end (the terminal command). `busy`
-   * when another request is running on the table. Aborting `signal` stops it after its batch.
+   * Runs an approved request here and now, or resumes a stopped, interrupted or failed one, waiting
+   * for it to end (the terminal command). `busy` when another request is running on the table.
+   * Aborting `signal` stops it after its batch; a string `signal.reason` is recorded as why.
    */
-  async runNow(id: number, signal?: AbortSignal): Promise<'busy' | 'not-approved' | PurgeRequestRecord | null> {
-    const claim = await this.deps.ledger.start(id, this.deps.runnerId);
+  async runNow(
+    id: number,
+    signal?: AbortSignal,
+    mode: 'start' | 'resume' = 'start',
+  ): Promise<'busy' | 'not-approved' | 'not-resumable' | PurgeRequestRecord | null> {
+    const claim =
+      mode === 'resume'
+        ? await this.deps.ledger.resume(id, this.deps.runnerId)
+        : await this.deps.ledger.start(id, this.deps.runnerId);
     if (claim !== 'started') return claim;
-    const run = this.launch(id, false);
-    const stop = () => this.end(run, 'stop');
+    const run = this.launch(id, mode === 'resume');
+    const stop = () => {
+      run.note ??= typeof signal?.reason === 'string' ? signal.reason : null;
+      this.end(run, 'stop');
+    };
     if (signal?.aborted) stop();
     signal?.addEventListener('abort', stop, { once: true });
     await run.done;
@@ -103,7 +116,7 @@ export class RequestRunner {
     return run.finished ?? this.deps.ledger.get(id);
   }
 
-  /** Continues an interrupted or failed run from its recorded position, with the same watermark. */
+  /** Continues a stopped, interrupted or failed run from its recorded position, with the same watermark. */
   async resume(id: number): Promise<'started' | 'busy' | 'not-resumable'> {
     if (!this.accepting) return 'busy';
     const claim = await this.deps.ledger.resume(id, this.deps.runnerId);
@@ -112,15 +125,17 @@ export class RequestRunner {
   }
 
   /**
-   * The janitor, run by every process every few seconds: declares runs whose heartbeat went quiet
-   * interrupted, then starts the oldest queued request if the table is free.
+   * The janitor, run by every process every few seconds: shows runs whose process stopped as not
+   * responding, declares them interrupted once their heartbeat has been silent past the limit, then
+   * starts the oldest queued request if the table is free.
    */
   async sweep(): Promise<void> {
     const { ledger, log, reporter } = this.deps;
-    await interruptStaleRuns({
+    await sweepDeadRuns({
       ledger,
       log,
       staleAfterMs: this.deps.run.staleAfterMs,
+      onUnresponsive: (request) => reporter.unresponsive(request),
       onInterrupted: (request) => reporter.finished(request),
     });
     await this.startNextQueued();
@@ -198,9 +213,13 @@ export class RequestRunner {
     );
     reporter.started(request);
 
-    const stopHeartbeat = startHeartbeat({ ledger, log, runnerId, staleAfterMs: this.deps.run.staleAfterMs }, id, () =>
-      this.end(run, 'lost'),
-    );
+    const stopHeartbeat = startHeartbeat({ ledger, log, runnerId, staleAfterMs: this.deps.run.staleAfterMs }, id, {
+      lost: () => this.end(run, 'lost'),
+      recovered: () => {
+        log.info({ requestId: id }, 'run responding again');
+        reporter.recovered(request);
+      },
+    });
     const { slowBatchCooldownMs, maxReplicaLagMs, maxReplicaLagBytes } = this.deps.run;
     const health = new HealthGate(this.deps.health, {
       targetBatchMs: this.deps.settings.targetBatchMs,
@@ -233,7 +252,7 @@ export class RequestRunner {
       return;
     }
     const finished = await retryTransient(() =>
-      ledger.finish(id, runnerId, runResult(outcome, run.reason), this.deps.clock()),
+      ledger.finish(id, runnerId, runResult(outcome, run.reason, run.note ?? null), this.deps.clock()),
     );
     log.info(
       {

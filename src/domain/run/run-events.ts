@@ -35,7 +35,7 @@ export function reportEvent(
 }
 
 /** What the ledger records of a finished run: its end state, position, method and error. */
-export function runResult(outcome: PurgeOutcome, reason: EndReason | null): RunResult {
+export function runResult(outcome: PurgeOutcome, reason: EndReason | null, note: string | null = null): RunResult {
   const state =
     outcome.state === 'completed'
       ? 'succeeded'
@@ -55,6 +55,8 @@ export function runResult(outcome: PurgeOutcome, reason: EndReason | null): RunR
         ? 'the process running it was shut down'
         : outcome.error
           ? publicMessage(outcome.error)
-          : null,
+          : state === 'stopped'
+            ? note
+            : null,
   };
 }

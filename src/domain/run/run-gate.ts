@@ -54,7 +54,7 @@ export class RunGate {
       if (!control || control.state !== 'running' || control.runnerId !== this.deps.runnerId) return this.end('lost');
       if (control.stopRequestedBy) return this.end('stop');
       const note: RunNote | null = control.pausedBy
-        ? { kind: 'paused', by: control.pausedBy }
+        ? { kind: 'paused', by: control.pausedBy, since: control.pausedAt }
         : hold
           ? { kind: 'held', ...hold }
           : null;

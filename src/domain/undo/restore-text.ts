@@ -48,8 +48,8 @@ export function restoreOutcomeLine(
     case 'completed':
       return `Restored ${restored} in ${formatDuration(outcome.durationMs)}${skipped}.`;
     case 'stopped':
-      return `Stopped after restoring ${restored}${skipped}. Run the restore again to put back the rest.`;
+      return `Stopped after restoring ${restored}${skipped}.`;
     case 'failed':
-      return `Failed after restoring ${restored}: ${outcome.error ?? 'unknown error'}. Restored rows stay; run the restore again to continue.`;
+      return `Failed after restoring ${restored}: ${outcome.error ?? 'unknown error'}. Restored rows stay.`;
   }
 }

@@ -10,7 +10,13 @@ export type Undo =
       days: number;
       /** Estimated from the table's average row size; null when unknown. */ bytes: number | null;
     }
-  | { kind: 'none'; /** CLEAR_TELEMETRY_ARCHIVE=never: nobody may archive here. */ forbidden: boolean };
+  | {
+      kind: 'none';
+      /** CLEAR_TELEMETRY_ARCHIVE=never: nobody may archive here. */
+      forbidden: boolean;
+      /** The database has no ledger (a terminal run with --unrecorded): there is nothing to archive into. */
+      noLedger?: boolean;
+    };
 
 export const DEFAULT_ARCHIVE_DAYS = 7;
 

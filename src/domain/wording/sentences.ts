@@ -26,6 +26,8 @@ export function howItRan(
  */
 export function undoSentence(undo: Plan['undo']): string {
   if (undo.kind === 'none') {
+    if (undo.noLedger)
+      return "none; this database has no clear_telemetry tables to archive into (apply the bot's migrations)";
     return undo.forbidden
       ? 'none; archiving is turned off here (CLEAR_TELEMETRY_ARCHIVE=never), so deleted rows cannot be restored'
       : 'none; deleted rows cannot be restored (--archive keeps them, restorable)';
@@ -74,8 +76,11 @@ export function livePendingAgeMs(plan: Pick<Plan, 'status' | 'newestPending' | '
 
 /** Where a purge deletes: shown first wherever a person decides, so production never looks like staging. */
 export interface Target {
-  /** `database@host:port`, never with the password. */
+  /** `django on db.internal:5432`: the database and where it is, never with the password. */
   database: string;
+  /** The database's name, and its host and port, for surfaces that mark them apart. */
+  name: string;
+  host: string;
   /** CLEAR_TELEMETRY_ENVIRONMENT, e.g. `production`. */
   environment: string | null;
 }
@@ -123,3 +128,37 @@ export const NOTE_LABEL: Record<RunNote['kind'], string> = {
   held: 'Holding',
   paused: 'Paused',
 };
+
+/**
+ * The flags that ask for the same rows again (`--status DONE --older-than 7d --limit 60000`), for a
+ * message that suggests a fresh preview: never a bare command, which would mean other rows.
+ */
+export function commandFlags(plan: Pick<Plan, 'status' | 'cutoff' | 'limit' | 'undo'>): string {
+  const flags = [`--status ${plan.status}`];
+  if (plan.cutoff?.source === 'older-than') flags.push(`--older-than ${ageFlag(plan.cutoff.ageMs)}`);
+  if (plan.limit !== null) flags.push(`--limit ${plan.limit}`);
+  if (plan.undo.kind === 'archive') flags.push('--archive');
+  return flags.join(' ');
+}
+
+/**
+ * Why a plan has nothing to delete, always with what the gates kept out: "there are no DONE rows",
+ * or "0 to delete: all 105,000 PENDING rows are younger than 10 min (still being delivered);
+ * --older-than 0 includes them".
+ */
+export function nothingToDelete(plan: Pick<Plan, 'status' | 'cutoff' | 'kept'>): string {
+  const of = plan.status === 'ALL' ? 'rows' : `${plan.status} rows`;
+  if (plan.kept === 0 || plan.cutoff === null) return `there are no ${of}`;
+  const all = `all ${formatCount(plan.kept)} ${plan.kept === 1 ? of.replace(/s$/, '') : of}`;
+  const age = formatAge(plan.cutoff.ageMs);
+  if (plan.cutoff.source === 'older-than') {
+    return `0 to delete: ${all} were created in the last ${age} (--older-than ${ageFlag(plan.cutoff.ageMs)}); a shorter --older-than includes the older of them`;
+  }
+  const pending = plan.status === 'PENDING' ? '' : ' are PENDING and';
+  return `0 to delete: ${all}${pending || ' are'} younger than ${age} (still being delivered); --older-than 0 includes them`;
+}
+
+/** An age as the flag takes it: 7d, 6h, 30m, 90s. */
+function ageFlag(ms: number): string {
+  return formatAge(ms).replace(' min', 'm').replace(' ', '');
+}

@@ -11,7 +11,7 @@ export interface Overview {
   silentMs: number | null;
   /** Approved and waiting for the table, or awaiting approval; oldest first. */
   waiting: PurgeRequestRecord[];
-  /** Interrupted or failed: an approver can resume them. Newest first. */
+  /** Stopped, interrupted or failed: an approver can resume them. Newest first. */
   resumable: PurgeRequestRecord[];
   /** The table's counts per status, and how old they are; null when they could not be taken. */
   table: { summary: StatusSummary; ageMs: number } | null;
@@ -29,7 +29,7 @@ export async function overview(
   const [running, waiting, resumable, counts] = await Promise.all([
     ledger.running(),
     ledger.list(WAITING_SHOWN, ['approved', 'awaiting_approval']),
-    ledger.list(RESUMABLE_SHOWN, ['interrupted', 'failed']),
+    ledger.list(RESUMABLE_SHOWN, ['interrupted', 'failed', 'stopped']),
     table().catch(() => null),
   ]);
   return {
@@ -100,6 +100,8 @@ export interface Wording {
   /** A link to the request's message, or '' where there is none. */
   link(request: PurgeRequestRecord): string;
   date(date: Date): string;
+  /** How to resume request `id` here: a typed command, since a resumable run may have no button. */
+  resume(id: number): string;
 }
 
 /** `status`, one line per item: the run, the queue, what awaits approval, what can be resumed, the table. */
@@ -116,10 +118,15 @@ export function overviewLines(view: Overview, words: Wording): string[] {
     const { plan, position } = view.running;
     const percent = plan.matching > 0 ? ` (${formatPercent(position.deleted, plan.matching)})` : '';
     const held = view.running.pausedBy ? `, paused by ${words.who(view.running.pausedBy)}` : '';
+    const runner = view.running.runnerId ? ` · runner ${view.running.runnerId}` : '';
     lines.push(
-      `Running: #${view.running.id}, ${formatCount(position.deleted)} of ${formatCount(plan.matching)} webhooks ${what(view.running)} deleted${percent}${held}, ${by(view.running)}${linked(view.running)}`,
+      `Running: #${view.running.id}, ${formatCount(position.deleted)} of ${formatCount(plan.matching)} webhooks ${what(view.running)} deleted${percent}${held}, ${by(view.running)}${runner}${linked(view.running)}`,
     );
-    if (view.silentMs !== null) {
+    if (view.running.unresponsiveSince) {
+      lines.push(
+        `Not responding: #${view.running.id} since ${words.date(view.running.unresponsiveSince)}: its process stopped. It will not go on by itself; it is marked interrupted shortly, and ${words.resume(view.running.id)} then continues it.`,
+      );
+    } else if (view.silentMs !== null) {
       lines.push(
         `Warning: #${view.running.id} has sent no heartbeat for ${formatDuration(view.silentMs)}: its process may have died. The bot's janitor, or the next terminal run, marks it interrupted; an approver can then resume it.`,
       );
@@ -139,7 +146,7 @@ export function overviewLines(view: Overview, words: Wording): string[] {
   }
   for (const request of view.resumable) {
     lines.push(
-      `Resumable: #${request.id}, ${request.state} after deleting ${formatCount(request.position.deleted)} of ${formatCount(request.plan.matching)} webhooks ${what(request)}${linked(request)}`,
+      `Resumable: #${request.id}, ${request.state} after ${request.kind === 'restore' ? 'restoring' : 'deleting'} ${formatCount(request.position.deleted)} of ${formatCount(request.plan.matching)} webhooks ${what(request)} · ${words.resume(request.id)}${linked(request)}`,
     );
   }
   if (lines.length === 0) lines.push('Nothing is running, queued, awaiting approval or resumable.');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BATCH_SIZE, parseClearArgs, splitCommandText } from '../../../src/domain/plan/clear-args.js';
+import { parseClearArgs, splitCommandText } from '../../../src/domain/plan/clear-args.js';
 import { usage } from '../../../src/domain/plan/usage.js';
 import { UsageError } from '../../../src/errors.js';
 
@@ -8,13 +8,16 @@ const defaults = {
   json: false,
   olderThanMs: null,
   limit: null,
-  status: 'PENDING',
-  batchSize: DEFAULT_BATCH_SIZE,
+  status: null,
+  batchSize: null,
   dryRun: false,
   force: false,
   showSummary: false,
   useCursor: false,
   archive: false,
+  unrecorded: false,
+  reason: null,
+  checkFile: null,
   requestId: null,
   help: false,
   version: false,
@@ -42,13 +45,23 @@ describe('parseClearArgs', () => {
     [['--older-than=7d'], { olderThanMs: 604_800_000 }],
     [['--older-than', '90s'], { olderThanMs: 90_000 }],
     [['--older-than', '0'], { olderThanMs: 0 }],
-    [['status'], { command: 'status', limit: 10 }],
+    [['status'], { command: 'status' }],
     [['history'], { command: 'history', limit: 10 }],
     [['history', '--limit', '50', '--json'], { command: 'history', limit: 50, json: true }],
     [['--status', 'ERROR', '--archive'], { status: 'ERROR', archive: true }],
-    [['restore', '--request', '12'], { command: 'restore', limit: 10, requestId: 12 }],
-    [['restore', '12', '--dry-run'], { command: 'restore', limit: 10, requestId: 12, dryRun: true }],
-    [['restore', '#7', '--force'], { command: 'restore', limit: 10, requestId: 7, force: true }],
+    [['restore', '--request', '12'], { command: 'restore', requestId: 12 }],
+    [['restore', '12', '--dry-run'], { command: 'restore', requestId: 12, dryRun: true }],
+    [['restore', '#7', '--force'], { command: 'restore', requestId: 7, force: true }],
+    [['resume', '17'], { command: 'resume', requestId: 17 }],
+    [['resume', '--request', '17', '--force'], { command: 'resume', requestId: 17, force: true }],
+    [['stop', '#3'], { command: 'stop', requestId: 3 }],
+    [['pause', '3'], { command: 'pause', requestId: 3 }],
+    [['continue', '3'], { command: 'continue', requestId: 3 }],
+    [['cancel', '3'], { command: 'cancel', requestId: 3 }],
+    [['migrate'], { command: 'migrate' }],
+    [['policies', '--check', 'p.yml'], { command: 'policies', checkFile: 'p.yml' }],
+    [['--status', 'DONE', '--unrecorded'], { status: 'DONE', unrecorded: true }],
+    [['--status', 'DONE', '--reason', 'INC-1234 queue full'], { status: 'DONE', reason: 'INC-1234 queue full' }],
   ])('%j', (argv, expected) => {
     expect(parseClearArgs(argv)).toEqual({ ...defaults, ...expected });
   });
@@ -68,6 +81,18 @@ describe('parseClearArgs', () => {
     [['ERROR'], "Unexpected argument 'ERROR'. Flags start with --, for example --status ERROR."],
     [['--force=yes'], '--force takes no value.'],
     [['--status', 'DONE', '--status', 'ERROR'], '--status was given more than once.'],
+    [
+      ['--use-cursor', '--batch-size', '500'],
+      '--use-cursor deletes in one statement and --batch-size sizes batches: give one of them.',
+    ],
+    [['--reason'], '--reason needs a few words: an incident or ticket, for example --reason INC-1234.'],
+    [['--reason', 'x'.repeat(201)], '--reason is at most 200 characters (got 201).'],
+    [['--reason', 'bell\u0007'], '--reason must be plain text on one line.'],
+    [
+      ['--reason', 'INC-1', 'queue', 'full'],
+      'Unexpected argument \'queue\'. A reason of several words goes in quotes: --reason "INC-1234 queue full".',
+    ],
+    [['--request', '3'], '--request does not apply to a purge.'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseClearArgs(argv)).toThrow(new UsageError(message));
   });
@@ -80,6 +105,8 @@ describe('splitCommandText', () => {
     ['–status DONE –batch-size 500', ['--status', 'DONE', '--batch-size', '500']],
     ['—-status “ERROR”', ['--status', 'ERROR']],
     ["--status 'ALL'", ['--status', 'ALL']],
+    ['--reason "INC-12 queue full" --status DONE', ['--reason', 'INC-12 queue full', '--status', 'DONE']],
+    ['—reason “INC-12: the worker’s queue” —dry-run', ['--reason', 'INC-12: the worker’s queue', '--dry-run']],
     ['help', ['help']],
     ['', []],
   ])('%j', (text, expected) => {
@@ -105,6 +132,8 @@ describe('usage', () => {
     [['history', '--status', 'ERROR'], '--status does not apply to history.'],
     [['--force', 'status'], "Unexpected argument 'status'. Flags start with --, for example --status ERROR."],
     [['restore'], 'restore needs the number of an archived purge, for example restore --request 12.'],
+    [['resume'], 'resume needs a request number, for example resume --request 12.'],
+    [['stop', '3', '--force'], '--force does not apply to stop.'],
     [
       ['restore', 'latest'],
       "restore needs the number of an archived purge, for example restore --request 12 (got 'latest').",
@@ -115,17 +144,40 @@ describe('usage', () => {
     expect(() => parseClearArgs(argv)).toThrow(new UsageError(message));
   });
 
-  it('names the program, the subcommands and every flag', () => {
-    const text = usage('/clear-telemetry');
+  it('folds a reason typed over several lines into one', () => {
+    expect(parseClearArgs(['--status', 'DONE', '--reason', ' two\n lines '])).toMatchObject({ reason: 'two lines' });
+  });
+
+  it("names, in Slack, the subcommands and every flag, and only the terminal's own in the terminal", () => {
+    const slack = usage('/clear-telemetry');
+    expect(slack).toContain('/clear-telemetry stop|pause|continue|resume|cancel N');
+    expect(slack).toContain(
+      '--status STATUS   which webhooks to delete: PENDING, DONE, IGNORED, ERROR or ALL (required)',
+    );
+    for (const terminalOnly of ['--json', '--unrecorded', 'migrate', 'policies'])
+      expect(slack).not.toContain(terminalOnly);
+    const terminal = usage('clear-telemetry');
+    expect(terminal).toContain('(default PENDING, as the Django command; Slack requires it)');
+    for (const flag of [
+      '--json',
+      '--unrecorded',
+      'migrate',
+      'policies [--check FILE]',
+      'restore --request N',
+      'resume|cancel --request N',
+    ]) {
+      expect(terminal).toContain(flag);
+    }
+    const text = slack;
     for (const flag of [
       '--status',
       '--older-than',
       '--limit',
       '--archive',
-      '--json',
+      '--reason',
       'status',
       'history',
-      'restore --request N',
+      'restore N',
       '--batch-size',
       '--dry-run',
       '--force',

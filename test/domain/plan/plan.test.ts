@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
 import { ESTIMATED_ROWS_PER_SECOND, makePlan, summarize } from '../../../src/domain/plan/plan.js';
 import { estimateBatches } from '../../../src/domain/run/batch-sizer.js';
 import type { Census } from '../../../src/domain/ports.js';
@@ -46,7 +47,7 @@ const now = day(28);
 
 describe('makePlan', () => {
   it('plans a large set in bounded batches, from the first matching id to the watermark', () => {
-    const plan = makePlan(census, { status: 'PENDING', batchSize: 10_000, useCursor: false }, policy, now);
+    const plan = makePlan(census, { status: 'PENDING', batchSize: null, useCursor: false }, policy, now);
     expect(plan).toMatchObject({
       status: 'PENDING',
       matching: 400_000,
@@ -55,21 +56,53 @@ describe('makePlan', () => {
       oldest: day(21),
       newest: day(28),
       method: 'batch',
-      methodReason: '400,000 rows is over 50,000, so batches sized to a short transaction each keep the locks brief',
-      batches: 40,
-      batchSize: 10_000,
+      methodReason:
+        '400,000 rows is over 50,000, so batches of short transactions keep the locks brief (the old command used one long statement here; --use-cursor asks for that)',
+      batches: 7,
+      batchSize: 100_000,
       plannedAt: now,
       snapshot: '1000:1004:1001,1003',
     });
     const working = (400_000 / ESTIMATED_ROWS_PER_SECOND) * 1000;
-    expect(plan.estimatedMs).toBe(Math.round(working * 1.1 + 39 * 10));
+    expect(plan.estimatedMs).toBe(Math.round(working * 1.1 + 6 * 10));
   });
 
   it('uses one statement for a small set, and when --use-cursor asks for it', () => {
-    const small = makePlan(census, { status: 'WEIRD' as never, batchSize: 10_000, useCursor: false }, policy, now);
-    expect(small).toMatchObject({ method: 'native', batches: 1, matching: 3 });
-    const forced = makePlan(census, { status: 'DONE', batchSize: 10_000, useCursor: true }, policy, now);
-    expect(forced).toMatchObject({ method: 'native', methodReason: '--use-cursor asks for one statement', batches: 1 });
+    const small = makePlan(census, { status: 'WEIRD' as never, batchSize: null, useCursor: false }, policy, now);
+    expect(small).toMatchObject({
+      method: 'native',
+      batches: 1,
+      matching: 3,
+      methodReason:
+        '3 rows is at most 50,000, so one short statement is fastest (the old command used batches here; --batch-size N asks for them)',
+    });
+    const forced = makePlan(census, { status: 'DONE', batchSize: null, useCursor: true }, policy, now);
+    expect(forced).toMatchObject({
+      method: 'native',
+      methodReason: "--use-cursor asks for one statement, as the old command's --use-cursor did",
+      batches: 1,
+    });
+  });
+
+  it('uses batches whenever --batch-size is given or a rows-per-second ceiling is set, however small the set', () => {
+    const sized = makePlan(census, { status: 'WEIRD' as never, batchSize: 2, useCursor: false }, policy, now);
+    expect(sized).toMatchObject({
+      method: 'batch',
+      batchSize: 2,
+      batches: 2,
+      methodReason: "--batch-size 2 asks for batches of at most 2 rows, as the old command's batches",
+    });
+    const paced = makePlan(
+      census,
+      { status: 'WEIRD' as never, batchSize: null, useCursor: false },
+      { ...policy, maxRowsPerSecond: 2_000 },
+      now,
+    );
+    expect(paced).toMatchObject({
+      method: 'batch',
+      methodReason:
+        'a ceiling of 2,000 rows/s is set (CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND), and only batches can keep to it',
+    });
   });
 
   it('treats ALL as every status, still bounded by the watermark', () => {
@@ -117,14 +150,13 @@ describe('makePlan', () => {
     expect(plan.estimatedMs).toBe(90_000);
   });
 
-  it('does not slow a one-statement estimate to the ceiling: one statement cannot be paced', () => {
+  it('refuses --use-cursor under a ceiling, which one statement could not keep', () => {
     const paced = { ...policy, maxRowsPerSecond: 1_000 };
-    const plan = makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: true }, paced, now);
-    expect(plan.method).toBe('native');
-    expect(plan.estimatedMs).toBe(
-      makePlan(census, { status: 'ERROR', batchSize: 10_000, useCursor: true }, policy, now).estimatedMs,
+    expect(() => makePlan(census, { status: 'ERROR', batchSize: null, useCursor: true }, paced, now)).toThrow(
+      new UsageError(
+        '--use-cursor deletes in one statement, which cannot be paced, and a ceiling of 1,000 rows/s (CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND) is set here. Leave out --use-cursor: batches keep to the ceiling.',
+      ),
     );
-    expect(plan.estimatedMs).toBeLessThan(2_000);
   });
 });
 
@@ -201,18 +233,18 @@ describe('makePlan at its edges', () => {
 
   it('keeps no snapshot when nothing matches, and chooses one statement at exactly the native limit', () => {
     const census: Census = { statuses: [row('ERROR', 1, 10, 10)], snapshot: '5:9:', cutoff: null };
-    expect(makePlan(census, { status: 'DONE', batchSize: 5, useCursor: false }, policy, now)).toMatchObject({
+    expect(makePlan(census, { status: 'DONE', batchSize: null, useCursor: false }, policy, now)).toMatchObject({
       matching: 0,
       snapshot: null,
       batches: 0,
     });
     expect(
-      makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, { ...policy, nativeMaxRows: 10 }, now)
+      makePlan(census, { status: 'ERROR', batchSize: null, useCursor: false }, { ...policy, nativeMaxRows: 10 }, now)
         .method,
     ).toBe('native');
     expect(
-      makePlan(census, { status: 'ERROR', batchSize: 5, useCursor: false }, { ...policy, nativeMaxRows: 9 }, now),
-    ).toMatchObject({ method: 'batch', batches: 2 });
+      makePlan(census, { status: 'ERROR', batchSize: null, useCursor: false }, { ...policy, nativeMaxRows: 9 }, now),
+    ).toMatchObject({ method: 'batch', batches: 1 });
   });
 
   it('marks a plan over the row cap only above it, and never without a cap', () => {

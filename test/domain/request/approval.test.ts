@@ -112,10 +112,17 @@ describe('the other rules', () => {
   const bystander = { userId: 'UX', isApprover: false, isBreakGlass: false };
   const requester = { userId: 'UASK', isApprover: false, isBreakGlass: false };
 
-  it('lets only approvers resume, whoever asked', () => {
-    expect(() => checkResume(approver)).not.toThrow();
-    expect(() => checkResume(requester)).toThrow(NotAllowedError);
-    expect(() => checkResume(bystander)).toThrow(expect.objectContaining({ onlyApprovers: 'resume' }));
+  it('lets only approvers resume, whoever asked; over the row cap, only break-glass users', () => {
+    expect(() => checkResume(awaiting, approver)).not.toThrow();
+    expect(() => checkResume(awaiting, requester)).toThrow(NotAllowedError);
+    expect(() => checkResume(awaiting, bystander)).toThrow(
+      expect.objectContaining({ only: { who: 'approvers', to: 'resume' } }),
+    );
+    const overCap = { ...awaiting, plan: { overCap: 100 } } as PurgeRequestRecord;
+    expect(() => checkResume(overCap, approver)).toThrow(
+      expect.objectContaining({ only: { who: 'breakGlass', to: 'resume' } }),
+    );
+    expect(() => checkResume(overCap, { ...bystander, isBreakGlass: true })).not.toThrow();
   });
 
   it('lets the requester or an approver stop, pause or continue, nobody else', () => {
@@ -141,7 +148,7 @@ describe('the other rules', () => {
 
   it('names the rule and the expiry in its refusals', () => {
     expect(() => checkApproval(awaiting, bystander, now)).toThrow(
-      expect.objectContaining({ onlyApprovers: 'approve' }),
+      expect.objectContaining({ only: { who: 'approvers', to: 'approve' } }),
     );
     expect(() => checkApproval(awaiting, approver, new Date('2026-11-28T04:00:00Z'))).toThrow(
       'This request expired at 2026-11-28 03:15:00 UTC.',

@@ -17,8 +17,10 @@ const settings = UNPACED;
 const batchesAlways: PlanPolicy = { nativeMaxRows: 0, maxRowsPerSecond: 0, batchPauseMs: 0, batchPausePercent: 0 };
 const nativeAlways: PlanPolicy = { ...batchesAlways, nativeMaxRows: Number.MAX_SAFE_INTEGER };
 
+/** A plan in batches of at most `batchSize`, or (nativeAlways) in one statement that falls back to them. */
 async function planFor(status: StatusFilter, batchSize: number, policy = batchesAlways) {
-  return makePlan(await scratch.queue.census(null), { status, batchSize, useCursor: false }, policy, new Date());
+  const useCursor = policy === nativeAlways;
+  return makePlan(await scratch.queue.census(null), { status, batchSize, useCursor }, policy, new Date());
 }
 
 function progressOf(events: PurgeEvent[]): PurgeProgress[] {

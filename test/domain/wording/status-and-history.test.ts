@@ -10,11 +10,18 @@ const running = {
   requesterId: 'terminal:ana@host',
   approverId: 'terminal:ana@host',
   pausedBy: null,
+  runnerId: null,
+  unresponsiveSince: null,
   heartbeatAt: new Date(now.getTime() - 45_000),
   plan: { status: 'PENDING', matching: 200 },
   position: { deleted: 50, batches: 1, lastId: 50 },
 } as unknown as PurgeRequestRecord;
-const words = { who: (id: string) => id, link: () => '', date: (date: Date) => date.toISOString() };
+const words = {
+  who: (id: string) => id,
+  link: () => '',
+  date: (date: Date) => date.toISOString(),
+  resume: (id: number) => `resume ${id}`,
+};
 
 describe('status of a run whose process may have died', () => {
   it('counts a heartbeat as silent only past the staleness limit', () => {
