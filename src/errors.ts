@@ -154,6 +154,8 @@ export class BusyError extends Coded {
 export interface OnlyWho {
   who: 'approvers' | 'breakGlass';
   to: 'approve' | 'resume';
+  /** Left out of the names: the requester, who may not approve their own request. */
+  except?: string;
 }
 
 /** `only`: the refusal is an access rule, which each surface words with the people it names. */
@@ -190,8 +192,16 @@ export class AlreadyDecidedError extends Coded {
   }
 }
 
+/** Too late to approve. `again`: the flags that ask for the same rows afresh (`--status DONE --limit 500`). */
 export class ExpiredError extends Coded {
   readonly code = ErrorCode.Expired;
+  constructor(
+    message: string,
+    readonly again: string | null = null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** The ledger says another runner owns this request now (it was interrupted and resumed elsewhere). */

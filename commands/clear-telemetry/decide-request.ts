@@ -196,7 +196,7 @@ async function required(deps: ClearTelemetryDeps, id: number | null): Promise<Pu
   const request = id === null ? null : await deps.ledger.get(id);
   if (!request)
     throw new AlreadyDecidedError(
-      'This request is not in the ledger any more. Run /clear-telemetry again for a fresh preview.',
+      'This request is not in the ledger any more, so nothing was done: `/clear-telemetry status` shows what is.',
     );
   return request;
 }

@@ -3,6 +3,7 @@ import {
   AlreadyDecidedError,
   ErrorCode,
   isCodedError,
+  ExpiredError,
   NotAllowedError,
   SelfApprovalError,
   type OnlyWho,
@@ -35,7 +36,9 @@ export function errorText(error: unknown, access?: Access): string {
     return `${error.decided.lead}: ${describeDecision(error.decided.request)}.`;
   switch (error.code) {
     case ErrorCode.Expired:
-      return `${error.message} Run ${COMMAND} again for a fresh preview.`;
+      return error instanceof ExpiredError && error.again
+        ? `${error.message} To ask again, \`${COMMAND} ${error.again}\` previews it afresh.`
+        : error.message;
     case ErrorCode.Usage:
       return usageText(error.message);
     case ErrorCode.DatabaseUnavailable:
@@ -53,13 +56,17 @@ function whoMayText(error: Error, only: OnlyWho, access: Access): string {
   const what = only.who === 'breakGlass' ? 'a break-glass user' : 'an approver';
   const lead =
     error instanceof SelfApprovalError
-      ? `You asked for this purge, so ${what} other than you must ${only.to} it`
+      ? `You made this request, so ${only.who === 'breakGlass' ? 'a break-glass user' : 'another person'} must ${only.to} it`
       : only.who === 'breakGlass'
-        ? `This purge is over the row cap, so only ${what} can ${only.to} it`
-        : `Only approvers can ${only.to} this purge`;
+        ? `This request is over the row cap, so only ${what} can ${only.to} it`
+        : `Only approvers can ${only.to} this request`;
   if (list.kind === 'nobody') {
     const variable = only.who === 'breakGlass' ? 'CLEAR_TELEMETRY_BREAK_GLASS' : 'CLEAR_TELEMETRY_APPROVERS';
     return `${lead}, and none is set up yet (${variable} is empty): ask whoever deploys the bot.`;
   }
-  return `${lead}: ask ${namePeople(list)}.`;
+  const force =
+    error instanceof SelfApprovalError && error.message.includes('--force')
+      ? ' (--force lets only break-glass users approve their own request.)'
+      : '';
+  return `${lead}: ask ${namePeople(list, only.except)}.${force}`;
 }

@@ -174,7 +174,10 @@ function nextStep(plan: Pick<Plan, 'overCap'>, options: PreviewOptions): string 
       ? `*Nobody can approve this yet:* it is over the row cap of ${formatCount(plan.overCap ?? 0)}, which only break-glass users may approve, and none are set up (CLEAR_TELEMETRY_BREAK_GLASS).`
       : "*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.";
   }
-  const others = list.kind === 'nobody' ? null : namePeople(list, options.requesterId);
+  // Groups cannot leave the requester out by name: say so beside them.
+  const notRequester =
+    !self && list.kind === 'list' && list.groups.length > 0 ? ` (not ${mention(options.requesterId)})` : '';
+  const others = list.kind === 'nobody' ? null : `${namePeople(list, options.requesterId)}${notRequester}`;
   const who = [others, self ? `${mention(options.requesterId)} (break-glass, --force)` : null]
     .filter(Boolean)
     .join(', or ');

@@ -15,6 +15,7 @@ const EMOJI = {
   hourglass_flowing_sand: '⧗',
   double_vertical_bar: '‖',
   package: '▣',
+  leftwards_arrow_with_hook: '↩',
 };
 let state = null;
 let openThread = null;

@@ -36,7 +36,9 @@ describe('approval by a second person', () => {
     await click(ctx.port, ACTION.confirm, String(id), 'UREQUESTER', ts);
 
     await eventually(() =>
-      expect(ctx.slack.ephemeralTexts()).toEqual(['You asked for this purge, so another approver must confirm it.']),
+      expect(ctx.slack.ephemeralTexts()).toEqual([
+        'You made this request, so another person must approve it: ask <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL>.',
+      ]),
     );
     expect(await request(id)).toMatchObject({ state: 'awaiting_approval', approver_id: null });
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 8 });
@@ -53,7 +55,10 @@ describe('approval by a second person', () => {
     await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
 
     await eventually(() =>
-      expect(ctx.slack.ephemeralTexts()).toEqual(['You asked for this purge, so another approver must confirm it.']),
+      // Never named as one who may approve it: it is their own request.
+      expect(ctx.slack.ephemeralTexts()).toEqual([
+        'You made this request, so another person must approve it: ask <@UAPPROVER2> or members of <!subteam^SONCALL>.',
+      ]),
     );
     expect(await request(id)).toMatchObject({ state: 'awaiting_approval', approver_id: null });
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 3 });
@@ -65,7 +70,7 @@ describe('approval by a second person', () => {
     await click(ctx.port, ACTION.confirm, String(id), 'UBYSTANDER', ts);
     await eventually(() =>
       expect(ctx.slack.ephemeralTexts()).toEqual([
-        'Only <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL> can approve this purge.',
+        'Only approvers can approve this request: ask <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL>.',
       ]),
     );
     expect((await request(id)).state).toBe('awaiting_approval');
@@ -89,7 +94,7 @@ describe('approval by a second person', () => {
     expect(await request(id)).toMatchObject({ approver_id: 'UAPPROVER', self_approved: false, deleted_count: 30 });
 
     await eventually(() =>
-      expect(lastUpdateText()).toMatch(/^Deleted 30 webhooks with status ERROR in \d+ ms \(native, 1 batch\)$/),
+      expect(lastUpdateText()).toMatch(/^Deleted 30 webhooks with status ERROR in \d+ ms \(batch, 5 batches\)$/),
     );
     const finalBlocks = JSON.stringify(lastUpdate()?.body.blocks);
     expect(finalBlocks).toContain('Clear telemetry: done');
@@ -102,9 +107,11 @@ describe('approval by a second person', () => {
     await eventually(() => expect(ctx.slack.thread(ts)).toHaveLength(3));
     const [approved, started, finished] = ctx.slack.thread(ts);
     expect(approved).toBe(':white_check_mark: Approved by <@UAPPROVER>.');
-    expect(started).toBe(':arrow_forward: Started deleting 30 webhooks with status ERROR, id ≤ 30 (one statement).');
+    expect(started).toBe(
+      ':arrow_forward: Started deleting 30 webhooks with status ERROR, id ≤ 30 (batch, about 5 batches of up to 7 rows).',
+    );
     expect(finished).toMatch(
-      /^:white_check_mark: Deleted 30 webhooks with status ERROR in \d+ ms \(native, 1 batch\) · requested by <@UREQUESTER> · approved by <@UAPPROVER>$/,
+      /^:white_check_mark: Deleted 30 webhooks with status ERROR in \d+ ms \(batch, 5 batches\) · requested by <@UREQUESTER> · approved by <@UAPPROVER>$/,
     );
     expect(ctx.slack.ephemeralTexts()).toEqual([]);
   });
@@ -206,7 +213,7 @@ describe('break-glass', () => {
     await insertWebhooks(ctx.db.client, ['IGNORED', 'IGNORED']);
     const { id, ts } = await preview('--status IGNORED --force', 'UBREAKGLASS');
     expect(JSON.stringify(ctx.slack.of('chat.postMessage')[0]?.body.blocks)).toContain(
-      '<@UBREAKGLASS> may approve it themselves (break-glass, --force).',
+      '*Needs approval from <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL>, or <@UBREAKGLASS> (break-glass, --force)*',
     );
 
     await click(ctx.port, ACTION.confirm, String(id), 'UBREAKGLASS', ts);
@@ -230,7 +237,7 @@ describe('break-glass', () => {
     await click(ctx.port, ACTION.confirm, String(id), 'UREQUESTER', ts);
     await eventually(() =>
       expect(ctx.slack.ephemeralTexts()).toEqual([
-        'You asked for this purge, so another approver must confirm it. (--force lets only break-glass users confirm their own request.)',
+        'You made this request, so another person must approve it: ask <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL>. (--force lets only break-glass users approve their own request.)',
       ]),
     );
     expect((await request(id)).state).toBe('awaiting_approval');
@@ -249,13 +256,13 @@ describe('cancel, expiry and late clicks', () => {
     );
     await eventually(() =>
       expect(lastUpdateText()).toBe(
-        'Cancelled by <@UREQUESTER>. Nothing was deleted. Run /clear-telemetry again for a fresh preview.',
+        'Cancelled by <@UREQUESTER>. Nothing was deleted. To ask again, `/clear-telemetry --status ERROR` previews it afresh.',
       ),
     );
     expect(JSON.stringify(lastUpdate()?.body.blocks)).not.toContain('clear_telemetry_confirm');
     await eventually(() =>
       expect(ctx.slack.thread(ts)).toEqual([
-        ':no_entry_sign: Cancelled by <@UREQUESTER>. Nothing was deleted. Run /clear-telemetry again for a fresh preview.',
+        ':no_entry_sign: Cancelled by <@UREQUESTER>. Nothing was deleted. To ask again, `/clear-telemetry --status ERROR` previews it afresh.',
       ]),
     );
 
@@ -287,13 +294,15 @@ describe('cancel, expiry and late clicks', () => {
 
     await eventually(() =>
       expect(ctx.slack.ephemeralTexts()).toEqual([
-        expect.stringMatching(/^This request expired at .* UTC\. Run \/clear-telemetry again for a fresh preview\.$/),
+        expect.stringMatching(
+          /^This request expired at .* UTC\. To ask again, `\/clear-telemetry --status \w+` previews it afresh\.$/,
+        ),
       ]),
     );
     expect((await request(id)).state).toBe('expired');
     await eventually(() =>
       expect(lastUpdateText()).toMatch(
-        /^Expired <!date\^\d+\^\{date_short_pretty\} at \{time_secs\}\|.* UTC> without approval\. Nothing was deleted\. Run \/clear-telemetry again for a fresh preview\.$/,
+        /^Expired <!date\^\d+\^\{date_short_pretty\} at \{time_secs\}\|.* UTC> without approval\. Nothing was deleted\. To ask again, `\/clear-telemetry --status \w+` previews it afresh\.$/,
       ),
     );
     await eventually(() =>
@@ -321,7 +330,7 @@ describe('cancel, expiry and late clicks', () => {
     await click(ctx.port, ACTION.confirm, '999', 'UAPPROVER', '1700000000.000999');
     await eventually(() =>
       expect(ctx.slack.ephemeralTexts()).toEqual([
-        'This request is not in the ledger any more. Run /clear-telemetry again for a fresh preview.',
+        'This request is not in the ledger any more, so nothing was done: `/clear-telemetry status` shows what is.',
       ]),
     );
   });

@@ -91,7 +91,7 @@ describe('rendered messages', () => {
   });
 
   it('gives the result in one line: what, how long, how, who asked and who approved', () => {
-    expect(resultMessage(ended('succeeded'), target).blocks[1]).toEqual({
+    expect(resultMessage(ended('succeeded'), target).blocks[2]).toEqual({
       type: 'section',
       text: {
         type: 'mrkdwn',

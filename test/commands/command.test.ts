@@ -1,4 +1,4 @@
-import { databaseLabel } from '../../src/db/database-label.js';
+import { databaseParts } from '../../src/db/database-label.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { usage } from '../../src/domain/plan/usage.js';
 import { eventually, postSigned, sign, slashCommand } from '../helpers/fake-slack.js';
@@ -183,16 +183,17 @@ describe('the preview', () => {
     const blocks = JSON.stringify(post?.body.blocks);
     for (const expected of [
       'Clear telemetry: approval needed',
-      `database \`${databaseLabel(ctx.db.url)}\``,
+      `database \`${databaseParts(ctx.db.url).name}\` on ${databaseParts(ctx.db.url).host}`,
       '<@UREQUESTER> asks to delete *12* webhooks with status *ERROR*',
       '*Matching:* 12 rows',
       '*Watermark:* id ≤ 12',
-      '*Method:* native, because 12 rows is at most 50,000, so one short statement is enough',
+      "*Method:* batch, because --batch-size 5 asks for batches of at most 5 rows, as the old command's batches",
       'DONE      3',
       'ERROR    12',
       'Total    15',
-      '*Needs approval from <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL>* (not <@UREQUESTER>) · expires <!date^',
-      '(in 15 min 00 s)',
+      '*Needs approval from <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL> (not <@UREQUESTER>)* · expires <!date^',
+      // Relative to when each reader looks at it, not to when it was posted.
+      '^{ago}|',
       'Request #1',
     ]) {
       expect(blocks).toContain(expected);
@@ -206,6 +207,31 @@ describe('the preview', () => {
     ]);
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 12, DONE: 3 });
   });
+
+  it.each([[''], ['--dry-run'], ['--older-than 7d --archive']])(
+    'answers %j, which names no status, with help and status to the asker only: no preview, no request',
+    async (text) => {
+      await slashCommand(ctx.port, text);
+      const [reply] = await eventually(() => {
+        expect(ctx.slack.responses).toHaveLength(1);
+        return ctx.slack.responses;
+      });
+      expect(reply?.body).toMatchObject({ response_type: 'ephemeral' });
+      const lines = String(reply?.body.text).split('\n');
+      expect(lines[0]).toBe(
+        'Nothing was previewed or deleted: a purge needs `--status`, to say which webhooks (for example `/clear-telemetry --status ERROR`). It then posts a preview for a second person to approve.',
+      );
+      expect(lines).toContain('*Now:*');
+      expect(lines).toContain('Nothing is running, queued, awaiting approval or resumable.');
+      expect(lines.find((line) => line.startsWith('*Table:*'))).toMatch(
+        /^\*Table:\* DONE 3 · ERROR 12 · IGNORED 0 · PENDING 0/,
+      );
+      expect(String(reply?.body.text)).toContain('```Usage: /clear-telemetry --status STATUS');
+      expect(ctx.slack.of('chat.postMessage')).toEqual([]);
+      expect(await ledger()).toEqual([]);
+      expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 12, DONE: 3 });
+    },
+  );
 
   it('shows a dry run only to the person who asked, without buttons, and stores nothing', async () => {
     await slashCommand(ctx.port, '--status ERROR --dry-run');
@@ -242,7 +268,7 @@ describe('the preview', () => {
       expect(ctx.slack.responses).toHaveLength(1);
       return ctx.slack.responses;
     });
-    expect(reply?.body.text).toBe('Nothing to delete: no webhooks with status IGNORED.');
+    expect(reply?.body.text).toBe('Nothing to delete: there are no IGNORED rows.');
     expect(JSON.stringify(reply?.body.blocks)).toContain('Total    15');
     expect(ctx.slack.of('chat.postMessage')).toEqual([]);
     expect(await ledger()).toEqual([]);

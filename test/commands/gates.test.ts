@@ -57,7 +57,7 @@ describe('gates in Slack', () => {
     await click(ctx.port, ACTION.confirm, String(id), 'UAPPROVER', ts);
     await eventually(() =>
       expect(ctx.slack.ephemeralTexts()).toEqual([
-        'This purge is over the cap of 5 rows (CLEAR_TELEMETRY_MAX_ROWS), so only a break-glass user (CLEAR_TELEMETRY_BREAK_GLASS) can approve it.',
+        'This request is over the row cap, so only a break-glass user can approve it: ask <@UBREAKGLASS>.',
       ]),
     );
     expect((await ledgerRow(ctx.db.client, id)).state).toBe('awaiting_approval');

@@ -22,7 +22,7 @@ let requesters = 0;
 const preview = (text: string, user = `UREQ${++requesters}`) =>
   previewOn(ctx.db.client, ctx.slack, ctx.port, text, user);
 const refusal = (id: number) =>
-  `That button does not belong to request #${id}'s message, so nothing was done. Use the buttons on the request's own message.`;
+  `That button does not belong to request #${id}'s message, so nothing was done. Use the buttons on the request's own message, or type \`/clear-telemetry status\`.`;
 
 describe('a click acts only on the request whose message carries it', () => {
   it("refuses Confirm on one request's message carrying another request's id, and deletes nothing", async () => {
@@ -96,7 +96,7 @@ describe('a click acts only on the request whose message carries it', () => {
       await click(ctx.port, ACTION.confirm, value, 'UAPPROVER', ts);
       await eventually(() =>
         expect(ctx.slack.ephemeralTexts()).toEqual([
-          'This request is not in the ledger any more. Run /clear-telemetry again for a fresh preview.',
+          'This request is not in the ledger any more, so nothing was done: `/clear-telemetry status` shows what is.',
         ]),
       );
       expect((await request(id)).state).toBe('awaiting_approval');
@@ -126,7 +126,8 @@ describe('who may click what', () => {
     );
     await click(ctx.port, ACTION.resume, String(id), 'UBYSTANDER', ts);
     await click(ctx.port, ACTION.resume, String(id), 'UASKER', ts);
-    const refusal = 'Only <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL> can resume this purge.';
+    const refusal =
+      'Only approvers can resume this request: ask <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL>.';
     await eventually(() => expect(ctx.slack.ephemeralTexts()).toEqual([refusal, refusal]));
     expect(await request(id)).toMatchObject({ state: 'interrupted', runner_id: null });
     expect(await countByStatus(ctx.db.client)).toEqual({ ERROR: 1 });
@@ -177,7 +178,7 @@ describe('text from users and the database is echoed inert', () => {
     );
   });
 
-  it('treats a command without a text field as empty: a preview of the default status', async () => {
+  it('treats a command without a text field as the bare command: help and status to the asker, nothing posted', async () => {
     await insertWebhooks(ctx.db.client, ['PENDING']);
     const body = new URLSearchParams({
       team_id: 'T1',
@@ -188,8 +189,9 @@ describe('text from users and the database is echoed inert', () => {
       trigger_id: '1.2.3',
     }).toString();
     expect((await postSigned(ctx.port, body)).status).toBe(200);
-    await eventually(async () => expect((await request(1)).message_ts).toBeTruthy());
-    expect((await request(1)).matching_count).toBe(1);
+    await eventually(() => expect(ctx.slack.ephemeralTexts()[0]).toContain('a purge needs `--status`'));
+    expect(ctx.slack.of('chat.postMessage')).toEqual([]);
+    expect((await ctx.db.client.query('select id from clear_telemetry_request')).rows).toEqual([]);
   });
 
   it('escapes status values from the database in the summary', async () => {

@@ -75,7 +75,9 @@ describe('restore from Slack', () => {
 
     await click(ctx.port, ACTION.confirm, String(restore.id), 'UREQUESTER', restore.message_ts);
     await eventually(() =>
-      expect(ctx.slack.ephemeralTexts()).toContain('You asked for this purge, so another approver must confirm it.'),
+      expect(ctx.slack.ephemeralTexts()).toContain(
+        'You made this request, so another person must approve it: ask <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL>.',
+      ),
     );
     expect((await request(restore.id)).state).toBe('awaiting_approval');
 
@@ -148,7 +150,9 @@ describe('restore from Slack', () => {
     await click(ctx.port, ACTION.confirm, String(late.id), 'UAPPROVER', late.message_ts);
     await eventually(() =>
       expect(ctx.slack.ephemeralTexts()).toContainEqual(
-        expect.stringMatching(/^This request expired at .* UTC\. Run \/clear-telemetry again for a fresh preview\.$/),
+        expect.stringMatching(
+          /^This request expired at .* UTC\. To ask again, `\/clear-telemetry restore \d+` previews it afresh\.$/,
+        ),
       ),
     );
     expect((await request(late.id)).state).not.toBe('running');

@@ -192,7 +192,9 @@ describe('pausing', () => {
     const { id, ts } = await approve(a);
     await waitForDeleted(db.client, id, 1_000);
     await click(portOf(b), ACTION.pause, String(id), 'UAPPROVER', ts);
-    await eventually(() => expect(editsOf(slack, ts).at(-1)).toContain('Paused: paused by <@UAPPROVER>'));
+    await eventually(() =>
+      expect(editsOf(slack, ts).at(-1)).toMatch(/Paused: since <!date\^\d+\^[^>]+> by <@UAPPROVER>/),
+    );
     expect(editsOf(slack, ts).at(-1)).toContain(ACTION.continue);
     // Paused, yet alive: two heartbeats go by without a row deleted.
     const held = await ledgerRow(db.client, id);
@@ -208,7 +210,10 @@ describe('pausing', () => {
     expect((await waitForState(db.client, id, 'succeeded')).deleted_count).toBe(20_000);
     await settleBoth();
     expect(slack.thread(ts)).toEqual(
-      expect.arrayContaining([':double_vertical_bar: Paused: paused by <@UAPPROVER>.', ':arrow_forward: Continuing.']),
+      expect.arrayContaining([
+        expect.stringMatching(/^:double_vertical_bar: Paused: since <!date\^\d+\^[^>]+> by <@UAPPROVER>\.$/),
+        ':arrow_forward: Continuing.',
+      ]),
     );
   });
 

@@ -98,11 +98,11 @@ describe('/clear-telemetry status', () => {
     await everyState();
     const text = await reply('status');
     expect(text.split('\n')).toEqual([
-      `*Running:* #5, 4,000 of 20,000 webhooks with status PENDING deleted (20.0%), requested by <@UREQUESTER>, approved by <@UAPPROVER> · ${link(5)}`,
+      `*Running:* #5, 4,000 of 20,000 webhooks with status PENDING deleted (20.0%), requested by <@UREQUESTER>, approved by <@UAPPROVER> · runner elsewhere · ${link(5)}`,
       `*Queued:* #6, 700 webhooks with status ERROR, requested by <@UREQUESTER>, approved by <@UAPPROVER>; starts when the table is free · ${link(6)}`,
       `*Awaiting approval:* #7, 30 webhooks with status DONE, requested by <@UREQUESTER>, expires <!date^4070909700^{date_short_pretty} at {time_secs}|2099-01-01 00:15:00 UTC> · ${link(7)}`,
-      `*Resumable:* #3, interrupted after deleting 20 of 50 webhooks with status IGNORED · ${link(3)}`,
-      `*Resumable:* #2, failed after deleting 300 of 900 webhooks with status ERROR · ${link(2)}`,
+      `*Resumable:* #3, interrupted after deleting 20 of 50 webhooks with status IGNORED · \`/clear-telemetry resume 3\` · ${link(3)}`,
+      `*Resumable:* #2, failed after deleting 300 of 900 webhooks with status ERROR · \`/clear-telemetry resume 2\` · ${link(2)}`,
       expect.stringMatching(
         /^\*Table:\* DONE 1 · ERROR 2 · IGNORED 0 · PENDING 0 \(counted (just now|[\d.]+ (ms|s) ago)\)$/,
       ),

@@ -24,7 +24,7 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     await clickButton(page, 'Approve and delete', 'Delete');
     await page
       .getByTestId('ephemeral')
-      .filter({ hasText: 'You asked for this purge, so another approver must confirm it.' })
+      .filter({ hasText: 'You made this request, so another person must approve it' })
       .waitFor();
     await shot(page, '02-requester-refused');
     expect(await ledgerRow(ctx.db.client, 1)).toMatchObject({ state: 'awaiting_approval' });
@@ -113,9 +113,11 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     const stopped = await waitForState(ctx.db.client, 1, 'stopped');
     expect(stopped.deleted_count).toBeLessThan(20_000);
     await header('Clear telemetry: stopped').waitFor();
+    // Resume, not a command that would select other rows: the same plan, within the same watermark.
     await requestMessage(page)
-      .getByText(/Run \/clear-telemetry again to delete the remaining/)
+      .getByText(/Resume deletes the remaining [\d,]+ previewed rows, within the same watermark/)
       .waitFor();
+    await requestMessage(page).getByRole('button', { name: 'Resume' }).waitFor();
     expect((await countByStatus(ctx.db.client)).PENDING).toBe(20_000 - stopped.deleted_count);
     await shot(page, '08-stopped');
   });

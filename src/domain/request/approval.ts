@@ -1,4 +1,5 @@
 import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../../errors.js';
+import { commandFlags } from '../wording/sentences.js';
 import { formatCount, formatTimestamp } from '../wording/format.js';
 import type { PurgeRequestRecord } from './request.js';
 
@@ -24,7 +25,7 @@ export function checkApproval(request: PurgeRequestRecord, clicker: Clicker, now
       request.force
         ? 'You asked for this purge, so another approver must confirm it. (--force lets only break-glass users confirm their own request.)'
         : 'You asked for this purge, so another approver must confirm it.',
-      { only },
+      { only: { ...only, except: request.requesterId } },
     );
   }
   // Over the row cap, a break-glass user must approve, whether or not they are also an approver.
@@ -84,5 +85,8 @@ function checkStillOpen(request: PurgeRequestRecord, now: Date): void {
     });
   }
   if (isExpired(request, now))
-    throw new ExpiredError(`This request expired at ${formatTimestamp(request.expiresAt ?? now)}.`);
+    throw new ExpiredError(
+      `This request expired at ${formatTimestamp(request.expiresAt ?? now)}.`,
+      request.kind === 'restore' ? `restore ${request.restoreOf ?? ''}` : commandFlags(request.plan),
+    );
 }
