@@ -5,6 +5,7 @@ import { ledgerExists } from '../db/ledger-exists.js';
 import { clientSql } from '../db/sql.js';
 import { SqlWebhookQueue } from '../db/webhook-queue.js';
 import { describeError } from '../describe-error.js';
+import { UsageError } from '../errors.js';
 import { TERMINAL_DEFAULT_STATUS, type ClearArgs, type PurgeArgs } from '../domain/plan/clear-args.js';
 import { planPurge, type Plan } from '../domain/plan/plan.js';
 import { purge } from '../domain/run/purge.js';
@@ -41,7 +42,8 @@ export async function runCommand(args: ClearArgs, io: CliIo, env: Env, signal?: 
     return await ledgerCommand(args, deps);
   } catch (error) {
     io.stderr.write(`${PROGRAM}: ${describeError(error)}\n`);
-    return EXIT.failure;
+    // A plan refused for its flags (under this configuration) touched nothing: a usage error.
+    return error instanceof UsageError ? EXIT.usage : EXIT.failure;
   }
 }
 

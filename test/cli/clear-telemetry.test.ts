@@ -15,6 +15,7 @@ import {
   type ScratchDb,
 } from '../helpers/scratch-db.js';
 import { PROJECT_ROOT, runBin, start } from '../helpers/child-process.js';
+import { ledgerRow } from '../helpers/requests.js';
 import { countByStatus, insertAgedMix, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
 
 let db: ScratchDb;
@@ -445,6 +446,138 @@ describe('one runner per table, and the audit row', () => {
         `If its process was killed, #${id} counts as interrupted once it has sent no heartbeat for 45 s; clear-telemetry resume --request ${id} then continues it.\n`,
     );
     expect(await countByStatus(db.client)).toEqual(untouched);
+  });
+});
+
+describe('the method, as someone who knew the Django command expects', () => {
+  it('deletes in batches when --batch-size is given or a ceiling is set, however few the rows', async () => {
+    const sized = await runBin(['--status', 'ERROR', '--batch-size', '7', '--force'], env);
+    expect(sized.code, sized.stderr).toBe(0);
+    expect(sized.stdout).toContain(
+      "  Method: batch, about 3 batches of up to 7 rows (--batch-size 7 asks for batches of at most 7 rows, as the old command's batches)",
+    );
+    expect(sized.stdout).toMatch(
+      /Successfully deleted 20 LearnPackWebhook records with status 'ERROR' in [\d.,]+ m?s \(batch, 3 batches\)/,
+    );
+    const paced = await runBin(['--status', 'DONE', '--dry-run'], {
+      ...env,
+      CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '2000',
+    });
+    expect(paced.stdout).toContain(
+      '  Method: batch, about 1 batch of up to 100,000 rows (a ceiling of 2,000 rows/s is set (CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND), and only batches can keep to it)',
+    );
+    const refused = await runBin(['--status', 'DONE', '--use-cursor', '--force'], {
+      ...env,
+      CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '2000',
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--use-cursor deletes in one statement, which cannot be paced');
+    expect(await countByStatus(db.client)).toEqual({ PENDING: 30, DONE: 5 });
+  });
+});
+
+describe('stopped runs, resumed from the terminal', () => {
+  const paced = { CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0', CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '4000' };
+
+  it('names the request after Ctrl-C, and resume --request N deletes exactly the rest of the plan', async () => {
+    await truncateWebhooks(db.client);
+    await seedWebhooks(db.client, 20_000, 20_000);
+    const running = start(
+      process.execPath,
+      ['bin/clear-telemetry.js', '--status', 'PENDING', '--batch-size', '1000', '--force'],
+      {
+        ...env,
+        ...paced,
+      },
+    );
+    await running.waitFor(/Z Deleted /);
+    // Rows that arrive after the preview: resuming the plan must never touch them.
+    const late = await insertWebhooks(db.client, ['PENDING', 'PENDING', 'PENDING']);
+    running.child.kill('SIGINT');
+    const stopped = await running.done;
+    expect(stopped.code).toBe(130);
+    const [request] = (
+      await db.client.query<{ id: number; state: string; deleted_count: number }>(
+        'select id, state, deleted_count from clear_telemetry_request',
+      )
+    ).rows;
+    expect(request?.state).toBe('stopped');
+    const left = 20_000 - (request?.deleted_count ?? 0);
+    expect(stopped.stderr).toContain(
+      `  To delete the remaining ${left.toLocaleString('en-US')} previewed rows (same watermark, same plan): clear-telemetry resume --request ${request?.id}\n`,
+    );
+
+    const resumed = await runBin(['resume', '--request', String(request?.id), '--force'], { ...env, ...paced });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(
+      `Resume request #${request?.id} (stopped): ${(20_000 - left).toLocaleString('en-US')} of 20,000 LearnPackWebhook records with status 'PENDING' deleted so far`,
+    );
+    expect(resumed.stdout).toMatch(/Successfully deleted 20,000 LearnPackWebhook records with status 'PENDING' in /);
+    expect(await remainingIds(db.client)).toEqual(late);
+    expect((await ledgerRow(db.client, request?.id ?? 0)).state).toBe('succeeded');
+    // Nothing left to resume, and it says so.
+    const again = await runBin(['resume', '--request', String(request?.id), '--force'], env);
+    expect(again).toMatchObject({ code: 1 });
+    expect(again.stderr).toMatch(
+      new RegExp(`^clear-telemetry: request #${request?.id} cannot be resumed: it is succeeded since .* UTC\\.\\n$`),
+    );
+  });
+
+  it('stops after its batch when its output is closed, with no stack trace, recorded as stopped and resumable (exit 141)', async () => {
+    await truncateWebhooks(db.client);
+    await seedWebhooks(db.client, 20_000, 20_000);
+    const running = start(
+      process.execPath,
+      ['bin/clear-telemetry.js', '--older-than', '0', '--batch-size', '1000', '--force'],
+      {
+        ...env,
+        ...paced,
+      },
+    );
+    // `| head -3`: the reader goes away after the first progress line.
+    await running.waitFor(/Z Deleted /);
+    running.child.stdout?.destroy();
+    const result = await running.done;
+    expect(result.code).toBe(141);
+    expect(result.stderr).not.toMatch(/\n\s+at |EPIPE/);
+    const [request] = (
+      await db.client.query<{ id: number; state: string; deleted_count: number; error: string }>(
+        'select id, state, deleted_count, error from clear_telemetry_request',
+      )
+    ).rows;
+    expect(request).toMatchObject({ state: 'stopped', error: 'its output was closed' });
+    expect(result.stderr).toMatch(
+      /^Stopped \(its output was closed\) after deleting [\d,]+ of 20,000 LearnPackWebhook records with status 'PENDING' in /m,
+    );
+    expect(result.stderr).toContain(`clear-telemetry resume --request ${request?.id}`);
+    expect(await countByStatus(db.client)).toEqual({ PENDING: 20_000 - (request?.deleted_count ?? 0) });
+    // It is not left "running": the next purge is not refused as busy.
+    const next = await runBin(['resume', '--request', String(request?.id), '--force'], env);
+    expect(next.code, next.stderr).toBe(0);
+    expect(await countByStatus(db.client)).toEqual({});
+  });
+
+  it('stops a run going elsewhere with stop --request N, and says what is not stoppable', async () => {
+    const { rows } = await db.client.query<{ id: number }>(
+      `insert into clear_telemetry_request (created_at, updated_at, source, target_table, state, status_filter, batch_size, use_cursor, force,
+         method, method_reason, matching_count, total_count, status_counts, planned_at, requester_id, runner_id, heartbeat_at, started_at)
+       values (now(), now(), 'slack', 'assignments_learnpackwebhook', 'running', 'DONE', 10000, false, false, 'batch', 'test', 5, 55, '[]',
+         now(), 'UOTHER', 'replica-a:1:ab12cd', now(), now()) returning id`,
+    );
+    const id = rows[0]?.id ?? 0;
+    const stopped = await runBin(['stop', String(id)], env);
+    expect(stopped).toMatchObject({ code: 0, stderr: '' });
+    expect(stopped.stdout.split('\n')[1]).toBe(
+      `Stop requested: request #${id} stops after its current batch (it runs in replica-a:1:ab12cd).`,
+    );
+    expect((await ledgerRow(db.client, id)).stop_requested_by).toMatch(/^terminal:/);
+    const again = await runBin(['stop', String(id)], env);
+    expect(again.code).toBe(1);
+    const missing = await runBin(['cancel', '999'], env);
+    expect(missing).toMatchObject({ code: 1 });
+    expect(missing.stderr).toBe(
+      'clear-telemetry: request #999 is not in the ledger (clear-telemetry history lists the requests).\n',
+    );
   });
 });
 

@@ -8,22 +8,20 @@ import {
 } from '../../../src/domain/request/approval.js';
 import { accessList, isAllowed } from '../../../src/domain/request/access.js';
 import type { PurgeRequestRecord } from '../../../src/domain/request/request.js';
+import { sampleRequest } from '../../helpers/records.js';
 import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../../../src/errors.js';
 
 const now = new Date('2026-11-28T03:00:00Z');
-const awaiting = {
+const awaiting = sampleRequest({
   id: 7,
   state: 'awaiting_approval',
-  force: false,
   requesterId: 'UASK',
   expiresAt: new Date('2026-11-28T03:15:00Z'),
   approverId: null,
   approvedAt: null,
-  decidedBy: null,
-  decidedAt: null,
-  stopRequestedBy: null,
-  plan: { overCap: null },
-} as unknown as PurgeRequestRecord;
+  startedAt: null,
+  runnerId: null,
+});
 const approver = { userId: 'UOK', isApprover: true, isBreakGlass: false };
 
 describe('checkApproval', () => {
@@ -118,7 +116,7 @@ describe('the other rules', () => {
     expect(() => checkResume(awaiting, bystander)).toThrow(
       expect.objectContaining({ only: { who: 'approvers', to: 'resume' } }),
     );
-    const overCap = { ...awaiting, plan: { overCap: 100 } } as PurgeRequestRecord;
+    const overCap = { ...awaiting, plan: { ...awaiting.plan, overCap: 100 } };
     expect(() => checkResume(overCap, approver)).toThrow(
       expect.objectContaining({ only: { who: 'breakGlass', to: 'resume' } }),
     );
@@ -153,6 +151,14 @@ describe('the other rules', () => {
     expect(() => checkApproval(awaiting, approver, new Date('2026-11-28T04:00:00Z'))).toThrow(
       'This request expired at 2026-11-28 03:15:00 UTC.',
     );
+    // With the flags that ask for the same rows afresh: never a bare command, which means other rows.
+    expect(() =>
+      checkApproval(
+        { ...awaiting, plan: { ...awaiting.plan, status: 'DONE', limit: 500 } },
+        approver,
+        new Date('2026-11-28T04:00:00Z'),
+      ),
+    ).toThrow(expect.objectContaining({ again: '--status DONE --limit 500' }));
   });
 
   it('says what became of a decided request, for the reader to word', () => {
