@@ -100,6 +100,49 @@ describe('crash and resume', () => {
     expect(slack.thread(ts)).toContainEqual(expect.stringMatching(/^:arrow_forward: Resumed after id [\d,]+/));
   });
 
+  it("shows a killed run as not responding within seconds, with no Stop or Pause and the ledger's count, then interrupted", async () => {
+    const slow = { ...env, CLEAR_TELEMETRY_STALE_AFTER: '20s' };
+    const first = await startChildApp(db.url, slack, slow);
+    const second = await startChildApp(db.url, slack, slow);
+    apps.push(first, second);
+    const { id, ts } = await approvedRun(first);
+    await waitForDeleted(db.client, id, 3_000);
+    first.process.child.kill('SIGKILL');
+    await first.process.done;
+    const killedAt = Date.now();
+
+    const shown = await eventually(() => {
+      const last = editsOf(slack, ts).at(-1) ?? '';
+      expect(last).toContain('Clear telemetry: not responding');
+      return last;
+    }, 15_000);
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(shown).not.toContain(ACTION.stop);
+    expect(shown).not.toContain(ACTION.pause);
+    const marked = await ledgerRow(db.client, id);
+    expect(marked.state).toBe('running');
+    // The count is the ledger's, not the last progress edit's.
+    expect(shown).toContain(
+      `stopped after ${marked.deleted_count.toLocaleString('en-US')} of 20,000 rows (as recorded)`,
+    );
+    await eventually(() =>
+      expect(slack.thread(ts)).toContainEqual(
+        expect.stringMatching(/^:warning: Request #\d+ is not responding since /),
+      ),
+    );
+
+    // A Stop from a message shown before is answered with what is true now.
+    await click(second.port, ACTION.stop, String(id), 'UREQUESTER', ts, 'COPS', slack.hooks);
+    await eventually(() =>
+      expect(slack.ephemeralTexts().at(-1)).toMatch(
+        /^Request #\d+ is not responding since .*It will not go on by itself/,
+      ),
+    );
+    const interrupted = await waitForState(db.client, id, 'interrupted', 30_000);
+    expect(interrupted.deleted_count).toBe(marked.deleted_count);
+    await eventually(() => expect(editsOf(slack, ts).at(-1)).toContain(ACTION.resume));
+  }, 60_000);
+
   it('with --limit, deletes exactly N rows, the oldest, across kill -9 and Resume', async () => {
     const first = await launch();
     const request = await preview(db.client, slack, first.port, '--status PENDING --batch-size 1000 --limit 12345');

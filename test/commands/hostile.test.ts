@@ -4,6 +4,7 @@ import { ACTION } from '../../commands/clear-telemetry/ids.js';
 import { blockKitViolations } from '../helpers/block-kit-limits.js';
 import { click, eventually, postSigned, slashCommand } from '../helpers/fake-slack.js';
 import { ledgerRow, preview as previewOn, waitForState } from '../helpers/requests.js';
+import { withClient } from '../helpers/scratch-db.js';
 import { useTestApp } from '../helpers/test-app.js';
 import { countByStatus, insertWebhooks } from '../helpers/webhooks.js';
 
@@ -272,6 +273,37 @@ describe('limits on previews, each a scan of the table', () => {
     );
     expect((await ctx.db.client.query('select count(*)::int as n from clear_telemetry_request')).rows[0]).toEqual({
       n: 3,
+    });
+  });
+});
+
+describe('one preview at a time per person', () => {
+  it('refuses a second preview while the first is still counting, touching nothing', async () => {
+    await insertWebhooks(ctx.db.client, ['ERROR', 'DONE']);
+    await withClient(ctx.db.url, async (locker) => {
+      // The first census waits behind this lock, so the first preview is still being made.
+      await locker.query('begin');
+      await locker.query('lock table assignments_learnpackwebhook in access exclusive mode');
+      await slashCommand(ctx.port, '--status ERROR', 'UTWICE', 'COPS', ctx.slack.hooks);
+      await eventually(async () => {
+        const { rows } = await ctx.db.client.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        expect(rows[0]?.n).toBeGreaterThan(0);
+      });
+      await slashCommand(ctx.port, '--status DONE', 'UTWICE', 'COPS', ctx.slack.hooks);
+      await eventually(() =>
+        expect(ctx.slack.ephemeralTexts()).toContain(
+          'You asked for several previews in a short time: wait a minute, or use the one already posted.',
+        ),
+      );
+      await locker.query('rollback');
+    });
+    await eventually(async () => {
+      const { rows } = await ctx.db.client.query<{ status_filter: string }>(
+        'select status_filter from clear_telemetry_request',
+      );
+      expect(rows).toEqual([{ status_filter: 'ERROR' }]);
     });
   });
 });

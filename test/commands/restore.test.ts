@@ -105,6 +105,39 @@ describe('restore from Slack', () => {
     expect(ctx.slack.thread(restore.message_ts)[1]).toBe(
       `:arrow_forward: Started restoring 3 webhooks with status ERROR archived by request #${purge.id}, with their original ids (any id taken again is skipped).`,
     );
+
+    // The purge's own message stops offering Restore, says which request restored it, and its thread says so.
+    await eventually(() => {
+      const purgeEdits = ctx.slack.of('chat.update').filter((call) => call.body.ts === purge.ts);
+      const last = JSON.stringify(purgeEdits.at(-1)?.body.blocks);
+      expect(last).toContain(`*Restored* by request #${restore.id}: the archived rows are back in the table.`);
+      expect(last).not.toContain(ACTION.restore);
+    });
+    await eventually(() =>
+      expect(ctx.slack.thread(purge.ts).at(-1)).toMatch(
+        new RegExp(
+          `^:leftwards_arrow_with_hook: Restored by request #${restore.id}: 2 archived rows are back in the table`,
+        ),
+      ),
+    );
+  });
+
+  it("takes Restore only from the purge's own message, in its channel", async () => {
+    await insertWebhooks(ctx.db.client, ['ERROR', 'ERROR']);
+    const purge = await archivedPurge();
+    const topLevel = () => ctx.slack.of('chat.postMessage').filter((call) => !call.body.thread_ts).length;
+    const posts = topLevel();
+    await click(ctx.port, ACTION.restore, String(purge.id), 'UREQUESTER', '1700000999.000001');
+    await click(ctx.port, ACTION.restore, String(purge.id), 'UREQUESTER', purge.ts, 'COTHER');
+    await eventually(() => expect(ctx.slack.ephemeralTexts()).toHaveLength(2));
+    for (const text of ctx.slack.ephemeralTexts()) {
+      expect(text).toMatch(/^That button does not belong to request #\d+'s message, so nothing was done\./);
+    }
+    // No stray preview, no dead request.
+    expect(topLevel()).toBe(posts);
+    expect((await ctx.db.client.query("select id from clear_telemetry_request where kind = 'restore'")).rows).toEqual(
+      [],
+    );
   });
 
   it('starts one restore when approvals arrive together, and refuses a late one once it expired', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ACTION } from '../../commands/clear-telemetry/ids.js';
 import type { RunningApp } from '../../src/start-app.js';
-import { click, eventually, FakeSlack } from '../helpers/fake-slack.js';
+import { click, eventually, FakeSlack, slashCommand } from '../helpers/fake-slack.js';
 import { editsOf, ledgerRow, preview, waitForDeleted, waitForState } from '../helpers/requests.js';
 import { createScratchDb, seedWebhooks, withClient, type ScratchDb } from '../helpers/scratch-db.js';
 import { settle, startTestApp } from '../helpers/test-app.js';
@@ -369,5 +369,79 @@ describe('Slack faults', () => {
     });
     expect(editsOf(slack, request.ts)).toEqual([]);
     await db.client.query(`update clear_telemetry_request set state = 'stopped' where id = $1`, [request.id]);
+  });
+});
+
+describe('what a person can do to a run by its number, or from its message', () => {
+  it('resumes a stopped run from the Resume on its stopped message: the rest of the same plan, nothing newer', async () => {
+    const { id, ts } = await approve(a);
+    await waitForDeleted(db.client, id, 2_000);
+    await click(portOf(b), ACTION.stop, String(id), 'UREQUESTER', ts);
+    const stopped = await waitForState(db.client, id, 'stopped');
+    await settleBoth();
+    const left = (20_000 - stopped.deleted_count).toLocaleString('en-US');
+    expect(editsOf(slack, ts).at(-1)).toContain(
+      `Resume* deletes the remaining ${left} previewed rows, within the same watermark`,
+    );
+    expect(editsOf(slack, ts).at(-1)).toContain(ACTION.resume);
+    const late = await insertWebhooks(db.client, ['PENDING', 'PENDING']);
+
+    await click(portOf(a), ACTION.resume, String(id), 'UAPPROVER2', ts);
+
+    expect(await waitForState(db.client, id, 'succeeded')).toMatchObject({ deleted_count: 20_000 });
+    expect(await remainingIds(db.client)).toEqual(late);
+    await settleBoth();
+    expect(slack.thread(ts)).toContainEqual(':arrow_forward: Resume requested by <@UAPPROVER2>.');
+  });
+
+  it("takes /clear-telemetry stop, pause, continue and resume N typed in the channel, with the buttons' rules", async () => {
+    const { id, ts } = await approve(a);
+    await waitForDeleted(db.client, id, 1_000);
+    await slashCommand(portOf(b), `pause ${id}`, 'UAPPROVER', 'COPS', slack.hooks);
+    await eventually(async () => expect((await ledgerRow(db.client, id)).state).toBe('running'));
+    await eventually(() => expect(editsOf(slack, ts).at(-1)).toContain('Clear telemetry: paused'));
+    await slashCommand(portOf(b), `continue ${id}`, 'UAPPROVER', 'COPS', slack.hooks);
+    await slashCommand(portOf(a), `stop #${id}`, 'UBYSTANDER', 'COPS', slack.hooks);
+    await eventually(() =>
+      expect(slack.ephemeralTexts()).toContain('Only the requester or an approver can stop this purge.'),
+    );
+    await slashCommand(portOf(a), `stop ${id}`, 'UREQUESTER', 'COPS', slack.hooks);
+    const stopped = await waitForState(db.client, id, 'stopped');
+    expect(stopped.stop_requested_by).toBe('UREQUESTER');
+    await slashCommand(portOf(a), `resume ${id}`, 'UREQUESTER', 'COPS', slack.hooks);
+    await eventually(() =>
+      expect(slack.ephemeralTexts()).toContain(
+        'Only approvers can resume this request: ask <@UAPPROVER>, <@UAPPROVER2> or members of <!subteam^SONCALL>.',
+      ),
+    );
+    await slashCommand(portOf(a), `resume ${id}`, 'UAPPROVER', 'COPS', slack.hooks);
+    expect((await waitForState(db.client, id, 'succeeded')).deleted_count).toBe(20_000);
+  });
+
+  it("counts the bot's own repost of a message that could no longer be edited as the request's message", async () => {
+    const { id, ts } = await approve(a);
+    await waitForDeleted(db.client, id, 1_000);
+    // The original is gone (deleted in the channel): edits go to a new message, in its thread or the channel.
+    slack.script('chat.update', { status: 200, body: { ok: false, error: 'message_not_found' } }, 1);
+    slack.script('chat.postMessage', { status: 200, body: { ok: false, error: 'thread_not_found' } }, 1);
+    const reposted = await eventually(async () => {
+      const row = await db.client.query<{ reposted_ts: string | null }>(
+        'select reposted_ts from clear_telemetry_request where id = $1',
+        [id],
+      );
+      expect(row.rows[0]?.reposted_ts).toBeTruthy();
+      return row.rows[0]?.reposted_ts ?? '';
+    });
+    // A click on the repost (a top-level message of the bot's) acts on the request.
+    await click(portOf(b), ACTION.stop, String(id), 'UREQUESTER', reposted);
+    expect((await waitForState(db.client, id, 'stopped')).stop_requested_by).toBe('UREQUESTER');
+    // And a repost inside the request's thread carries the thread's ts: accepted as well.
+    await click(portOf(b), ACTION.resume, String(id), 'UAPPROVER', '1700000999.000001', 'COPS', slack.hooks, ts);
+    await waitForState(db.client, id, 'succeeded');
+    // A message that is neither: refused.
+    await click(portOf(b), ACTION.stop, String(id), 'UREQUESTER', '1700000999.000002');
+    await eventually(() =>
+      expect(slack.ephemeralTexts().at(-1)).toMatch(/^That button does not belong to request #\d+'s message/),
+    );
   });
 });

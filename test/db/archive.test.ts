@@ -310,4 +310,20 @@ describe('archive expiry', () => {
     );
     expect(rows.map((row) => row.row_id)).toEqual([26, 27, 28, 29, 30]);
   });
+
+  it('keeps a row a minute inside its days, and removes one a minute past them', async () => {
+    await scratch.db.client.query(
+      `insert into clear_telemetry_request (created_at, updated_at, source, target_table, state, status_filter, batch_size, use_cursor, force, method, method_reason,
+         matching_count, total_count, status_counts, planned_at, requester_id, archive, archive_days)
+       values (now(), now(), 'terminal', 'assignments_learnpackwebhook', 'succeeded', 'ERROR', 10, false, true, 'batch', 'test', 2, 2, '[]', now(), 'me', true, 3)`,
+    );
+    await scratch.db.client.query(
+      `insert into clear_telemetry_archive (request_id, row_id, row, archived_at) values
+         (1, 1, '{"id": 1}', now() - interval '3 days' + interval '1 minute'),
+         (1, 2, '{"id": 2}', now() - interval '3 days' - interval '1 minute')`,
+    );
+    expect(await new SqlArchiveStore(mikroSql(scratch.orm.em)).expire(10)).toBe(1);
+    const { rows } = await scratch.db.client.query<{ row_id: number }>('select row_id from clear_telemetry_archive');
+    expect(rows).toEqual([{ row_id: 1 }]);
+  });
 });

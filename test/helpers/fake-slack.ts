@@ -229,6 +229,8 @@ export function click(
   ts: string,
   channel = 'COPS',
   hooks = HOOKS,
+  /** Set when the clicked message is a reply in a thread: Slack then sends the thread's ts too. */
+  threadTs?: string,
 ): Promise<Response> {
   const payload = {
     type: 'block_actions',
@@ -236,10 +238,23 @@ export function click(
     api_app_id: 'A1',
     token: 'legacy',
     trigger_id: '1.2.3',
-    container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: false },
+    container: {
+      type: 'message',
+      message_ts: ts,
+      channel_id: channel,
+      is_ephemeral: false,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    },
     team: { id: 'T1', domain: 'example' },
     channel: { id: channel, name: 'ops' },
-    message: { type: 'message', ts, bot_id: 'BBOT', text: 'preview', blocks: [] },
+    message: {
+      type: 'message',
+      ts,
+      bot_id: 'BBOT',
+      text: 'preview',
+      blocks: [],
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    },
     response_url: `${hooks}/actions/T1/${++responseUrls}`,
     actions: [
       {
