@@ -693,7 +693,3 @@ describe('on a terminal', () => {
     expect(await countByStatus(db.client)).toEqual({ PENDING: 30, DONE: 5 });
   });
 });
-
-it('uses a scratch database', () => {
-  expect(db.url).toBe(databaseUrl(db.name));
-});

@@ -188,7 +188,7 @@ describe('restore from Slack', () => {
         ),
       ),
     );
-    expect((await request(late.id)).state).not.toBe('running');
+    expect((await request(late.id)).state).toBe('expired');
     expect(await tableRows()).toHaveLength(0);
   });
 
