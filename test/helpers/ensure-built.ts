@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 
-const SOURCES = ['src', 'commands', 'db', 'sandbox', 'bench'];
+const SOURCES = ['src', 'commands', 'sandbox', 'dev'];
 const BUILT = join(PROJECT_ROOT, 'dist/cli/main.js');
 
 function newest(dir: string): number {
