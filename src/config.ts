@@ -4,7 +4,7 @@ import type { PlanPolicy } from './domain/plan/plan.js';
 import { DEFAULT_ARCHIVE_DAYS } from './domain/undo/undo.js';
 import type { Target } from './domain/wording/sentences.js';
 import { databaseLabel, databaseParts } from './db/database-label.js';
-import type { PurgeSettings } from './domain/run/purge.js';
+import type { BatchSettings } from './domain/run/batch-loop.js';
 import type { RunSettings } from './domain/run/request-runner.js';
 import { duration, idList, oneOf, parseEnv, postgresUrl, token, wholeNumber, type Env } from './env-values.js';
 
@@ -43,7 +43,7 @@ export interface PurgeConfig {
   /** `statement_timeout` of a census (the per-status count behind every preview and plan). */
   censusTimeoutMs: number;
   plan: PlanPolicy;
-  purge: PurgeSettings;
+  purge: BatchSettings;
   run: RunSettings;
 }
 

@@ -7,7 +7,7 @@ import {
   formatTimestamp,
 } from '../domain/wording/format.js';
 import type { Plan, StatusSummary } from '../domain/plan/plan.js';
-import type { PurgeOutcome } from '../domain/run/purge.js';
+import type { RunOutcome } from '../domain/run/batch-loop.js';
 import type { PurgeProgress } from '../domain/ports.js';
 import type { PurgeRequestRecord } from '../domain/request/request.js';
 import { restoreOutcomeLine } from '../domain/undo/restore-text.js';
@@ -123,11 +123,11 @@ export function progressLine(p: PurgeProgress, action: 'delete' | 'restore' = 'd
 
 /** How a terminal run ended, recorded or not. */
 export interface RunSummary {
-  state: PurgeOutcome['state'];
+  state: RunOutcome['state'];
   deleted: number;
   batches: number;
   durationMs: number;
-  method: PurgeOutcome['method'];
+  method: RunOutcome['method'];
   error: string | null;
   /** The ledger's request (null for an --unrecorded run): resume and restore name it. */
   requestId: number | null;

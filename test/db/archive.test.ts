@@ -281,6 +281,30 @@ describe('restoring a purge whose process died', () => {
   });
 });
 
+describe('a restore obeys the same loop as a purge', () => {
+  it('restores no faster than the rows-per-second ceiling', async () => {
+    await seedWebhooks(scratch.db.client, 3_000, 3_000);
+    const purged = await runBin(['--status', 'PENDING', '--archive', '--force'], {
+      ...env,
+      CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0',
+    });
+    expect(purged.code, purged.stderr).toBe(0);
+    const restored = await runBin(['restore', '--request', '1', '--force'], {
+      ...env,
+      CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '2000',
+    });
+    expect(restored.code, restored.stderr).toBe(0);
+    const { rows } = await scratch.db.client.query<{ deleted_count: number; ms: number; batches_done: number }>(
+      `select deleted_count, extract(epoch from finished_at - started_at) * 1000 as ms, batches_done
+       from clear_telemetry_request where kind = 'restore'`,
+    );
+    expect(rows[0]?.deleted_count).toBe(3_000);
+    // 3,000 rows at 2,000 rows/s from an empty bucket: at least 1.5 s (less a tenth of a second's refill).
+    // Before restores shared the purge's loop they ignored the ceiling: about 28,000 rows/s.
+    expect(Number(rows[0]?.ms)).toBeGreaterThanOrEqual(1_350);
+  });
+});
+
 describe('archive expiry', () => {
   it('removes only rows past their keeping time, a bounded batch at a time, and none while a run goes', async () => {
     await insertWebhooks(scratch.db.client, ['ERROR']);

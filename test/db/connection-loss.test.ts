@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { planPurge, type PlanPolicy } from '../../src/domain/plan/plan.js';
-import { purge, type PurgeEvent } from '../../src/domain/run/purge.js';
+import { purge } from '../../src/domain/run/purge.js';
+import type { RunEvent } from '../../src/domain/run/batch-loop.js';
 import { eventually } from '../helpers/fake-slack.js';
 import { seedWebhooks, withClient } from '../helpers/scratch-db.js';
 import { MikroRequestLedger } from '../../src/db/request-ledger.js';
@@ -39,7 +40,7 @@ describe('a connection lost inside a batch transaction', () => {
       new Date(),
     );
     const settings = { ...UNPACED, connectionRetries: 3, batchTimeouts: { statementMs: 30_000, lockMs: 30_000 } };
-    const events: PurgeEvent[] = [];
+    const events: RunEvent[] = [];
     let outcome: Awaited<ReturnType<typeof purge>> | undefined;
     await withClient(scratch.db.url, async (holder) => {
       await holder.query('begin');

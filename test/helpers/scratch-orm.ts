@@ -2,12 +2,12 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { initORM } from '../../src/db/init-orm.js';
 import { SqlWebhookQueue } from '../../src/db/webhook-queue.js';
-import type { PurgeSettings } from '../../src/domain/run/purge.js';
+import type { BatchSettings } from '../../src/domain/run/batch-loop.js';
 import { createScratchDb, type ScratchDb } from './scratch-db.js';
 import { mikroSql } from '../../src/db/mikro-sql.js';
 
 /** Settings that let the engine run flat out in tests: no pacing, no rests, no retries. */
-export const UNPACED: PurgeSettings = {
+export const UNPACED: BatchSettings = {
   maxRowsPerSecond: 0,
   batchPauseMs: 0,
   batchPausePercent: 0,

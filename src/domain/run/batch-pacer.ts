@@ -74,9 +74,14 @@ export class BatchPacer {
     return true;
   }
 
+  /** How long the rest after a batch that took `batchMs` lasts. */
+  pauseMs(batchMs: number): number {
+    return Math.round(this.settings.batchPauseMs + (batchMs * this.settings.batchPausePercent) / 100);
+  }
+
   /** Rests after a batch that took `batchMs`; resolves early (without throwing) when the run is stopped. */
   async pause(batchMs: number, signal?: AbortSignal): Promise<void> {
-    const ms = Math.round(this.settings.batchPauseMs + (batchMs * this.settings.batchPausePercent) / 100);
+    const ms = this.pauseMs(batchMs);
     if (ms <= 0) return;
     await sleep(ms, undefined, { signal }).catch(() => undefined);
   }

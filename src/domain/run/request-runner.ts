@@ -6,7 +6,8 @@ import { startHeartbeat, sweepDeadRuns } from './heartbeat.js';
 import type { HealthProbe, WebhookQueue } from '../ports.js';
 import type { RequestLedger, RunLiveness, RunLog, RunReporter } from '../run-ports.js';
 import { reportEvent, runResult, type EndReason } from './run-events.js';
-import { purge, type PurgeEvent, type PurgeOptions, type PurgeOutcome, type PurgeSettings } from './purge.js';
+import { purge } from './purge.js';
+import { type RunEvent, type RunOptions, type RunOutcome, type BatchSettings } from './batch-loop.js';
 import { restore, type ArchiveStore } from '../undo/restore.js';
 import type { PurgeRequestRecord } from '../request/request.js';
 import { RunGate } from './run-gate.js';
@@ -30,7 +31,7 @@ export interface RunnerDeps {
   ledger: RequestLedger;
   queue: WebhookQueue;
   health: HealthProbe;
-  settings: PurgeSettings;
+  settings: BatchSettings;
   run: RunSettings;
   reporter: RunReporter;
   /** Names this process in the ledger (host and pid), so a run can be traced to its replica. */
@@ -230,14 +231,14 @@ export class RequestRunner {
     const gate = new RunGate(request, { ledger, reporter, log, runnerId, health }, run.stop.signal, (reason) =>
       this.end(run, reason),
     );
-    let outcome: PurgeOutcome;
+    let outcome: RunOutcome;
     try {
       const options = {
         signal: run.stop.signal,
         checkpoint: { requestId: id, runnerId, archive: request.plan.undo.kind === 'archive' },
         resumeFrom: resumed ? request.position : undefined,
         gate: () => gate.pass(),
-        onEvent: (event: PurgeEvent) => reportEvent(this.deps, request, event, health),
+        onEvent: (event: RunEvent) => reportEvent(this.deps, request, event, health),
       };
       outcome =
         request.kind === 'restore'
@@ -270,7 +271,7 @@ export class RequestRunner {
   }
 
   /** A restore request: the archived purge's rows back, through the same gate, heartbeat and ledger. */
-  private async restoreRun(request: PurgeRequestRecord, options: PurgeOptions): Promise<PurgeOutcome> {
+  private async restoreRun(request: PurgeRequestRecord, options: RunOptions): Promise<RunOutcome> {
     const { archive } = this.deps;
     if (!archive || request.restoreOf === null)
       throw new Error(`request #${request.id} is a restore, and this process has no archive to restore from`);

@@ -1,6 +1,6 @@
 import { publicMessage } from '../../errors.js';
 import type { HealthGate } from './health-gate.js';
-import type { PurgeEvent, PurgeOutcome } from './purge.js';
+import type { RunEvent, RunOutcome } from './batch-loop.js';
 import type { PurgeRequestRecord } from '../request/request.js';
 import type { RunLog, RunReporter, RunResult } from '../run-ports.js';
 
@@ -11,7 +11,7 @@ export type EndReason = 'stop' | 'shutdown' | 'lost';
 export function reportEvent(
   deps: { reporter: RunReporter; log: RunLog },
   request: PurgeRequestRecord,
-  event: PurgeEvent,
+  event: RunEvent,
   health: HealthGate,
 ): void {
   const { reporter, log } = deps;
@@ -35,7 +35,7 @@ export function reportEvent(
 }
 
 /** What the ledger records of a finished run: its end state, position, method and error. */
-export function runResult(outcome: PurgeOutcome, reason: EndReason | null, note: string | null = null): RunResult {
+export function runResult(outcome: RunOutcome, reason: EndReason | null, note: string | null = null): RunResult {
   const state =
     outcome.state === 'completed'
       ? 'succeeded'

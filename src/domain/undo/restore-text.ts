@@ -1,5 +1,5 @@
 import { formatCount, formatDuration, formatTimestamp } from '../wording/format.js';
-import type { PurgeOutcome } from '../run/purge.js';
+import type { RunOutcome } from '../run/batch-loop.js';
 import type { PurgeRequestRecord } from '../request/request.js';
 import type { ArchiveSurvey } from './restore.js';
 import { statusPhrase } from '../wording/sentences.js';
@@ -38,7 +38,7 @@ export function restoreLines(purge: PurgeRequestRecord, survey: ArchiveSurvey): 
 /** The restore's last line. */
 export function restoreOutcomeLine(
   purgeId: number,
-  outcome: Pick<PurgeOutcome, 'state' | 'deleted' | 'durationMs'> & { error: string | null; skipped?: number },
+  outcome: Pick<RunOutcome, 'state' | 'deleted' | 'durationMs'> & { error: string | null; skipped?: number },
 ): string {
   const skipped = outcome.skipped
     ? `; skipped ${formatCount(outcome.skipped)} whose id is taken again (they stay in the archive)`

@@ -1,10 +1,6 @@
-import { BatchRetry } from '../run/batch-retry.js';
-import { BatchSizer } from '../run/batch-sizer.js';
 import type { Plan } from '../plan/plan.js';
-import type { Checkpoint, PurgePosition, Timeouts } from '../ports.js';
-import type { PurgeOptions, PurgeOutcome, PurgeSettings } from '../run/purge.js';
-import { progressAt } from '../run/progress.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Checkpoint, Timeouts } from '../ports.js';
+import { BatchLoop, type BatchSettings, type BatchWalk, type RunOptions, type RunOutcome } from '../run/batch-loop.js';
 import type { PurgeRequestRecord } from '../request/request.js';
 import { restoreRefusal } from './restore-text.js';
 import type { RequestLedger } from '../run-ports.js';
@@ -97,86 +93,79 @@ export const RESTORE_BATCH_ROWS = 5_000;
 
 /**
  * Brings an archived purge's rows back in batches, in archive order, each batch in a transaction of
- * its own together with the run's position, so it can be stopped and resumed like a purge. The
- * outcome counts restored rows as `deleted` (the ledger's one position); skipped rows are the store's.
+ * its own together with the run's position, through the same loop as a purge: the same ceiling,
+ * pause, gate (Stop, Pause, the health holds) and retries. The outcome counts restored rows as
+ * `deleted` (the ledger's one position) and the rows whose id is taken again as `skipped`.
  */
 export async function restore(
   plan: Plan,
   purgeId: number,
   store: ArchiveStore,
-  settings: PurgeSettings,
-  options: PurgeOptions,
-): Promise<PurgeOutcome & { skipped: number }> {
+  settings: BatchSettings,
+  options: RunOptions,
+): Promise<RunOutcome> {
   const clock = options.clock ?? Date.now;
   const startedAt = clock();
-  const checkpoint = options.checkpoint;
-  let position: PurgePosition = options.resumeFrom ?? { lastId: null, deleted: 0, batches: 0 };
-  const resumed = position.deleted;
-  let skipped = 0;
-  const sizer = new BatchSizer({
-    max: plan.batchSize,
-    min: Math.min(settings.minBatchSize, plan.batchSize),
-    targetMs: settings.targetBatchMs,
-    density: 1,
-  });
-  const retry = new BatchRetry(settings, sizer);
-  const finish = (state: PurgeOutcome['state'], error: Error | null = null) => ({
-    state,
-    method: 'batch' as const,
-    fallback: null,
-    deleted: position.deleted,
-    batches: position.batches,
-    durationMs: clock() - startedAt,
-    lastId: position.lastId,
-    error,
-    skipped,
-  });
-  if (!checkpoint) return finish('failed', new Error('a restore runs only as a recorded request'));
-  try {
-    while (plan.watermark !== null && (position.lastId ?? (plan.firstId ?? 1) - 1) < plan.watermark) {
-      await options.gate?.();
-      if (options.signal?.aborted) return finish('stopped');
-      const started = clock();
-      let batch: RestoredBatch;
-      try {
-        batch = await store.restoreBatch({
-          purgeId,
-          afterId: position.lastId ?? (plan.firstId ?? 1) - 1,
-          toId: plan.watermark,
-          limit: sizer.rows,
-          timeouts: settings.batchTimeouts,
-          checkpoint,
-        });
-      } catch (error) {
-        const { waitMs, reason } = retry.next(error);
-        await options.onEvent?.({ type: 'retry', reason });
-        await sleep(waitMs, undefined, { signal: options.signal }).catch(() => undefined);
-        continue;
-      }
-      retry.succeeded();
-      if (batch.seen === 0 || batch.lastArchiveId === null) break;
-      const lastBatchMs = clock() - started;
-      skipped += batch.seen - batch.restored;
-      position = {
-        lastId: batch.lastArchiveId,
-        deleted: position.deleted + batch.restored,
-        batches: position.batches + 1,
-      };
-      sizer.record(batch.seen, batch.seen, lastBatchMs);
-      await options.onEvent?.({
-        type: 'progress',
-        ...progressAt({ ...plan, matching: plan.matching - skipped }, position, {
-          method: 'batch',
-          batchSize: sizer.rows,
-          elapsedMs: clock() - startedAt,
-          deletedHere: position.deleted - resumed,
-          lastBatchMs,
-          maxRowsPerSecond: settings.maxRowsPerSecond,
-        }),
-      });
-    }
-    return finish('completed');
-  } catch (error) {
-    return finish('failed', error instanceof Error ? error : new Error(String(error)));
+  const position = options.resumeFrom ?? { lastId: null, deleted: 0, batches: 0 };
+  const { checkpoint } = options;
+  if (!checkpoint) {
+    return {
+      state: 'failed',
+      method: 'batch',
+      fallback: null,
+      deleted: 0,
+      batches: 0,
+      durationMs: 0,
+      lastId: null,
+      error: new Error('a restore runs only as a recorded request'),
+    };
   }
+  const start = { position, deletedBefore: position.deleted, startedAt, method: 'batch' as const, fallback: null };
+  return new BatchLoop(
+    plan,
+    archiveWalk(plan, purgeId, store, settings, checkpoint),
+    settings,
+    options,
+    start,
+    1,
+  ).run();
+}
+
+/** The archive's rows of one purge, by archive id, as many a batch as the sizer's rows. */
+function archiveWalk(
+  plan: Plan,
+  purgeId: number,
+  store: ArchiveStore,
+  settings: BatchSettings,
+  checkpoint: Checkpoint,
+): BatchWalk {
+  let exhausted = false;
+  const watermark = plan.watermark;
+  return {
+    next(position, sizer) {
+      const afterId = position.lastId ?? (plan.firstId ?? 1) - 1;
+      if (exhausted || watermark === null || afterId >= watermark) return null;
+      return { fromId: afterId + 1, toId: watermark, expectedRows: sizer.rows };
+    },
+    async run({ fromId, toId }, sizer) {
+      const batch = await store.restoreBatch({
+        purgeId,
+        afterId: fromId - 1,
+        toId,
+        limit: sizer.rows,
+        timeouts: settings.batchTimeouts,
+        checkpoint,
+      });
+      if (batch.seen === 0 || batch.lastArchiveId === null) {
+        exhausted = true;
+        return null;
+      }
+      return {
+        rows: batch.restored,
+        lastId: batch.lastArchiveId,
+        span: batch.seen,
+        skipped: batch.seen - batch.restored,
+      };
+    },
+  };
 }

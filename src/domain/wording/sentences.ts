@@ -1,5 +1,5 @@
 import { formatAge, formatBytes, formatCount, formatDuration, formatTimestamp } from './format.js';
-import type { PurgeOutcome } from '../run/purge.js';
+import type { RunOutcome } from '../run/batch-loop.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunNote } from '../run-ports.js';
 import type { StatusFilter } from '../plan/webhook-statuses.js';
@@ -9,9 +9,7 @@ import type { StatusFilter } from '../plan/webhook-statuses.js';
  * downtime (a crash, then Resume) the time spent deleting is told apart from the span:
  * "in 4.2 s of deleting over 29 s".
  */
-export function howItRan(
-  outcome: Pick<PurgeOutcome, 'durationMs' | 'method' | 'batches'> & { spanMs?: number },
-): string {
+export function howItRan(outcome: Pick<RunOutcome, 'durationMs' | 'method' | 'batches'> & { spanMs?: number }): string {
   const batches = `${formatCount(outcome.batches)} ${outcome.batches === 1 ? 'batch' : 'batches'}`;
   const over =
     outcome.spanMs !== undefined && outcome.spanMs - outcome.durationMs >= 1_000
