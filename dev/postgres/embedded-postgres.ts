@@ -57,7 +57,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const dataDir = embeddedDataDir(options.dataDir);
   const onLog = options.onLog ?? (() => undefined);
   if (!(await exists(join(dataDir, 'PG_VERSION')))) await initialise(bin, dataDir, owner, onLog);
-  const flags = options.fast ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : [];
+  // Durability off for throwaway clusters: fsync and full pages only. synchronous_commit stays at its
+  // default, which sessions can see and the purge sets per transaction (a test checks that it does).
+  const flags = options.fast ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : [];
   // A free port can be taken between the probe and the bind: try another then.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
