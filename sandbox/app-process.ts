@@ -56,6 +56,9 @@ export class AppProcess {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own: a terminal's Ctrl-C reaches the sandbox, which stops the app
+      // gracefully (its run interrupted, resumable) while the database is still up.
+      detached: true,
     });
     this.child = child;
     if (this.pidFile && child.pid !== undefined) await writeFile(this.pidFile, String(child.pid));

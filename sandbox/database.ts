@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { djangoSchemaSql, seedWebhooksSql } from '../dev/postgres/django/fixtures.js';
@@ -29,6 +29,8 @@ export interface DatabaseOptions {
   fresh: boolean;
   rows: number;
   log: (line: string) => void;
+  /** Aborted by Ctrl-C while the sandbox starts: the embedded server stops, which ends the seeding. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -53,11 +55,16 @@ export async function openSandboxDatabase(options: DatabaseOptions): Promise<San
       stop: () => Promise.resolve(),
     };
   }
+  // The sandbox's own folder (its app's pid file); the cluster may live elsewhere when run as root.
+  await mkdir(options.folder, { recursive: true });
   const dataDir = join(options.folder, 'pg');
   sayLeftover(await stopLeftoverServer(dataDir), 'embedded PostgreSQL', options.log);
   if (options.fresh) await rm(dataDir, { recursive: true, force: true });
   // A rehearsal copy: durability off (fsync) makes seeding and purges faster; an OS crash may cost the data, --fresh rebuilds it.
   const server = await startEmbeddedPostgres({ dataDir, fast: true });
+  // The server is a process group of its own (a terminal's Ctrl-C does not reach it): stop it here.
+  const stopOnAbort = () => void server.stop();
+  options.signal?.addEventListener('abort', stopOnAbort, { once: true });
   const url = new URL(server.url);
   url.pathname = '/django';
   try {
@@ -81,10 +88,12 @@ export async function openSandboxDatabase(options: DatabaseOptions): Promise<San
   } catch (error) {
     await server.stop();
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', stopOnAbort);
   }
   return {
     url: url.toString(),
-    description: `${databaseLabel(url.toString())} (embedded PostgreSQL, kept in ${dataDir})`,
+    description: `${databaseLabel(url.toString())} (embedded PostgreSQL ${server.version}, kept in ${server.dataDir})`,
     seeded: true,
     stop: () => server.stop(),
   };

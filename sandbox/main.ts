@@ -44,6 +44,9 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 // Signals are taken from the start: one that comes while the sandbox is starting stops it once it is up.
 let sandbox: RunningSandbox | null = null;
 let stopping = false;
+// The app and the embedded PostgreSQL are process groups of their own, so a Ctrl-C reaches only this
+// process, which stops the app gracefully (its runs interrupted, resumable) before the database.
+const starting = new AbortController();
 const stopped = (code: number) => () => process.exit(code);
 const stop = (signal: NodeJS.Signals) => {
   // A second Ctrl-C leaves at once; a repeated hang-up (the kernel's, then the shell's) waits.
@@ -53,6 +56,7 @@ const stop = (signal: NodeJS.Signals) => {
   }
   stopping = true;
   say('Stopping the sandbox…');
+  if (!sandbox) starting.abort();
   sandbox?.stop().then(stopped(0), stopped(1));
 };
 // SIGHUP is a closed terminal: stopped as for Ctrl-C, so the embedded PostgreSQL does not outlive it.
@@ -68,6 +72,7 @@ try {
     port,
     log: (line) => (values.verbose || !line.startsWith('app: ') ? say(line) : undefined),
     appEnv: settings,
+    signal: starting.signal,
   });
   if (stopping) await sandbox.stop().then(stopped(0), stopped(1));
   say(`Database: ${sandbox.databaseDescription}`);
@@ -77,9 +82,16 @@ try {
   const names = Object.keys(settings);
   if (names.length > 0)
     say(`Settings from your environment: ${names.map((name) => `${name}=${settings[name]}`).join(', ')}`);
+  const app = `http://127.0.0.1:${sandbox.appPort}`;
+  say(
+    `The app: ${app}/readyz and ${app}/metrics; its log is in ${sandbox.appLogFile ?? 'its terminal'} (--verbose shows it here).`,
+  );
+  say(
+    `The terminal command on this database: DATABASE_URL=${sandbox.databaseUrl} npx clear-telemetry --status ERROR --dry-run`,
+  );
   say(`Ready in ${((performance.now() - started) / 1_000).toFixed(1)} s. Open ${sandbox.url}  (Ctrl-C stops it)`);
 } catch (error) {
-  // Ctrl-C reaches the embedded PostgreSQL too (one process group), which then ends the seeding.
+  // Ctrl-C while it starts stops the embedded PostgreSQL, which ends the seeding.
   if (stopping) {
     say('Stopped before it was ready; the next start seeds the database again if it had not finished.');
     process.exit(130);

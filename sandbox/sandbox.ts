@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +32,10 @@ export interface SandboxOptions extends Omit<DatabaseOptions, 'log'> {
 
 export interface RunningSandbox {
   url: string;
+  /** The database's URL, for the terminal command. */
+  databaseUrl: string;
+  /** Where the app's log lines are written, if anywhere. */
+  appLogFile: string | null;
   /** The app's own port: `/healthz` and `/readyz` (and, in HTTP mode, Slack's requests). */
   appPort: number;
   standIn: SlackStandIn;
@@ -45,8 +50,12 @@ export interface RunningSandbox {
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const appPidFile = options.folder ? join(options.folder, 'app.pid') : null;
+  // The app's log lines, kept for a person to read (the terminal shows them with --verbose only).
+  const appLogFile = options.folder ? join(options.folder, 'app.log') : null;
   if (appPidFile) sayLeftover(await AppProcess.stopLeftover(appPidFile), 'app', options.log);
   const database = await openSandboxDatabase({ ...options, log: options.log });
+  const appLog = appLogFile ? createWriteStream(appLogFile, { flags: 'w' }) : null;
+  appLog?.on('error', () => undefined);
   const watch = new TableWatch(database.url);
   await watch.open();
   let base = '';
@@ -101,7 +110,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ...ACCESS_ENV,
       ...options.appEnv,
     },
-    (line) => options.log(`app: ${line}`),
+    (line) => {
+      options.log(`app: ${line}`);
+      appLog?.write(`${line}\n`);
+    },
     appPidFile,
   );
 
@@ -177,6 +189,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   return {
     url: `${base}/`,
+    databaseUrl: database.url,
+    appLogFile,
     appPort,
     standIn,
     app,
@@ -191,6 +205,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       server.closeAllConnections();
       await watch.close();
       await database.stop();
+      appLog?.end();
     },
   };
 }

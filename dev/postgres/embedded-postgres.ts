@@ -129,7 +129,9 @@ function startServer(
     'unix_socket_directories=',
     ...flags,
   ];
+  // A process group of its own: a terminal's Ctrl-C reaches its owner, which stops it last.
   const child = spawn(join(bin, 'postgres'), args, {
+    detached: true,
     ...(owner ?? {}),
     env: { ...process.env, LC_ALL: 'C' },
     stdio: ['ignore', 'pipe', 'pipe'],

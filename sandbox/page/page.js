@@ -258,7 +258,10 @@ function render() {
   $('acks').textContent = state.acks.count
     ? `Acks: ${state.acks.count}, last ${state.acks.lastMs} ms, p99 ${state.acks.p99Ms} ms`
     : 'Acks: none yet';
-  $('app-state').textContent = state.appRunning ? 'app running' : 'app not running';
+  $('app-state').textContent = state.appRunning ? 'app running' : 'app not running: wait for it to start';
+  // Nothing typed before the app is up would reach it: the composer waits for it.
+  $('command').disabled = !state.appRunning;
+  $('composer').querySelector('button').disabled = !state.appRunning;
 
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
