@@ -22,7 +22,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['@mikro-orm/*', 'knex', 'pg', 'pg-native', 'pino'],
+  external: ['@mikro-orm/*', '@slack/*', 'knex', 'pg', 'pg-native', 'pino'],
   // The bundled CommonJS packages (bottleneck, cli-progress) call require() for Node's own modules.
   banner: {
     js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);",

@@ -118,6 +118,43 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
+const slackApiUrl = () =>
+  z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value), {
+      error: 'must be an http(s) URL, e.g. https://slack.com/api/',
+    })
+    .transform((value) => (value === undefined ? DEFAULT_SLACK_API_URL : value.replace(/\/*$/, '/')));
+
+/** Where terminal runs are announced: a channel and the bot's token. */
+export interface AuditConfig {
+  channel: string;
+  botToken: string;
+  apiUrl: string;
+}
+
+/**
+ * CLEAR_TELEMETRY_AUDIT_CHANNEL with SLACK_BOT_TOKEN: terminal (break-glass) runs are announced
+ * there, so none happens out of the channel's sight. Null when either is unset.
+ */
+export function loadAuditConfig(env: Env = process.env): AuditConfig | null {
+  if (!env.CLEAR_TELEMETRY_AUDIT_CHANNEL?.trim()) return null;
+  const vars = parseEnv(
+    {
+      CLEAR_TELEMETRY_AUDIT_CHANNEL: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a channel ID (C…, G…)'),
+      SLACK_BOT_TOKEN: token('xoxb-', 'bot token (CLEAR_TELEMETRY_AUDIT_CHANNEL announces terminal runs with it)'),
+      SLACK_API_URL: slackApiUrl(),
+    },
+    env,
+  );
+  return Object.freeze({
+    channel: vars.CLEAR_TELEMETRY_AUDIT_CHANNEL,
+    botToken: vars.SLACK_BOT_TOKEN,
+    apiUrl: vars.SLACK_API_URL,
+  });
+}
+
 export interface SlackConfig {
   /** Socket Mode when an app-level token is set; otherwise HTTP on `port`. */
   mode: 'socket' | 'http';
@@ -152,13 +189,7 @@ export function loadSlackConfig(env: Env = process.env): SlackConfig {
               "is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode",
           }),
       PORT: wholeNumber(3000, 1, 65_535),
-      SLACK_API_URL: z
-        .string()
-        .optional()
-        .refine((value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value), {
-          error: 'must be an http(s) URL, e.g. https://slack.com/api/',
-        })
-        .transform((value) => (value === undefined ? DEFAULT_SLACK_API_URL : value.replace(/\/*$/, '/'))),
+      SLACK_API_URL: slackApiUrl(),
       CLEAR_TELEMETRY_CHANNELS: idList(/^[CGD][A-Z0-9]+$/, 'channel IDs (C…, G…)'),
       CLEAR_TELEMETRY_REQUESTERS: people(),
       CLEAR_TELEMETRY_APPROVERS: people(),

@@ -13,6 +13,8 @@ import { commandCallback } from './command-callback.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ACTION, COMMAND, UNKNOWN_ACTION } from './ids.js';
 
+export { terminalAnnouncer, type TerminalAnnouncer } from './terminal-announcer.js';
+
 /** Wires /clear-telemetry into the app, and nothing else. */
 export function registerClearTelemetry(app: App, deps: ClearTelemetryDeps): void {
   app.command(COMMAND, commandCallback(deps));

@@ -16,6 +16,8 @@ import {
 } from '../domain/wording/status-and-history.js';
 import { formatTimestamp } from '../domain/wording/format.js';
 import { createLog } from '../log.js';
+import { loadAuditConfig } from '../config.js';
+import type { TerminalAnnouncer } from '../../commands/clear-telemetry/terminal-announcer.js';
 import { EXIT, PROGRAM, type CommandDeps } from './cli-io.js';
 import { controlCommand } from './control-command.js';
 import type { ProgressDisplay } from './progress-display.js';
@@ -59,7 +61,14 @@ export async function ledgerCommand(args: ClearArgs, deps: CommandDeps): Promise
       );
       return EXIT.failure;
     }
-    const runDeps = { orm, databaseUrl: database.databaseUrl, queue, config, log: terminalLog(deps) };
+    const runDeps = {
+      orm,
+      databaseUrl: database.databaseUrl,
+      queue,
+      config,
+      log: terminalLog(deps),
+      announcer: await announcerFor(orm, deps),
+    };
     if (args.command === 'restore' && args.requestId !== null) {
       return restoreFromTerminal(args.requestId, args, { ...deps, ...runDeps });
     }
@@ -82,6 +91,29 @@ export async function ledgerCommand(args: ClearArgs, deps: CommandDeps): Promise
   });
 }
 
+/**
+ * The audit channel's announcer, when CLEAR_TELEMETRY_AUDIT_CHANNEL and SLACK_BOT_TOKEN are set:
+ * Slack's client and the slice's renderers are loaded only then.
+ */
+async function announcerFor(
+  orm: MikroORM,
+  deps: Pick<CommandDeps, 'env' | 'io' | 'database'>,
+): Promise<TerminalAnnouncer | null> {
+  const audit = loadAuditConfig(deps.env);
+  if (!audit) return null;
+  const [{ WebClient }, { terminalAnnouncer }] = await Promise.all([
+    import('@slack/web-api'),
+    import('../../commands/clear-telemetry/index.js'),
+  ]);
+  const client = new WebClient(audit.botToken, {
+    slackApiUrl: audit.apiUrl,
+    retryConfig: { retries: 2 },
+    timeout: 10_000,
+  });
+  const warn = (line: string) => void deps.io.stderr.write(`${line}\n`);
+  return terminalAnnouncer(client, audit.channel, new MikroRequestLedger(orm.em), deps.database.target, warn);
+}
+
 /** LOG_LEVEL: the runner's log, on stderr (silent by default). */
 export function terminalLog(deps: Pick<CommandDeps, 'env' | 'io'>) {
   return createLog(deps.env.LOG_LEVEL ?? 'silent', deps.io.stderr);
@@ -102,7 +134,7 @@ export async function recordedRun(
   deps: Omit<CommandDeps, 'say' | 'connected'> & { display: ProgressDisplay },
 ): Promise<TerminalRun> {
   const { database, config, display, signal } = deps;
-  return withOrm(database.databaseUrl, (orm) => {
+  return withOrm(database.databaseUrl, async (orm) => {
     const queue = new SqlWebhookQueue(mikroSql(orm.em), { censusTimeoutMs: config.censusTimeoutMs });
     const runDeps: TerminalRunDeps = {
       orm,
@@ -112,6 +144,7 @@ export async function recordedRun(
       display,
       log: terminalLog(deps),
       signal,
+      announcer: await announcerFor(orm, deps),
     };
     return runFromTerminal(plan, asked, runDeps);
   });

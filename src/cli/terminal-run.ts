@@ -15,6 +15,7 @@ import type { ProgressDisplay } from './progress-display.js';
 import type { RunSummary } from './terminal-text.js';
 import { mikroSql } from '../db/mikro-sql.js';
 import { terminalUser } from './terminal-user.js';
+import type { TerminalAnnouncer } from '../../commands/clear-telemetry/terminal-announcer.js';
 
 export interface TerminalRunDeps {
   orm: MikroORM;
@@ -25,6 +26,8 @@ export interface TerminalRunDeps {
   display: ProgressDisplay;
   log: Log;
   signal?: AbortSignal;
+  /** Announces the run in the audit channel (CLEAR_TELEMETRY_AUDIT_CHANNEL), when one is set. */
+  announcer?: TerminalAnnouncer | null;
 }
 
 /** How a terminal run went: refused as busy, refused for another reason (in words), or run. */
@@ -66,6 +69,7 @@ export async function runFromTerminal(plan: Plan, asked: TerminalRequest, deps: 
   ]);
   await ledger.approve(request.id, who, true, new Date());
   const finished = await terminalRunner(ledger, deps).runNow(request.id, deps.signal);
+  await deps.announcer?.settle();
   if (finished === 'busy') {
     await ledger.remove(request.id);
     return { busy: await ledger.running() };
@@ -83,6 +87,7 @@ export async function runFromTerminal(plan: Plan, asked: TerminalRequest, deps: 
 export async function resumeFromTerminal(id: number, deps: TerminalRunDeps): Promise<TerminalRun> {
   const ledger = new MikroRequestLedger(deps.orm.em);
   const finished = await terminalRunner(ledger, deps).runNow(id, deps.signal, 'resume');
+  await deps.announcer?.settle();
   if (finished === 'busy') return { busy: await ledger.running() };
   if (typeof finished === 'string' || finished === null) {
     const now = await ledger.get(id);
@@ -113,14 +118,14 @@ function terminalRunner(ledger: RequestLedger, deps: TerminalRunDeps): RequestRu
 function terminalReporter(deps: TerminalRunDeps): RunReporter {
   return {
     queued: () => undefined,
-    started: () => undefined,
+    started: (request) => deps.announcer?.started(request),
     progress: (_request, progress) => deps.display.update(progress),
     note: (_request, runNote) =>
       runNote &&
       deps.display.note(
         `${NOTE_LABEL[runNote.kind]}: ${runNote.kind === 'paused' ? `paused from Slack by ${runNote.by}` : runNote.text}`,
       ),
-    finished: () => undefined,
+    finished: (request) => deps.announcer?.finished(request),
     unresponsive: () => undefined,
     recovered: () => undefined,
   };

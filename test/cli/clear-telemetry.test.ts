@@ -16,6 +16,7 @@ import {
 } from '../helpers/scratch-db.js';
 import { PROJECT_ROOT, runBin, start } from '../helpers/child-process.js';
 import { ledgerRow } from '../helpers/requests.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
 import { countByStatus, insertAgedMix, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
 
 let db: ScratchDb;
@@ -578,6 +579,60 @@ describe('stopped runs, resumed from the terminal', () => {
     expect(missing.stderr).toBe(
       'clear-telemetry: request #999 is not in the ledger (clear-telemetry history lists the requests).\n',
     );
+  });
+});
+
+describe('break-glass runs in the audit channel', () => {
+  it('announces a terminal run there, with who, what, the result and the request number', async () => {
+    const slack = await FakeSlack.serve();
+    try {
+      const result = await runBin(['--status', 'ERROR', '--archive', '--force', '--reason', 'INC-7 <!channel>'], {
+        ...env,
+        CLEAR_TELEMETRY_AUDIT_CHANNEL: 'CAUDIT',
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_API_URL: slack.apiUrl,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const [request] = (
+        await db.client.query<{ id: number; channel_id: string; message_ts: string }>(
+          'select id, channel_id, message_ts from clear_telemetry_request',
+        )
+      ).rows;
+      const [post] = slack
+        .of('chat.postMessage')
+        .filter((call) => call.body.channel === 'CAUDIT' && !call.body.thread_ts);
+      expect(post?.body.text).toMatch(/^Deleting: 0 of 20 webhooks with status ERROR\.$/);
+      expect(JSON.stringify(post?.body.blocks)).toMatch(/`[^`]+@[^`]+` \(terminal\)/);
+      // It becomes the request's message: Stop, and later Resume or Restore, work from Slack.
+      expect(request).toMatchObject({ channel_id: 'CAUDIT' });
+      const final = slack.of('chat.update').at(-1);
+      expect(final?.body.ts).toBe(request?.message_ts);
+      expect(String(final?.body.text)).toMatch(/^Deleted 20 webhooks with status ERROR in /);
+      expect(JSON.stringify(final?.body.blocks)).toContain(`Request #${request?.id}`);
+      expect(slack.thread(request?.message_ts ?? '')).toEqual([
+        expect.stringMatching(/^:white_check_mark: Deleted 20 webhooks/),
+      ]);
+      // The archived run says how to undo it, by its number, on the terminal too.
+      expect(result.stdout).toContain(
+        `  Archived as request #${request?.id}: restorable for 7 days with clear-telemetry restore --request ${request?.id}`,
+      );
+    } finally {
+      await slack.close();
+    }
+  });
+
+  it('runs anyway when Slack cannot be reached, and says so once', async () => {
+    const result = await runBin(['--status', 'ERROR', '--force', '--json'], {
+      ...env,
+      CLEAR_TELEMETRY_AUDIT_CHANNEL: 'CAUDIT',
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: 'http://127.0.0.1:1/api/',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr.match(/Warning: could not announce this run in the audit channel CAUDIT/g)).toHaveLength(1);
+    expect(await countByStatus(db.client)).toEqual({ PENDING: 30, DONE: 5 });
+    const json = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { requestId: number; state: string };
+    expect(json).toMatchObject({ state: 'completed', requestId: expect.any(Number) });
   });
 });
 
