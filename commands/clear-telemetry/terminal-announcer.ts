@@ -59,7 +59,7 @@ export function terminalAnnouncer(
       if (!ts) return;
       const result = resultMessage(request, target);
       const reply = threadReply.finished(request);
-      track(
+      void track(
         ts
           .then(async (messageTs) => {
             if (!messageTs) return;

@@ -248,7 +248,6 @@ function reachableByOthers(path: string): boolean {
   for (let depth = 0; depth <= parts.length; depth++) {
     const folder = sep + parts.slice(0, depth).join(sep);
     try {
-      // eslint-disable-next-line no-bitwise -- the others' execute bit
       if ((statSync(folder).mode & 0o001) === 0) return false;
     } catch {
       return false;
@@ -260,7 +259,6 @@ function reachableByOthers(path: string): boolean {
 /** A folder we created under the temporary folder: others may pass through it. */
 async function allowTraversal(path: string): Promise<void> {
   const mode = (await stat(path)).mode;
-  // eslint-disable-next-line no-bitwise -- permission bits
   if ((mode & 0o001) === 0) await chmod(path, (mode & 0o777) | 0o011);
 }
 

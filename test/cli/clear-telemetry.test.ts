@@ -632,7 +632,8 @@ describe('break-glass runs in the audit channel', () => {
     expect(result.stderr.match(/Warning: could not announce this run in the audit channel CAUDIT/g)).toHaveLength(1);
     expect(await countByStatus(db.client)).toEqual({ PENDING: 30, DONE: 5 });
     const json = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { requestId: number; state: string };
-    expect(json).toMatchObject({ state: 'completed', requestId: expect.any(Number) });
+    expect(json.state).toBe('completed');
+    expect(json.requestId).toBeGreaterThan(0);
   });
 });
 
