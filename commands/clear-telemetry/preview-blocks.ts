@@ -103,10 +103,11 @@ export function restorePreviewMessage(
 export function nothingToDeleteMessage(plan: Plan, requesterId: string, target: Target): SlackMessage {
   const sentence = nothingToDelete(plan);
   const status = plan.status === 'ALL' ? 'webhooks' : `webhooks with status *${plan.status}*`;
+  const gated = plan.kept > 0 && plan.cutoff !== null;
   return message(`Nothing to delete: ${sentence}.`, [
     header('Clear telemetry: nothing to delete'),
     context(targetLine(target)),
-    section(`${mention(requesterId)} asked to delete ${status}: ${sentence}.`),
+    section(`${mention(requesterId)} asked to delete ${status}, but ${gated ? `none can be: ${sentence}` : sentence}.`),
     summarySection(plan.summary),
   ]);
 }

@@ -49,7 +49,7 @@ export function nothingLine(plan: Plan): string {
       ? `No ${MODEL} records found`
       : `No ${MODEL} records found ${statusPhrase(plan.status, quoted)}`;
   }
-  return `No ${MODEL} records to delete ${statusPhrase(plan.status, quoted)}: ${nothingToDelete(plan).replace(/^0 to delete: /, '')}`;
+  return `No ${MODEL} records to delete ${statusPhrase(plan.status, quoted)}: ${nothingToDelete(plan)}`;
 }
 
 export function foundLine(plan: Plan): string {

@@ -308,6 +308,23 @@ describe('the gates', () => {
   // The defaults of a real install: PENDING's minimum age of 10 minutes.
   const installed = () => ({ DATABASE_URL: db.url });
 
+  it('says what the gates kept out when nothing is left: never "none" while rows exist', async () => {
+    // The 30 PENDING rows were just inserted: all younger than the minimum age.
+    const pending = await runBin(['--status', 'PENDING', '--dry-run'], installed());
+    expect(pending.stdout.split('\n')[1]).toBe(
+      "No LearnPackWebhook records to delete with status 'PENDING': all 30 PENDING rows are younger than 10 min (still being delivered); --older-than 0 includes them",
+    );
+    const done = await runBin(['--status', 'DONE', '--older-than', '7d', '--force'], installed());
+    expect(done).toMatchObject({ code: 0 });
+    expect(done.stdout.split('\n')[1]).toBe(
+      "No LearnPackWebhook records to delete with status 'DONE': all 5 DONE rows were created in the last 7 d (--older-than 7d); a shorter --older-than includes the older of them",
+    );
+    expect((await runBin(['--status', 'IGNORED', '--dry-run'], installed())).stdout.split('\n')[1]).toBe(
+      "No LearnPackWebhook records found with status 'IGNORED'",
+    );
+    expect(await countByStatus(db.client)).toEqual(untouched);
+  });
+
   it('keeps PENDING rows younger than the minimum age, and says how many and how to include them', async () => {
     await truncateWebhooks(db.client);
     const ids = await insertAgedMix(db.client);

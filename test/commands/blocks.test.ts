@@ -4,7 +4,12 @@ import {
   nothingToDeleteMessage,
   previewMessage,
 } from '../../commands/clear-telemetry/preview-blocks.js';
-import { progressMessage, queuedMessage, resultMessage } from '../../commands/clear-telemetry/run-blocks.js';
+import {
+  progressMessage,
+  queuedMessage,
+  resultMessage,
+  unresponsiveMessage,
+} from '../../commands/clear-telemetry/run-blocks.js';
 import { threadReply } from '../../commands/clear-telemetry/thread-replies.js';
 import { describeDecision } from '../../commands/clear-telemetry/sentences.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
@@ -143,6 +148,97 @@ describe('rendered messages', () => {
     expect(JSON.stringify(message.blocks)).toContain(
       "*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.",
     );
+  });
+});
+
+describe('what a person reads is true at that moment', () => {
+  const text = (message: { blocks: unknown[] }) => JSON.stringify(message.blocks);
+
+  it('says what the gates kept out when nothing is left to delete', () => {
+    const young = plan({
+      matching: 0,
+      watermark: null,
+      kept: 105_000,
+      cutoff: { before: at, appliesTo: 'PENDING', ageMs: 600_000, source: 'pending-min-age' },
+    });
+    expect(nothingToDeleteMessage(young, 'U1', target).text).toBe(
+      'Nothing to delete: all 105,000 PENDING rows are younger than 10 min (still being delivered); --older-than 0 includes them.',
+    );
+    const recent = plan({
+      status: 'DONE',
+      matching: 0,
+      watermark: null,
+      kept: 9_000,
+      cutoff: { before: at, appliesTo: 'all', ageMs: 7 * 86_400_000, source: 'older-than' },
+    });
+    expect(text(nothingToDeleteMessage(recent, 'U1', target))).toContain(
+      '<@U1> asked to delete webhooks with status *DONE*, but none can be: all 9,000 DONE rows were created in the last 7 d (--older-than 7d); a shorter --older-than includes the older of them.',
+    );
+    expect(nothingToDeleteMessage(plan({ status: 'ERROR', matching: 0, watermark: null }), 'U1', target).text).toBe(
+      'Nothing to delete: there are no ERROR rows.',
+    );
+  });
+
+  it('names in bold only the people who can approve it', () => {
+    const options = { ...previewOptions, approvers: { kind: 'list' as const, users: ['U1', 'U2'], groups: [] } };
+    expect(text(previewMessage(plan(), options))).toContain('*Needs approval from <@U2>* · expires');
+    // Over the row cap, only break-glass users, whoever the approvers are.
+    expect(text(previewMessage(plan({ overCap: 1_000 }), options))).toContain(
+      '*Needs approval from <@U9>* (over the row cap of 1,000: break-glass users only)',
+    );
+    // A break-glass requester with --force is named as one who may approve it.
+    expect(
+      text(
+        previewMessage(plan(), {
+          ...options,
+          breakGlass: { kind: 'list', users: ['U1'], groups: [] },
+          selfApproval: 'break-glass',
+        }),
+      ),
+    ).toContain('*Needs approval from <@U2>, or <@U1> (break-glass, --force)*');
+    expect(text(previewMessage(plan({ overCap: 1_000 }), { ...options, breakGlass: { kind: 'nobody' } }))).toContain(
+      '*Nobody can approve this yet:* it is over the row cap of 1,000, which only break-glass users may approve, and none are set up (CLEAR_TELEMETRY_BREAK_GLASS).',
+    );
+  });
+
+  it('names the database and environment in every state of the message, the Approve dialog too', () => {
+    const production = { ...target, environment: 'production' };
+    const line = 'PRODUCTION* · database `django` on db:5432';
+    const states = [
+      previewMessage(plan(), { ...previewOptions, target: production }),
+      progressMessage(request(), progress, production),
+      progressMessage(request(), progress, production, { kind: 'paused', by: 'U3', since: at }),
+      queuedMessage(request({ state: 'approved' }), null, production),
+      resultMessage(ended('succeeded'), production),
+      closedMessage(request({ state: 'expired' }), production),
+      closedMessage(request({ state: 'cancelled', decidedBy: 'U3' }), production),
+      unresponsiveMessage(request({ unresponsiveSince: at }), production),
+    ];
+    for (const message of states) expect(text(message)).toContain(line);
+    expect(text(previewMessage(plan(), { ...previewOptions, target: production }))).toMatch(
+      /"confirm":\{"title".*from \*PRODUCTION\* · database `django` on db:5432\./,
+    );
+  });
+
+  it('shows a paused run with who paused it and since when, and no rate or time left', () => {
+    const paused = text(progressMessage(request(), progress, target, { kind: 'paused', by: 'U3', since: at }));
+    expect(paused).toContain('Paused: since <!date^');
+    expect(paused).toContain('by <@U3>');
+    expect(paused).not.toContain('rows/s');
+    expect(paused).not.toContain('left');
+    expect(text(progressMessage(request(), progress, target))).toContain('104,233 rows/s · about 2.6 s left');
+  });
+
+  it("shows a run whose process stopped with the ledger's count and no Stop or Pause", () => {
+    const message = unresponsiveMessage(
+      request({ unresponsiveSince: at, position: { deleted: 36_000, batches: 4, lastId: 700_000 } }),
+      target,
+    );
+    expect(message.text).toMatch(
+      /^Request #42 is not responding since .*: the process running it stopped after 36,000 of 400,000 rows \(as recorded\)/,
+    );
+    expect(text(message)).not.toContain('clear_telemetry_stop');
+    expect(text(message)).not.toContain('clear_telemetry_pause');
   });
 });
 

@@ -141,8 +141,8 @@ export function commandFlags(plan: Pick<Plan, 'status' | 'cutoff' | 'limit' | 'u
 
 /**
  * Why a plan has nothing to delete, always with what the gates kept out: "there are no DONE rows",
- * or "0 to delete: all 105,000 PENDING rows are younger than 10 min (still being delivered);
- * --older-than 0 includes them".
+ * or "all 105,000 PENDING rows are younger than 10 min (still being delivered); --older-than 0
+ * includes them".
  */
 export function nothingToDelete(plan: Pick<Plan, 'status' | 'cutoff' | 'kept'>): string {
   const of = plan.status === 'ALL' ? 'rows' : `${plan.status} rows`;
@@ -150,10 +150,10 @@ export function nothingToDelete(plan: Pick<Plan, 'status' | 'cutoff' | 'kept'>):
   const all = `all ${formatCount(plan.kept)} ${plan.kept === 1 ? of.replace(/s$/, '') : of}`;
   const age = formatAge(plan.cutoff.ageMs);
   if (plan.cutoff.source === 'older-than') {
-    return `0 to delete: ${all} were created in the last ${age} (--older-than ${ageFlag(plan.cutoff.ageMs)}); a shorter --older-than includes the older of them`;
+    return `${all} were created in the last ${age} (--older-than ${ageFlag(plan.cutoff.ageMs)}); a shorter --older-than includes the older of them`;
   }
   const pending = plan.status === 'PENDING' ? '' : ' are PENDING and';
-  return `0 to delete: ${all}${pending || ' are'} younger than ${age} (still being delivered); --older-than 0 includes them`;
+  return `${all}${pending || ' are'} younger than ${age} (still being delivered); --older-than 0 includes them`;
 }
 
 /** An age as the flag takes it: 7d, 6h, 30m, 90s. */
