@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
@@ -45,6 +44,7 @@ import { PreviewLimits } from '../commands/clear-telemetry/preview-limits.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { UserGroupDirectory } from './slack/user-groups.js';
 import { mikroSql } from './db/mikro-sql.js';
+import { runnerIdentity, type IdentityInputs } from './runner-identity.js';
 
 /** A run needs at most three connections at once: its batch, its heartbeat, and the janitor's sweep. */
 const RUN_POOL_SIZE = 3;
@@ -60,8 +60,10 @@ export interface StartOptions {
   /** Overrides CLEAR_TELEMETRY_JANITOR_EVERY. */
   janitorEveryMs?: number;
   previewLimits?: PreviewLimitSettings;
-  /** Overrides the runner id (host:pid), so tests can run two "replicas" in one process. */
+  /** Overrides the runner id, so tests can name two "replicas" in one process. */
   runnerId?: string;
+  /** The host and pid the runner id is made from (a test gives two apps the same ones). */
+  identity?: IdentityInputs;
 }
 
 export interface RunningApp {
@@ -71,6 +73,8 @@ export interface RunningApp {
   /** The HTTP port: Slack's requests and the operators' routes, or (Socket Mode) the operators' routes only. */
   port: number | null;
   deps: ClearTelemetryDeps;
+  /** This process start's name in the ledger: host, pid and a random part. */
+  runnerId: string;
   /** How long `stop` may take (CLEAR_TELEMETRY_SHUTDOWN_TIMEOUT), for the caller's own deadline. */
   shutdownTimeoutMs: number;
   stop(): Promise<void>;
@@ -97,7 +101,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const orm = await initORM(databaseUrl);
   const applied = await applyMigrations(orm, databaseUrl);
   if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
-  const runnerId = options.runnerId ?? `${hostname()}:${process.pid}`;
+  const runnerId = options.runnerId ?? runnerIdentity(options.identity);
   const connection = slackConfig.redisUrl
     ? new Bottleneck.IORedisConnection({ client: new Redis(slackConfig.redisUrl) })
     : undefined;
@@ -153,6 +157,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     orm,
     port,
     deps,
+    runnerId,
     shutdownTimeoutMs: purgeConfig.run.shutdownTimeoutMs,
     /** Graceful stop: no new work, runs interrupted (resumable) after their batch, then close. */
     async stop() {

@@ -14,6 +14,7 @@ import type { Log } from '../log.js';
 import type { ProgressDisplay } from './progress-display.js';
 import type { RunSummary } from './terminal-text.js';
 import { mikroSql } from '../db/mikro-sql.js';
+import { runnerIdentity } from '../runner-identity.js';
 import { terminalUser } from './terminal-user.js';
 import type { TerminalAnnouncer } from '../../commands/clear-telemetry/terminal-announcer.js';
 
@@ -133,7 +134,7 @@ function terminalReporter(deps: TerminalRunDeps): RunReporter {
 
 /** This process as a runner: the OS user and host, its pid, and a part unique to this start. */
 function terminalRunnerId(): string {
-  return `${terminalUser()}:${process.pid}`;
+  return runnerIdentity({ hostname: terminalUser(), pid: process.pid });
 }
 
 function summaryOf(request: PurgeRequestRecord): RunSummary {

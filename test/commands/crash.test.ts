@@ -143,6 +143,29 @@ describe('crash and resume', () => {
     await eventually(() => expect(editsOf(slack, ts).at(-1)).toContain(ACTION.resume));
   }, 60_000);
 
+  it.skipIf(process.getuid?.() !== 0)(
+    'a process started as the killed one (same host, PID 1, as a container restarted in place) does not pass for it',
+    async () => {
+      const asPod = () => startChildApp(db.url, slack, env, { host: 'pod-a' }).then((app) => (apps.push(app), app));
+      const first = await asPod();
+      const { id, ts, late } = await approvedRun(first);
+      const atCrash = await waitForDeleted(db.client, id, 3_000);
+      expect(atCrash.runner_id).toMatch(/^pod-a:1:[0-9a-f]{8}$/);
+      first.process.child.kill('SIGKILL');
+      await first.process.done;
+
+      const second = await asPod();
+      // Declared interrupted, as any dead runner is: the new process never took the run for its own.
+      const interrupted = await waitForState(db.client, id, 'interrupted', 15_000);
+      expect(interrupted.runner_id).toBe(atCrash.runner_id);
+      const done = await resumeOn(second, id, ts);
+      expect(done.runner_id).toMatch(/^pod-a:1:[0-9a-f]{8}$/);
+      expect(done.runner_id).not.toBe(atCrash.runner_id);
+      expect(await remainingIds(db.client)).toEqual(late);
+    },
+    60_000,
+  );
+
   it('with --limit, deletes exactly N rows, the oldest, across kill -9 and Resume', async () => {
     const first = await launch();
     const request = await preview(db.client, slack, first.port, '--status PENDING --batch-size 1000 --limit 12345');

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ACTION } from '../../commands/clear-telemetry/ids.js';
 import { click, eventually } from '../helpers/fake-slack.js';
 import { editsOf, preview, waitForDeleted, waitForState } from '../helpers/requests.js';
-import { seedWebhooks } from '../helpers/scratch-db.js';
-import { useTestApp } from '../helpers/test-app.js';
+import { createScratchDb, seedWebhooks } from '../helpers/scratch-db.js';
+import { startTestApp, useTestApp } from '../helpers/test-app.js';
 
 /**
  * A graceful stop with Slack's real edit spacing (2.5 s): the interrupted result must reach the
@@ -35,4 +35,22 @@ describe('graceful stop', () => {
     );
     expect(rows[0]).toEqual({ undelivered: 0 });
   }, 60_000);
+});
+
+describe('runner identity', () => {
+  it('gives two app processes that report the same host and pid names of their own', async () => {
+    const db = await createScratchDb(inject('templateDb'));
+    const [one, two] = await Promise.all([
+      startTestApp(db.url, { identity: { hostname: 'vm', pid: 1 } }),
+      startTestApp(db.url, { identity: { hostname: 'vm', pid: 1 } }),
+    ]);
+    try {
+      expect(one.runnerId).toMatch(/^vm:1:[0-9a-f]{8}$/);
+      expect(two.runnerId).toMatch(/^vm:1:[0-9a-f]{8}$/);
+      expect(one.runnerId).not.toBe(two.runnerId);
+    } finally {
+      await Promise.all([one.stop(), two.stop()]);
+      await db.drop();
+    }
+  });
 });

@@ -20,9 +20,27 @@ export async function startChildApp(
   databaseUrl: string,
   slack: FakeSlack,
   env: Record<string, string> = {},
+  /** Runs it as a container would: PID 1, on a host of this name (namespaces of its own; root only). */
+  container?: { host: string },
 ): Promise<ChildApp> {
   const port = await freePort();
-  const running = start(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const node = [process.execPath, '--import', 'tsx', 'src/main.ts'];
+  const [command, ...args] = container
+    ? [
+        'unshare',
+        '--uts',
+        '--pid',
+        '--fork',
+        '--mount-proc',
+        '--kill-child',
+        'sh',
+        '-c',
+        `hostname ${container.host} && exec "$@"`,
+        'sh',
+        ...node,
+      ]
+    : node;
+  const running = start(command ?? process.execPath, args, {
     DATABASE_URL: databaseUrl,
     SLACK_BOT_TOKEN: 'xoxb-test',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,

@@ -27,6 +27,7 @@ export interface TestAppOptions {
   clockOffsetMs?: () => number;
   janitorEveryMs?: number;
   runnerId?: string;
+  identity?: { hostname: string; pid: number };
   previewLimits?: PreviewLimitSettings;
 }
 
@@ -51,6 +52,7 @@ export function startTestApp(databaseUrl: string, options: TestAppOptions = {}):
     port: 0,
     janitorEveryMs: options.janitorEveryMs ?? 60_000,
     ...(options.runnerId ? { runnerId: options.runnerId } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
     // Test files preview many times as one user; the per-user ration has its own test (hostile.test.ts).
     previewLimits: options.previewLimits ?? { perUserPerMinute: 1_000, waitingOnCensus: 50, censusReuseMs: 0 },
   });
