@@ -14,7 +14,12 @@ const bundled = new URL('../dist/cli/main.js', import.meta.url);
 if (process.env.CLEAR_TELEMETRY_SOURCE !== '1' && existsSync(bundled)) {
   await import(bundled.href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
+  // tsx is a development dependency: a production install has the bundle, and nothing else.
+  const tsx = await import('tsx/esm/api').catch(() => null);
+  if (!tsx) {
+    process.stderr.write('clear-telemetry: dist/cli/main.js is missing: run npm run build (npm ci does it).\n');
+    process.exit(1);
+  }
+  tsx.register();
   await import('../src/cli/main.ts');
 }

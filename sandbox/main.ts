@@ -82,7 +82,7 @@ try {
   const names = Object.keys(settings);
   if (names.length > 0)
     say(`Settings from your environment: ${names.map((name) => `${name}=${settings[name]}`).join(', ')}`);
-  const app = `http://127.0.0.1:${sandbox.appPort}`;
+  const app = `http://127.0.0.1:${sandbox.opsPort}`;
   say(
     `The app: ${app}/readyz and ${app}/metrics; its log is in ${sandbox.appLogFile ?? 'its terminal'} (--verbose shows it here).`,
   );

@@ -36,8 +36,10 @@ export interface RunningSandbox {
   databaseUrl: string;
   /** Where the app's log lines are written, if anywhere. */
   appLogFile: string | null;
-  /** The app's own port: `/healthz` and `/readyz` (and, in HTTP mode, Slack's requests). */
+  /** The app's Slack port (HTTP mode's requests). */
   appPort: number;
+  /** The app's operators' port: /healthz, /readyz, /metrics. */
+  opsPort: number;
   standIn: SlackStandIn;
   app: AppProcess;
   databaseDescription: string;
@@ -98,6 +100,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const { port } = server.address() as AddressInfo;
   base = `http://127.0.0.1:${port}`;
   appPort = await freePort();
+  const opsPort = await freePort();
 
   const app = new AppProcess(
     {
@@ -106,6 +109,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ...(options.http ? { SLACK_SIGNING_SECRET: SIGNING_SECRET } : { SLACK_APP_TOKEN: 'xapp-sandbox' }),
       SLACK_API_URL: `${base}/api/`,
       PORT: String(appPort),
+      OPS_PORT: String(opsPort),
       CLEAR_TELEMETRY_ENVIRONMENT: 'sandbox',
       ...ACCESS_ENV,
       ...options.appEnv,
@@ -192,6 +196,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     databaseUrl: database.url,
     appLogFile,
     appPort,
+    opsPort,
     standIn,
     app,
     databaseDescription: database.description,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './errors.js';
 import { accessList, type AccessList } from './domain/request/access.js';
 import type { PlanPolicy } from './domain/plan/plan.js';
 import { DEFAULT_ARCHIVE_DAYS } from './domain/undo/undo.js';
@@ -161,7 +162,10 @@ export interface SlackConfig {
   botToken: string;
   signingSecret: string | null;
   appToken: string | null;
+  /** Slack's requests (HTTP mode): the port a load balancer or ingress sends them to. */
   port: number;
+  /** The operators' routes (/healthz, /readyz, /metrics), in both modes; never Slack's port. */
+  opsPort: number;
   apiUrl: string;
   /** Channels where the command may be used; null means any. */
   channels: readonly string[] | null;
@@ -189,6 +193,7 @@ export function loadSlackConfig(env: Env = process.env): SlackConfig {
               "is missing. HTTP mode needs it to verify Slack's requests (Basic Information > Signing Secret); or set SLACK_APP_TOKEN for Socket Mode",
           }),
       PORT: wholeNumber(3000, 1, 65_535),
+      OPS_PORT: wholeNumber(9090, 0, 65_535),
       SLACK_API_URL: slackApiUrl(),
       CLEAR_TELEMETRY_CHANNELS: idList(/^[CGD][A-Z0-9]+$/, 'channel IDs (C…, G…)'),
       CLEAR_TELEMETRY_REQUESTERS: people(),
@@ -207,12 +212,18 @@ export function loadSlackConfig(env: Env = process.env): SlackConfig {
   );
   const list = (ids: string[] | null, whenUnset: 'anyone' | 'nobody'): AccessList =>
     ids ? accessList(ids) : { kind: whenUnset };
+  if (!socket && vars.OPS_PORT !== 0 && vars.OPS_PORT === vars.PORT) {
+    throw new ConfigError(
+      `OPS_PORT is ${vars.OPS_PORT}, the same as PORT: the operators' routes (/healthz, /readyz, /metrics) must not share Slack's port. Set OPS_PORT to another, e.g. 9090.`,
+    );
+  }
   return Object.freeze({
     mode: socket ? 'socket' : 'http',
     botToken: vars.SLACK_BOT_TOKEN,
     signingSecret: vars.SLACK_SIGNING_SECRET ?? null,
     appToken: vars.SLACK_APP_TOKEN ?? null,
     port: vars.PORT,
+    opsPort: vars.OPS_PORT,
     apiUrl: vars.SLACK_API_URL,
     channels: vars.CLEAR_TELEMETRY_CHANNELS,
     requesters: list(vars.CLEAR_TELEMETRY_REQUESTERS, 'anyone'),

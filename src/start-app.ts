@@ -57,6 +57,8 @@ export interface StartOptions {
   log?: Log;
   /** Overrides PORT (0 picks a free port). */
   port?: number;
+  /** Overrides OPS_PORT (0 picks a free port). */
+  opsPort?: number;
   /** Overrides CLEAR_TELEMETRY_JANITOR_EVERY. */
   janitorEveryMs?: number;
   previewLimits?: PreviewLimitSettings;
@@ -70,8 +72,10 @@ export interface RunningApp {
   app: App;
   /** The request-handling pool (previews, clicks); runs have a pool of their own. */
   orm: MikroORM;
-  /** The HTTP port: Slack's requests and the operators' routes, or (Socket Mode) the operators' routes only. */
+  /** Slack's HTTP port (HTTP mode); null in Socket Mode. */
   port: number | null;
+  /** The operators' port: /healthz, /readyz, /metrics. */
+  opsPort: number;
   deps: ClearTelemetryDeps;
   /** This process start's name in the ledger: host, pid and a random part. */
   runnerId: string;
@@ -126,13 +130,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     log,
   });
 
-  const routes = [...readinessRoutes(orm), metrics.route()];
-  const app = createBoltApp(slackConfig, log, identity, routes);
+  const app = createBoltApp(slackConfig, log, identity);
   registerClearTelemetry(app, deps);
-  const listenOn = options.port ?? slackConfig.port;
-  const server: unknown = await app.start(listenOn);
-  const ops = slackConfig.mode === 'socket' ? await serveOpsRoutes(routes, listenOn) : null;
-  const port = ops ? ops.port : ((server as { address(): AddressInfo }).address().port ?? null);
+  const ops = await serveOpsRoutes([...readinessRoutes(orm), metrics.route()], options.opsPort ?? slackConfig.opsPort);
+  const server: unknown = await app.start(options.port ?? slackConfig.port);
+  const port = slackConfig.mode === 'http' ? ((server as { address(): AddressInfo }).address().port ?? null) : null;
   // The janitor: every process, every few seconds. Finds runs whose process died, starts queued
   // requests when the table is free, closes expired previews, delivers notices nobody delivered.
   const janitor = new Janitor(
@@ -148,7 +150,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   );
   janitor.start();
   log.info(
-    { mode: slackConfig.mode, port, runnerId, sharedLimits: Boolean(connection) },
+    { mode: slackConfig.mode, port, opsPort: ops.port, runnerId, sharedLimits: Boolean(connection) },
     'clear-telemetry is listening',
   );
 
@@ -156,6 +158,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     app,
     orm,
     port,
+    opsPort: ops.port,
     deps,
     runnerId,
     shutdownTimeoutMs: purgeConfig.run.shutdownTimeoutMs,
@@ -165,7 +168,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       const left = () => Math.max(0, deadline - Date.now());
       await janitor.stop();
       await app.stop().catch((error: unknown) => log.warn({ err: error }, 'stopping the Slack receiver failed'));
-      await new Promise((resolve) => (ops ? ops.server.close(resolve) : resolve(undefined)));
+      await new Promise((resolve) => ops.server.close(resolve));
       await runner.shutdown(left());
       // Deliver the interrupted results and audit replies while the limiters still run (an edit may
       // wait out its 2.5 s spacing); what is still undelivered at the deadline stays in the outbox.

@@ -142,6 +142,7 @@ describe('loadSlackConfig', () => {
       signingSecret: 'secret',
       appToken: null,
       port: 3000,
+      opsPort: 9090,
       apiUrl: 'https://slack.com/api/',
       channels: null,
       requesters: { kind: 'anyone' },
@@ -196,6 +197,10 @@ describe('loadSlackConfig', () => {
       'SLACK_APP_TOKEN must start with xapp- (it is the app-level token with connections:write)',
     ],
     [{ ...http, PORT: '70000' }, "PORT must be a whole number from 1 to 65535 (got '70000')"],
+    [
+      { ...http, PORT: '8080', OPS_PORT: '8080' },
+      "OPS_PORT is 8080, the same as PORT: the operators' routes (/healthz, /readyz, /metrics) must not share Slack's port. Set OPS_PORT to another, e.g. 9090.",
+    ],
     [{ ...http, SLACK_API_URL: 'slack.test' }, 'SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/'],
     [
       { ...http, CLEAR_TELEMETRY_APPROVERS: 'U1,alice' },

@@ -71,6 +71,7 @@ async function replica(databaseUrl: string, slackUrl: string): Promise<{ port: n
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: `${slackUrl}/api/`,
       PORT: String(port),
+      OPS_PORT: String(await freePort()),
       CLEAR_TELEMETRY_APPROVERS: 'UBOB',
       CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: String(PACE),
       CLEAR_TELEMETRY_BATCH_PAUSE_PERCENT: '0',

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** An HTTP route for operators (health, readiness, metrics), served on PORT in both modes. */
+/** An HTTP route for operators (health, readiness, metrics), served on OPS_PORT, never on Slack's port. */
 export interface OpsRoute {
   path: string;
   handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -40,7 +40,11 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): OpsRoute[] {
   ];
 }
 
-/** Socket Mode has no HTTP server of Bolt's: the operators' routes get one of their own on PORT. */
+/**
+ * The operators' routes on a port of their own (OPS_PORT), in both modes: an ingress can expose
+ * Slack's port alone, and /metrics (request ids, table counts) and /readyz (its checks' errors) stay
+ * inside the cluster, for probes and scrapers.
+ */
 export async function serveOpsRoutes(
   routes: readonly OpsRoute[],
   port: number,

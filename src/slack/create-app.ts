@@ -1,7 +1,6 @@
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
 import { boltLogger, type Log } from '../log.js';
-import type { OpsRoute } from '../ops/ops-routes.js';
 
 export interface BotIdentity {
   botId: string;
@@ -10,11 +9,11 @@ export interface BotIdentity {
 
 /**
  * Socket Mode when SLACK_APP_TOKEN is set (local and firewalled use); otherwise HTTP, with slash
- * commands and interactivity both at POST /slack/events and the operators' routes (health,
- * readiness) beside them. Bolt verifies every HTTP request's v0 signature and answers 401 to a bad
- * or stale one. In Socket Mode the caller serves the operators' routes itself.
+ * commands and interactivity both at POST /slack/events, and nothing else on that port: it faces the
+ * internet through the load balancer. Bolt verifies every HTTP request's v0 signature and answers 401
+ * to a bad or stale one. The operators' routes have a port of their own (OPS_PORT).
  */
-export function createBoltApp(config: SlackConfig, log: Log, identity: BotIdentity, routes: readonly OpsRoute[]): App {
+export function createBoltApp(config: SlackConfig, log: Log, identity: BotIdentity): App {
   const logger = boltLogger(log);
   // With both ids known (from our own auth.test at start), Bolt does not call auth.test again.
   const common = { token: config.botToken, logger, clientOptions: { slackApiUrl: config.apiUrl }, ...identity };
@@ -31,11 +30,6 @@ export function createBoltApp(config: SlackConfig, log: Log, identity: BotIdenti
     signingSecret: config.signingSecret ?? '',
     endpoints: '/slack/events',
     logger,
-    customRoutes: routes.map((route) => ({
-      path: route.path,
-      method: ['GET'],
-      handler: (req, res) => void route.handler(req, res),
-    })),
   });
   return new App({ ...common, receiver });
 }

@@ -47,13 +47,17 @@ describe('request signing', () => {
     expect((await postSigned(ctx.port, body)).status).toBe(200);
   });
 
-  it('serves a liveness check for the load balancer', async () => {
-    const response = await fetch(`http://127.0.0.1:${ctx.port}/healthz`);
+  it("serves the operators' routes on a port of their own, never on Slack's", async () => {
+    const response = await fetch(`http://127.0.0.1:${ctx.opsPort}/healthz`);
     expect([response.status, await response.json()]).toEqual([200, { status: 'ok' }]);
+    expect(ctx.opsPort).not.toBe(ctx.port);
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      expect((await fetch(`http://127.0.0.1:${ctx.port}${path}`)).status, path).toBe(404);
+    }
   });
 
   it('is ready when the database answers, the migrations are applied and Slack took the token; not ready otherwise', async () => {
-    const ready = await fetch(`http://127.0.0.1:${ctx.port}/readyz`);
+    const ready = await fetch(`http://127.0.0.1:${ctx.opsPort}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([
       200,
       { status: 'ready', checks: { database: 'ok', migrations: 'ok', slack: 'ok' } },
@@ -63,7 +67,7 @@ describe('request signing', () => {
       'delete from clear_telemetry_migrations where id = (select max(id) from clear_telemetry_migrations) returning name',
     );
     try {
-      const notReady = await fetch(`http://127.0.0.1:${ctx.port}/readyz`);
+      const notReady = await fetch(`http://127.0.0.1:${ctx.opsPort}/readyz`);
       expect([notReady.status, await notReady.json()]).toEqual([
         503,
         { status: 'not ready', checks: { database: 'ok', migrations: '1 pending: run npm run migrate', slack: 'ok' } },

@@ -46,6 +46,7 @@ export async function startChildApp(
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     PORT: String(port),
+    OPS_PORT: String(await freePort()),
     CLEAR_TELEMETRY_APPROVERS: 'UAPPROVER',
     CLEAR_TELEMETRY_BATCH_PAUSE_PERCENT: '0',
     // The seed's newest rows are minutes old: tests of other rules delete them all. The minimum age has tests of its own.

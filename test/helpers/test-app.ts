@@ -50,6 +50,7 @@ export function startTestApp(databaseUrl: string, options: TestAppOptions = {}):
     clock: () => new Date(Date.now() + offset()),
     log: createLog(process.env.TEST_LOG ?? 'silent'),
     port: 0,
+    opsPort: 0,
     janitorEveryMs: options.janitorEveryMs ?? 60_000,
     ...(options.runnerId ? { runnerId: options.runnerId } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
@@ -67,7 +68,10 @@ export async function settle(running: RunningApp): Promise<void> {
 export interface TestAppContext {
   db: ScratchDb;
   app: RunningApp;
+  /** Slack's port: signed requests go here. */
   port: number;
+  /** The operators' port: /healthz, /readyz, /metrics. */
+  opsPort: number;
   /** A fresh FakeSlack for every test. */
   slack: FakeSlack;
 }
@@ -83,6 +87,7 @@ export function useTestApp(options: TestAppOptions = {}): TestAppContext {
     ctx.slack = new FakeSlack();
     ctx.app = await startTestApp(ctx.db.url, options);
     ctx.port = ctx.app.port ?? 0;
+    ctx.opsPort = ctx.app.opsPort;
   });
   beforeEach(async () => {
     ctx.slack = new FakeSlack();

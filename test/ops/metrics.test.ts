@@ -11,7 +11,7 @@ import { insertWebhooks } from '../helpers/webhooks.js';
 const ctx = useTestApp();
 
 const scrape = async () => {
-  const response = await fetch(`http://127.0.0.1:${ctx.port}/metrics`);
+  const response = await fetch(`http://127.0.0.1:${ctx.opsPort}/metrics`);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return response.text();

@@ -60,15 +60,15 @@ describe.skipIf(!haveBrowser)('the sandbox, in Socket Mode', () => {
     expect(ctx.sandbox.standIn.acks.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('serves /healthz, /readyz and /metrics on PORT in Socket Mode too', async () => {
-    const live = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/healthz`);
+  it('serves /healthz, /readyz and /metrics on OPS_PORT in Socket Mode too', async () => {
+    const live = await fetch(`http://127.0.0.1:${ctx.sandbox.opsPort}/healthz`);
     expect([live.status, await live.json()]).toEqual([200, { status: 'ok' }]);
-    const ready = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/readyz`);
+    const ready = await fetch(`http://127.0.0.1:${ctx.sandbox.opsPort}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([
       200,
       { status: 'ready', checks: { database: 'ok', migrations: 'ok', slack: 'ok' } },
     ]);
-    const metrics = await fetch(`http://127.0.0.1:${ctx.sandbox.appPort}/metrics`);
+    const metrics = await fetch(`http://127.0.0.1:${ctx.sandbox.opsPort}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^clear_telemetry_run_in_progress\{request_id=""\} 0$/m);
   });
