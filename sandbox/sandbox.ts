@@ -1,14 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
-import { WebSocketServer } from 'ws';
 import { projectPath } from '../src/project-root.js';
 import { AppProcess } from './app-process.js';
 import { openSandboxDatabase, sayLeftover, TableWatch, type DatabaseOptions } from './database.js';
-import { readBody, sendJson, SlackStandIn, text } from './slack-standin.js';
+import { readBody, sendJson, type SlackStandIn, text } from './slack-standin.js';
+import { serveStandIn } from './standin-server.js';
 import { ACCESS_ENV, PEOPLE } from './workspace.js';
+import { freePort } from '../dev/free-port.js';
 
 const PAGE = projectPath('sandbox/page');
 const PARSER = projectPath('node_modules/slack-message-parser/esm');
@@ -60,12 +60,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   appLog?.on('error', () => undefined);
   const watch = new TableWatch(database.url);
   await watch.open();
-  let base = '';
   let appPort = 0;
-  const standIn = new SlackStandIn({
-    publicUrl: () => base,
+  const server = await serveStandIn({
+    port: options.port,
     ...(options.http ? { http: { appUrl: () => `http://127.0.0.1:${appPort}`, signingSecret: SIGNING_SECRET } } : {}),
+    extra: (req, res, path) => pageRoute(req, res, path),
   });
+  const { standIn, url: base } = server;
   const events = new Set<ServerResponse>();
   let counts: Record<string, number> = {};
   const broadcast = () => {
@@ -86,19 +87,6 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     }, 50);
   });
 
-  const server = createServer((req, res) => {
-    route(req, res).catch((error: unknown) =>
-      sendJson(res, [500, { ok: false, error: error instanceof Error ? error.message : String(error) }]),
-    );
-  });
-  const sockets = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req, socket, head) => {
-    if (req.url !== '/socket-mode') return socket.destroy();
-    sockets.handleUpgrade(req, socket, head, (ws) => standIn.attach(ws));
-  });
-  await new Promise<void>((done) => server.listen(options.port, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  base = `http://127.0.0.1:${port}`;
   appPort = await freePort();
   const opsPort = await freePort();
 
@@ -121,12 +109,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     appPidFile,
   );
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method === 'POST' && path.startsWith('/api/'))
-      return sendJson(res, standIn.api(path.slice(5), await readBody(req), `ws://127.0.0.1:${port}/socket-mode`));
-    if (req.method === 'POST' && path.startsWith('/hooks/'))
-      return sendJson(res, standIn.hook(path.slice(7), await readBody(req)));
+  /** The page and what it asks for, beside Slack's routes. */
+  async function pageRoute(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
     if (req.method === 'GET' && path === '/events') {
       res.writeHead(200, {
         'content-type': 'text/event-stream',
@@ -135,12 +119,18 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       });
       events.add(res);
       req.on('close', () => events.delete(res));
-      return broadcast();
+      broadcast();
+      return true;
     }
-    if (req.method === 'POST' && path.startsWith('/sandbox/'))
-      return sendJson(res, [200, await control(path.slice(9), await readBody(req))]);
-    if (req.method === 'GET') return serveFile(res, path);
-    sendJson(res, [404, { ok: false, error: 'not_found' }]);
+    if (req.method === 'POST' && path.startsWith('/sandbox/')) {
+      sendJson(res, [200, await control(path.slice(9), await readBody(req))]);
+      return true;
+    }
+    if (req.method === 'GET') {
+      await serveFile(res, path);
+      return true;
+    }
+    return false;
   }
 
   /** What the page asks for: type a command, click a button, add rows, crash the app. */
@@ -205,9 +195,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       if (pending) clearTimeout(pending);
       await app.stop();
       for (const res of events) res.end();
-      sockets.close();
-      await new Promise((done) => server.close(done));
-      server.closeAllConnections();
+      await server.close();
       await watch.close();
       await database.stop();
       appLog?.end();
@@ -228,14 +216,4 @@ async function serveFile(res: ServerResponse, path: string): Promise<void> {
   } catch {
     sendJson(res, [404, { ok: false, error: 'not_found' }]);
   }
-}
-
-function freePort(): Promise<number> {
-  const probe = createServer();
-  return new Promise((done) =>
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => done(port));
-    }),
-  );
 }

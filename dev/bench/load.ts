@@ -18,6 +18,7 @@ import { initORM } from '../../src/db/init-orm.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { formatCount } from '../../src/domain/wording/format.js';
 import { AppProcess } from '../../sandbox/app-process.js';
+import { freePort } from '../free-port.js';
 
 const ROWS = Number(process.env.LOAD_ROWS ?? 1_000_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
@@ -81,16 +82,6 @@ async function replica(databaseUrl: string, slackUrl: string): Promise<{ port: n
   );
   await app.start();
   return { port, app };
-}
-
-function freePort(): Promise<number> {
-  const probe = createServer();
-  return new Promise((done) =>
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => done(port));
-    }),
-  );
 }
 
 /** A request as Slack sends it: form-encoded, v0-signed. Resolves with the ack time in ms. */

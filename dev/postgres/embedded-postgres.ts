@@ -16,10 +16,11 @@ import { statSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { stopLeftover, type Leftover } from './leftover-process.js';
+import { freePort } from '../free-port.js';
 
 export interface EmbeddedServer {
   /** The maintenance database's URL (`postgres://postgres@127.0.0.1:PORT/postgres`). */
@@ -316,19 +317,6 @@ export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> 
       resolveListening(false);
     });
     socket.once('error', () => resolveListening(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        address && typeof address === 'object' ? resolvePort(address.port) : reject(new Error('no free port')),
-      );
-    });
   });
 }
 

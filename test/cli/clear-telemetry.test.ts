@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await db.client.query('delete from clear_telemetry_request');
+  await db.client.query('truncate clear_telemetry_archive, clear_telemetry_request restart identity cascade');
   await truncateWebhooks(db.client);
   await insertWebhooks(db.client, [...repeat('PENDING', 30), ...repeat('ERROR', 20), ...repeat('DONE', 5)]);
 });

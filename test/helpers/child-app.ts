@@ -1,18 +1,10 @@
-import { createServer } from 'node:net';
 import { start, type Running } from './child-process.js';
 import { SIGNING_SECRET, type FakeSlack } from './fake-slack.js';
+import { freePort } from '../../dev/free-port.js';
 
 export interface ChildApp {
   port: number;
   process: Running;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
 }
 
 /** `npm start`'s entry point as a real process (so it can be killed), talking to a served FakeSlack. */
