@@ -43,6 +43,8 @@ export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
 export interface PurgeConfig {
   /** `statement_timeout` of a census (the per-status count behind every preview and plan). */
   censusTimeoutMs: number;
+  /** CLEAR_TELEMETRY_REQUIRE_REASON: every request that deletes or restores must say why (--reason). */
+  requireReason: boolean;
   plan: PlanPolicy;
   purge: BatchSettings;
   run: RunSettings;
@@ -69,6 +71,7 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       CLEAR_TELEMETRY_CENSUS_TIMEOUT: duration(60_000, 's'),
       CLEAR_TELEMETRY_PENDING_MIN_AGE: duration(600_000, 'm', { zero: true }),
       CLEAR_TELEMETRY_MAX_ROWS: wholeNumber(0),
+      CLEAR_TELEMETRY_REQUIRE_REASON: oneOf(['true', 'false'], 'false'),
       CLEAR_TELEMETRY_ARCHIVE: oneOf(['always', 'optional', 'never'], 'optional'),
       CLEAR_TELEMETRY_ARCHIVE_DAYS: wholeNumber(DEFAULT_ARCHIVE_DAYS, 1, 365),
       CLEAR_TELEMETRY_MAX_REPLICA_LAG: duration(10_000, 's'),
@@ -83,6 +86,7 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
   };
   return Object.freeze({
     censusTimeoutMs: vars.CLEAR_TELEMETRY_CENSUS_TIMEOUT,
+    requireReason: vars.CLEAR_TELEMETRY_REQUIRE_REASON === 'true',
     plan: {
       nativeMaxRows: vars.CLEAR_TELEMETRY_NATIVE_MAX_ROWS,
       pendingMinAgeMs: vars.CLEAR_TELEMETRY_PENDING_MIN_AGE,
@@ -114,6 +118,27 @@ export function loadPurgeConfig(env: Env = process.env): PurgeConfig {
       maxReplicaLagMs: vars.CLEAR_TELEMETRY_MAX_REPLICA_LAG,
       maxReplicaLagBytes: vars.CLEAR_TELEMETRY_MAX_REPLICA_LAG_BYTES,
     },
+  });
+}
+
+export interface PolicyConfig {
+  /** CLEAR_TELEMETRY_POLICIES: the retention policy file (YAML), or null for none. */
+  file: string | null;
+  /** CLEAR_TELEMETRY_POLICY_CATCH_UP: a slot missed while no replica ran still runs within this long. */
+  catchUpMs: number;
+}
+
+export function loadPolicyConfig(env: Env = process.env): PolicyConfig {
+  const vars = parseEnv(
+    {
+      CLEAR_TELEMETRY_POLICIES: z.string().min(1, 'must name a policy file (YAML)').optional(),
+      CLEAR_TELEMETRY_POLICY_CATCH_UP: duration(3_600_000, 'm', { zero: true }),
+    },
+    env,
+  );
+  return Object.freeze({
+    file: vars.CLEAR_TELEMETRY_POLICIES ?? null,
+    catchUpMs: vars.CLEAR_TELEMETRY_POLICY_CATCH_UP,
   });
 }
 

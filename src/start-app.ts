@@ -5,15 +5,20 @@ import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type WebClient } from '@slack/web-api';
-import { registerClearTelemetry } from '../commands/clear-telemetry/index.js';
-import type { ClearTelemetryDeps } from '../commands/clear-telemetry/deps.js';
-import { expireDueRequests } from '../commands/clear-telemetry/decide-request.js';
-import { SlackReporter } from '../commands/clear-telemetry/slack-reporter.js';
+import {
+  clearTelemetryChores,
+  PreviewLimits,
+  registerClearTelemetry,
+  SlackReporter,
+  type ClearTelemetryDeps,
+} from '../commands/clear-telemetry/index.js';
 import {
   loadDatabaseConfig,
+  loadPolicyConfig,
   loadPurgeConfig,
   loadSlackConfig,
   type Env,
+  type PolicyConfig,
   type PurgeConfig,
   type SlackConfig,
 } from './config.js';
@@ -40,11 +45,14 @@ import { createBoltApp, type BotIdentity } from './slack/create-app.js';
 import { ConfigError } from './errors.js';
 import { platformError } from './slack/retry-policy.js';
 import { PREVIEW_LIMITS, SLACK_LIMITS, type PreviewLimitSettings, type SlackLimits } from './slack/limits.js';
-import { PreviewLimits } from '../commands/clear-telemetry/preview-limits.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { UserGroupDirectory } from './slack/user-groups.js';
 import { mikroSql } from './db/mikro-sql.js';
 import { runnerIdentity, type IdentityInputs } from './runner-identity.js';
+import { loadPolicies } from './policies/load-policies.js';
+import { policySchedules } from './policies/cron-schedule.js';
+import { SqlPolicySlots } from './db/policy-slots.js';
+import { SLOT_OUTCOMES, type Policy, type PolicyRoster } from './domain/policy/policy.js';
 
 /** A run needs at most three connections at once: its batch, its heartbeat, and the janitor's sweep. */
 const RUN_POOL_SIZE = 3;
@@ -89,11 +97,15 @@ export interface RunningApp {
  * under an advisory lock, so replicas can start together), Slack clients and limiters, the command.
  */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
-  const [{ databaseUrl, target }, purgeConfig, slackConfig] = loadAll(
+  const [{ databaseUrl, target }, purgeConfig, slackConfig, policyConfig] = loadAll(
     () => loadDatabaseConfig(options.env),
     () => loadPurgeConfig(options.env),
     () => loadSlackConfig(options.env),
+    () => loadPolicyConfig(options.env),
   );
+  // A bad policy file stops the start, one line per mistake, before anything is touched.
+  const policies = policyConfig.file ? await loadPolicies(policyConfig.file) : [];
+  checkPolicyChannels(policies, slackConfig.channels);
   const log = options.log ?? createLog(slackConfig.logLevel);
   const limits = options.limits ?? SLACK_LIMITS;
   const clock = options.clock ?? (() => new Date());
@@ -128,6 +140,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     groupMembers,
     clock,
     log,
+    policies: policyRoster(orm, policies, policyConfig, metrics),
   });
 
   const app = createBoltApp(slackConfig, log, identity);
@@ -140,7 +153,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const janitor = new Janitor(
     async () => {
       await runner.sweep();
-      await expireDueRequests(deps);
+      await clearTelemetryChores(deps);
       await slack.redeliver();
       const expired = await expireArchives(deps.archive, deps.ledger);
       if (expired > 0) log.info({ rows: expired }, 'expired archived rows');
@@ -150,7 +163,14 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   );
   janitor.start();
   log.info(
-    { mode: slackConfig.mode, port, opsPort: ops.port, runnerId, sharedLimits: Boolean(connection) },
+    {
+      mode: slackConfig.mode,
+      port,
+      opsPort: ops.port,
+      runnerId,
+      sharedLimits: Boolean(connection),
+      policies: policies.map((policy) => policy.name),
+    },
     'clear-telemetry is listening',
   );
 
@@ -189,7 +209,7 @@ function commandDeps(
   purgeConfig: PurgeConfig,
   previewLimits: PreviewLimitSettings,
   metrics: Metrics,
-  parts: Pick<ClearTelemetryDeps, 'target' | 'slack' | 'runner' | 'groupMembers' | 'clock' | 'log'>,
+  parts: Pick<ClearTelemetryDeps, 'target' | 'slack' | 'runner' | 'groupMembers' | 'clock' | 'log' | 'policies'>,
 ): ClearTelemetryDeps {
   const queue = new SqlWebhookQueue(mikroSql(orm.em), { censusTimeoutMs: purgeConfig.censusTimeoutMs });
   const { channels, requesters, approvers, breakGlass, approvalTtlMs } = slackConfig;
@@ -197,6 +217,7 @@ function commandDeps(
     ...parts,
     access: { channels, requesters, approvers, breakGlass, approvalTtlMs },
     planPolicy: purgeConfig.plan,
+    requireReason: purgeConfig.requireReason,
     queue,
     ledger: meteredLedger(new MikroRequestLedger(orm.em), metrics),
     archive: new SqlArchiveStore(mikroSql(orm.em)),
@@ -206,6 +227,36 @@ function commandDeps(
       maxWaiting: previewLimits.waitingOnCensus,
     }),
   };
+}
+
+/** The policies as the janitor runs them: their schedules, their slots in the ledger, their metric. */
+function policyRoster(orm: MikroORM, list: Policy[], config: PolicyConfig, metrics: Metrics): PolicyRoster | null {
+  if (list.length === 0) return null;
+  for (const policy of list)
+    for (const outcome of SLOT_OUTCOMES.filter((counted) => counted !== 'first' && counted !== 'claimed'))
+      metrics.policyRuns.inc({ policy: policy.name, outcome }, 0);
+  return {
+    list,
+    schedules: policySchedules(list),
+    slots: new SqlPolicySlots(orm.em),
+    catchUpMs: config.catchUpMs,
+    counted: (policy, outcome) => metrics.policyRuns.inc({ policy, outcome }),
+  };
+}
+
+/** A policy posting where the command is not allowed could never be approved there: refused at start. */
+function checkPolicyChannels(policies: readonly Policy[], channels: readonly string[] | null): void {
+  const outside = channels ? policies.filter((policy) => !channels.includes(policy.channel)) : [];
+  if (outside.length > 0) {
+    throw new ConfigError(
+      outside
+        .map(
+          (policy) =>
+            `CLEAR_TELEMETRY_POLICIES: policy '${policy.name}': channel ${policy.channel} is not in CLEAR_TELEMETRY_CHANNELS, so nobody could approve its requests there`,
+        )
+        .join('\n'),
+    );
+  }
 }
 
 /** Our own client: no hidden retries (the limiters retry), and a 429 throws instead of pausing every call. */

@@ -9,6 +9,7 @@ import {
   type Clicker,
 } from '../../src/domain/request/approval.js';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
+import { audit } from '../../src/domain/audit.js';
 import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { closedMessage } from './preview-blocks.js';
@@ -37,8 +38,14 @@ export async function confirmRequest(deps: ClearTelemetryDeps, click: Click, res
     const { selfApproved } = checkApproval(request, clicker, now);
     if (!(await deps.ledger.approve(request.id, clicker.userId, selfApproved, now))) await tooLate(deps, request.id);
     const approved = await required(deps, request.id);
-    deps.log.info({ requestId: request.id, approver: clicker.userId, selfApproved }, 'request approved');
-    audit(deps, approved, click, threadReply.approved(approved));
+    audit(deps.log, 'approved', {
+      requestId: request.id,
+      kind: request.kind,
+      approver: clicker.userId,
+      selfApproved,
+      reason: request.reason,
+    });
+    threadNote(deps, approved, click, threadReply.approved(approved));
     void deps.runner.start(request.id);
   });
 }
@@ -49,7 +56,7 @@ export async function cancelRequest(deps: ClearTelemetryDeps, click: Click, resp
     checkCancel(request, clicker, now);
     if (!(await deps.ledger.cancel(request.id, clicker.userId, now))) await tooLate(deps, request.id);
     const cancelled = await required(deps, request.id);
-    deps.log.info({ requestId: request.id, by: clicker.userId }, 'request cancelled');
+    audit(deps.log, 'cancelled', { requestId: request.id, by: clicker.userId, queued: false });
     await close(deps, cancelled, click);
   });
 }
@@ -60,7 +67,7 @@ export async function stopRequest(deps: ClearTelemetryDeps, click: Click, respon
     checkRequesterOrApprover(request, clicker, 'stop this purge');
     if (request.state === 'approved') {
       if (!(await deps.ledger.cancel(request.id, clicker.userId, now))) await tooLate(deps, request.id);
-      deps.log.info({ requestId: request.id, by: clicker.userId }, 'queued request cancelled');
+      audit(deps.log, 'cancelled', { requestId: request.id, by: clicker.userId, queued: true });
       await close(deps, await required(deps, request.id), click);
       return;
     }
@@ -68,8 +75,8 @@ export async function stopRequest(deps: ClearTelemetryDeps, click: Click, respon
     if (!(await deps.ledger.requestStop(request.id, clicker.userId, now))) {
       throw new AlreadyDecidedError('A stop was already requested; the run stops after its current batch.');
     }
-    deps.log.info({ requestId: request.id, by: clicker.userId }, 'stop requested');
-    audit(deps, request, click, threadReply.stopRequested(clicker.userId, request));
+    audit(deps.log, 'stopped', { requestId: request.id, by: clicker.userId });
+    threadNote(deps, request, click, threadReply.stopRequested(clicker.userId, request));
     // A run whose process stopped answering cannot obey: say what happens to it instead.
     if (request.unresponsiveSince) await respond(ephemeral(notRespondingText(request)));
   });
@@ -83,7 +90,11 @@ export function pauseRequest(pause: boolean) {
       if (!(await deps.ledger.setPause(request.id, pause ? clicker.userId : null, now))) {
         throw new AlreadyDecidedError(`Nothing to ${pause ? 'pause' : 'continue'}: ${describeDecision(request)}.`);
       }
-      deps.log.info({ requestId: request.id, by: clicker.userId }, pause ? 'pause requested' : 'continue requested');
+      audit(deps.log, pause ? 'paused' : 'resumed', {
+        requestId: request.id,
+        by: clicker.userId,
+        from: pause ? 'running' : 'paused',
+      });
     });
   };
 }
@@ -109,8 +120,8 @@ export async function resumeRequest(deps: ClearTelemetryDeps, click: Click, resp
     }
     if (claim === 'not-resumable')
       throw new AlreadyDecidedError(`Nothing to resume: ${describeDecision(await required(deps, request.id))}.`);
-    deps.log.info({ requestId: request.id, by: clicker.userId }, 'run resumed');
-    audit(deps, shown, click, threadReply.resumedBy(clicker.userId));
+    audit(deps.log, 'resumed', { requestId: request.id, by: clicker.userId, from: request.state });
+    threadNote(deps, shown, click, threadReply.resumedBy(clicker.userId));
   });
 }
 
@@ -143,7 +154,7 @@ export async function controlByCommand(
 /** Expires every request whose approval window has passed, and says so on its message. */
 export async function expireDueRequests(deps: ClearTelemetryDeps): Promise<void> {
   for (const request of await deps.ledger.expireDue(deps.clock())) {
-    deps.log.info({ requestId: request.id }, 'request expired');
+    audit(deps.log, 'expired', { requestId: request.id, expiresAt: request.expiresAt });
     await close(deps, request, { userId: '', requestId: request.id, channelId: null, messageTs: null, threadTs: null });
   }
 }
@@ -210,13 +221,13 @@ async function tooLate(deps: ClearTelemetryDeps, id: number): Promise<never> {
 async function close(deps: ClearTelemetryDeps, request: PurgeRequestRecord, click: Click): Promise<void> {
   const { channelId, ts } = where(request, click);
   if (!channelId || !ts) return;
-  audit(deps, request, click, threadReply.closed(request));
+  threadNote(deps, request, click, threadReply.closed(request));
   await deps.slack.finalEdit(request.id, channelId, ts, closedMessage(request, deps.target)).catch((error: unknown) => {
     deps.log.error({ err: error, requestId: request.id }, 'could not edit the request message');
   });
 }
 
-function audit(deps: ClearTelemetryDeps, request: PurgeRequestRecord, click: Click, message: SlackMessage): void {
+function threadNote(deps: ClearTelemetryDeps, request: PurgeRequestRecord, click: Click, message: SlackMessage): void {
   const { channelId, ts } = where(request, click);
   if (channelId && ts) deps.slack.audit(request.id, channelId, ts, message);
 }

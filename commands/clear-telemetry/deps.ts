@@ -7,6 +7,7 @@ import type { RequestLedger } from '../../src/domain/run-ports.js';
 import type { SharedCensus } from '../../src/domain/plan/shared-census.js';
 import type { RequestRunner } from '../../src/domain/run/request-runner.js';
 import type { Log } from '../../src/log.js';
+import type { PolicyRoster } from '../../src/domain/policy/policy.js';
 import type { PreviewLimits } from './preview-limits.js';
 import type { SlackGateway } from '../../src/slack/slack-gateway.js';
 
@@ -21,6 +22,10 @@ export interface ClearTelemetryDeps {
     approvalTtlMs: number;
   };
   planPolicy: PlanPolicy;
+  /** CLEAR_TELEMETRY_REQUIRE_REASON: a request that deletes or restores must say why (--reason). */
+  requireReason: boolean;
+  /** The retention policies (CLEAR_TELEMETRY_POLICIES), or null when none are declared. */
+  policies: PolicyRoster | null;
   /** The database (and environment label) every preview names. */
   target: Target;
   queue: WebhookQueue;

@@ -3,6 +3,8 @@ import { isAllowed } from '../../src/domain/request/access.js';
 import type { PurgeArgs } from '../../src/domain/plan/clear-args.js';
 import { planPurge } from '../../src/domain/plan/plan.js';
 import type { AgeCutoff } from '../../src/domain/ports.js';
+import { audit } from '../../src/domain/audit.js';
+import { checkReason } from '../../src/domain/request/reason.js';
 import { NotAllowedError } from '../../src/errors.js';
 import { platformError } from '../../src/slack/retry-policy.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
@@ -31,6 +33,7 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
         'You are not allowed to request a purge (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.',
       );
     }
+    if (!args.dryRun) checkReason(args.reason, deps.requireReason);
     const now = deps.clock();
     const census = (cutoff: AgeCutoff | null) => (args.dryRun ? deps.census.recent(cutoff) : deps.census.fresh(cutoff));
     const plan = await whileCounting(respond, () =>
@@ -44,7 +47,7 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
       return;
     }
     const { approvers, breakGlass } = deps.access;
-    const preview = { requesterId: userId, approvers, breakGlass, now, target: deps.target };
+    const preview = { requesterId: userId, approvers, breakGlass, now, target: deps.target, reason: args.reason };
     if (args.dryRun) {
       await show(previewMessage(plan, { ...preview, requestId: null, expiresAt: null, selfApproval: null }));
       return;
@@ -64,6 +67,7 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
       teamId: input.teamId,
       channelId,
       expiresAt,
+      reason: args.reason,
     });
     let ts: string;
     try {
@@ -77,17 +81,18 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
       throw error;
     }
     await deps.ledger.attachMessage(request.id, channelId, ts);
-    deps.log.info(
-      {
-        requestId: request.id,
-        requester: userId,
-        channel: channelId,
-        status: plan.status,
-        matching: plan.matching,
-        watermark: plan.watermark,
-      },
-      'request created',
-    );
+    audit(deps.log, 'requested', {
+      requestId: request.id,
+      kind: 'purge',
+      source: 'slack',
+      requester: userId,
+      channel: channelId,
+      status: plan.status,
+      matching: plan.matching,
+      watermark: plan.watermark,
+      method: plan.method,
+      reason: args.reason,
+    });
   } catch (error) {
     deps.log.warn({ err: error, user: userId, channel: channelId }, 'request refused');
     await respond(ephemeral(errorText(error)));

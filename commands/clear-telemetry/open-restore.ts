@@ -1,6 +1,8 @@
 import type { RespondFn } from '@slack/bolt';
 import { isAllowed } from '../../src/domain/request/access.js';
 import { restorePlan, surveyRestore } from '../../src/domain/undo/restore.js';
+import { audit } from '../../src/domain/audit.js';
+import { checkReason } from '../../src/domain/request/reason.js';
 import { NotAllowedError } from '../../src/errors.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './ephemeral.js';
@@ -30,6 +32,7 @@ export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput,
         'You are not allowed to request a restore (CLEAR_TELEMETRY_REQUESTERS). Ask an on-call lead.',
       );
     }
+    checkReason(input.reason ?? null, deps.requireReason);
     const surveyed = await surveyRestore(deps.ledger, deps.archive, purgeId);
     if ('refusal' in surveyed) throw new NotAllowedError(`Cannot restore: ${surveyed.refusal}`);
     const { purge, survey } = surveyed;
@@ -47,6 +50,7 @@ export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput,
       teamId: input.teamId,
       channelId,
       expiresAt,
+      reason: input.reason ?? null,
     });
     let ts: string;
     try {
@@ -59,6 +63,7 @@ export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput,
         selfApproval: null,
         now,
         target: deps.target,
+        reason: input.reason ?? null,
       };
       ts = await post(deps, channelId, restorePreviewMessage(purge, survey, plan, options));
     } catch (error) {
@@ -66,10 +71,16 @@ export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput,
       throw error;
     }
     await deps.ledger.attachMessage(request.id, channelId, ts);
-    deps.log.info(
-      { requestId: request.id, restoreOf: purgeId, requester: userId, channel: channelId, rows: survey.rows },
-      'restore requested',
-    );
+    audit(deps.log, 'requested', {
+      requestId: request.id,
+      kind: 'restore',
+      source: 'slack',
+      restoreOf: purgeId,
+      requester: userId,
+      channel: channelId,
+      rows: survey.rows,
+      reason: input.reason ?? null,
+    });
   } catch (error) {
     deps.log.warn({ err: error, user: userId, channel: channelId }, 'restore refused');
     await respond(ephemeral(errorText(error)));

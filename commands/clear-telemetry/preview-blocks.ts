@@ -1,6 +1,7 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { AccessList } from '../../src/domain/request/access.js';
-import { formatCount, formatDuration, formatTimestamp } from '../../src/domain/wording/format.js';
+import type { Policy } from '../../src/domain/policy/policy.js';
+import { formatAge, formatCount, formatDuration, formatTimestamp } from '../../src/domain/wording/format.js';
 import type { Plan, StatusSummary } from '../../src/domain/plan/plan.js';
 import { type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { ArchiveSurvey } from '../../src/domain/undo/restore.js';
@@ -37,6 +38,10 @@ export interface PreviewOptions {
   selfApproval: 'break-glass' | 'not-break-glass' | null;
   now: Date;
   target: Target;
+  /** `--reason`, as typed: user text, escaped here. */
+  reason?: string | null;
+  /** A retention policy's scheduled request: which policy, for which slot, and whether it approves it itself. */
+  policy?: { policy: Policy; slotAt: Date; autoApproves: boolean };
 }
 
 export function previewMessage(plan: Plan, options: PreviewOptions): SlackMessage {
@@ -52,17 +57,24 @@ export function previewMessage(plan: Plan, options: PreviewOptions): SlackMessag
       summarySection(plan.summary),
     ]);
   }
-  return message(`${webhooks(plan, plan.matching, false)} would be deleted: approval needed (request #${requestId}).`, [
-    header('Clear telemetry: approval needed'),
-    context(targetLine(options.target)),
-    section(`${mention(options.requesterId)} asks to delete ${what} from \`assignments_learnpackwebhook\`.`),
-    ...livePendingWarning(plan),
-    section(nextStep(plan, options)),
-    planSection(plan),
-    summarySection(plan.summary),
-    context(...selfApprovalNotes(options), `Request #${requestId}`),
-    decisionButtons(plan, requestId, options.target),
-  ]);
+  const auto = options.policy?.autoApproves === true;
+  return message(
+    `${webhooks(plan, plan.matching, false)} would be deleted: ${auto ? 'approved by its policy' : 'approval needed'} (request #${requestId}).`,
+    [
+      header(auto ? 'Clear telemetry: scheduled' : 'Clear telemetry: approval needed'),
+      context(targetLine(options.target)),
+      section(`${mention(options.requesterId)} asks to delete ${what} from \`assignments_learnpackwebhook\`.`),
+      ...(options.policy ? [context(scheduledBy(options.policy.policy, options.policy.slotAt))] : []),
+      ...reasonSection(options.reason),
+      ...livePendingWarning(plan),
+      section(nextStep(plan, options)),
+      planSection(plan),
+      summarySection(plan.summary),
+      context(...selfApprovalNotes(options), `Request #${requestId}`),
+      // The policy approves it as it is posted: no button would stay true for more than a moment.
+      ...(auto ? [] : [decisionButtons(plan, requestId, options.target)]),
+    ],
+  );
 }
 
 /** What a restore would put back, for a second person to approve: the rows, their ids, the ids taken again, the expiry. */
@@ -91,6 +103,7 @@ export function restorePreviewMessage(
       section(
         `${mention(options.requesterId)} asks to restore ${verb.what(plan, back)} into \`assignments_learnpackwebhook\`.`,
       ),
+      ...reasonSection(options.reason),
       section(nextStep(plan, options)),
       section(lines.join('\n')),
       context(`Request #${options.requestId} · restores request #${purge.id}`),
@@ -165,8 +178,16 @@ function summarySection(summary: StatusSummary): KnownBlock {
  * only break-glass users; never the requester, unless they asked with --force as a break-glass
  * user), and by when.
  */
-function nextStep(plan: Pick<Plan, 'overCap'>, options: PreviewOptions): string {
+function nextStep(plan: Pick<Plan, 'overCap' | 'matching'>, options: PreviewOptions): string {
   const overCap = plan.overCap !== null;
+  const scheduled = options.policy;
+  if (scheduled?.autoApproves) {
+    return `*Approved by its policy:* within its max_rows of ${formatCount(scheduled.policy.maxRows ?? 0)} and every gate; it starts now.`;
+  }
+  const why =
+    scheduled && scheduled.policy.approval === 'auto'
+      ? ` · policy \`${scheduled.policy.name}\` approves up to ${formatCount(scheduled.policy.maxRows ?? 0)} rows itself${overCap ? ', within the row cap' : ''}, and this plan has ${formatCount(plan.matching)}${overCap ? ` over the cap of ${formatCount(plan.overCap ?? 0)}` : ''}`
+      : '';
   const list = overCap ? options.breakGlass : options.approvers;
   const self = options.selfApproval === 'break-glass';
   const expiry = options.expiresAt ? ` · expires ${slackDate(options.expiresAt)} (${slackAgo(options.expiresAt)})` : '';
@@ -175,15 +196,62 @@ function nextStep(plan: Pick<Plan, 'overCap'>, options: PreviewOptions): string 
       ? `*Nobody can approve this yet:* it is over the row cap of ${formatCount(plan.overCap ?? 0)}, which only break-glass users may approve, and none are set up (CLEAR_TELEMETRY_BREAK_GLASS).`
       : "*Nobody can approve yet:* the bot's approvers (CLEAR_TELEMETRY_APPROVERS) are not set.";
   }
-  // Groups cannot leave the requester out by name: say so beside them.
+  // Groups cannot leave the requester out by name: say so beside them (a policy is in no group).
   const notRequester =
-    !self && list.kind === 'list' && list.groups.length > 0 ? ` (not ${mention(options.requesterId)})` : '';
+    !self && !scheduled && list.kind === 'list' && list.groups.length > 0
+      ? ` (not ${mention(options.requesterId)})`
+      : '';
   const others = list.kind === 'nobody' ? null : `${namePeople(list, options.requesterId)}${notRequester}`;
   const who = [others, self ? `${mention(options.requesterId)} (break-glass, --force)` : null]
     .filter(Boolean)
     .join(', or ');
   const cap = overCap ? ` (over the row cap of ${formatCount(plan.overCap ?? 0)}: break-glass users only)` : '';
-  return `*Needs approval from ${who}*${cap}${expiry}`;
+  return `*Needs approval from ${who}*${cap}${expiry}${why}`;
+}
+
+/** The requester's `--reason`, escaped: it is user text. */
+function reasonSection(reason: string | null | undefined): KnownBlock[] {
+  return reason ? [section(`*Reason:* ${escapeMrkdwn(reason)}`)] : [];
+}
+
+/** "Scheduled by policy `nightly-done` (`0 3 * * *`, Europe/Madrid) for its slot of …: `--status DONE`". */
+function scheduledBy(policy: Policy, slotAt: Date): string {
+  return `Scheduled by policy \`${policy.name}\` (\`${escapeMrkdwn(policy.schedule)}\`, ${escapeMrkdwn(policy.timezone)}) for its slot of ${slackDate(slotAt)}: \`${escapeMrkdwn(policy.flags)}\``;
+}
+
+/** A policy's slot missed past the catch-up window: said in its channel, with when it runs next. */
+export function policySkippedMessage(
+  policy: Policy,
+  slotAt: Date,
+  next: Date | null,
+  catchUpMs: number,
+  target: Target,
+): SlackMessage {
+  const text = `Policy \`${policy.name}\` skipped its slot of ${slackDate(slotAt)}: no replica of the bot was running then, and it is past the catch-up window of ${formatAge(catchUpMs)}.${next ? ` Its next slot is ${slackDate(next)}.` : ''}`;
+  return message(text.replaceAll('`', ''), [
+    header('Clear telemetry: policy slot skipped'),
+    context(targetLine(target)),
+    section(`:fast_forward: ${text}`),
+  ]);
+}
+
+/** A policy's slot not run because its previous request is still open: said once. */
+export function policyBlockedMessage(
+  policy: Policy,
+  slotAt: Date,
+  open: PurgeRequestRecord,
+  target: Target,
+): SlackMessage {
+  const state =
+    open.state === 'awaiting_approval' ? 'awaiting approval' : open.state === 'approved' ? 'queued' : 'running';
+  const text =
+    `Policy \`${policy.name}\` did not run its slot of ${slackDate(slotAt)}: its request #${open.id} from an earlier slot is still ${state}. ` +
+    'It adds no other request until that one is done, and says this once.';
+  return message(text.replaceAll('`', ''), [
+    header('Clear telemetry: policy slot not run'),
+    context(targetLine(target)),
+    section(`:hourglass_flowing_sand: ${text}`),
+  ]);
 }
 
 function selfApprovalNotes(options: PreviewOptions): string[] {

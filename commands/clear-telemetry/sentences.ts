@@ -135,12 +135,24 @@ export function closedSentence(request: PurgeRequestRecord): string {
   return `Cancelled by ${mention(request.decidedBy ?? '')}. ${nothing}`;
 }
 
+/** " Reason: INC-1234 queue full." (escaped: it is user text), or nothing. */
+export function reasonClause(request: Pick<PurgeRequestRecord, 'reason'>): string {
+  if (!request.reason) return '';
+  const reason = escapeMrkdwn(request.reason);
+  return ` Reason: ${reason}${/[.!?]$/.test(reason) ? '' : '.'}`;
+}
+
+/** Who asked and who approved, and why: "requested by @ana · approved by @ben · reason: INC-1234". */
 export function people(request: PurgeRequestRecord): string {
-  const asked = `requested by ${mention(request.requesterId)}`;
-  if (!request.approverId) return asked;
+  const why = request.reason ? ` · reason: ${escapeMrkdwn(request.reason)}` : '';
+  if (request.policy !== null && request.approverId === request.requesterId) {
+    return `scheduled and approved by ${mention(request.requesterId)} (within its max_rows)${why}`;
+  }
+  const asked = `${request.policy !== null ? 'scheduled' : 'requested'} by ${mention(request.requesterId)}`;
+  if (!request.approverId) return `${asked}${why}`;
   return request.selfApproved
-    ? `${asked} · self-approved (break-glass)`
-    : `${asked} · approved by ${mention(request.approverId)}`;
+    ? `${asked} · self-approved (break-glass)${why}`
+    : `${asked} · approved by ${mention(request.approverId)}${why}`;
 }
 
 /**

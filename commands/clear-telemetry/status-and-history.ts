@@ -8,8 +8,9 @@ import {
   type Wording,
 } from '../../src/domain/wording/status-and-history.js';
 import { summarize } from '../../src/domain/plan/plan.js';
+import { policyViews } from '../../src/domain/policy/policy.js';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
-import { clip } from './block-kit.js';
+import { clip, escapeMrkdwn } from './block-kit.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText, usageText } from './ephemeral.js';
 import { mention, slackDate } from './sentences.js';
@@ -57,7 +58,10 @@ async function statusLines(deps: ClearTelemetryDeps, userId: string): Promise<st
     const census = await deps.previews.run(userId, () => deps.census.recent(null));
     return { summary: summarize(census.statuses), ageMs: deps.census.latest()?.ageMs ?? 0 };
   };
-  const view = await overview(deps.ledger, table, deps.clock());
+  const roster = deps.policies;
+  const now = deps.clock();
+  const policies = () => (roster ? policyViews(roster.list, roster.schedules, roster.slots, now) : Promise.resolve([]));
+  const view = await overview(deps.ledger, table, now, undefined, policies);
   const shown = [view.running, ...view.waiting, ...view.resumable].filter((request) => request !== null);
   return overviewLines(view, await wording(deps, shown)).map(boldLabel);
 }
@@ -87,10 +91,11 @@ async function wording(deps: ClearTelemetryDeps, requests: readonly PurgeRequest
     link: (request) => links.get(request.id) ?? '',
     date: slackDate,
     resume: (id) => `\`/clear-telemetry resume ${id}\``,
+    userText: escapeMrkdwn,
   };
 }
 
 /** "Running: …" reads as "*Running:* …". */
 function boldLabel(line: string): string {
-  return line.replace(/^([A-Z][a-z ]+):/, '*$1:*');
+  return line.replace(/^([A-Z][a-z]+(?: [a-z0-9-]+)*):/, '*$1:*');
 }

@@ -1,18 +1,32 @@
 import { formatCount } from '../../src/domain/wording/format.js';
+import type { Policy } from '../../src/domain/policy/policy.js';
 import type { RunNote } from '../../src/domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { message, section } from './block-kit.js';
-import { closedSentence, mention, notRespondingText, noteText, people, resultSentence, verbOf } from './sentences.js';
+import {
+  closedSentence,
+  mention,
+  notRespondingText,
+  noteText,
+  people,
+  reasonClause,
+  resultSentence,
+  verbOf,
+} from './sentences.js';
 import { batchesSentence, NOTE_LABEL } from '../../src/domain/wording/sentences.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
 export const threadReply = {
   approved(request: PurgeRequestRecord): SlackMessage {
+    const who = request.selfApproved
+      ? `:white_check_mark: Self-approved by ${mention(request.approverId ?? request.requesterId)} (break-glass, --force).`
+      : `:white_check_mark: Approved by ${mention(request.approverId ?? '')}.`;
+    return textMessage(`${who}${reasonClause(request)}`);
+  },
+  approvedByPolicy(request: PurgeRequestRecord, policy: Pick<Policy, 'name' | 'maxRows'>): SlackMessage {
     return textMessage(
-      request.selfApproved
-        ? `:white_check_mark: Self-approved by ${mention(request.approverId ?? request.requesterId)} (break-glass, --force).`
-        : `:white_check_mark: Approved by ${mention(request.approverId ?? '')}.`,
+      `:white_check_mark: Approved by policy \`${policy.name}\` itself: ${formatCount(request.plan.matching)} rows is within its max_rows of ${formatCount(policy.maxRows ?? 0)}, and within every gate.`,
     );
   },
   queued(request: PurgeRequestRecord, behind: PurgeRequestRecord | null): SlackMessage {

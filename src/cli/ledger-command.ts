@@ -16,7 +16,11 @@ import {
 } from '../domain/wording/status-and-history.js';
 import { formatTimestamp } from '../domain/wording/format.js';
 import { createLog } from '../log.js';
-import { loadAuditConfig } from '../config.js';
+import { loadAuditConfig, loadPolicyConfig } from '../config.js';
+import { policyViews, type PolicyView } from '../domain/policy/policy.js';
+import { SqlPolicySlots } from '../db/policy-slots.js';
+import { policySchedules } from '../policies/cron-schedule.js';
+import { loadPolicies } from '../policies/load-policies.js';
 import type { TerminalAnnouncer } from '../../commands/clear-telemetry/terminal-announcer.js';
 import { EXIT, PROGRAM, type CommandDeps } from './cli-io.js';
 import { controlCommand } from './control-command.js';
@@ -76,7 +80,9 @@ export async function ledgerCommand(args: ClearArgs, deps: CommandDeps): Promise
     if (args.requestId !== null) return controlCommand(args, ledger, { ...deps, ...runDeps });
     if (args.command === 'status') {
       const table = async () => ({ summary: summarize((await queue.census(null)).statuses), ageMs: 0 });
-      say(...overviewLines(await overview(ledger, table, new Date(), config.run.staleAfterMs), TERMINAL_WORDING));
+      const now = new Date();
+      const policies = () => terminalPolicyViews(orm, deps, now);
+      say(...overviewLines(await overview(ledger, table, now, config.run.staleAfterMs, policies), TERMINAL_WORDING));
       return EXIT.ok;
     }
     const requests = await ledger.list(args.limit ?? HISTORY_DEFAULT);
@@ -115,6 +121,14 @@ async function announcerFor(
 }
 
 /** LOG_LEVEL: the runner's log, on stderr (silent by default). */
+/** The policies of CLEAR_TELEMETRY_POLICIES (when set) with their slots in this database. */
+async function terminalPolicyViews(orm: MikroORM, deps: Pick<CommandDeps, 'env'>, now: Date): Promise<PolicyView[]> {
+  const { file } = loadPolicyConfig(deps.env);
+  if (!file) return [];
+  const policies = await loadPolicies(file);
+  return policyViews(policies, policySchedules(policies), new SqlPolicySlots(orm.em), now);
+}
+
 export function terminalLog(deps: Pick<CommandDeps, 'env' | 'io'>) {
   return createLog(deps.env.LOG_LEVEL ?? 'silent', deps.io.stderr);
 }
@@ -125,6 +139,8 @@ const TERMINAL_WORDING: Wording = {
   link: () => '',
   date: formatTimestamp,
   resume: (id) => `${PROGRAM} resume --request ${id}`,
+  // A reason is one printable line (clear-args refuses control characters): shown as typed.
+  userText: (text) => text,
 };
 
 /** A confirmed plan, run as a recorded request (the ledger exists). */

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { TERMINAL_DEFAULT_STATUS, type ClearArgs, type PurgeArgs } from '../domain/plan/clear-args.js';
 import { planPurge, type Plan } from '../domain/plan/plan.js';
 import { purge } from '../domain/run/purge.js';
+import { checkReason } from '../domain/request/reason.js';
 import type { ProgressDisplay } from './progress-display.js';
 import { EXIT, PROGRAM, type CliIo, type CommandDeps } from './cli-io.js';
 import { ask, report } from './run-report.js';
@@ -35,6 +36,10 @@ export async function runCommand(args: ClearArgs, io: CliIo, env: Env, signal?: 
         ? io.stderr.write(`${text.targetLine(database.target)}\n`)
         : say(text.targetLine(database.target));
     const deps = { database, config, io, env, say, connected, signal };
+    // Refused before anything is counted: a run that must say why says it first.
+    if ((args.command === 'purge' && !args.dryRun) || (args.command === 'restore' && !args.dryRun)) {
+      checkReason(args.reason, config.requireReason);
+    }
     if (args.command === 'purge') {
       return await purgeCommand({ ...args, status: args.status ?? TERMINAL_DEFAULT_STATUS }, deps);
     }

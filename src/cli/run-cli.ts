@@ -39,6 +39,10 @@ export async function runCli(argv: readonly string[], io: CliIo, env: Env, signa
     io.stdout.write(`${args.help ? HELP : `${PROGRAM} ${VERSION}`}\n`);
     return EXIT.ok;
   }
+  if (args.command === 'policies') {
+    const { policiesCommand } = await import('./policies-command.js');
+    return policiesCommand(args.checkFile, io, env);
+  }
   const { runCommand } = await import('./purge-command.js');
   return runCommand(args, io, env, signal);
 }

@@ -11,6 +11,7 @@ import { runAccount, type PurgeRequestRecord } from '../domain/request/request.j
 import { RequestRunner } from '../domain/run/request-runner.js';
 import { NOTE_LABEL } from '../domain/wording/sentences.js';
 import type { Log } from '../log.js';
+import { audit } from '../domain/audit.js';
 import type { ProgressDisplay } from './progress-display.js';
 import type { RunSummary } from './terminal-text.js';
 import { mikroSql } from '../db/mikro-sql.js';
@@ -68,7 +69,18 @@ export async function runFromTerminal(plan: Plan, asked: TerminalRequest, deps: 
     // where it gets declared interrupted (before this run claims the table, below).
     ledger.interruptStale(deps.config.run.staleAfterMs),
   ]);
+  const fields = { requestId: request.id, kind: request.kind, source: 'terminal', reason: request.reason };
+  audit(deps.log, 'requested', {
+    ...fields,
+    requester: who,
+    restoreOf,
+    status: plan.status,
+    matching: plan.matching,
+    watermark: plan.watermark,
+    method: plan.method,
+  });
   await ledger.approve(request.id, who, true, new Date());
+  audit(deps.log, 'approved', { ...fields, approver: who, selfApproved: true });
   const finished = await terminalRunner(ledger, deps).runNow(request.id, deps.signal);
   await deps.announcer?.settle();
   if (finished === 'busy') {

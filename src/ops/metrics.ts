@@ -50,6 +50,12 @@ export class Metrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly policyRuns = new Counter({
+    name: 'clear_telemetry_policy_runs_total',
+    help: 'Retention policy slots, by policy (its name in the policy file) and outcome, as this replica settled them.',
+    labelNames: ['policy', 'outcome'],
+    registers: [this.registry],
+  });
   readonly slackCalls = new Counter({
     name: 'clear_telemetry_slack_calls_total',
     help: 'Slack Web API calls, by method and outcome (ok, 429, 5xx, error).',

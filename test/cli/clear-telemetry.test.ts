@@ -17,7 +17,14 @@ import {
 import { PROJECT_ROOT, runBin, start } from '../helpers/child-process.js';
 import { ledgerRow } from '../helpers/requests.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
-import { countByStatus, insertAgedMix, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+import {
+  countByStatus,
+  insertAgedMix,
+  insertWebhooks,
+  remainingIds,
+  truncateAll,
+  truncateWebhooks,
+} from '../helpers/webhooks.js';
 
 let db: ScratchDb;
 let env: Record<string, string>;
@@ -32,8 +39,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await db.client.query('truncate clear_telemetry_archive, clear_telemetry_request restart identity cascade');
-  await truncateWebhooks(db.client);
+  await truncateAll(db.client);
   await insertWebhooks(db.client, [...repeat('PENDING', 30), ...repeat('ERROR', 20), ...repeat('DONE', 5)]);
 });
 

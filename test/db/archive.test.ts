@@ -15,7 +15,7 @@ import { createLog } from '../../src/log.js';
 import { runBin, start } from '../helpers/child-process.js';
 import { seedWebhooks } from '../helpers/scratch-db.js';
 import { useScratchOrm } from '../helpers/scratch-orm.js';
-import { insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+import { insertWebhooks, remainingIds, truncateAll } from '../helpers/webhooks.js';
 import { mikroSql } from '../../src/db/mikro-sql.js';
 
 const scratch = useScratchOrm();
@@ -26,8 +26,7 @@ beforeAll(() => {
 });
 
 beforeEach(async () => {
-  await scratch.db.client.query('truncate clear_telemetry_archive, clear_telemetry_request restart identity cascade');
-  await truncateWebhooks(scratch.db.client);
+  await truncateAll(scratch.db.client);
   await scratch.db.client.query('delete from assignments_assignmenttelemetry');
   await scratch.db.client.query('delete from auth_user');
 });

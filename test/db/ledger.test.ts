@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MikroRequestLedger } from '../../src/db/request-ledger.js';
 import { SqlWebhookQueue } from '../../src/db/webhook-queue.js';
 import { LostOwnershipError } from '../../src/errors.js';
-import { insertWebhooks, remainingIds } from '../helpers/webhooks.js';
+import { insertWebhooks, remainingIds, truncateAll } from '../helpers/webhooks.js';
 import { PgRunLiveness } from '../../src/db/run-liveness.js';
 import type { Plan } from '../../src/domain/plan/plan.js';
 import type { NewPurgeRequest } from '../../src/domain/request/request.js';
@@ -72,8 +72,7 @@ beforeAll(() => {
 });
 
 beforeEach(async () => {
-  await scratch.db.client.query('truncate clear_telemetry_notice, clear_telemetry_request restart identity cascade');
-  await scratch.db.client.query('truncate assignments_learnpackwebhook restart identity');
+  await truncateAll(scratch.db.client);
 });
 
 async function running(runnerId = 'R1') {

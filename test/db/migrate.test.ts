@@ -51,6 +51,7 @@ describe('npm run migrate', () => {
       'clear_telemetry_archive',
       'clear_telemetry_migrations',
       'clear_telemetry_notice',
+      'clear_telemetry_policy_slot',
       'clear_telemetry_request',
     ]);
     expect(await webhookColumns(COLUMNS_SQL)).toEqual(before);

@@ -54,6 +54,8 @@ export function sampleRequest(overrides: Partial<PurgeRequestRecord> = {}): Purg
     useCursor: false,
     requesterId: 'U1',
     reason: null,
+    policy: null,
+    policySlot: null,
     teamId: 'T1',
     channelId: 'C1',
     messageTs: '1.2',

@@ -1,10 +1,10 @@
 import { startApp, type RunningApp } from '../../src/start-app.js';
-import { createLog } from '../../src/log.js';
+import { createLog, type Log } from '../../src/log.js';
 import type { PreviewLimitSettings, SlackLimits } from '../../src/slack/limits.js';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { FakeSlack, SIGNING_SECRET, SLACK_API_URL } from './fake-slack.js';
 import { createScratchDb, type ScratchDb } from './scratch-db.js';
-import { truncateWebhooks } from './webhooks.js';
+import { truncateAll } from './webhooks.js';
 
 /** Small limits so tests run in seconds; the rules they enforce are the same. */
 export const TEST_LIMITS: SlackLimits = {
@@ -29,6 +29,8 @@ export interface TestAppOptions {
   runnerId?: string;
   identity?: { hostname: string; pid: number };
   previewLimits?: PreviewLimitSettings;
+  /** The app's log (a test reading the audit stream passes one that keeps its lines). */
+  log?: Log;
 }
 
 /** The real app in HTTP mode on a free port, against a scratch database and FakeSlack. */
@@ -48,7 +50,7 @@ export function startTestApp(databaseUrl: string, options: TestAppOptions = {}):
     },
     limits: { ...TEST_LIMITS, ...options.limits },
     clock: () => new Date(Date.now() + offset()),
-    log: createLog(process.env.TEST_LOG ?? 'silent'),
+    log: options.log ?? createLog(process.env.TEST_LOG ?? 'silent'),
     port: 0,
     opsPort: 0,
     janitorEveryMs: options.janitorEveryMs ?? 60_000,
@@ -91,10 +93,7 @@ export function useTestApp(options: TestAppOptions = {}): TestAppContext {
   });
   beforeEach(async () => {
     ctx.slack = new FakeSlack();
-    await ctx.db.client.query(
-      'truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice restart identity',
-    );
-    await truncateWebhooks(ctx.db.client);
+    await truncateAll(ctx.db.client);
   });
   afterEach(async () => {
     await settle(ctx.app);

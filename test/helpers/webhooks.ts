@@ -28,6 +28,14 @@ export async function truncateWebhooks(client: pg.Client): Promise<void> {
   await client.query('truncate assignments_learnpackwebhook restart identity');
 }
 
+/** Empties the queue and every table of the bot's ledger, so that a test starts from nothing. */
+export async function truncateAll(client: pg.Client): Promise<void> {
+  await client.query(
+    'truncate clear_telemetry_archive, clear_telemetry_policy_slot, clear_telemetry_request, clear_telemetry_notice restart identity cascade',
+  );
+  await truncateWebhooks(client);
+}
+
 /** Rows with the given status and creation time, in id order. */
 export async function insertWebhooksAt(
   client: pg.Client,

@@ -7,7 +7,7 @@ import { ACCESS_ENV } from '../../sandbox/workspace.js';
 import { eventually } from '../helpers/fake-slack.js';
 import { ledgerRow, waitForDeleted, waitForState } from '../helpers/requests.js';
 import { createScratchDb, seedWebhooks, type ScratchDb } from '../helpers/scratch-db.js';
-import { countByStatus, insertWebhooks, remainingIds, truncateWebhooks } from '../helpers/webhooks.js';
+import { countByStatus, insertWebhooks, remainingIds, truncateAll } from '../helpers/webhooks.js';
 
 /**
  * The image as a platform team runs it (TEST_IMAGE, built by .ci/image): in podman, as its numeric
@@ -30,10 +30,7 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   if (!image) return;
-  await truncateWebhooks(db.client);
-  await db.client.query(
-    'truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice restart identity cascade',
-  );
+  await truncateAll(db.client);
 });
 
 afterEach(async () => {

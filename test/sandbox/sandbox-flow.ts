@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { createScratchDb, seedWebhooks, type ScratchDb } from '../helpers/scratch-db.js';
-import { truncateWebhooks } from '../helpers/webhooks.js';
+import { truncateAll } from '../helpers/webhooks.js';
 import { waitForDeleted } from '../helpers/requests.js';
 
 /** Screenshots of every step, as test artifacts (not committed): test-results/sandbox/. */
@@ -48,10 +48,7 @@ export function useSandbox(mode: 'socket' | 'http'): SandboxContext {
     ctx.browser = await launchBrowser();
   }, 90_000);
   beforeEach(async () => {
-    await ctx.db.client.query(
-      'truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice restart identity',
-    );
-    await truncateWebhooks(ctx.db.client);
+    await truncateAll(ctx.db.client);
     await seedWebhooks(ctx.db.client, 40_000, 20_000);
     ctx.sandbox.standIn.messages.clear();
     ctx.sandbox.standIn.ephemerals.length = 0;

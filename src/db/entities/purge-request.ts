@@ -65,6 +65,9 @@ export const PurgeRequest = defineEntity({
     requesterId: p.string(),
     /** Why it was asked for (`--reason`): user text, escaped wherever it is shown. */
     reason: p.text().nullable(),
+    /** The retention policy that made it, and the scheduled slot it is for. */
+    policy: p.string().nullable(),
+    policySlot: p.datetime().nullable(),
     teamId: p.string().nullable(),
     channelId: p.string().nullable(),
     messageTs: p.string().nullable(),

@@ -8,6 +8,7 @@ import { Migration20261129070000 } from './Migration20261129070000.js';
 import { Migration20261129080000 } from './Migration20261129080000.js';
 import { Migration20261129120000 } from './Migration20261129120000.js';
 import { Migration20261203090000 } from './Migration20261203090000.js';
+import { Migration20261203120000 } from './Migration20261203120000.js';
 
 /** Every migration, in order. Listed in code so tsc, tsx and vitest all load the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -29,4 +30,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129120000', class: Migration20261129120000 },
   // A message posted again (its original could not be edited), and a run whose process stopped answering.
   { name: 'Migration20261203090000', class: Migration20261203090000 },
+  // Retention policies: the policy and slot a request comes from, and each policy's slots, once each.
+  { name: 'Migration20261203120000', class: Migration20261203120000 },
 ];

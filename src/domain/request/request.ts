@@ -6,7 +6,8 @@ import type { RequestState } from './request-states.js';
 export interface PurgeRequestRecord {
   id: number;
   state: RequestState;
-  source: 'slack' | 'terminal';
+  /** Asked in Slack, run from a terminal, or made by a retention policy on its schedule. */
+  source: 'slack' | 'terminal' | 'policy';
   /** A purge, or a restore of what an archived purge (`restoreOf`) deleted. */
   kind: 'purge' | 'restore';
   restoreOf: number | null;
@@ -18,6 +19,9 @@ export interface PurgeRequestRecord {
   requesterId: string;
   /** `--reason`: an incident, a ticket or a sentence; user text, escaped wherever it is shown. */
   reason: string | null;
+  /** The retention policy that made it (and its scheduled slot); null for a person's request. */
+  policy: string | null;
+  policySlot: Date | null;
   teamId: string | null;
   channelId: string | null;
   messageTs: string | null;
@@ -52,7 +56,7 @@ export type NewPurgeRequest = Pick<
   PurgeRequestRecord,
   'source' | 'plan' | 'force' | 'useCursor' | 'requesterId' | 'teamId' | 'channelId' | 'expiresAt'
 > &
-  Partial<Pick<PurgeRequestRecord, 'kind' | 'restoreOf' | 'reason'>>;
+  Partial<Pick<PurgeRequestRecord, 'kind' | 'restoreOf' | 'reason' | 'policy' | 'policySlot'>>;
 
 export type EndState = 'succeeded' | 'stopped' | 'failed' | 'interrupted';
 

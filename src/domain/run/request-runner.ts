@@ -1,3 +1,4 @@
+import { audit } from '../audit.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LostOwnershipError } from '../../errors.js';
 import { retryTransient } from './retry-transient.js';
@@ -202,16 +203,15 @@ export class RequestRunner {
   private async executeHeld(request: PurgeRequestRecord, resumed: boolean, run: ActiveRun): Promise<void> {
     const { ledger, reporter, log, runnerId } = this.deps;
     const { id } = request;
-    log.info(
-      {
-        requestId: id,
-        method: request.plan.method,
-        matching: request.plan.matching,
-        resumed,
-        from: request.position.lastId,
-      },
-      'run started',
-    );
+    audit(log, 'started', {
+      requestId: id,
+      kind: request.kind,
+      runner: runnerId,
+      method: request.plan.method,
+      matching: request.plan.matching,
+      resumed,
+      from: request.position.lastId,
+    });
     reporter.started(request);
 
     const stopHeartbeat = startHeartbeat({ ledger, log, runnerId, staleAfterMs: this.deps.run.staleAfterMs }, id, {
@@ -255,16 +255,15 @@ export class RequestRunner {
     const finished = await retryTransient(() =>
       ledger.finish(id, runnerId, runResult(outcome, run.reason, run.note ?? null), this.deps.clock()),
     );
-    log.info(
-      {
-        requestId: id,
-        state: finished?.state,
-        deleted: outcome.deleted,
-        durationMs: outcome.durationMs,
-        err: outcome.error ?? undefined,
-      },
-      'run finished',
-    );
+    audit(log, request.kind === 'restore' ? 'restored' : 'finished', {
+      requestId: id,
+      kind: request.kind,
+      ...(request.restoreOf !== null ? { restoreOf: request.restoreOf } : {}),
+      state: finished?.state,
+      [request.kind === 'restore' ? 'restored' : 'deleted']: outcome.deleted,
+      durationMs: outcome.durationMs,
+      err: outcome.error ?? undefined,
+    });
     if (!finished) return;
     run.finished = finished;
     reporter.finished(finished);

@@ -3,6 +3,7 @@ import { formatCount, formatDuration, formatPercent } from './format.js';
 import type { StatusSummary } from '../plan/plan.js';
 import { runAccount, type PurgeRequestRecord } from '../request/request.js';
 import type { RequestLedger } from '../run-ports.js';
+import type { PolicySlot, PolicyView } from '../policy/policy.js';
 
 /** What is going on now: `status` in Slack and in the terminal. */
 export interface Overview {
@@ -15,6 +16,8 @@ export interface Overview {
   resumable: PurgeRequestRecord[];
   /** The table's counts per status, and how old they are; null when they could not be taken. */
   table: { summary: StatusSummary; ageMs: number } | null;
+  /** Each retention policy: its next slot and what became of its last one. */
+  policies: PolicyView[];
 }
 
 const WAITING_SHOWN = 20;
@@ -25,12 +28,14 @@ export async function overview(
   table: () => Promise<Overview['table']>,
   now: Date,
   staleAfterMs = 30_000,
+  policies: () => Promise<PolicyView[]> = () => Promise.resolve([]),
 ): Promise<Overview> {
-  const [running, waiting, resumable, counts] = await Promise.all([
+  const [running, waiting, resumable, counts, views] = await Promise.all([
     ledger.running(),
     ledger.list(WAITING_SHOWN, ['approved', 'awaiting_approval']),
     ledger.list(RESUMABLE_SHOWN, ['interrupted', 'failed', 'stopped']),
     table().catch(() => null),
+    policies(),
   ]);
   return {
     running,
@@ -38,6 +43,7 @@ export async function overview(
     waiting: waiting.reverse(),
     resumable,
     table: counts,
+    policies: views,
   };
 }
 
@@ -70,6 +76,11 @@ export interface HistoryEntry {
   state: PurgeRequestRecord['state'];
   channelId: string | null;
   messageTs: string | null;
+  /** `--reason`, as typed (user text). */
+  reason: string | null;
+  /** The retention policy that made the request, and its slot; null for a person's request. */
+  policy: string | null;
+  policySlot: string | null;
 }
 
 export function historyEntry(request: PurgeRequestRecord): HistoryEntry {
@@ -91,6 +102,9 @@ export function historyEntry(request: PurgeRequestRecord): HistoryEntry {
     state: request.state,
     channelId: request.channelId,
     messageTs: request.messageTs,
+    reason: request.reason,
+    policy: request.policy,
+    policySlot: request.policySlot?.toISOString() ?? null,
   };
 }
 
@@ -102,13 +116,15 @@ export interface Wording {
   date(date: Date): string;
   /** How to resume request `id` here: a typed command, since a resumable run may have no button. */
   resume(id: number): string;
+  /** User text (a reason) as this reader shows it safely: escaped for Slack. */
+  userText(text: string): string;
 }
 
 /** `status`, one line per item: the run, the queue, what awaits approval, what can be resumed, the table. */
 export function overviewLines(view: Overview, words: Wording): string[] {
   const lines: string[] = [];
   const by = (request: PurgeRequestRecord) =>
-    `requested ${request.source === 'terminal' ? 'in the terminal ' : ''}by ${words.who(request.requesterId)}${request.approverId ? `, approved by ${words.who(request.approverId)}` : ''}`;
+    `${request.policy !== null ? 'scheduled' : 'requested'} ${request.source === 'terminal' ? 'in the terminal ' : ''}by ${words.who(request.requesterId)}${request.approverId ? `, approved by ${words.who(request.approverId)}` : ''}${request.reason ? `, reason: ${words.userText(request.reason)}` : ''}`;
   const linked = (request: PurgeRequestRecord) => {
     const link = words.link(request);
     return link ? ` · ${link}` : '';
@@ -150,6 +166,7 @@ export function overviewLines(view: Overview, words: Wording): string[] {
     );
   }
   if (lines.length === 0) lines.push('Nothing is running, queued, awaiting approval or resumable.');
+  for (const policy of view.policies) lines.push(policyLine(policy, words));
   if (view.table) {
     const counts = view.table.summary.rows.map((row) => `${row.status} ${formatCount(row.count)}`).join(' · ');
     lines.push(
@@ -159,6 +176,37 @@ export function overviewLines(view: Overview, words: Wording): string[] {
   return lines;
 }
 
+/** "Policy nightly-done: next run …; last slot …: request #12 approved by the policy". */
+function policyLine({ policy, next, last }: PolicyView, words: Wording): string {
+  const when = `${policy.schedule}, ${policy.timezone}; ${policy.approval === 'auto' ? `approves up to ${formatCount(policy.maxRows ?? 0)} rows itself` : 'approval required'}`;
+  const upcoming = next ? `next run ${words.date(next)}` : 'no next run';
+  const latest = last ? `; last slot ${words.date(last.slotAt)}: ${slotOutcomeText(last)}` : '; no slot run yet';
+  return `Policy ${policy.name}: ${upcoming} (${when})${latest}`;
+}
+
+/** What became of a slot, in words. */
+export function slotOutcomeText(slot: Pick<PolicySlot, 'outcome' | 'requestId' | 'detail'>): string {
+  const request = slot.requestId !== null ? `request #${slot.requestId}` : 'a request';
+  switch (slot.outcome) {
+    case 'claimed':
+      return 'taken by a replica that has not said what became of it (if it stopped meanwhile, its log says why)';
+    case 'requested':
+      return `${request} posted for approval`;
+    case 'auto-approved':
+      return `${request} approved by the policy and run`;
+    case 'skipped':
+      return 'skipped: no replica ran within the catch-up window';
+    case 'blocked':
+      return `not run: ${request} from an earlier slot was still open`;
+    case 'nothing':
+      return `nothing to delete${slot.detail ? ` (${slot.detail.replace(/\.$/, '')})` : ''}`;
+    case 'failed':
+      return `failed: ${slot.detail ?? 'see the log'}`;
+    case 'first':
+      return 'none yet: the policy runs from its next slot';
+  }
+}
+
 /** `history`, one line per request. */
 export function historyLine(entry: HistoryEntry, request: PurgeRequestRecord, words: Wording): string {
   const approver = entry.approver ? ` → ${words.who(entry.approver)}` : '';
@@ -166,6 +214,7 @@ export function historyLine(entry: HistoryEntry, request: PurgeRequestRecord, wo
   const link = words.link(request);
   return (
     `#${entry.id} · ${words.date(request.createdAt)} · ${words.who(entry.requester)}${approver} · ${entry.kind === 'restore' ? `restore of #${entry.restoreOf ?? '?'} · ` : ''}${entry.status} · ${entry.method} · ` +
-    `${formatCount(entry.deleted)} of ${formatCount(entry.previewed)}${duration} · ${entry.state.replace('_', ' ')}${link ? ` · ${link}` : ''}`
+    `${formatCount(entry.deleted)} of ${formatCount(entry.previewed)}${duration} · ${entry.state.replace('_', ' ')}` +
+    `${entry.reason ? ` · reason: ${words.userText(entry.reason)}` : ''}${link ? ` · ${link}` : ''}`
   );
 }

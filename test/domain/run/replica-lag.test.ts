@@ -5,6 +5,7 @@ import { start } from '../../helpers/child-process.js';
 import { eventually } from '../../helpers/fake-slack.js';
 import { serverBinaries, startStreamingPair, type StreamingPair } from '../../helpers/replica.js';
 import { seedWebhooks } from '../../helpers/scratch-db.js';
+import { truncateAll } from '../../helpers/webhooks.js';
 
 /**
  * The replica-lag hold against a real streaming replica: a scratch primary and a replica made with
@@ -34,12 +35,7 @@ beforeAll(async () => {
 }, 120_000);
 
 beforeEach(async () => {
-  if (bin)
-    await withClient(url, (client) =>
-      client.query(
-        'truncate assignments_learnpackwebhook restart identity; truncate clear_telemetry_archive, clear_telemetry_request, clear_telemetry_notice',
-      ),
-    );
+  if (bin) await withClient(url, truncateAll);
 });
 
 afterAll(async () => {

@@ -10,6 +10,8 @@ const running = {
   requesterId: 'terminal:ana@host',
   approverId: 'terminal:ana@host',
   pausedBy: null,
+  policy: null,
+  reason: null,
   runnerId: null,
   unresponsiveSince: null,
   heartbeatAt: new Date(now.getTime() - 45_000),
@@ -21,6 +23,7 @@ const words = {
   link: () => '',
   date: (date: Date) => date.toISOString(),
   resume: (id: number) => `resume ${id}`,
+  userText: (text: string) => text,
 };
 
 describe('status of a run whose process may have died', () => {
@@ -32,7 +35,7 @@ describe('status of a run whose process may have died', () => {
   });
 
   it('warns under the run line when it is silent', () => {
-    const view = { running, waiting: [], resumable: [], table: null };
+    const view = { running, waiting: [], resumable: [], table: null, policies: [] };
     expect(overviewLines({ ...view, silentMs: 45_000 }, words)).toEqual([
       'Running: #4, 50 of 200 webhooks with status PENDING deleted (25.0%), requested in the terminal by terminal:ana@host, approved by terminal:ana@host',
       "Warning: #4 has sent no heartbeat for 45.0 s: its process may have died. The bot's janitor, or the next terminal run, marks it interrupted; an approver can then resume it.",
