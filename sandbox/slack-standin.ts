@@ -155,7 +155,8 @@ export class SlackStandIn {
       user_id: userId,
       user_name: person?.name ?? userId,
       command: '/clear-telemetry',
-      text,
+      // As Slack sends it: `&`, `<` and `>` as entities.
+      text: text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;'),
       api_app_id: 'A0SANDBOX',
       is_enterprise_install: 'false',
       response_url: url,

@@ -23,6 +23,14 @@ export function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
+/**
+ * What a person typed, from a slash command's `text`: Slack sends `&`, `<` and `>` as entities, so a
+ * reason is stored as typed and escaped once, where it is shown.
+ */
+export function typedText(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+}
+
 /** What was typed, echoed back: inert, and short enough that a reply stays readable. */
 export function echo(text: string, max = 200): string {
   return escapeMrkdwn(clip(text, max));

@@ -8,6 +8,7 @@ import { openRequest } from './open-request.js';
 import { helpAndStatus, lookBack } from './status-and-history.js';
 import { ephemeral, errorText, usageText } from './ephemeral.js';
 import { openRestore } from './open-restore.js';
+import { typedText } from './block-kit.js';
 
 /** /clear-telemetry: parse and check the channel without I/O, ack at once, then do the work. */
 export function commandCallback(deps: ClearTelemetryDeps) {
@@ -15,7 +16,7 @@ export function commandCallback(deps: ClearTelemetryDeps) {
     let args: ClearArgs;
     try {
       // A payload without `text` is an empty command, not a crash before the ack.
-      args = parseClearArgs(splitCommandText(command.text ?? ''));
+      args = parseClearArgs(splitCommandText(typedText(command.text ?? '')));
       refuseTerminalOnly(args);
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;

@@ -79,7 +79,7 @@ async function purgeCommand(args: PurgeArgs, deps: CommandDeps): Promise<number>
     if (args.showSummary) say(...text.summaryLines(plan.summary));
     return EXIT.ok;
   }
-  say(text.foundLine(plan), ...text.planLines(plan));
+  say(text.foundLine(plan), ...text.planLines(plan, args.reason));
   if (args.showSummary) say(...text.summaryLines(plan.summary));
   if (args.dryRun) {
     say(text.DRY_RUN_LINE);

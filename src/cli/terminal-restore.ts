@@ -32,6 +32,7 @@ export async function restoreFromTerminal(
   }
   const { purge, survey } = surveyed;
   say(...restoreLines(purge, survey));
+  if (args.reason) say(`  Reason: ${args.reason}`);
   if (args.dryRun) {
     say(text.RESTORE_DRY_RUN_LINE);
     return EXIT.ok;

@@ -56,8 +56,10 @@ export function foundLine(plan: Plan): string {
   return `Found ${formatCount(plan.matching)} ${MODEL} records ${statusPhrase(plan.status, quoted)}`;
 }
 
-export function planLines(plan: Plan): string[] {
+/** The plan under the "Found" line; the requester's `--reason` first, as typed (a terminal shows text as it is). */
+export function planLines(plan: Plan, reason: string | null = null): string[] {
   const lines = [
+    ...(reason ? [`  Reason: ${reason}`] : []),
     `  Watermark: id <= ${formatCount(plan.watermark ?? 0)} (rows added or changed after this moment are kept)`,
   ];
   const live = livePendingAgeMs(plan);
@@ -70,7 +72,7 @@ export function planLines(plan: Plan): string[] {
     lines.push(`  Created: ${formatTimestamp(plan.oldest)} to ${formatTimestamp(plan.newest)}`);
   lines.push(...gateSentences(plan).map((sentence) => `  ${sentence}`));
   const batches = plan.method === 'batch' ? `, ${batchesSentence(plan)}` : '';
-  lines.push(`  Method: ${plan.method}${batches} (${plan.methodReason})`);
+  lines.push(`  Method: ${plan.method}${batches}: ${plan.methodReason}`);
   lines.push(`  Undo: ${undoSentence(plan.undo)}`);
   lines.push(`  Estimated time: ${formatDuration(plan.estimatedMs)}`);
   return lines;

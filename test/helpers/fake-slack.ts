@@ -211,7 +211,8 @@ export function slashCommand(
     user_id: user,
     user_name: user.toLowerCase(),
     command: '/clear-telemetry',
-    text,
+    // As Slack sends it: `&`, `<` and `>` as entities.
+    text: text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;'),
     api_app_id: 'A1',
     is_enterprise_install: 'false',
     response_url: `${hooks}/commands/T1/${++responseUrls}`,
