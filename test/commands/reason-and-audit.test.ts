@@ -115,7 +115,7 @@ describe('the audit stream', () => {
         channel: 'COPS',
         status: 'PENDING',
         matching,
-        watermark: expect.any(Number),
+        watermark: expect.any(Number) as number,
         method: 'batch',
         reason: 'INC-42',
       }),
@@ -167,7 +167,7 @@ describe('the audit stream', () => {
         state: 'succeeded',
         // The request's total: a resumed run counts what it deleted before the stop too.
         deleted: matching,
-        durationMs: expect.any(Number),
+        durationMs: expect.any(Number) as number,
       }),
     ]);
 
