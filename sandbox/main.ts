@@ -13,7 +13,9 @@ const USAGE = `Usage: npm run sandbox [-- options]
   --port P     the page's port (default 3100; 0 picks a free one)
   --verbose    show the app's own log lines too
 With DATABASE_URL set, it runs against that database and never seeds or alters its table.
-CLEAR_TELEMETRY_* variables set in this shell reach the app (docs/configuration.md).`;
+CLEAR_TELEMETRY_* variables set in this shell reach the app (docs/configuration.md).
+The sample retention policy (sandbox/policies.yaml) posts a scheduled preview every 3 minutes;
+CLEAR_TELEMETRY_POLICIES=FILE runs yours instead.`;
 
 const values = scriptFlags('sandbox', USAGE, {
   rows: { type: 'string', default: '300000' },
@@ -35,6 +37,10 @@ const settings = Object.fromEntries(
     (entry): entry is [string, string] => entry[0].startsWith('CLEAR_TELEMETRY_') && entry[1] !== undefined,
   ),
 );
+
+// The sample policy, unless this shell names a policy file of its own.
+const SAMPLE_POLICIES = projectPath('sandbox/policies.yaml');
+const appEnv = { CLEAR_TELEMETRY_POLICIES: SAMPLE_POLICIES, ...settings };
 
 const started = performance.now();
 // Once its terminal is closed, a write fails (EIO, EPIPE): the sandbox must still stop its database.
@@ -71,7 +77,7 @@ try {
     http: values.http,
     port,
     log: (line) => (values.verbose || !line.startsWith('app: ') ? say(line) : undefined),
-    appEnv: settings,
+    appEnv,
     signal: starting.signal,
   });
   if (stopping) await sandbox.stop().then(stopped(0), stopped(1));
@@ -82,6 +88,8 @@ try {
   const names = Object.keys(settings);
   if (names.length > 0)
     say(`Settings from your environment: ${names.map((name) => `${name}=${settings[name]}`).join(', ')}`);
+  if (appEnv.CLEAR_TELEMETRY_POLICIES === SAMPLE_POLICIES)
+    say('Policy: sandbox/policies.yaml posts a scheduled preview of 5,000 DONE rows every 3 minutes, for an approver.');
   const app = `http://127.0.0.1:${sandbox.opsPort}`;
   say(
     `The app: ${app}/readyz and ${app}/metrics; its log is in ${sandbox.appLogFile ?? 'its terminal'} (--verbose shows it here).`,

@@ -98,12 +98,19 @@ function renderNode(node) {
   }
 }
 
-/** `<!date^…|fallback>` in local time, `<!subteam^S…>` as @handle, `<!here>` as @here. */
+function ago(date) {
+  const minutes = Math.round((date.getTime() - Date.now()) / 60_000);
+  return new Intl.RelativeTimeFormat('en', { numeric: 'auto' }).format(minutes, 'minute');
+}
+
+/** `<!date^…|fallback>` in local time (relative for {ago}), `<!subteam^S…>` as @handle, `<!here>` as @here. */
 function renderCommand(node) {
   const span = document.createElement('span');
   if (node.name === 'date') {
-    const [seconds] = node.arguments;
-    span.textContent = new Date(Number(seconds) * 1000).toLocaleString();
+    const [seconds, format] = node.arguments;
+    const date = new Date(Number(seconds) * 1000);
+    // {ago} reads "in 14 minutes" or "3 minutes ago", as Slack renders it; every other format, the local time.
+    span.textContent = format?.includes('{ago}') ? ago(date) : date.toLocaleString();
     span.title = node.label ? node.label.map((child) => child.text ?? '').join('') : '';
     return span;
   }
