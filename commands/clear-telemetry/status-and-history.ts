@@ -60,7 +60,8 @@ async function statusLines(deps: ClearTelemetryDeps, userId: string): Promise<st
   };
   const roster = deps.policies;
   const now = deps.clock();
-  const policies = () => (roster ? policyViews(roster.list, roster.schedules, roster.slots, now) : Promise.resolve([]));
+  const policies = () =>
+    roster ? policyViews(roster.list, roster.schedules, roster.slots, deps.ledger, now) : Promise.resolve([]);
   const view = await overview(deps.ledger, table, now, undefined, policies);
   const shown = [view.running, ...view.waiting, ...view.resumable].filter((request) => request !== null);
   return overviewLines(view, await wording(deps, shown)).map(boldLabel);

@@ -126,7 +126,13 @@ async function terminalPolicyViews(orm: MikroORM, deps: Pick<CommandDeps, 'env'>
   const { file } = loadPolicyConfig(deps.env);
   if (!file) return [];
   const policies = await loadPolicies(file);
-  return policyViews(policies, policySchedules(policies), new SqlPolicySlots(orm.em), now);
+  return policyViews(
+    policies,
+    policySchedules(policies),
+    new SqlPolicySlots(orm.em),
+    new MikroRequestLedger(orm.em),
+    now,
+  );
 }
 
 export function terminalLog(deps: Pick<CommandDeps, 'env' | 'io'>) {

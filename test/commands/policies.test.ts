@@ -168,7 +168,7 @@ describe('retention policies', () => {
     await slashCommand(apps[0]?.port ?? 0, 'status', 'UREQUESTER', 'COPS', slack.hooks);
     await eventually(() =>
       expect(slack.ephemeralTexts().at(-1)).toContain(
-        `*Policy hourly-error:* next run ${slackDate('2027-03-01T12:00:00.000Z')} (0 * * * *, UTC; approval required); last slot ${slackDate('2027-03-01T11:00:00.000Z')}: request #1 posted for approval`,
+        `*Policy hourly-error:* next run ${slackDate('2027-03-01T12:00:00.000Z')} (0 * * * *, UTC; approval required); last slot ${slackDate('2027-03-01T11:00:00.000Z')}: request #1 posted for approval (now awaiting approval)`,
       ),
     );
 
@@ -176,6 +176,11 @@ describe('retention policies', () => {
     await click(apps[1]?.port ?? 0, ACTION.confirm, '1', 'UAPPROVER', rows[0]?.message_ts ?? '');
     expect(await waitForState(db.client, 1, 'succeeded')).toMatchObject({ approver_id: 'UAPPROVER', deleted_count: 3 });
     expect(await countByStatus(db.client)).toEqual({ DONE: 1 });
+    // The status line stays true once the request has moved on.
+    await slashCommand(apps[0]?.port ?? 0, 'status', 'UREQUESTER', 'COPS', slack.hooks);
+    await eventually(() =>
+      expect(slack.ephemeralTexts().at(-1)).toContain(': request #1 posted for approval (now succeeded)'),
+    );
   });
 
   it('runs an auto policy within its max_rows at once, approved by the policy; over it, it waits for a person', async () => {

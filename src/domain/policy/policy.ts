@@ -1,4 +1,6 @@
 import type { PurgeArgs } from '../plan/clear-args.js';
+import type { RequestState } from '../request/request-states.js';
+import type { RequestLedger } from '../run-ports.js';
 
 /**
  * A retention policy: a purge the deployment declares (CLEAR_TELEMETRY_POLICIES), run on a schedule,
@@ -126,19 +128,27 @@ export interface PolicyView {
   policy: Policy;
   next: Date | null;
   last: PolicySlot | null;
+  /** The state now of the request the last slot made, so a status line stays true after it moved on. */
+  lastState: RequestState | null;
 }
 
 export async function policyViews(
   policies: readonly Policy[],
   schedules: ReadonlyMap<string, PolicySchedule>,
   slots: Pick<PolicySlots, 'latest'>,
+  requests: Pick<RequestLedger, 'get'>,
   now: Date,
 ): Promise<PolicyView[]> {
   return Promise.all(
-    policies.map(async (policy) => ({
-      policy,
-      next: schedules.get(policy.name)?.nextSlot(now) ?? null,
-      last: await slots.latest(policy.name),
-    })),
+    policies.map(async (policy) => {
+      const last = await slots.latest(policy.name);
+      const request = last?.requestId != null ? await requests.get(last.requestId) : null;
+      return {
+        policy,
+        next: schedules.get(policy.name)?.nextSlot(now) ?? null,
+        last,
+        lastState: request?.state ?? null,
+      };
+    }),
   );
 }

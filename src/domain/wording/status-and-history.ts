@@ -2,8 +2,8 @@ import { statusPhrase } from './sentences.js';
 import { formatCount, formatDuration, formatPercent } from './format.js';
 import type { StatusSummary } from '../plan/plan.js';
 import { runAccount, type PurgeRequestRecord } from '../request/request.js';
-import type { RequestLedger } from '../run-ports.js';
 import type { PolicySlot, PolicyView } from '../policy/policy.js';
+import type { RequestLedger } from '../run-ports.js';
 
 /** What is going on now: `status` in Slack and in the terminal. */
 export interface Overview {
@@ -177,10 +177,11 @@ export function overviewLines(view: Overview, words: Wording): string[] {
 }
 
 /** "Policy nightly-done: next run …; last slot …: request #12 approved by the policy". */
-function policyLine({ policy, next, last }: PolicyView, words: Wording): string {
+function policyLine({ policy, next, last, lastState }: PolicyView, words: Wording): string {
   const when = `${policy.schedule}, ${policy.timezone}; ${policy.approval === 'auto' ? `approves up to ${formatCount(policy.maxRows ?? 0)} rows itself` : 'approval required'}`;
   const upcoming = next ? `next run ${words.date(next)}` : 'no next run';
-  const latest = last ? `; last slot ${words.date(last.slotAt)}: ${slotOutcomeText(last)}` : '; no slot run yet';
+  const now = lastState ? ` (now ${lastState.replace('_', ' ')})` : '';
+  const latest = last ? `; last slot ${words.date(last.slotAt)}: ${slotOutcomeText(last)}${now}` : '; no slot run yet';
   return `Policy ${policy.name}: ${upcoming} (${when})${latest}`;
 }
 
