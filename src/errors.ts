@@ -1,4 +1,3 @@
-import type { PurgeRequestRecord } from './domain/request/request.js';
 /**
  * Every failure a person can see has a code and a class, as bolt-js does in its own errors.ts.
  * Each surface (terminal exit codes, Slack ephemeral replies) maps them to words in one place.
@@ -24,7 +23,8 @@ export interface CodedError extends Error {
   readonly code: ErrorCode;
 }
 
-abstract class Coded extends Error implements CodedError {
+/** The base of every coded error, here and where a room of the domain defines its own. */
+export abstract class Coded extends Error implements CodedError {
   abstract readonly code: ErrorCode;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -89,41 +89,14 @@ export class MissingTableError extends Coded {
  */
 export class DatabaseError extends Coded {
   readonly code = ErrorCode.Database;
+  /** `category`: a few words for the SQLSTATE's kind (src/db/db-errors.ts knows PostgreSQL's codes). */
   constructor(
     readonly sqlState: string,
+    category: string,
     options?: ErrorOptions,
   ) {
-    super(`a database error (SQLSTATE ${sqlState}, ${sqlStateCategory(sqlState)})`, options);
+    super(`a database error (SQLSTATE ${sqlState}, ${category})`, options);
   }
-}
-
-/** A few words for a SQLSTATE: the code's own name where we know it, else its class's. */
-function sqlStateCategory(sqlState: string): string {
-  const named: Record<string, string> = {
-    '23503': 'foreign key',
-    '23505': 'unique violation',
-    '23514': 'check violation',
-    '40001': 'serialization failure',
-    '40P01': 'deadlock',
-    '53100': 'disk full',
-    '53200': 'out of memory',
-    '53300': 'too many connections',
-    P0001: 'raised by a trigger or function',
-  };
-  const classes: Record<string, string> = {
-    '22': 'data exception',
-    '23': 'integrity constraint',
-    '25': 'invalid transaction state',
-    '40': 'transaction rollback',
-    '42': 'syntax or access rule',
-    '53': 'insufficient resources',
-    '54': 'program limit exceeded',
-    '55': 'object not in prerequisite state',
-    '58': 'system error',
-    P0: 'PL/pgSQL error',
-    XX: 'internal error',
-  };
-  return named[sqlState] ?? classes[sqlState.slice(0, 2)] ?? 'unclassified';
 }
 
 export class PermissionDeniedError extends Coded {
@@ -176,20 +149,6 @@ export class SelfApprovalError extends Coded {
     this.only = options?.only ?? null;
   }
   readonly only: OnlyWho | null;
-}
-
-export class AlreadyDecidedError extends Coded {
-  readonly code = ErrorCode.AlreadyDecided;
-  readonly #decided: { lead: string; request: PurgeRequestRecord } | null;
-  /** With `decided`, a reader words who decided what in its own way (a Slack mention, a user id). */
-  constructor(message: string, options?: ErrorOptions & { decided?: { lead: string; request: PurgeRequestRecord } }) {
-    super(message, options);
-    this.#decided = options?.decided ?? null;
-  }
-
-  get decided(): { lead: string; request: PurgeRequestRecord } | null {
-    return this.#decided;
-  }
 }
 
 /** Too late to approve. `again`: the flags that ask for the same rows afresh (`--status DONE --limit 500`). */

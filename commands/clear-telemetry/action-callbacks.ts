@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { AlreadyDecidedError } from '../../src/errors.js';
+import { AlreadyDecidedError } from '../../src/domain/request/approval.js';
 import { ephemeral, errorText } from './ephemeral.js';
 import {
   checkClickSource,

@@ -1,6 +1,7 @@
 import type { RespondFn } from '@slack/bolt';
 import { isAllowed } from '../../src/domain/request/access.js';
 import {
+  AlreadyDecidedError,
   checkApproval,
   checkCancel,
   checkRequesterOrApprover,
@@ -10,7 +11,7 @@ import {
 } from '../../src/domain/request/approval.js';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { audit } from '../../src/domain/audit.js';
-import { AlreadyDecidedError, NotAllowedError } from '../../src/errors.js';
+import { NotAllowedError } from '../../src/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { closedMessage } from './preview-blocks.js';
 import { post } from './open-request.js';

@@ -1,8 +1,7 @@
-import type { AccessList, GroupMembers } from '../../src/domain/request/access.js';
+import type { AccessList } from '../../src/domain/request/access.js';
 import type { PlanPolicy } from '../../src/domain/plan/plan.js';
 import type { Target } from '../../src/domain/wording/sentences.js';
-import type { WebhookQueue } from '../../src/domain/ports.js';
-import type { ArchiveStore } from '../../src/domain/undo/restore.js';
+import type { ArchiveStore, GroupMembers, WebhookQueue } from '../../src/domain/ports.js';
 import type { RequestLedger } from '../../src/domain/run-ports.js';
 import type { SharedCensus } from '../../src/domain/plan/shared-census.js';
 import type { RequestRunner } from '../../src/domain/run/request-runner.js';

@@ -1,6 +1,6 @@
 import { usage } from '../../src/domain/plan/usage.js';
+import { AlreadyDecidedError } from '../../src/domain/request/approval.js';
 import {
-  AlreadyDecidedError,
   ErrorCode,
   isCodedError,
   ExpiredError,

@@ -4,7 +4,6 @@ import type { Policy } from '../../src/domain/policy/policy.js';
 import { formatAge, formatCount, formatDuration, formatTimestamp } from '../../src/domain/wording/format.js';
 import type { Plan, StatusSummary } from '../../src/domain/plan/plan.js';
 import { type PurgeRequestRecord } from '../../src/domain/request/request.js';
-import type { ArchiveSurvey } from '../../src/domain/undo/restore.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, clip, context, escapeMrkdwn, header, LIMITS, message, section } from './block-kit.js';
 import { closedSentence, mention, namePeople, slackAgo, slackDate, targetLine, verbOf, webhooks } from './sentences.js';
@@ -17,6 +16,7 @@ import {
   undoSentence,
 } from '../../src/domain/wording/sentences.js';
 import { ACTION } from './ids.js';
+import type { ArchiveSurvey } from '../../src/domain/ports.js';
 
 /**
  * The request's own message before a run: the preview with Confirm and Cancel, and how it reads

@@ -1,7 +1,7 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import { formatCount, formatDuration, formatPercent, formatRate } from '../../src/domain/wording/format.js';
-import type { RunNote } from '../../src/domain/run-ports.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
+import type { RunNote } from '../../src/domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { button, context, escapeMrkdwn, header, message, section } from './block-kit.js';

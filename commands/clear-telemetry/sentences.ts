@@ -2,9 +2,9 @@ import { commandFlags, howItRan, shortfall, statusPhrase, type Target } from '..
 import type { AccessList } from '../../src/domain/request/access.js';
 import type { Plan } from '../../src/domain/plan/plan.js';
 import { formatCount, formatTimestamp } from '../../src/domain/wording/format.js';
-import type { RunNote } from '../../src/domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { clip, escapeMrkdwn } from './block-kit.js';
+import type { RunNote } from '../../src/domain/run-ports.js';
 
 /** The sentences a message and its thread reply share, so both say the same thing. */
 

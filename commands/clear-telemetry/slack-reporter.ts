@@ -1,5 +1,5 @@
-import type { RequestLedger, RunNote, RunReporter } from '../../src/domain/run-ports.js';
 import type { PurgeProgress } from '../../src/domain/ports.js';
+import type { RequestLedger, RunNote, RunReporter } from '../../src/domain/run-ports.js';
 import { progressAt } from '../../src/domain/run/progress.js';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { Log } from '../../src/log.js';

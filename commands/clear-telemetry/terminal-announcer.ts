@@ -1,10 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
-import type { RequestLedger } from '../../src/domain/run-ports.js';
 import { progressAt } from '../../src/domain/run/progress.js';
 import type { Target } from '../../src/domain/wording/sentences.js';
 import { progressMessage, resultMessage } from './run-blocks.js';
 import { threadReply } from './thread-replies.js';
+import type { RequestLedger } from '../../src/domain/run-ports.js';
 
 /** How a terminal run shows in the audit channel: when it starts, and how it ended. */
 export interface TerminalAnnouncer {

@@ -1,6 +1,5 @@
 import { formatCount } from '../../src/domain/wording/format.js';
 import type { Policy } from '../../src/domain/policy/policy.js';
-import type { RunNote } from '../../src/domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
 import { message, section } from './block-kit.js';
@@ -15,6 +14,7 @@ import {
   verbOf,
 } from './sentences.js';
 import { batchesSentence, NOTE_LABEL } from '../../src/domain/wording/sentences.js';
+import type { RunNote } from '../../src/domain/run-ports.js';
 
 /** Thread replies: the permanent record under the preview, one per state change. */
 export const threadReply = {

@@ -1,6 +1,5 @@
 import type { ClearArgs } from '../domain/plan/clear-args.js';
 import type { PurgeRequestRecord } from '../domain/request/request.js';
-import type { RequestLedger } from '../domain/run-ports.js';
 import { notRespondingAfterMs } from '../domain/run/heartbeat.js';
 import { formatCount, formatTimestamp } from '../domain/wording/format.js';
 import { statusPhrase } from '../domain/wording/sentences.js';
@@ -8,6 +7,7 @@ import { EXIT, PROGRAM, type CommandDeps } from './cli-io.js';
 import { ask, report } from './run-report.js';
 import { resumeFromTerminal, type TerminalRunDeps } from './terminal-run.js';
 import { terminalUser } from './terminal-user.js';
+import type { RequestLedger } from '../domain/run-ports.js';
 
 type ControlDeps = CommandDeps & Omit<TerminalRunDeps, 'display' | 'signal'>;
 

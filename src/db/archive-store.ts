@@ -1,9 +1,9 @@
-import type { ArchiveStore, ArchiveSurvey, RestoreBatchRequest, RestoredBatch } from '../domain/undo/restore.js';
 import { LostOwnershipError } from '../errors.js';
 import { withDbErrors } from './db-errors.js';
 import { setLocalTimeouts } from './local-timeouts.js';
 import type { Sql } from './sql.js';
 import { ARCHIVE_TABLE, REQUEST_TABLE, WEBHOOK_TABLE } from './tables.js';
+import type { ArchiveStore, ArchiveSurvey, RestoreBatchRequest, RestoredBatch } from '../domain/ports.js';
 
 const TABLE = `"${WEBHOOK_TABLE}"`;
 const ARCHIVE = `"${ARCHIVE_TABLE}"`;

@@ -69,7 +69,8 @@ export function translateDbError(error: unknown): unknown {
   if ((typeof code === 'string' && CONNECTION_LOST.has(code)) || LOST.test(error.message)) {
     return new ConnectionLostError(`the database connection was lost: ${detail}`, { cause: error });
   }
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return new DatabaseError(code, { cause: error });
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))
+    return new DatabaseError(code, sqlStateCategory(code), { cause: error });
   return error;
 }
 
@@ -109,4 +110,33 @@ export async function withDbErrors<T>(work: () => Promise<T>): Promise<T> {
 function driverMessage(message: string): string {
   const separator = message.lastIndexOf(' - ');
   return (separator >= 0 ? message.slice(separator + 3) : message).trim().split('\n')[0] ?? message;
+}
+
+/** A few words for a SQLSTATE: the code's own name where we know it, else its class's. */
+export function sqlStateCategory(sqlState: string): string {
+  const named: Record<string, string> = {
+    '23503': 'foreign key',
+    '23505': 'unique violation',
+    '23514': 'check violation',
+    '40001': 'serialization failure',
+    '40P01': 'deadlock',
+    '53100': 'disk full',
+    '53200': 'out of memory',
+    '53300': 'too many connections',
+    P0001: 'raised by a trigger or function',
+  };
+  const classes: Record<string, string> = {
+    '22': 'data exception',
+    '23': 'integrity constraint',
+    '25': 'invalid transaction state',
+    '40': 'transaction rollback',
+    '42': 'syntax or access rule',
+    '53': 'insufficient resources',
+    '54': 'program limit exceeded',
+    '55': 'object not in prerequisite state',
+    '58': 'system error',
+    P0: 'PL/pgSQL error',
+    XX: 'internal error',
+  };
+  return named[sqlState] ?? classes[sqlState.slice(0, 2)] ?? 'unclassified';
 }

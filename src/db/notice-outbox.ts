@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Notice as NoticeData, NoticeOutbox, PendingNotice } from '../domain/outbox.js';
 import { Notice } from './entities/notice.js';
 import { NOTICE_TABLE, REQUEST_TABLE } from './tables.js';
 import { withDbErrors } from './db-errors.js';
+import type { Notice as NoticeData, NoticeOutbox, PendingNotice } from '../domain/ports.js';
 
 interface NoticeRow<Blocks> {
   id: number;

@@ -1,6 +1,5 @@
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestLedger, RunControl, RunResult } from '../domain/run-ports.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../domain/request/request.js';
 import type { RequestState } from '../domain/request/request-states.js';
 import { REQUEST_TABLE, WEBHOOK_TABLE } from './tables.js';
@@ -9,6 +8,7 @@ import { withDbErrors } from './db-errors.js';
 import { DatabaseError } from '../errors.js';
 import { RUN_LOCK_KEY } from './run-liveness.js';
 import { newRequestRow, toRecord, type PurgeRequestRow as Row } from './request-rows.js';
+import type { RequestLedger, RunControl, RunResult } from '../domain/run-ports.js';
 type Where = Record<string, unknown>;
 
 /** True while the run's process holds its liveness lock (src/db/run-liveness.ts); `?` is RUN_LOCK_KEY. */

@@ -1,6 +1,6 @@
-import type { RunLiveness } from '../domain/run-ports.js';
 import { withDbErrors } from './db-errors.js';
 import { connectPlain } from './sql.js';
+import type { RunLiveness } from '../domain/run-ports.js';
 
 /**
  * The first key of every run's advisory lock (the second is the request id). A constant, positive

@@ -1,9 +1,10 @@
 import type { StatusFilter } from './plan/webhook-statuses.js';
 
 /**
- * The small interfaces the domain needs from the database (and, for runs, from Slack or the
- * terminal). The adapters in src/db and commands/ implement them; the domain never sees the ORM,
- * SQL or Slack.
+ * The small interfaces the domain needs from the database, the archive, the notice outbox and
+ * Slack's user groups; run-ports.ts holds those that know the request record (the ledger, the
+ * reporter). The adapters in src/db, src/slack and commands/ implement them; the domain never sees
+ * the ORM, SQL or Slack.
  */
 
 /**
@@ -155,3 +156,77 @@ export interface PurgeProgress {
   /** How long the last batch took. */
   lastBatchMs: number;
 }
+
+/**
+ * A chat message the bot has promised to deliver: an audit thread reply or a final edit. The
+ * blocks are the chat's own layout (Slack's Block Kit), opaque here.
+ */
+export interface Notice<Blocks = unknown> {
+  requestId: number;
+  /** `reply`: a thread reply under `ts`; `edit`: the new content of message `ts`. */
+  kind: 'reply' | 'edit';
+  channelId: string;
+  ts: string;
+  text: string;
+  blocks: Blocks[];
+}
+
+export interface PendingNotice<Blocks = unknown> extends Notice<Blocks> {
+  id: number;
+}
+
+/** The persistent outbox, so a notice survives the process that promised it. */
+export interface NoticeOutbox<Blocks = unknown> {
+  /** Records a notice, claimed by `owner` for `leaseMs`; returns its id. */
+  add(notice: Notice<Blocks>, owner: string, leaseMs: number): Promise<number>;
+  delivered(id: number): Promise<void>;
+  /** Notes a failed attempt; the claim runs out on its own and another delivery is tried. */
+  failed(id: number, error: string): Promise<void>;
+  /** Claims undelivered notices whose claim ran out (their owner died or gave up), oldest first. */
+  claimExpired(owner: string, leaseMs: number, limit: number): Promise<PendingNotice<Blocks>[]>;
+}
+
+/** What an archived purge left restorable. */
+export interface ArchiveSurvey {
+  /** Archived rows still waiting to come back. */
+  rows: number;
+  /** Their archive ids, the restore's own key: it walks them in order. */
+  firstArchiveId: number | null;
+  lastArchiveId: number | null;
+  /** The webhook ids they had, and how many of those ids are taken again now (skipped on restore). */
+  minRowId: number | null;
+  maxRowId: number | null;
+  taken: number;
+  /** When the oldest of them expires (archived, plus the days the purge's preview promised). */
+  expiresAt: Date | null;
+}
+
+export interface RestoreBatchRequest {
+  /** The archived purge whose rows come back. */
+  purgeId: number;
+  /** Archive ids after this one, at most `toId`, at most `limit` of them. */
+  afterId: number;
+  toId: number;
+  limit: number;
+  timeouts: Timeouts;
+  checkpoint: Checkpoint;
+}
+
+export interface RestoredBatch {
+  /** Archived rows the batch looked at. */
+  seen: number;
+  /** Of those, rows inserted back (the rest had their id taken again, and stay in the archive). */
+  restored: number;
+  lastArchiveId: number | null;
+}
+
+/** The archive, as a restore and the janitor see it. */
+export interface ArchiveStore {
+  survey(purgeId: number): Promise<ArchiveSurvey>;
+  /** Inserts a batch of archived rows back with their original ids, and removes them from the archive; commits with the run's position. */
+  restoreBatch(request: RestoreBatchRequest): Promise<RestoredBatch>;
+  /** Deletes at most `limit` archived rows past their keeping time; returns how many. */
+  expire(limit: number): Promise<number>;
+}
+
+export type GroupMembers = (groupId: string) => Promise<ReadonlySet<string>>;

@@ -3,8 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { OpsRoute } from './ops-routes.js';
 import type { StatusSummary } from '../domain/plan/plan.js';
 import type { RequestState } from '../domain/request/request-states.js';
-import type { RequestLedger, RunReporter } from '../domain/run-ports.js';
 import type { WebhookQueue } from '../domain/ports.js';
+import type { RequestLedger, RunReporter } from '../domain/run-ports.js';
 
 /**
  * The bot's Prometheus metrics (prom-client), served at GET /metrics. Each replica exports its own

@@ -2,9 +2,9 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Log } from '../log.js';
 import type { SlackLimits } from './limits.js';
-import type { NoticeOutbox } from '../domain/outbox.js';
 import { retryTransient } from '../domain/run/retry-transient.js';
 import { PacedSlack, type PacingOptions, type SlackMessage } from './paced-slack.js';
+import type { NoticeOutbox } from '../domain/ports.js';
 
 export type { SlackMessage };
 

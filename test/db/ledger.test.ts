@@ -6,9 +6,9 @@ import { insertWebhooks, remainingIds, truncateAll } from '../helpers/webhooks.j
 import { PgRunLiveness } from '../../src/db/run-liveness.js';
 import type { Plan } from '../../src/domain/plan/plan.js';
 import type { NewPurgeRequest } from '../../src/domain/request/request.js';
-import type { RunResult } from '../../src/domain/run-ports.js';
 import { useScratchOrm } from '../helpers/scratch-orm.js';
 import { mikroSql } from '../../src/db/mikro-sql.js';
+import type { RunResult } from '../../src/domain/run-ports.js';
 
 /**
  * The ledger's conditional updates, one by one, on real PostgreSQL: each state change happens only

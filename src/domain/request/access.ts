@@ -1,11 +1,10 @@
+import type { GroupMembers } from '../ports.js';
 /**
  * Who may do what: lists of Slack user IDs (U…, W…) and user group IDs (S…), or nobody/anyone when
  * the variable is unset. Group membership is looked up through a function the caller passes in.
  */
 export type AccessList =
   { kind: 'anyone' } | { kind: 'nobody' } | { kind: 'list'; users: readonly string[]; groups: readonly string[] };
-
-export type GroupMembers = (groupId: string) => Promise<ReadonlySet<string>>;
 
 export const USER_ID = /^[UW][A-Z0-9]+$/;
 export const GROUP_ID = /^S[A-Z0-9]+$/;

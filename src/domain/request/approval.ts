@@ -1,7 +1,22 @@
-import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../../errors.js';
+import { Coded, ErrorCode, ExpiredError, NotAllowedError, SelfApprovalError } from '../../errors.js';
 import { commandFlags } from '../wording/sentences.js';
 import { formatCount, formatTimestamp } from '../wording/format.js';
 import type { PurgeRequestRecord } from './request.js';
+
+/** The request was decided already (approved, stopped, finished…): nothing was done. */
+export class AlreadyDecidedError extends Coded {
+  readonly code = ErrorCode.AlreadyDecided;
+  readonly #decided: { lead: string; request: PurgeRequestRecord } | null;
+  /** With `decided`, a reader words who decided what in its own way (a Slack mention, a user id). */
+  constructor(message: string, options?: ErrorOptions & { decided?: { lead: string; request: PurgeRequestRecord } }) {
+    super(message, options);
+    this.#decided = options?.decided ?? null;
+  }
+
+  get decided(): { lead: string; request: PurgeRequestRecord } | null {
+    return this.#decided;
+  }
+}
 
 /** What the rules need to know about the person who clicked. */
 export interface Clicker {

@@ -4,12 +4,12 @@ import { LostOwnershipError } from '../../errors.js';
 import { retryTransient } from './retry-transient.js';
 import { HealthGate } from './health-gate.js';
 import { startHeartbeat, sweepDeadRuns } from './heartbeat.js';
-import type { HealthProbe, WebhookQueue } from '../ports.js';
+import type { ArchiveStore, HealthProbe, WebhookQueue } from '../ports.js';
 import type { RequestLedger, RunLiveness, RunLog, RunReporter } from '../run-ports.js';
 import { reportEvent, runResult, type EndReason } from './run-events.js';
 import { purge } from './purge.js';
 import { type RunEvent, type RunOptions, type RunOutcome, type BatchSettings } from './batch-loop.js';
-import { restore, type ArchiveStore } from '../undo/restore.js';
+import { restore } from '../undo/restore.js';
 import type { PurgeRequestRecord } from '../request/request.js';
 import { RunGate } from './run-gate.js';
 

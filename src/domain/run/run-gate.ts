@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthGate } from './health-gate.js';
-import type { RequestLedger, RunControl, RunLog, RunNote, RunReporter } from '../run-ports.js';
 import type { PurgeRequestRecord } from '../request/request.js';
+import type { RequestLedger, RunControl, RunLog, RunNote, RunReporter } from '../run-ports.js';
 
 /** While paused, how often the ledger is asked whether to go on. */
 const PAUSE_POLL_MS = 1_000;

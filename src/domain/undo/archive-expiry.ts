@@ -1,4 +1,4 @@
-import type { ArchiveStore } from './restore.js';
+import type { ArchiveStore } from '../ports.js';
 import type { RequestLedger } from '../run-ports.js';
 
 /** Rows deleted per expiry statement, and statements per janitor turn: small, so it never competes with a run. */

@@ -1,8 +1,8 @@
 import { formatCount, formatDuration, formatTimestamp } from '../wording/format.js';
 import type { RunOutcome } from '../run/batch-loop.js';
 import type { PurgeRequestRecord } from '../request/request.js';
-import type { ArchiveSurvey } from './restore.js';
 import { statusPhrase } from '../wording/sentences.js';
+import type { ArchiveSurvey } from '../ports.js';
 
 /** Why request `id` cannot be restored, in one sentence; null when it can. */
 export function restoreRefusal(

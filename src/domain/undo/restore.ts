@@ -1,52 +1,9 @@
 import type { Plan } from '../plan/plan.js';
-import type { Checkpoint, Timeouts } from '../ports.js';
+import type { ArchiveStore, ArchiveSurvey, Checkpoint } from '../ports.js';
+import type { RequestLedger } from '../run-ports.js';
 import { BatchLoop, type BatchSettings, type BatchWalk, type RunOptions, type RunOutcome } from '../run/batch-loop.js';
 import type { PurgeRequestRecord } from '../request/request.js';
 import { restoreRefusal } from './restore-text.js';
-import type { RequestLedger } from '../run-ports.js';
-
-/** What an archived purge left restorable. */
-export interface ArchiveSurvey {
-  /** Archived rows still waiting to come back. */
-  rows: number;
-  /** Their archive ids, the restore's own key: it walks them in order. */
-  firstArchiveId: number | null;
-  lastArchiveId: number | null;
-  /** The webhook ids they had, and how many of those ids are taken again now (skipped on restore). */
-  minRowId: number | null;
-  maxRowId: number | null;
-  taken: number;
-  /** When the oldest of them expires (archived, plus the days the purge's preview promised). */
-  expiresAt: Date | null;
-}
-
-export interface RestoreBatchRequest {
-  /** The archived purge whose rows come back. */
-  purgeId: number;
-  /** Archive ids after this one, at most `toId`, at most `limit` of them. */
-  afterId: number;
-  toId: number;
-  limit: number;
-  timeouts: Timeouts;
-  checkpoint: Checkpoint;
-}
-
-export interface RestoredBatch {
-  /** Archived rows the batch looked at. */
-  seen: number;
-  /** Of those, rows inserted back (the rest had their id taken again, and stay in the archive). */
-  restored: number;
-  lastArchiveId: number | null;
-}
-
-/** The archive, as a restore and the janitor see it. */
-export interface ArchiveStore {
-  survey(purgeId: number): Promise<ArchiveSurvey>;
-  /** Inserts a batch of archived rows back with their original ids, and removes them from the archive; commits with the run's position. */
-  restoreBatch(request: RestoreBatchRequest): Promise<RestoredBatch>;
-  /** Deletes at most `limit` archived rows past their keeping time; returns how many. */
-  expire(limit: number): Promise<number>;
-}
 
 /** Request `purgeId` and what its archive still holds, or, in one sentence, why it cannot be restored. */
 export async function surveyRestore(

@@ -1,8 +1,8 @@
 import { formatAge, formatBytes, formatCount, formatDuration, formatTimestamp } from './format.js';
 import type { RunOutcome } from '../run/batch-loop.js';
 import type { Plan } from '../plan/plan.js';
-import type { RunNote } from '../run-ports.js';
 import type { StatusFilter } from '../plan/webhook-statuses.js';
+import type { RunNote } from '../run-ports.js';
 
 /**
  * "in 4.2 s (batch, 5 batches)": how a run went, the same words on the terminal and in Slack. After

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AlreadyDecidedError,
   checkApproval,
   checkCancel,
   checkRequesterOrApprover,
@@ -9,7 +10,7 @@ import {
 import { accessList, isAllowed } from '../../../src/domain/request/access.js';
 import type { PurgeRequestRecord } from '../../../src/domain/request/request.js';
 import { sampleRequest } from '../../helpers/records.js';
-import { AlreadyDecidedError, ExpiredError, NotAllowedError, SelfApprovalError } from '../../../src/errors.js';
+import { ExpiredError, NotAllowedError, SelfApprovalError } from '../../../src/errors.js';
 
 const now = new Date('2026-11-28T03:00:00Z');
 const awaiting = sampleRequest({
