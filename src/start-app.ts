@@ -7,7 +7,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { type WebClient } from '@slack/web-api';
 import {
   clearTelemetryChores,
+  PREVIEW_LIMITS,
   PreviewLimits,
+  type PreviewLimitSettings,
   registerClearTelemetry,
   SlackReporter,
   type ClearTelemetryDeps,
@@ -44,7 +46,7 @@ import { boltLogger, createLog, type Log } from './log.js';
 import { createBoltApp, type BotIdentity } from './slack/create-app.js';
 import { ConfigError } from './errors.js';
 import { platformError } from './slack/retry-policy.js';
-import { PREVIEW_LIMITS, SLACK_LIMITS, type PreviewLimitSettings, type SlackLimits } from './slack/limits.js';
+import { SLACK_LIMITS, type SlackLimits } from './slack/limits.js';
 import { SlackGateway } from './slack/slack-gateway.js';
 import { UserGroupDirectory } from './slack/user-groups.js';
 import { mikroSql } from './db/mikro-sql.js';

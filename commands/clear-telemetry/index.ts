@@ -18,7 +18,7 @@ import { runPolicies } from './run-policies.js';
 
 export { terminalAnnouncer, type TerminalAnnouncer } from './terminal-announcer.js';
 export { SlackReporter } from './slack-reporter.js';
-export { PreviewLimits } from './preview-limits.js';
+export { PREVIEW_LIMITS, PreviewLimits, type PreviewLimitSettings } from './preview-limits.js';
 export type { ClearTelemetryDeps } from './deps.js';
 
 /** Wires /clear-telemetry into the app, and nothing else. */

@@ -1,6 +1,20 @@
 import Bottleneck from 'bottleneck';
-import type { PreviewLimitSettings } from '../../src/slack/limits.js';
 import { BusyError } from '../../src/errors.js';
+
+/**
+ * Previews (and dry runs) scan the whole production table: not Slack's limit but ours, so a few
+ * engineers typing during an incident cannot saturate the database.
+ */
+export interface PreviewLimitSettings {
+  /** Previews one user may ask for per minute; one at a time. */
+  perUserPerMinute: number;
+  /** Previews that may wait on the census in flight; more get "busy, try again". */
+  waitingOnCensus: number;
+  /** How long a dry run may reuse a finished census. */
+  censusReuseMs: number;
+}
+
+export const PREVIEW_LIMITS: PreviewLimitSettings = { perUserPerMinute: 6, waitingOnCensus: 50, censusReuseMs: 5_000 };
 
 /**
  * Every preview and dry run needs a census of the whole table, so each user's are rationed

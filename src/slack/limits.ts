@@ -29,21 +29,6 @@ export interface SlackLimits {
   postQueuePerChannel: number;
 }
 
-/**
- * Previews (and dry runs) scan the whole production table: not Slack's limit but ours, so a few
- * engineers typing during an incident cannot saturate the database.
- */
-export interface PreviewLimitSettings {
-  /** Previews one user may ask for per minute; one at a time. */
-  perUserPerMinute: number;
-  /** Previews that may wait on the census in flight; more get "busy, try again". */
-  waitingOnCensus: number;
-  /** How long a dry run may reuse a finished census. */
-  censusReuseMs: number;
-}
-
-export const PREVIEW_LIMITS: PreviewLimitSettings = { perUserPerMinute: 6, waitingOnCensus: 50, censusReuseMs: 5_000 };
-
 export const SLACK_LIMITS: SlackLimits = {
   postSpacingMs: 1_000,
   editSpacingMs: 2_500,

@@ -1,6 +1,7 @@
 import { startApp, type RunningApp } from '../../src/start-app.js';
 import { createLog, type Log } from '../../src/log.js';
-import type { PreviewLimitSettings, SlackLimits } from '../../src/slack/limits.js';
+import type { SlackLimits } from '../../src/slack/limits.js';
+import type { PreviewLimitSettings } from '../../commands/clear-telemetry/index.js';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { FakeSlack, SIGNING_SECRET, SLACK_API_URL } from './fake-slack.js';
 import { createScratchDb, type ScratchDb } from './scratch-db.js';

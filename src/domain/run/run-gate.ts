@@ -16,8 +16,8 @@ const CONTROL_EVERY_MS = 250;
 type ControlRead = RunControl | null | undefined;
 
 export interface RunGateDeps {
-  ledger: RequestLedger;
-  reporter: RunReporter;
+  ledger: Pick<RequestLedger, 'control'>;
+  reporter: Pick<RunReporter, 'note'>;
   log: RunLog;
   runnerId: string;
   health: HealthGate;
