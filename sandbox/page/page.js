@@ -11,6 +11,7 @@ const EMOJI = {
   x: '✖',
   octagonal_sign: '■',
   arrow_forward: '▶',
+  fast_forward: '»',
   no_entry_sign: '⊘',
   hourglass_flowing_sand: '⧗',
   double_vertical_bar: '‖',

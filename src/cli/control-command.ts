@@ -8,6 +8,7 @@ import { ask, report } from './run-report.js';
 import { resumeFromTerminal, type TerminalRunDeps } from './terminal-run.js';
 import { terminalUser } from './terminal-user.js';
 import type { RequestLedger } from '../domain/run-ports.js';
+import { audit } from '../domain/audit.js';
 
 type ControlDeps = CommandDeps & Omit<TerminalRunDeps, 'display' | 'signal'>;
 
@@ -31,6 +32,7 @@ export async function controlCommand(args: ClearArgs, ledger: RequestLedger, dep
       return resume(request, args, deps);
     case 'stop': {
       if (!(await ledger.requestStop(id, who, now))) return fail(deps, `nothing to stop: ${state(request)}.`);
+      audit(deps.log, 'stopped', { requestId: id, by: who, source: 'terminal' });
       deps.say(
         request.unresponsiveSince
           ? `Stop recorded for request #${id}, but its process is not responding: it will not go on, and it is marked interrupted shortly.`
@@ -44,6 +46,12 @@ export async function controlCommand(args: ClearArgs, ledger: RequestLedger, dep
       if (!(await ledger.setPause(id, pause ? who : null, now))) {
         return fail(deps, `nothing to ${args.command}: ${state(request)}.`);
       }
+      audit(deps.log, pause ? 'paused' : 'resumed', {
+        requestId: id,
+        by: who,
+        from: pause ? 'running' : 'paused',
+        source: 'terminal',
+      });
       deps.say(
         pause
           ? `Paused request #${id} after its current batch; ${PROGRAM} continue --request ${id} goes on.`
@@ -53,6 +61,12 @@ export async function controlCommand(args: ClearArgs, ledger: RequestLedger, dep
     }
     case 'cancel': {
       if (!(await ledger.cancel(id, who, now))) return fail(deps, `nothing to cancel: ${state(request)}.`);
+      audit(deps.log, 'cancelled', {
+        requestId: id,
+        by: who,
+        queued: request.state === 'approved',
+        source: 'terminal',
+      });
       deps.say(`Cancelled request #${id}: nothing was deleted by it.`);
       return EXIT.ok;
     }
@@ -80,6 +94,7 @@ async function resume(request: PurgeRequestRecord, args: ClearArgs, deps: Contro
     const answer = await ask(`Resume request #${request.id} on ${deps.database.target.database}? (yes/no): `, deps);
     if (answer !== EXIT.ok) return answer;
   }
+  audit(deps.log, 'resumed', { requestId: request.id, by: terminalUser(), from: request.state, source: 'terminal' });
   return report(
     args,
     plan,
