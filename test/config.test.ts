@@ -55,6 +55,7 @@ describe('loadPurgeConfig', () => {
   it('has safe defaults', () => {
     expect(loadPurgeConfig({})).toEqual({
       censusTimeoutMs: 60_000,
+      requireReason: false,
       plan: {
         nativeMaxRows: 50_000,
         maxRowsPerSecond: 0,

@@ -7,14 +7,8 @@ import { mikroSql } from '../db/mikro-sql.js';
 import { MikroRequestLedger } from '../db/request-ledger.js';
 import { HISTORY_DEFAULT, type ClearArgs } from '../domain/plan/clear-args.js';
 import { summarize, type Plan } from '../domain/plan/plan.js';
-import {
-  historyEntry,
-  historyLine,
-  overview,
-  overviewLines,
-  type Wording,
-} from '../domain/wording/status-and-history.js';
-import { formatTimestamp } from '../domain/wording/format.js';
+import { historyEntry, historyLine, overview, overviewLines } from '../domain/wording/status-and-history.js';
+import { TERMINAL_WORDING } from './terminal-text.js';
 import { createLog } from '../log.js';
 import { loadAuditConfig, loadPolicyConfig } from '../config.js';
 import { policyViews, type PolicyView } from '../domain/policy/policy.js';
@@ -138,16 +132,6 @@ async function terminalPolicyViews(orm: MikroORM, deps: Pick<CommandDeps, 'env'>
 export function terminalLog(deps: Pick<CommandDeps, 'env' | 'io'>) {
   return createLog(deps.env.LOG_LEVEL ?? 'silent', deps.io.stderr);
 }
-
-/** People by their ids (Slack ids, or terminal:user@host), UTC times, no links; how to act, as commands. */
-const TERMINAL_WORDING: Wording = {
-  who: (userId) => userId,
-  link: () => '',
-  date: formatTimestamp,
-  resume: (id) => `${PROGRAM} resume --request ${id}`,
-  // A reason is one printable line (clear-args refuses control characters): shown as typed.
-  userText: (text) => text,
-};
 
 /** A confirmed plan, run as a recorded request (the ledger exists). */
 export async function recordedRun(
