@@ -8,7 +8,7 @@ import { MikroRequestLedger } from '../db/request-ledger.js';
 import { HISTORY_DEFAULT, type ClearArgs } from '../domain/plan/clear-args.js';
 import { summarize, type Plan } from '../domain/plan/plan.js';
 import { historyEntry, historyLine, overview, overviewLines } from '../domain/wording/status-and-history.js';
-import { TERMINAL_WORDING } from './terminal-text.js';
+import { TERMINAL_WORDING } from './terminal-wording.js';
 import { createLog } from '../log.js';
 import { loadAuditConfig, loadPolicyConfig } from '../config.js';
 import { policyViews, type PolicyView } from '../domain/policy/policy.js';

@@ -11,8 +11,6 @@ import type { RunOutcome } from '../domain/run/batch-loop.js';
 import type { PurgeProgress } from '../domain/ports.js';
 import type { PurgeRequestRecord } from '../domain/request/request.js';
 import { restoreOutcomeLine } from '../domain/undo/restore-text.js';
-import type { Wording } from '../domain/wording/status-and-history.js';
-import { PROGRAM } from './cli-io.js';
 import {
   howItRan,
   livePendingAgeMs,
@@ -211,14 +209,3 @@ function restoreLine(restoreOf: number, outcome: RunSummary): string {
 }
 
 const PROGRAM_NAME = 'clear-telemetry';
-
-/** People by their ids (Slack ids, or terminal:user@host), UTC times, no links; how to act, as commands. */
-export const TERMINAL_WORDING: Wording = {
-  // A policy's requests read "scheduled by policy nightly-done"; people and terminal users as they are.
-  who: (userId) => (userId.startsWith('policy:') ? `policy ${userId.slice('policy:'.length)}` : userId),
-  link: () => '',
-  date: formatTimestamp,
-  resume: (id) => `${PROGRAM} resume --request ${id}`,
-  // A reason is one printable line (clear-args refuses control characters): shown as typed.
-  userText: (text) => text,
-};

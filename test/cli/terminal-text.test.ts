@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeLines, TERMINAL_WORDING, type RunSummary } from '../../src/cli/terminal-text.js';
+import { outcomeLines, type RunSummary } from '../../src/cli/terminal-text.js';
+import { TERMINAL_WORDING } from '../../src/cli/terminal-wording.js';
 import { overviewLines } from '../../src/domain/wording/status-and-history.js';
 import { sampleRequest } from '../helpers/records.js';
 import type { Plan } from '../../src/domain/plan/plan.js';
