@@ -28,6 +28,13 @@ beforeEach(async () => {
   await insertWebhooks(db.client, ['ERROR', 'ERROR', 'DONE']);
 });
 
+/** Writes a policy file of these lines in the test's folder; returns its path. */
+function policyFile(name: string, lines: string[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
 const HOSTILE = 'INC-9 <!channel> & <https://evil.example|click> "quoted"';
 
 describe('a reason in the terminal', () => {
@@ -77,20 +84,16 @@ describe('a reason in the terminal', () => {
 
 describe('clear-telemetry policies', () => {
   it('lists a good file with its next runs, without a database', async () => {
-    const file = join(dir, 'good.yaml');
-    writeFileSync(
-      file,
-      [
-        'policies:',
-        '  - name: nightly-done',
-        '    schedule: "0 3 * * *"',
-        '    timezone: Europe/Madrid',
-        '    flags: --status DONE --older-than 7d --archive',
-        '    channel: C0123ABCD',
-        '    approval: auto',
-        '    max_rows: 2000000',
-      ].join('\n'),
-    );
+    const file = policyFile('good.yaml', [
+      'policies:',
+      '  - name: nightly-done',
+      '    schedule: "0 3 * * *"',
+      '    timezone: Europe/Madrid',
+      '    flags: --status DONE --older-than 7d --archive',
+      '    channel: C0123ABCD',
+      '    approval: auto',
+      '    max_rows: 2000000',
+    ]);
     const result = await runBin(['policies', '--check', file], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.split('\n');
@@ -108,18 +111,14 @@ describe('clear-telemetry policies', () => {
   });
 
   it('prints one line per mistake on stderr and exits 2', async () => {
-    const file = join(dir, 'bad.yaml');
-    writeFileSync(
-      file,
-      [
-        'policies:',
-        '  - name: x',
-        '    schedule: "0 3 * *"',
-        '    flags: --status DONE',
-        '    channel: C1',
-        '    approval: auto',
-      ].join('\n'),
-    );
+    const file = policyFile('bad.yaml', [
+      'policies:',
+      '  - name: x',
+      '    schedule: "0 3 * *"',
+      '    flags: --status DONE',
+      '    channel: C1',
+      '    approval: auto',
+    ]);
     const result = await runBin(['policies', '--check', file], {});
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');

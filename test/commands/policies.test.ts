@@ -7,6 +7,7 @@ import { ACTION } from '../../commands/clear-telemetry/ids.js';
 import type { RunningApp } from '../../src/start-app.js';
 import { ConfigError } from '../../src/errors.js';
 import { click, eventually, FakeSlack, slashCommand } from '../helpers/fake-slack.js';
+import { MISTAKEN_POLICY } from '../helpers/policy-files.js';
 import { keptLog } from '../helpers/log-lines.js';
 import { ledgerRow, waitForState } from '../helpers/requests.js';
 import { createScratchDb, type ScratchDb } from '../helpers/scratch-db.js';
@@ -298,14 +299,7 @@ policies:
   });
 
   it('refuses to start with a policy file that has mistakes, one line per mistake', async () => {
-    const file = await policyFile(`
-policies:
-  - name: Nightly Done
-    schedule: "0 3 * *"
-    flags: --status DONE --force
-    channel: ops
-    approval: auto
-`);
+    const file = await policyFile(`policies:${MISTAKEN_POLICY}`);
     const start = startTestApp(db.url, { env: { CLEAR_TELEMETRY_POLICIES: file } });
     const error = await start.then(
       () => null,

@@ -11,7 +11,8 @@ import { mikroSql } from '../../src/db/mikro-sql.js';
 import { RequestRunner } from '../../src/domain/run/request-runner.js';
 import { loadPurgeConfig } from '../../src/config.js';
 import { createLog } from '../../src/log.js';
-import { UNPACED, useScratchOrm } from '../helpers/scratch-orm.js';
+import { useScratchOrm } from '../helpers/scratch-orm.js';
+import { UNPACED } from '../helpers/records.js';
 import { countByStatus, insertWebhooks, truncateWebhooks } from '../helpers/webhooks.js';
 
 /**

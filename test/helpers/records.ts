@@ -1,5 +1,6 @@
 import type { Plan } from '../../src/domain/plan/plan.js';
 import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
+import type { BatchSettings } from '../../src/domain/run/batch-loop.js';
 import type { Target } from '../../src/domain/wording/sentences.js';
 
 /** Fixed records for renderer and rule tests: every field set, each test overriding what it is about. */
@@ -82,3 +83,16 @@ export function sampleRequest(overrides: Partial<PurgeRequestRecord> = {}): Purg
     ...overrides,
   };
 }
+
+/** Batch settings with no ceiling, pause or retry: a run as fast as its statements. */
+export const UNPACED: BatchSettings = {
+  maxRowsPerSecond: 0,
+  batchPauseMs: 0,
+  batchPausePercent: 0,
+  batchTimeouts: { statementMs: 5_000, lockMs: 2_000 },
+  nativeTimeouts: { statementMs: 5_000, lockMs: 2_000 },
+  targetBatchMs: 10_000,
+  minBatchSize: 1,
+  lockRetries: 0,
+  connectionRetries: 0,
+};

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { parsePolicies } from '../../src/policies/load-policies.js';
 import { cronSchedule } from '../../src/policies/cron-schedule.js';
+import { MISTAKEN_POLICY } from '../helpers/policy-files.js';
 
 const problemsOf = (yaml: string): readonly string[] => {
   try {
@@ -37,12 +38,7 @@ policies:
   it('names every mistake, one line each, with the policy and the field', () => {
     expect(
       problemsOf(`
-policies:
-  - name: Nightly Done
-    schedule: "0 3 * *"
-    flags: --status DONE --force
-    channel: ops
-    approval: auto
+policies:${MISTAKEN_POLICY.trimEnd()}
   - name: ok-one
     schedule: "0 3 * * *"
     timezone: Mars/Base

@@ -3,7 +3,8 @@ import { planCutoff, planPurge, type PlanPolicy, type PlanRequest } from '../../
 import { purge } from '../../../src/domain/run/purge.js';
 import { gateSentences } from '../../../src/domain/wording/sentences.js';
 import { insertWebhooksAt, remainingIds, truncateWebhooks } from '../../helpers/webhooks.js';
-import { UNPACED, useScratchOrm } from '../../helpers/scratch-orm.js';
+import { useScratchOrm } from '../../helpers/scratch-orm.js';
+import { UNPACED } from '../../helpers/records.js';
 
 /** The plan's gates on real PostgreSQL: the age cut-off (--older-than, PENDING's minimum age), --limit and the row cap. */
 const scratch = useScratchOrm();

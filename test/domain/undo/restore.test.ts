@@ -7,25 +7,15 @@ import type {
   RestoreBatchRequest,
   RestoredBatch,
 } from '../../../src/domain/ports.js';
-import type { BatchSettings, RunEvent } from '../../../src/domain/run/batch-loop.js';
+import type { RunEvent } from '../../../src/domain/run/batch-loop.js';
 import { RESTORE_BATCH_ROWS, restore, restorePlan } from '../../../src/domain/undo/restore.js';
-import { samplePlan } from '../../helpers/records.js';
+import { samplePlan, UNPACED } from '../../helpers/records.js';
 
 /**
  * The restore through an in-memory archive: what comes back, in which order and batches, what is
  * skipped, and how Stop and Resume bound it. The SQL adapter has its own tests (test/db/archive.test.ts).
  */
-const SETTINGS: BatchSettings = {
-  maxRowsPerSecond: 0,
-  batchPauseMs: 0,
-  batchPausePercent: 0,
-  batchTimeouts: { statementMs: 5_000, lockMs: 2_000 },
-  nativeTimeouts: { statementMs: 5_000, lockMs: 2_000 },
-  targetBatchMs: 10_000,
-  minBatchSize: 1,
-  lockRetries: 0,
-  connectionRetries: 0,
-};
+const SETTINGS = UNPACED;
 const CHECKPOINT: Checkpoint = { requestId: 9, runnerId: 'runner-a' };
 
 /** An archive of one purge (#1) and the table its rows go back to. */
