@@ -31,4 +31,13 @@ describe('the README and docs', () => {
     expect(examples.length).toBeGreaterThan(0);
     for (const example of examples) expect(parsePolicies(example, page).length).toBeGreaterThan(0);
   });
+
+  it('names every variable of docs/configuration.md in .env.sample', () => {
+    const documented = [...read('docs/configuration.md').matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map(
+      (match) => match[1],
+    );
+    const sample = new Set([...read('.env.sample').matchAll(/^(?:# )?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    expect(documented.length).toBeGreaterThan(30);
+    expect(documented.filter((name) => !sample.has(name))).toEqual([]);
+  });
 });
