@@ -229,4 +229,5 @@ export interface ArchiveStore {
   expire(limit: number): Promise<number>;
 }
 
+/** The members of a Slack user group (S…), for access lists that name groups. */
 export type GroupMembers = (groupId: string) => Promise<ReadonlySet<string>>;
