@@ -82,6 +82,54 @@ describe('a reason in the terminal', () => {
   });
 });
 
+describe("the terminal's decisions in the audit stream", () => {
+  /** A request in `state`, as another process would have left it. */
+  async function requestIn(state: string): Promise<number> {
+    const { rows } = await db.client.query<{ id: number }>(
+      `insert into clear_telemetry_request (created_at, updated_at, source, target_table, state, status_filter, batch_size, use_cursor, force,
+         method, method_reason, matching_count, total_count, status_counts, planned_at, requester_id, runner_id, heartbeat_at, started_at)
+       values (now(), now(), 'slack', 'assignments_learnpackwebhook', $1, 'DONE', 10000, false, false, 'batch', 'test', 1, 3, '[]',
+         now(), 'UOTHER', 'replica-a:1:ab12cd', now(), now()) returning id`,
+      [state],
+    );
+    return rows[0]?.id ?? 0;
+  }
+  const auditLines = (stderr: string) =>
+    stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.audit === true);
+
+  it('writes paused, resumed, stopped and cancelled, with who and source terminal, when LOG_LEVEL is set', async () => {
+    const logged = { ...env, LOG_LEVEL: 'info' };
+    const running = await requestIn('running');
+    const waiting = await requestIn('awaiting_approval');
+    const lines = [];
+    for (const args of [
+      ['pause', String(running)],
+      ['continue', String(running)],
+      ['stop', String(running)],
+      ['cancel', String(waiting)],
+    ]) {
+      const result = await runBin(args, logged);
+      expect(result.code, result.stderr).toBe(0);
+      lines.push(...auditLines(result.stderr));
+    }
+    const by = expect.stringMatching(/^terminal:.+@.+$/) as string;
+    expect(lines).toEqual([
+      expect.objectContaining({ event: 'paused', requestId: running, by, from: 'running', source: 'terminal' }),
+      expect.objectContaining({ event: 'resumed', requestId: running, by, from: 'paused', source: 'terminal' }),
+      expect.objectContaining({ event: 'stopped', requestId: running, by, source: 'terminal' }),
+      expect.objectContaining({ event: 'cancelled', requestId: waiting, by, queued: false, source: 'terminal' }),
+    ]);
+    // Without LOG_LEVEL the terminal keeps its log to itself.
+    expect(auditLines((await runBin(['cancel', String(await requestIn('awaiting_approval'))], env)).stderr)).toEqual(
+      [],
+    );
+  });
+});
+
 describe('clear-telemetry policies', () => {
   it('lists a good file with its next runs, without a database', async () => {
     const file = policyFile('good.yaml', [
