@@ -3,7 +3,7 @@ import { isAllowed } from '../../src/domain/request/access.js';
 import type { PurgeArgs } from '../../src/domain/plan/clear-args.js';
 import { planPurge } from '../../src/domain/plan/plan.js';
 import type { AgeCutoff } from '../../src/domain/ports.js';
-import { audit } from '../../src/domain/audit.js';
+import { audit, planFields } from '../../src/domain/audit.js';
 import { checkReason } from '../../src/domain/request/reason.js';
 import { NotAllowedError } from '../../src/errors.js';
 import { platformError } from '../../src/slack/retry-policy.js';
@@ -69,28 +69,19 @@ export async function openRequest(deps: ClearTelemetryDeps, input: CommandInput,
       expiresAt,
       reason: args.reason,
     });
-    let ts: string;
-    try {
-      ts = await post(
-        deps,
-        channelId,
-        previewMessage(plan, { ...preview, requestId: request.id, expiresAt, selfApproval }),
-      );
-    } catch (error) {
-      await deps.ledger.remove(request.id);
-      throw error;
-    }
-    await deps.ledger.attachMessage(request.id, channelId, ts);
+    await postPreview(
+      deps,
+      request.id,
+      channelId,
+      previewMessage(plan, { ...preview, requestId: request.id, expiresAt, selfApproval }),
+    );
     audit(deps.log, 'requested', {
       requestId: request.id,
       kind: 'purge',
       source: 'slack',
       requester: userId,
       channel: channelId,
-      status: plan.status,
-      matching: plan.matching,
-      watermark: plan.watermark,
-      method: plan.method,
+      ...planFields(plan),
       reason: args.reason,
     });
   } catch (error) {
@@ -124,6 +115,27 @@ async function whileCounting<T>(respond: RespondFn, work: () => Promise<T>): Pro
       await respond({ ...ephemeral(`Counted in ${seconds} s.`), replace_original: true }).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Posts a recorded request's preview and ties the message to it. A preview that cannot be posted
+ * leaves no request behind: nobody could see or approve it. Returns the message's ts.
+ */
+export async function postPreview(
+  deps: ClearTelemetryDeps,
+  requestId: number,
+  channelId: string,
+  message: SlackMessage,
+): Promise<string> {
+  let ts: string;
+  try {
+    ts = await post(deps, channelId, message);
+  } catch (error) {
+    await deps.ledger.remove(requestId);
+    throw error;
+  }
+  await deps.ledger.attachMessage(requestId, channelId, ts);
+  return ts;
 }
 
 export async function post(

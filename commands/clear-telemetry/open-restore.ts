@@ -6,7 +6,7 @@ import { checkReason } from '../../src/domain/request/reason.js';
 import { NotAllowedError } from '../../src/errors.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { ephemeral, errorText } from './ephemeral.js';
-import { post } from './open-request.js';
+import { postPreview } from './open-request.js';
 import { restorePreviewMessage } from './preview-blocks.js';
 
 export interface RestoreInput {
@@ -52,25 +52,18 @@ export async function openRestore(deps: ClearTelemetryDeps, input: RestoreInput,
       expiresAt,
       reason: input.reason ?? null,
     });
-    let ts: string;
-    try {
-      const options = {
-        requestId: request.id,
-        requesterId: userId,
-        approvers: deps.access.approvers,
-        breakGlass: deps.access.breakGlass,
-        expiresAt,
-        selfApproval: null,
-        now,
-        target: deps.target,
-        reason: input.reason ?? null,
-      };
-      ts = await post(deps, channelId, restorePreviewMessage(purge, survey, plan, options));
-    } catch (error) {
-      await deps.ledger.remove(request.id);
-      throw error;
-    }
-    await deps.ledger.attachMessage(request.id, channelId, ts);
+    const options = {
+      requestId: request.id,
+      requesterId: userId,
+      approvers: deps.access.approvers,
+      breakGlass: deps.access.breakGlass,
+      expiresAt,
+      selfApproval: null,
+      now,
+      target: deps.target,
+      reason: input.reason ?? null,
+    };
+    await postPreview(deps, request.id, channelId, restorePreviewMessage(purge, survey, plan, options));
     audit(deps.log, 'requested', {
       requestId: request.id,
       kind: 'restore',

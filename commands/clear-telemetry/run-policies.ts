@@ -1,4 +1,4 @@
-import { audit } from '../../src/domain/audit.js';
+import { audit, planFields } from '../../src/domain/audit.js';
 import { planPurge, type Plan } from '../../src/domain/plan/plan.js';
 import {
   approvesItself,
@@ -13,7 +13,7 @@ import type { PurgeRequestRecord } from '../../src/domain/request/request.js';
 import { nothingToDelete } from '../../src/domain/wording/sentences.js';
 import { describeError } from '../../src/describe-error.js';
 import type { ClearTelemetryDeps } from './deps.js';
-import { post } from './open-request.js';
+import { post, postPreview } from './open-request.js';
 import { policyBlockedMessage, policySkippedMessage, previewMessage } from './preview-blocks.js';
 import { threadReply } from './thread-replies.js';
 
@@ -138,29 +138,23 @@ async function openPolicyRequest(
     policy: policy.name,
     policySlot: slotAt,
   });
-  let ts: string;
-  try {
-    const { approvers, breakGlass } = deps.access;
-    const options = {
-      requestId: request.id,
-      requesterId,
-      approvers,
-      breakGlass,
-      now,
-      target: deps.target,
-      expiresAt,
-      selfApproval: null,
-    };
-    ts = await post(
-      deps,
-      policy.channel,
-      previewMessage(plan, { ...options, policy: { policy, slotAt, autoApproves: approvesItself(policy, plan) } }),
-    );
-  } catch (error) {
-    await deps.ledger.remove(request.id);
-    throw error;
-  }
-  await deps.ledger.attachMessage(request.id, policy.channel, ts);
+  const { approvers, breakGlass } = deps.access;
+  const options = {
+    requestId: request.id,
+    requesterId,
+    approvers,
+    breakGlass,
+    now,
+    target: deps.target,
+    expiresAt,
+    selfApproval: null,
+  };
+  const ts = await postPreview(
+    deps,
+    request.id,
+    policy.channel,
+    previewMessage(plan, { ...options, policy: { policy, slotAt, autoApproves: approvesItself(policy, plan) } }),
+  );
   audit(deps.log, 'requested', {
     requestId: request.id,
     kind: 'purge',
@@ -169,10 +163,7 @@ async function openPolicyRequest(
     policy: policy.name,
     slot: slotAt,
     channel: policy.channel,
-    status: plan.status,
-    matching: plan.matching,
-    watermark: plan.watermark,
-    method: plan.method,
+    ...planFields(plan),
     reason: null,
   });
   return { ...request, messageTs: ts };

@@ -20,7 +20,7 @@ import { restorePlan } from '../../src/domain/undo/restore.js';
 import { runFromTerminal } from '../../src/cli/terminal-run.js';
 import { createLog } from '../../src/log.js';
 import type { StatusFilter } from '../../src/domain/plan/webhook-statuses.js';
-import { DEFAULT_BATCH_SIZE } from '../../src/domain/plan/clear-args.js';
+import { DEFAULT_BATCH_SIZE } from '../../src/domain/plan/flag-values.js';
 import { mikroSql } from '../../src/db/mikro-sql.js';
 
 const [url = '', kind = 'batch', status = 'PENDING', size = '0'] = process.argv.slice(2);

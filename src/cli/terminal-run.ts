@@ -11,7 +11,7 @@ import { runAccount, type PurgeRequestRecord } from '../domain/request/request.j
 import { RequestRunner } from '../domain/run/request-runner.js';
 import { NOTE_LABEL } from '../domain/wording/sentences.js';
 import type { Log } from '../log.js';
-import { audit } from '../domain/audit.js';
+import { audit, planFields } from '../domain/audit.js';
 import type { ProgressDisplay } from './progress-display.js';
 import type { RunSummary } from './terminal-text.js';
 import { mikroSql } from '../db/mikro-sql.js';
@@ -74,10 +74,7 @@ export async function runFromTerminal(plan: Plan, asked: TerminalRequest, deps: 
     ...fields,
     requester: who,
     restoreOf,
-    status: plan.status,
-    matching: plan.matching,
-    watermark: plan.watermark,
-    method: plan.method,
+    ...planFields(plan),
   });
   await ledger.approve(request.id, who, true, new Date());
   audit(deps.log, 'approved', { ...fields, approver: who, selfApproved: true });

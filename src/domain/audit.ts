@@ -1,3 +1,4 @@
+import type { Plan } from './plan/plan.js';
 import type { RunLog } from './run-ports.js';
 
 /**
@@ -20,6 +21,16 @@ export const AUDIT_EVENTS = {
   skipped: 'policy slot skipped',
 } as const;
 export type AuditEvent = keyof typeof AUDIT_EVENTS;
+
+/** What a `requested` line says of the plan: which rows, how many, up to which id, and how. */
+export function planFields({
+  status,
+  matching,
+  watermark,
+  method,
+}: Pick<Plan, 'status' | 'matching' | 'watermark' | 'method'>) {
+  return { status, matching, watermark, method };
+}
 
 export function audit(log: Pick<RunLog, 'info'>, event: AuditEvent, fields: object): void {
   log.info({ audit: true, event, ...fields }, AUDIT_EVENTS[event]);

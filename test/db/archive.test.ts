@@ -13,6 +13,7 @@ import { RequestRunner } from '../../src/domain/run/request-runner.js';
 import { loadPurgeConfig } from '../../src/config.js';
 import { createLog } from '../../src/log.js';
 import { runBin, start } from '../helpers/child-process.js';
+import { RecordingReporter } from '../helpers/recording-reporter.js';
 import { seedWebhooks } from '../helpers/scratch-db.js';
 import { useScratchOrm } from '../helpers/scratch-orm.js';
 import { insertWebhooks, remainingIds, truncateAll } from '../helpers/webhooks.js';
@@ -212,7 +213,6 @@ describe('an archived purge and its restore', () => {
       interval: 100,
     });
     const config = loadPurgeConfig({ ...env, CLEAR_TELEMETRY_NATIVE_MAX_ROWS: '0' });
-    const quiet = () => undefined;
     const runner = new RequestRunner({
       ledger,
       queue: scratch.queue,
@@ -221,15 +221,7 @@ describe('an archived purge and its restore', () => {
       archive: new SqlArchiveStore(mikroSql(scratch.orm.em)),
       settings: config.purge,
       run: config.run,
-      reporter: {
-        queued: quiet,
-        started: quiet,
-        progress: quiet,
-        note: quiet,
-        finished: quiet,
-        unresponsive: quiet,
-        recovered: quiet,
-      },
+      reporter: new RecordingReporter(),
       runnerId: 'test-resume',
       clock: () => new Date(),
       log: createLog('silent'),

@@ -3,6 +3,7 @@ import { planPurge, type PlanPolicy } from '../../src/domain/plan/plan.js';
 import { purge } from '../../src/domain/run/purge.js';
 import type { RunEvent } from '../../src/domain/run/batch-loop.js';
 import { eventually } from '../helpers/fake-slack.js';
+import { RecordingReporter } from '../helpers/recording-reporter.js';
 import { seedWebhooks, withClient } from '../helpers/scratch-db.js';
 import { MikroRequestLedger } from '../../src/db/request-ledger.js';
 import { PgHealthProbe } from '../../src/db/health-probe.js';
@@ -92,7 +93,6 @@ describe('every connection of a recorded run terminated, mid-run', () => {
       expiresAt: null,
     });
     await ledger.approve(request.id, 'terminal:test@host', true, new Date());
-    const quiet = () => undefined;
     const runner = new RequestRunner({
       ledger,
       queue: scratch.queue,
@@ -100,15 +100,7 @@ describe('every connection of a recorded run terminated, mid-run', () => {
       liveness: new PgRunLiveness(scratch.db.url),
       settings: { ...config.purge, maxRowsPerSecond: 20_000 },
       run: config.run,
-      reporter: {
-        queued: quiet,
-        started: quiet,
-        progress: quiet,
-        note: quiet,
-        finished: quiet,
-        unresponsive: quiet,
-        recovered: quiet,
-      },
+      reporter: new RecordingReporter(),
       runnerId: 'test-runner',
       clock: () => new Date(),
       log: createLog(process.env.TEST_LOG ?? 'silent'),

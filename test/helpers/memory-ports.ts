@@ -5,14 +5,13 @@ import type {
   Checkpoint,
   HealthProbe,
   NativeDeleteRequest,
-  PurgeProgress,
   StatusCensus,
   WebhookQueue,
 } from '../../src/domain/ports.js';
 import type { StatusFilter } from '../../src/domain/plan/webhook-statuses.js';
 import type { NewPurgeRequest, PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { RequestState } from '../../src/domain/request/request-states.js';
-import type { RequestLedger, RunControl, RunNote, RunReporter, RunResult } from '../../src/domain/run-ports.js';
+import type { RequestLedger, RunControl, RunResult } from '../../src/domain/run-ports.js';
 import { LostOwnershipError } from '../../src/errors.js';
 import { sampleRequest } from './records.js';
 
@@ -344,32 +343,3 @@ export const HEALTHY: HealthProbe = {
   vacuumRunning: () => Promise.resolve(false),
   replicas: () => Promise.resolve([]),
 };
-
-/** Every call a run made to its reporter, by kind, in order. */
-export class RecordingReporter implements RunReporter {
-  readonly calls: [string, number][] = [];
-  readonly notes: (RunNote | null)[] = [];
-  readonly figures: PurgeProgress[] = [];
-
-  queued(request: PurgeRequestRecord): void {
-    this.calls.push(['queued', request.id]);
-  }
-  started(request: PurgeRequestRecord): void {
-    this.calls.push(['started', request.id]);
-  }
-  progress(_request: PurgeRequestRecord, progress: PurgeProgress): void {
-    this.figures.push(progress);
-  }
-  note(_request: PurgeRequestRecord, note: RunNote | null): void {
-    this.notes.push(note);
-  }
-  finished(request: PurgeRequestRecord): void {
-    this.calls.push([`finished:${request.state}`, request.id]);
-  }
-  unresponsive(request: PurgeRequestRecord): void {
-    this.calls.push(['unresponsive', request.id]);
-  }
-  recovered(request: PurgeRequestRecord): void {
-    this.calls.push(['recovered', request.id]);
-  }
-}

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { DEFAULT_BATCH_SIZE } from './clear-args.js';
+import { DEFAULT_BATCH_SIZE } from './flag-values.js';
 import { formatCount } from '../wording/format.js';
 import { estimateBatches, firstBatchRows } from '../run/batch-sizer.js';
 import { planUndo, undoFor, type Undo, type UndoPolicy } from '../undo/undo.js';

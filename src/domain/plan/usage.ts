@@ -1,11 +1,5 @@
-import {
-  DEFAULT_BATCH_SIZE,
-  HISTORY_DEFAULT,
-  HISTORY_MAX,
-  MAX_BATCH_SIZE,
-  MAX_REASON_LENGTH,
-  STATUS_LIST,
-} from './clear-args.js';
+import { HISTORY_DEFAULT, HISTORY_MAX } from './clear-args.js';
+import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MAX_REASON_LENGTH, STATUS_LIST } from './flag-values.js';
 
 /** The flags in words, the same for the terminal's --help and Slack's usage reply. */
 export function usage(program: string): string {

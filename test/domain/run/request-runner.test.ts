@@ -4,7 +4,8 @@ import type { StatusFilter } from '../../../src/domain/plan/webhook-statuses.js'
 import type { BatchSettings } from '../../../src/domain/run/batch-loop.js';
 import { RequestRunner, type RunnerDeps } from '../../../src/domain/run/request-runner.js';
 import { eventually } from '../../helpers/fake-slack.js';
-import { HEALTHY, MemoryLedger, MemoryQueue, RecordingReporter } from '../../helpers/memory-ports.js';
+import { HEALTHY, MemoryLedger, MemoryQueue } from '../../helpers/memory-ports.js';
+import { RecordingReporter } from '../../helpers/recording-reporter.js';
 import { UNPACED } from '../../helpers/records.js';
 
 /**
