@@ -51,7 +51,7 @@ import { SlackGateway } from './slack/slack-gateway.js';
 import { UserGroupDirectory } from './slack/user-groups.js';
 import { mikroSql } from './db/mikro-sql.js';
 import { runnerIdentity, type IdentityInputs } from './runner-identity.js';
-import { loadPolicies } from './policies/load-policies.js';
+import { checkPolicyChannels, loadPolicies } from './policies/load-policies.js';
 import { policySchedules } from './policies/cron-schedule.js';
 import { SqlPolicySlots } from './db/policy-slots.js';
 import { SLOT_OUTCOMES, type Policy, type PolicyRoster } from './domain/policy/policy.js';
@@ -244,21 +244,6 @@ function policyRoster(orm: MikroORM, list: Policy[], config: PolicyConfig, metri
     catchUpMs: config.catchUpMs,
     counted: (policy, outcome) => metrics.policyRuns.inc({ policy, outcome }),
   };
-}
-
-/** A policy posting where the command is not allowed could never be approved there: refused at start. */
-function checkPolicyChannels(policies: readonly Policy[], channels: readonly string[] | null): void {
-  const outside = channels ? policies.filter((policy) => !channels.includes(policy.channel)) : [];
-  if (outside.length > 0) {
-    throw new ConfigError(
-      outside
-        .map(
-          (policy) =>
-            `CLEAR_TELEMETRY_POLICIES: policy '${policy.name}': channel ${policy.channel} is not in CLEAR_TELEMETRY_CHANNELS, so nobody could approve its requests there`,
-        )
-        .join('\n'),
-    );
-  }
 }
 
 /** Our own client: no hidden retries (the limiters retry), and a 429 throws instead of pausing every call. */

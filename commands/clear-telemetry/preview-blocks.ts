@@ -1,7 +1,7 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { AccessList } from '../../src/domain/request/access.js';
 import type { Policy } from '../../src/domain/policy/policy.js';
-import { formatAge, formatCount, formatDuration, formatTimestamp } from '../../src/domain/wording/format.js';
+import { formatCount, formatDuration, formatTimestamp } from '../../src/domain/wording/format.js';
 import type { Plan, StatusSummary } from '../../src/domain/plan/plan.js';
 import { type PurgeRequestRecord } from '../../src/domain/request/request.js';
 import type { SlackMessage } from '../../src/slack/slack-gateway.js';
@@ -217,41 +217,6 @@ function reasonSection(reason: string | null | undefined): KnownBlock[] {
 /** "Scheduled by policy `nightly-done` (`0 3 * * *`, Europe/Madrid) for its slot of …: `--status DONE`". */
 function scheduledBy(policy: Policy, slotAt: Date): string {
   return `Scheduled by policy \`${policy.name}\` (\`${escapeMrkdwn(policy.schedule)}\`, ${escapeMrkdwn(policy.timezone)}) for its slot of ${slackDate(slotAt)}: \`${escapeMrkdwn(policy.flags)}\``;
-}
-
-/** A policy's slot missed past the catch-up window: said in its channel, with when it runs next. */
-export function policySkippedMessage(
-  policy: Policy,
-  slotAt: Date,
-  next: Date | null,
-  catchUpMs: number,
-  target: Target,
-): SlackMessage {
-  const text = `Policy \`${policy.name}\` skipped its slot of ${slackDate(slotAt)}: no replica of the bot was running then, and it is past the catch-up window of ${formatAge(catchUpMs)}.${next ? ` Its next slot is ${slackDate(next)}.` : ''}`;
-  return message(text.replaceAll('`', ''), [
-    header('Clear telemetry: policy slot skipped'),
-    context(targetLine(target)),
-    section(`:fast_forward: ${text}`),
-  ]);
-}
-
-/** A policy's slot not run because its previous request is still open: said once. */
-export function policyBlockedMessage(
-  policy: Policy,
-  slotAt: Date,
-  open: PurgeRequestRecord,
-  target: Target,
-): SlackMessage {
-  const state =
-    open.state === 'awaiting_approval' ? 'awaiting approval' : open.state === 'approved' ? 'queued' : 'running';
-  const text =
-    `Policy \`${policy.name}\` did not run its slot of ${slackDate(slotAt)}: its request #${open.id} from an earlier slot is still ${state}. ` +
-    'It adds no other request until that one is done, and says this once.';
-  return message(text.replaceAll('`', ''), [
-    header('Clear telemetry: policy slot not run'),
-    context(targetLine(target)),
-    section(`:hourglass_flowing_sand: ${text}`),
-  ]);
 }
 
 function selfApprovalNotes(options: PreviewOptions): string[] {

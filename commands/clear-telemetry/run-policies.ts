@@ -14,7 +14,8 @@ import { nothingToDelete } from '../../src/domain/wording/sentences.js';
 import { describeError } from '../../src/describe-error.js';
 import type { ClearTelemetryDeps } from './deps.js';
 import { post, postPreview } from './open-request.js';
-import { policyBlockedMessage, policySkippedMessage, previewMessage } from './preview-blocks.js';
+import { previewMessage } from './preview-blocks.js';
+import { policyBlockedMessage, policySkippedMessage } from './policy-notices.js';
 import { threadReply } from './thread-replies.js';
 
 const OPEN: readonly PurgeRequestRecord['state'][] = ['awaiting_approval', 'approved', 'running'];

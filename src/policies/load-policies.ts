@@ -38,6 +38,18 @@ const NOT_FOR_POLICIES: (keyof ClearArgs)[] = [
   'showSummary',
 ];
 
+/** A policy posting where the command is not allowed could never be approved there: refused at start. */
+export function checkPolicyChannels(policies: readonly Policy[], channels: readonly string[] | null): void {
+  const outside = channels ? policies.filter((policy) => !channels.includes(policy.channel)) : [];
+  if (outside.length > 0) {
+    const problems = outside.map(
+      (policy) =>
+        `CLEAR_TELEMETRY_POLICIES: policy '${policy.name}': channel ${policy.channel} is not in CLEAR_TELEMETRY_CHANNELS, so nobody could approve its requests there`,
+    );
+    throw new ConfigError(problems.join('\n'), { problems });
+  }
+}
+
 /**
  * Reads and checks a policy file. A file with mistakes is refused as a whole, one line per mistake,
  * each naming the policy and the field, so a deployment's CI (`clear-telemetry policies --check`)

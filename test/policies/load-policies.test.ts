@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { parsePolicies } from '../../src/policies/load-policies.js';
+import { checkPolicyChannels, parsePolicies } from '../../src/policies/load-policies.js';
 import { cronSchedule } from '../../src/policies/cron-schedule.js';
 import { MISTAKEN_POLICY } from '../helpers/policy-files.js';
 
@@ -90,5 +90,41 @@ describe('a schedule', () => {
     expect(madrid.latestSlot(new Date('2027-03-27T01:59:59Z'))?.toISOString()).toBe('2027-03-26T02:00:00.000Z');
     // Summer time from 28 March: 03:00 in Madrid is 01:00 UTC.
     expect(madrid.nextSlot(new Date('2027-03-27T02:00:00Z'))?.toISOString()).toBe('2027-03-28T01:00:00.000Z');
+  });
+});
+
+describe('a policy and the channels the command is allowed in', () => {
+  const [inside, outside] = parsePolicies(`
+policies:
+  - name: in-ops
+    schedule: "0 3 * * *"
+    flags: --status DONE
+    channel: COPS
+    approval: required
+  - name: elsewhere
+    schedule: "0 4 * * *"
+    flags: --status ERROR
+    channel: CELSEWHERE
+    approval: required
+`);
+
+  it('refuses a policy whose channel the command is not allowed in, one line per policy', () => {
+    const problems = (() => {
+      try {
+        checkPolicyChannels([inside!, outside!], ['COPS']);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    })();
+    expect(problems).toEqual([
+      "CLEAR_TELEMETRY_POLICIES: policy 'elsewhere': channel CELSEWHERE is not in CLEAR_TELEMETRY_CHANNELS, so nobody could approve its requests there",
+    ]);
+  });
+
+  it('takes any channel when the command is allowed everywhere', () => {
+    expect(() => checkPolicyChannels([inside!, outside!], null)).not.toThrow();
+    expect(() => checkPolicyChannels([inside!], ['COPS'])).not.toThrow();
   });
 });
