@@ -21,11 +21,7 @@ export function policySkippedMessage(
   target: Target,
 ): SlackMessage {
   const text = `Policy \`${policy.name}\` skipped its slot of ${slackDate(slotAt)}: no replica of the bot was running then, and it is past the catch-up window of ${formatAge(catchUpMs)}.${next ? ` Its next slot is ${slackDate(next)}.` : ''}`;
-  return message(text.replaceAll('`', ''), [
-    header('Clear telemetry: policy slot skipped'),
-    context(targetLine(target)),
-    section(`:fast_forward: ${text}`),
-  ]);
+  return notice('Clear telemetry: policy slot skipped', ':fast_forward:', text, target);
 }
 
 /** A policy's slot not run because its previous request is still open: said once. */
@@ -40,9 +36,10 @@ export function policyBlockedMessage(
   const text =
     `Policy \`${policy.name}\` did not run its slot of ${slackDate(slotAt)}: its request #${open.id} from an earlier slot is still ${state}. ` +
     'It adds no other request until that one is done, and says this once.';
-  return message(text.replaceAll('`', ''), [
-    header('Clear telemetry: policy slot not run'),
-    context(targetLine(target)),
-    section(`:hourglass_flowing_sand: ${text}`),
-  ]);
+  return notice('Clear telemetry: policy slot not run', ':hourglass_flowing_sand:', text, target);
+}
+
+/** A notice under its title and the database line; its notification text without the code marks. */
+function notice(title: string, emoji: string, text: string, target: Target): SlackMessage {
+  return message(text.replaceAll('`', ''), [header(title), context(targetLine(target)), section(`${emoji} ${text}`)]);
 }

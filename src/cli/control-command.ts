@@ -7,6 +7,7 @@ import { EXIT, PROGRAM, type CommandDeps } from './cli-io.js';
 import { ask, report } from './run-report.js';
 import { resumeFromTerminal, type TerminalRunDeps } from './terminal-run.js';
 import { terminalUser } from './terminal-user.js';
+import { stateWords } from '../domain/request/request-states.js';
 import type { RequestLedger } from '../domain/run-ports.js';
 import { audit } from '../domain/audit.js';
 
@@ -106,7 +107,7 @@ async function resume(request: PurgeRequestRecord, args: ClearArgs, deps: Contro
 
 function state(request: PurgeRequestRecord): string {
   const since = request.finishedAt ?? request.decidedAt;
-  return `it is ${request.state.replace('_', ' ')}${since ? ` since ${formatTimestamp(since)}` : ''}`;
+  return `it is ${stateWords(request.state)}${since ? ` since ${formatTimestamp(since)}` : ''}`;
 }
 
 function fail(deps: Pick<CommandDeps, 'io'>, line: string): number {

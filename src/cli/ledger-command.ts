@@ -114,7 +114,6 @@ async function announcerFor(
   return terminalAnnouncer(client, audit.channel, new MikroRequestLedger(orm.em), deps.database.target, warn);
 }
 
-/** LOG_LEVEL: the runner's log, on stderr (silent by default). */
 /** The policies of CLEAR_TELEMETRY_POLICIES (when set) with their slots in this database. */
 async function terminalPolicyViews(orm: MikroORM, deps: Pick<CommandDeps, 'env'>, now: Date): Promise<PolicyView[]> {
   const { file } = loadPolicyConfig(deps.env);
@@ -129,6 +128,7 @@ async function terminalPolicyViews(orm: MikroORM, deps: Pick<CommandDeps, 'env'>
   );
 }
 
+/** LOG_LEVEL: the runner's log, on stderr (silent by default). */
 export function terminalLog(deps: Pick<CommandDeps, 'env' | 'io'>) {
   return createLog(deps.env.LOG_LEVEL ?? 'silent', deps.io.stderr);
 }

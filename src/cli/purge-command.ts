@@ -37,7 +37,7 @@ export async function runCommand(args: ClearArgs, io: CliIo, env: Env, signal?: 
         : say(text.targetLine(database.target));
     const deps = { database, config, io, env, say, connected, signal };
     // Refused before anything is counted: a run that must say why says it first.
-    if ((args.command === 'purge' && !args.dryRun) || (args.command === 'restore' && !args.dryRun)) {
+    if ((args.command === 'purge' || args.command === 'restore') && !args.dryRun) {
       checkReason(args.reason, config.requireReason);
     }
     if (args.command === 'purge') {

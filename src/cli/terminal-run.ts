@@ -9,6 +9,7 @@ import type { WebhookQueue } from '../domain/ports.js';
 import type { RequestLedger, RunReporter } from '../domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../domain/request/request.js';
 import { RequestRunner } from '../domain/run/request-runner.js';
+import { stateWords } from '../domain/request/request-states.js';
 import { NOTE_LABEL } from '../domain/wording/sentences.js';
 import type { Log } from '../log.js';
 import { audit, planFields } from '../domain/audit.js';
@@ -102,7 +103,7 @@ export async function resumeFromTerminal(id: number, deps: TerminalRunDeps): Pro
   if (typeof finished === 'string' || finished === null) {
     const now = await ledger.get(id);
     return {
-      refused: `request #${id} could not be resumed: ${now ? `it is ${now.state.replace('_', ' ')} now` : 'it is gone'}.`,
+      refused: `request #${id} could not be resumed: ${now ? `it is ${stateWords(now.state)} now` : 'it is gone'}.`,
     };
   }
   return summaryOf(finished);

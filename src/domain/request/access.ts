@@ -1,4 +1,5 @@
 import type { GroupMembers } from '../ports.js';
+
 /**
  * Who may do what: lists of Slack user IDs (U…, W…) and user group IDs (S…), or nobody/anyone when
  * the variable is unset. Group membership is looked up through a function the caller passes in.

@@ -5,7 +5,7 @@
  *   awaiting_approval -> approved -> running -> succeeded | failed | stopped | interrupted
  *   awaiting_approval -> cancelled | expired
  *   approved -> cancelled (a queued request)
- *   interrupted | failed -> running (resume)
+ *   interrupted | failed | stopped -> running (resume)
  */
 export const REQUEST_STATES = [
   'awaiting_approval',
@@ -19,3 +19,8 @@ export const REQUEST_STATES = [
   'expired',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
+
+/** A state as words: "awaiting approval". */
+export function stateWords(state: RequestState): string {
+  return state.replace('_', ' ');
+}

@@ -1,5 +1,5 @@
-import { audit } from '../audit.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { audit } from '../audit.js';
 import { LostOwnershipError } from '../../errors.js';
 import { retryTransient } from './retry-transient.js';
 import { HealthGate } from './health-gate.js';

@@ -4,6 +4,7 @@ import type { StatusSummary } from '../plan/plan.js';
 import { runAccount, type PurgeRequestRecord } from '../request/request.js';
 import type { PolicySlot, PolicyView } from '../policy/policy.js';
 import type { RequestLedger } from '../run-ports.js';
+import { stateWords } from '../request/request-states.js';
 
 /** What is going on now: `status` in Slack and in the terminal. */
 export interface Overview {
@@ -180,7 +181,7 @@ export function overviewLines(view: Overview, words: Wording): string[] {
 function policyLine({ policy, next, last, lastState }: PolicyView, words: Wording): string {
   const when = `${policy.schedule}, ${policy.timezone}; ${policy.approval === 'auto' ? `approves up to ${formatCount(policy.maxRows ?? 0)} rows itself` : 'approval required'}`;
   const upcoming = next ? `next run ${words.date(next)}` : 'no next run';
-  const now = lastState ? ` (now ${lastState.replace('_', ' ')})` : '';
+  const now = lastState ? ` (now ${stateWords(lastState)})` : '';
   const latest = last ? `; last slot ${words.date(last.slotAt)}: ${slotOutcomeText(last)}${now}` : '; no slot run yet';
   return `Policy ${policy.name}: ${upcoming} (${when})${latest}`;
 }
@@ -215,7 +216,7 @@ export function historyLine(entry: HistoryEntry, request: PurgeRequestRecord, wo
   const link = words.link(request);
   return (
     `#${entry.id} · ${words.date(request.createdAt)} · ${words.who(entry.requester)}${approver} · ${entry.kind === 'restore' ? `restore of #${entry.restoreOf ?? '?'} · ` : ''}${entry.status} · ${entry.method} · ` +
-    `${formatCount(entry.deleted)} of ${formatCount(entry.previewed)}${duration} · ${entry.state.replace('_', ' ')}` +
+    `${formatCount(entry.deleted)} of ${formatCount(entry.previewed)}${duration} · ${stateWords(entry.state)}` +
     `${entry.reason ? ` · reason: ${words.userText(entry.reason)}` : ''}${link ? ` · ${link}` : ''}`
   );
 }
