@@ -150,8 +150,8 @@ export function planSection(plan: Plan): KnownBlock {
   lines.push(`*Method:* ${plan.method}, because ${plan.methodReason}`);
   lines.push(
     plan.method === 'batch'
-      ? `*Batches:* ${batchesSentence(plan)}, each sized to its target time`
-      : `*Batches:* one statement (falls back to batches of up to ${formatCount(plan.batchSize)} rows if it times out)`,
+      ? `*Batches:* ${batchesSentence(plan)}, sized to their target time`
+      : `*Batches:* one statement (falls back to batches aimed at up to ${formatCount(plan.batchSize)} rows each if it times out)`,
   );
   lines.push(`*Estimated time:* ${formatDuration(plan.estimatedMs)}`);
   lines.push(`*Undo:* ${undoSentence(plan.undo)}`);

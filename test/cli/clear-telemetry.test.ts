@@ -478,7 +478,7 @@ describe('the method, as someone who knew the Django command expects', () => {
     const sized = await runBin(['--status', 'ERROR', '--batch-size', '7', '--force'], env);
     expect(sized.code, sized.stderr).toBe(0);
     expect(sized.stdout).toContain(
-      "  Method: batch, about 3 batches of up to 7 rows: --batch-size 7 asks for batches of at most 7 rows, as the old command's batches",
+      "  Method: batch, about 3 batches aimed at up to 7 rows each: --batch-size 7 aims each batch at up to 7 rows, as the old command's batches (a batch is an id range, so it can hold more where matching rows bunch up)",
     );
     expect(sized.stdout).toMatch(
       /Successfully deleted 20 LearnPackWebhook records with status 'ERROR' in [\d.,]+ m?s \(batch, 3 batches\)/,
@@ -488,7 +488,7 @@ describe('the method, as someone who knew the Django command expects', () => {
       CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND: '2000',
     });
     expect(paced.stdout).toContain(
-      '  Method: batch, about 1 batch of up to 100,000 rows: a ceiling of 2,000 rows/s is set (CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND), and only batches can keep to it',
+      '  Method: batch, about 1 batch aimed at up to 100,000 rows: a ceiling of 2,000 rows/s is set (CLEAR_TELEMETRY_MAX_ROWS_PER_SECOND), and only batches can keep to it',
     );
     const refused = await runBin(['--status', 'DONE', '--use-cursor', '--force'], {
       ...env,

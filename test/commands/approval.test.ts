@@ -108,7 +108,7 @@ describe('approval by a second person', () => {
     const [approved, started, finished] = ctx.slack.thread(ts);
     expect(approved).toBe(':white_check_mark: Approved by <@UAPPROVER>.');
     expect(started).toBe(
-      ':arrow_forward: Started deleting 30 webhooks with status ERROR, id ≤ 30 (batch, about 5 batches of up to 7 rows).',
+      ':arrow_forward: Started deleting 30 webhooks with status ERROR, id ≤ 30 (batch, about 5 batches aimed at up to 7 rows each).',
     );
     expect(finished).toMatch(
       /^:white_check_mark: Deleted 30 webhooks with status ERROR in \d+ ms \(batch, 5 batches\) · requested by <@UREQUESTER> · approved by <@UAPPROVER>$/,

@@ -191,7 +191,7 @@ describe('the preview', () => {
       '<@UREQUESTER> asks to delete *12* webhooks with status *ERROR*',
       '*Matching:* 12 rows',
       '*Watermark:* id ≤ 12',
-      "*Method:* batch, because --batch-size 5 asks for batches of at most 5 rows, as the old command's batches",
+      "*Method:* batch, because --batch-size 5 aims each batch at up to 5 rows, as the old command's batches (a batch is an id range, so it can hold more where matching rows bunch up)",
       'DONE      3',
       'ERROR    12',
       'Total    15',

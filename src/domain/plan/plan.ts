@@ -62,7 +62,7 @@ export interface PlanCutoff extends AgeCutoff {
 
 export interface PlanRequest {
   status: StatusFilter;
-  /** `--batch-size`, which asks for batches of at most that many rows; null: batches sized by time. */
+  /** `--batch-size`, which aims each batch at up to that many rows; null: batches sized by time. */
   batchSize: number | null;
   useCursor: boolean;
   olderThanMs?: number | null;
@@ -238,7 +238,7 @@ function chooseMethod(
   if (request.batchSize !== null) {
     return {
       method: 'batch',
-      reason: `--batch-size ${formatCount(request.batchSize)} asks for batches of at most ${formatCount(request.batchSize)} rows, as the old command's batches`,
+      reason: `--batch-size ${formatCount(request.batchSize)} aims each batch at up to ${formatCount(request.batchSize)} rows, as the old command's batches (a batch is an id range, so it can hold more where matching rows bunch up)`,
     };
   }
   if (ceiling > 0) {

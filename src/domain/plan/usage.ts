@@ -25,7 +25,7 @@ export function usage(program: string): string {
     '  --limit N         delete at most N rows, oldest first',
     '  --archive         keep what is deleted in clear_telemetry_archive, restorable for CLEAR_TELEMETRY_ARCHIVE_DAYS',
     `  --reason TEXT     why: an incident, a ticket or one sentence (in quotes when it has spaces; at most ${MAX_REASON_LENGTH} characters)`,
-    `  --batch-size N    delete in batches of at most N rows, 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')} (default: sized by time, up to ${DEFAULT_BATCH_SIZE.toLocaleString('en-US')})`,
+    `  --batch-size N    aim each batch at up to N rows (an id range: it can hold more where rows bunch up), 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')} (default: sized by time, up to ${DEFAULT_BATCH_SIZE.toLocaleString('en-US')})`,
     '  --dry-run         show the summary and the plan, delete nothing',
     terminal
       ? '  --force           skip the confirmation'

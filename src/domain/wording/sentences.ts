@@ -36,11 +36,12 @@ export function undoSentence(undo: Plan['undo']): string {
 }
 
 /**
- * "about 7 batches of up to 100,000 rows": batches are sized as they go (by time, and by the
- * density of matching ids), so their number is an estimate and their size a ceiling.
+ * "about 7 batches aimed at up to 100,000 rows each": batches are sized as they go (by time, and by
+ * the density of matching ids), so their number is an estimate. Each is an id range sized to hold
+ * its target, so where matching rows bunch up one holds more: the size is an aim, not a bound.
  */
 export function batchesSentence(plan: Pick<Plan, 'batches' | 'batchSize'>): string {
-  return `about ${formatCount(plan.batches)} ${plan.batches === 1 ? 'batch' : 'batches'} of up to ${formatCount(plan.batchSize)} rows`;
+  return `about ${formatCount(plan.batches)} ${plan.batches === 1 ? 'batch' : 'batches'} aimed at up to ${formatCount(plan.batchSize)} rows${plan.batches === 1 ? '' : ' each'}`;
 }
 
 /**

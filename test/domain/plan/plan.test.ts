@@ -90,7 +90,8 @@ describe('makePlan', () => {
       method: 'batch',
       batchSize: 2,
       batches: 2,
-      methodReason: "--batch-size 2 asks for batches of at most 2 rows, as the old command's batches",
+      methodReason:
+        "--batch-size 2 aims each batch at up to 2 rows, as the old command's batches (a batch is an id range, so it can hold more where matching rows bunch up)",
     });
     const paced = makePlan(
       census,
