@@ -1,13 +1,13 @@
 import type { ClearArgs } from '../domain/plan/clear-args.js';
 import type { PurgeRequestRecord } from '../domain/request/request.js';
 import { notRespondingAfterMs } from '../domain/run/heartbeat.js';
-import { formatCount, formatTimestamp } from '../domain/wording/format.js';
+import { formatCount } from '../domain/wording/format.js';
 import { statusPhrase } from '../domain/wording/sentences.js';
 import { EXIT, PROGRAM, type CommandDeps } from './cli-io.js';
 import { ask, report } from './run-report.js';
+import { requestStateSentence } from './terminal-text.js';
 import { resumeFromTerminal, type TerminalRunDeps } from './terminal-run.js';
 import { terminalUser } from './terminal-user.js';
-import { stateWords } from '../domain/request/request-states.js';
 import type { RequestLedger } from '../domain/run-ports.js';
 import { audit } from '../domain/audit.js';
 
@@ -32,7 +32,8 @@ export async function controlCommand(args: ClearArgs, ledger: RequestLedger, dep
     case 'resume':
       return resume(request, args, deps);
     case 'stop': {
-      if (!(await ledger.requestStop(id, who, now))) return fail(deps, `nothing to stop: ${state(request)}.`);
+      if (!(await ledger.requestStop(id, who, now)))
+        return fail(deps, `nothing to stop: ${requestStateSentence(request)}.`);
       audit(deps.log, 'stopped', { requestId: id, by: who, source: 'terminal' });
       deps.say(
         request.unresponsiveSince
@@ -45,7 +46,7 @@ export async function controlCommand(args: ClearArgs, ledger: RequestLedger, dep
     case 'continue': {
       const pause = args.command === 'pause';
       if (!(await ledger.setPause(id, pause ? who : null, now))) {
-        return fail(deps, `nothing to ${args.command}: ${state(request)}.`);
+        return fail(deps, `nothing to ${args.command}: ${requestStateSentence(request)}.`);
       }
       audit(deps.log, pause ? 'paused' : 'resumed', {
         requestId: id,
@@ -61,7 +62,8 @@ export async function controlCommand(args: ClearArgs, ledger: RequestLedger, dep
       return EXIT.ok;
     }
     case 'cancel': {
-      if (!(await ledger.cancel(id, who, now))) return fail(deps, `nothing to cancel: ${state(request)}.`);
+      if (!(await ledger.cancel(id, who, now)))
+        return fail(deps, `nothing to cancel: ${requestStateSentence(request)}.`);
       audit(deps.log, 'cancelled', {
         requestId: id,
         by: who,
@@ -79,7 +81,7 @@ export async function controlCommand(args: ClearArgs, ledger: RequestLedger, dep
 /** Resume here: says what is left, asks (or --force), runs it with the terminal's progress, reports. */
 async function resume(request: PurgeRequestRecord, args: ClearArgs, deps: ControlDeps): Promise<number> {
   if (!['stopped', 'interrupted', 'failed'].includes(request.state)) {
-    return fail(deps, `request #${request.id} cannot be resumed: ${state(request)}.`);
+    return fail(deps, `request #${request.id} cannot be resumed: ${requestStateSentence(request)}.`);
   }
   const { plan, position } = request;
   const left = Math.max(0, plan.matching - position.deleted);
@@ -103,11 +105,6 @@ async function resume(request: PurgeRequestRecord, args: ClearArgs, deps: Contro
     (display) => resumeFromTerminal(request.id, { ...deps, display, signal: deps.signal }),
     request.restoreOf,
   );
-}
-
-function state(request: PurgeRequestRecord): string {
-  const since = request.finishedAt ?? request.decidedAt;
-  return `it is ${stateWords(request.state)}${since ? ` since ${formatTimestamp(since)}` : ''}`;
 }
 
 function fail(deps: Pick<CommandDeps, 'io'>, line: string): number {

@@ -9,12 +9,11 @@ import type { WebhookQueue } from '../domain/ports.js';
 import type { RequestLedger, RunReporter } from '../domain/run-ports.js';
 import { runAccount, type PurgeRequestRecord } from '../domain/request/request.js';
 import { RequestRunner } from '../domain/run/request-runner.js';
-import { stateWords } from '../domain/request/request-states.js';
 import { NOTE_LABEL } from '../domain/wording/sentences.js';
 import type { Log } from '../log.js';
 import { audit, planFields } from '../domain/audit.js';
 import type { ProgressDisplay } from './progress-display.js';
-import type { RunSummary } from './terminal-text.js';
+import { requestStateSentence, type RunSummary } from './terminal-text.js';
 import { mikroSql } from '../db/mikro-sql.js';
 import { runnerIdentity } from '../runner-identity.js';
 import { terminalUser } from './terminal-user.js';
@@ -103,7 +102,7 @@ export async function resumeFromTerminal(id: number, deps: TerminalRunDeps): Pro
   if (typeof finished === 'string' || finished === null) {
     const now = await ledger.get(id);
     return {
-      refused: `request #${id} could not be resumed: ${now ? `it is ${stateWords(now.state)} now` : 'it is gone'}.`,
+      refused: `request #${id} could not be resumed: ${now ? requestStateSentence(now) : 'it is gone'}.`,
     };
   }
   return summaryOf(finished);

@@ -209,3 +209,29 @@ function restoreLine(restoreOf: number, outcome: RunSummary): string {
 }
 
 const PROGRAM_NAME = 'clear-telemetry';
+
+/** "it succeeded at 2026-12-03 15:52:55 UTC", "it is awaiting approval": where a request stands, as a sentence. */
+export function requestStateSentence(request: PurgeRequestRecord): string {
+  const when = request.finishedAt ?? request.decidedAt;
+  const at = when ? ` at ${formatTimestamp(when)}` : '';
+  switch (request.state) {
+    case 'awaiting_approval':
+      return 'it is awaiting approval';
+    case 'approved':
+      return 'it is approved and queued';
+    case 'running':
+      return 'it is running';
+    case 'succeeded':
+      return `it succeeded${at}`;
+    case 'failed':
+      return `it failed${at}`;
+    case 'stopped':
+      return `it was stopped${at}`;
+    case 'interrupted':
+      return `it was interrupted${at}`;
+    case 'cancelled':
+      return `it was cancelled${at}`;
+    case 'expired':
+      return `it expired${at}`;
+  }
+}

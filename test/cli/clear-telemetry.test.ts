@@ -543,8 +543,14 @@ describe('stopped runs, resumed from the terminal', () => {
     const again = await runBin(['resume', '--request', String(request?.id), '--force'], env);
     expect(again).toMatchObject({ code: 1 });
     expect(again.stderr).toMatch(
-      new RegExp(`^clear-telemetry: request #${request?.id} cannot be resumed: it is succeeded since .* UTC\\.\\n$`),
+      new RegExp(`^clear-telemetry: request #${request?.id} cannot be resumed: it succeeded at .* UTC\\.\\n$`),
     );
+    // Nor to stop or cancel: each says where the request stands, in a sentence.
+    for (const verb of ['stop', 'cancel']) {
+      const refused = await runBin([verb, '--request', String(request?.id)], env);
+      expect(refused).toMatchObject({ code: 1 });
+      expect(refused.stderr).toMatch(new RegExp(`^clear-telemetry: nothing to ${verb}: it succeeded at .* UTC\\.\\n$`));
+    }
   });
 
   it('stops after its batch when its output is closed, with no stack trace, recorded as stopped and resumable (exit 141)', async () => {
